@@ -1,0 +1,83 @@
+"""One exception hierarchy for the whole library.
+
+    GenAICostsError
+    ├── ConfigurationError        settings or seed/commitment configuration missing or invalid
+    ├── ValidationError           bad input from a caller (message, org slug, request body)
+    │   └── InvalidOrgSlugError
+    ├── SecretError               secret store problems (missing secret, bad key file)
+    │   └── SecretNotFoundError
+    ├── WarehouseError            the SQL engine refused or failed a statement
+    │   ├── SqlTranspileError     BigQuery SQL that the embedded engine cannot run faithfully
+    │   └── ConformanceError      a data-quality / FOCUS conformance check failed
+    └── ProviderError             a provider's API misbehaved
+        ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
+        ├── ProviderRateLimitError  429 after retries were exhausted (transient)
+        ├── ProviderUnavailableError 5xx / timeout after retries (transient)
+        └── ProviderResponseError the provider returned something we cannot trust (garbage,
+                                  truncated JSON, a pagination cursor that never ends)
+
+``transient`` tells an event handler whether to raise (Pub/Sub redelivers) or acknowledge.
+Messages never contain credential values: name the secret, never print it.
+"""
+
+from __future__ import annotations
+
+
+class GenAICostsError(Exception):
+    """Base class. ``transient`` = retrying the same work later may succeed."""
+
+    transient: bool = False
+
+
+class ConfigurationError(GenAICostsError):
+    pass
+
+
+class ValidationError(GenAICostsError):
+    pass
+
+
+class InvalidOrgSlugError(ValidationError):
+    pass
+
+
+class SecretError(GenAICostsError):
+    pass
+
+
+class SecretNotFoundError(SecretError):
+    pass
+
+
+class WarehouseError(GenAICostsError):
+    transient = True
+
+
+class SqlTranspileError(WarehouseError):
+    transient = False
+
+
+class ConformanceError(WarehouseError):
+    transient = False
+
+
+class ProviderError(GenAICostsError):
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class ProviderAuthError(ProviderError):
+    pass
+
+
+class ProviderRateLimitError(ProviderError):
+    transient = True
+
+
+class ProviderUnavailableError(ProviderError):
+    transient = True
+
+
+class ProviderResponseError(ProviderError):
+    transient = True

@@ -1,0 +1,71 @@
+"""What every Cloud Function entry point shares: decode, validate, run, and map failure to
+the platform's contract (raise = Pub/Sub redelivers; return = acknowledged)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from cloudevents.http import CloudEvent
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from .errors import GenAICostsError, ValidationError
+from .logs import configure_logging
+from .messaging.cloudevents import decode_pubsub_payload, event_time
+from .settings import get_settings
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+def _describe(exc: PydanticValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+
+
+def handle_pubsub_event(event: CloudEvent, model: type[M], work: Callable[[M], Any],
+                        *, now: dt.datetime | None = None) -> Any:
+    configure_logging()
+    settings = get_settings()
+    published = event_time(event)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if published and (now - published).total_seconds() > settings.max_message_age_seconds:
+        log.error("dropping event %s published %s: older than %ss", event["id"], published,
+                  settings.max_message_age_seconds)
+        return None
+    try:
+        message = model.model_validate(decode_pubsub_payload(event))
+    except PydanticValidationError as exc:
+        log.error("acknowledging malformed message %s: %s", event["id"], _describe(exc))
+        return None
+    except ValidationError as exc:
+        log.error("acknowledging malformed message %s: %s", event["id"], exc)
+        return None
+    try:
+        return work(message)
+    except GenAICostsError as exc:
+        if exc.transient:
+            log.warning("transient failure on %s, asking for redelivery: %s", event["id"], exc)
+            raise
+        log.error("permanent failure on %s, acknowledging: %s", event["id"], exc)
+        return None
+
+
+def handle_json_request(body: Any, model: type[M], work: Callable[[M], BaseModel]) -> tuple[dict, int]:
+    """HTTP variant: 400 with a clear message on bad input, 200 with the result's JSON."""
+    configure_logging()
+    if not isinstance(body, dict):
+        return {"error": "request body must be a JSON object"}, 400
+    try:
+        request = model.model_validate(body)
+    except PydanticValidationError as exc:
+        return {"error": _describe(exc)}, 400
+    try:
+        return work(request).model_dump(mode="json"), 200
+    except ValidationError as exc:
+        return {"error": str(exc)}, 400
+    except GenAICostsError as exc:
+        log.exception("request failed")
+        return {"error": f"{type(exc).__name__}: {exc}"}, 503 if exc.transient else 500

@@ -1,0 +1,1 @@
+"""Windowed, idempotent, ledgered ingestion of provider records into raw tables."""

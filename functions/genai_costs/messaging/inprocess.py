@@ -1,0 +1,53 @@
+"""In-process bus: delivers Pub/Sub-shaped CloudEvents to the same handlers the platform
+calls, with Pub/Sub's contract: a handler that raises gets the message again (up to
+``max_delivery_attempts``), then the message goes to the dead-letter list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from cloudevents.http import CloudEvent
+
+from .base import Publisher
+from .cloudevents import pubsub_cloud_event
+
+log = logging.getLogger(__name__)
+Handler = Callable[[CloudEvent], object]
+
+
+@dataclass
+class DeadLetter:
+    topic: str
+    event: CloudEvent
+    error: str
+
+
+@dataclass
+class InProcessBus(Publisher):
+    project: str = "local"
+    max_delivery_attempts: int = 5
+    subscribers: dict[str, list[Handler]] = field(default_factory=dict)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    delivered: int = 0
+
+    def subscribe(self, topic: str, handler: Handler) -> None:
+        self.subscribers.setdefault(topic, []).append(handler)
+
+    def publish(self, topic: str, payload: Mapping, attributes: Mapping[str, str] | None = None) -> str:
+        event = pubsub_cloud_event(self.project, topic, payload, attributes)
+        for handler in self.subscribers.get(topic, []):
+            self._deliver(topic, handler, event)
+        return event["id"]
+
+    def _deliver(self, topic: str, handler: Handler, event: CloudEvent) -> None:
+        for attempt in range(1, self.max_delivery_attempts + 1):
+            try:
+                handler(event)
+                self.delivered += 1
+                return
+            except Exception as exc:  # a raising handler means "nack": redeliver
+                log.warning("delivery %d/%d on %s failed: %s", attempt, self.max_delivery_attempts, topic, exc)
+                last = exc
+        self.dead_letters.append(DeadLetter(topic, event, str(last)))

@@ -1,0 +1,86 @@
+"""Onboarding: create an organization's dataset with every table, procedure and view, then
+load the default catalog where absent. Idempotent; custom rows are never touched."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .errors import ValidationError
+from .orgs import dataset_for, validate_org_slug
+from .paths import sql_root
+from .seeds import SEED_FILES, read_seed_rows
+from .warehouse.base import Warehouse
+from .warehouse.identifiers import bind_identifiers
+from .warehouse.sqlfiles import load_procedures, load_statement, load_views
+from .warehouse.tables import load_table_specs
+
+
+class OnboardRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    org_slug: str = Field(description="Organization slug: 3-30 chars a-z 0-9 _ starting with a letter")
+    reset_seed: bool = Field(False, description="Replace non-custom catalog rows with the current seed")
+
+    @field_validator("org_slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        try:
+            return validate_org_slug(value)
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class OnboardResult(BaseModel):
+    org_slug: str
+    dataset: str
+    dataset_created: bool
+    tables_created: list[str]
+    tables_present: list[str]
+    procedures: list[str]
+    views: list[str]
+    seed_rows_inserted: dict[str, int]
+    seed_rows_total: dict[str, int]
+
+
+def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
+    root = sql_root()
+    # Parse everything before creating anything: a broken file must not leave half a dataset.
+    specs = load_table_specs(root)
+    procedures = load_procedures(root)
+    views = load_views(root)
+    seed_rows = {table: list(read_seed_rows(root / "seed" / file_name, specs[table]))
+                 for file_name, (table, _) in SEED_FILES.items()}
+    dataset = dataset_for(request.org_slug)
+
+    created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
+    tables_created, tables_present = [], []
+    for name, spec in specs.items():
+        (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
+    for proc in procedures.values():
+        warehouse.create_procedure(dataset, proc)
+    for view in views.values():
+        warehouse.create_view(dataset, view)
+
+    inserted, totals = {}, {}
+    for table, key in SEED_FILES.values():
+        statements = []
+        if request.reset_seed:
+            statements.append(bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(),
+                                               {"target_table": table}))
+        statements.append(bind_identifiers(load_statement(root, "seed_insert_missing").parsed(),
+                                           {"target_table": table}, {"key_column": key}))
+        before = _count(warehouse, dataset, table) if not request.reset_seed else 0
+        warehouse.apply_staged(dataset, specs[table], seed_rows[table], statements)
+        totals[table] = _count(warehouse, dataset, table)
+        inserted[table] = totals[table] - before if not request.reset_seed else totals[table]
+    return OnboardResult(
+        org_slug=request.org_slug, dataset=dataset, dataset_created=created,
+        tables_created=tables_created, tables_present=tables_present,
+        procedures=sorted(procedures), views=sorted(views),
+        seed_rows_inserted=inserted, seed_rows_total=totals,
+    )
+
+
+def _count(warehouse: Warehouse, dataset: str, table: str) -> int:
+    count_sql = bind_identifiers(load_statement(sql_root(), "count_rows").parsed(), {"target_table": table})
+    return int(warehouse.query(dataset, count_sql.sql("bigquery"))[0]["row_count"])

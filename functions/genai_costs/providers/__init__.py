@@ -1,0 +1,1 @@
+"""One client module per provider; each pulls a UTC window and yields normalized records."""

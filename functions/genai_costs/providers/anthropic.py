@@ -1,0 +1,259 @@
+"""Anthropic Admin API: usage report (messages) and cost report.
+
+Auth headers ``x-api-key: <admin key>`` and ``anthropic-version: 2023-06-01``. Times are RFC 3339
+(``starting_at`` / ``ending_at``), arrays are bracketed (``group_by[]=model&group_by[]=workspace_id``),
+cursor ``page`` = previous ``next_page``.
+
+Attributable (usage): model, workspace (``workspace_id`` null = default workspace), API key
+(``api_key_id`` null = usage not made with an API key, e.g. console), service tier, context window.
+Not available: request counts (the report has none, ``requests`` stays None).
+
+Token categories (cost-accuracy trap: there is NO scalar ``cache_creation_input_tokens`` in the
+report; writes are nested):
+    uncached_input_tokens                        -> input_uncached_tokens
+    cache_creation.ephemeral_5m_input_tokens     -> cache_write_5m_tokens
+    cache_creation.ephemeral_1h_input_tokens     -> cache_write_1h_tokens
+    cache_read_input_tokens                      -> input_cached_tokens
+    output_tokens (includes thinking)            -> output_tokens
+    server_tool_use.web_search_requests          -> web_search_requests
+The report has no total field, so provider_total_tokens is the sum of those five provider fields and
+the invariant is trivially true for this source (it still catches negative values).
+``is_batch`` = ``service_tier == "batch"``.
+
+Costs: ``amount`` is a decimal string in cents (``"123.45"`` = $1.2345); converted exactly with
+``Decimal.scaleb(-2)``. Priority Tier costs never appear in the cost report (documented), and costs
+cannot be split per API key. No "estimated" flag exists; records carry ``is_estimated=False``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any, Literal
+
+import httpx
+from pydantic import Field, SecretStr
+
+from genai_costs.errors import ProviderResponseError
+from genai_costs.ingestion.records import CostRecord, UsageRecord
+from genai_costs.ingestion.window import Window
+from genai_costs.providers.base import (
+    CredentialsModel,
+    OptionsModel,
+    ResponseModel,
+    parse_credentials,
+    parse_options,
+    parse_rfc3339,
+    rfc3339,
+)
+from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
+
+PROVIDER = "anthropic"
+API_VERSION = "2023-06-01"
+MAX_LIMIT = {"1m": 1440, "1h": 168, "1d": 31}
+
+
+class AnthropicCredentials(CredentialsModel):
+    admin_api_key: SecretStr
+    base_url: str = "https://api.anthropic.com"
+
+
+class AnthropicOptions(OptionsModel):
+    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    usage_group_by: tuple[str, ...] = ("model", "workspace_id", "api_key_id", "service_tier", "context_window")
+    cost_group_by: tuple[str, ...] = ("workspace_id", "description")
+    cost_limit: int = Field(default=31, ge=1, le=31)
+    user_agent: str = "genai-costs/0.1"
+
+
+class CacheCreation(ResponseModel):
+    ephemeral_5m_input_tokens: int = 0
+    ephemeral_1h_input_tokens: int = 0
+
+
+class ServerToolUse(ResponseModel):
+    web_search_requests: int | None = None
+
+
+class UsageResult(ResponseModel):
+    uncached_input_tokens: int
+    cache_creation: CacheCreation | None = None
+    cache_read_input_tokens: int = 0
+    output_tokens: int
+    server_tool_use: ServerToolUse | None = None
+    api_key_id: str | None = None
+    workspace_id: str | None = None
+    model: str | None = None
+    service_tier: str | None = None
+    context_window: str | None = None
+    inference_geo: str | None = None
+
+
+class UsageBucket(ResponseModel):
+    starting_at: str
+    ending_at: str
+    results: list[UsageResult] = []
+
+
+class UsagePage(ResponseModel):
+    data: list[UsageBucket]
+    has_more: bool = False
+    next_page: str | None = None
+
+
+class CostResult(ResponseModel):
+    amount: Decimal  # decimal string, lowest currency unit (cents)
+    currency: str
+    workspace_id: str | None = None
+    description: str | None = None
+    cost_type: str | None = None
+    context_window: str | None = None
+    model: str | None = None
+    service_tier: str | None = None
+    token_type: str | None = None
+
+
+class CostBucket(ResponseModel):
+    starting_at: str
+    ending_at: str
+    results: list[CostResult] = []
+
+
+class CostPage(ResponseModel):
+    data: list[CostBucket]
+    has_more: bool = False
+    next_page: str | None = None
+
+
+def _next(page: UsagePage | CostPage) -> str | None:
+    if page.next_page:
+        return page.next_page
+    if page.has_more:
+        raise ProviderResponseError(f"{PROVIDER}: has_more is true but next_page is empty", provider=PROVIDER)
+    return None
+
+
+def normalize_usage(result: UsageResult, *, starting_at: str, bucket_width: str) -> UsageRecord:
+    cc = result.cache_creation or CacheCreation()
+    tools = result.server_tool_use
+    provider_total = (
+        result.uncached_input_tokens
+        + cc.ephemeral_5m_input_tokens
+        + cc.ephemeral_1h_input_tokens
+        + result.cache_read_input_tokens
+        + result.output_tokens
+    )
+    return UsageRecord(
+        provider=PROVIDER,
+        source="anthropic.usage_report.messages",
+        bucket_start=parse_rfc3339(starting_at),
+        bucket_width=bucket_width,
+        model=result.model,
+        region=result.inference_geo,
+        service_tier=result.service_tier,
+        is_batch=None if result.service_tier is None else result.service_tier == "batch",
+        project_id=result.workspace_id,
+        api_key_id=result.api_key_id,
+        context_window=result.context_window,
+        input_uncached_tokens=result.uncached_input_tokens,
+        input_cached_tokens=result.cache_read_input_tokens,
+        cache_write_5m_tokens=cc.ephemeral_5m_input_tokens,
+        cache_write_1h_tokens=cc.ephemeral_1h_input_tokens,
+        output_tokens=result.output_tokens,
+        requests=None,
+        web_search_requests=tools.web_search_requests if tools else None,
+        provider_total_tokens=provider_total,
+    )
+
+
+def cents_to_major(amount: Decimal) -> Decimal:
+    """Exact: shifts the decimal point, no rounding context involved."""
+    return amount.scaleb(-2)
+
+
+class AnthropicClient:
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        credentials: AnthropicCredentials,
+        *,
+        secret_name: str,
+        http: httpx.Client | None = None,
+        options: AnthropicOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.credentials = credentials
+        self.options = options or AnthropicOptions()
+        self.base_url = credentials.base_url.rstrip("/")
+        self.http = ProviderHttp(
+            PROVIDER, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.admin_api_key]
+        )
+
+    @classmethod
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "AnthropicClient":
+        creds = parse_credentials(AnthropicCredentials, data, provider=PROVIDER, secret_name=secret_name)
+        return cls(creds, secret_name=secret_name, options=parse_options(AnthropicOptions, options, provider=PROVIDER), **kw)
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "x-api-key": self.credentials.admin_api_key.get_secret_value(),
+            "anthropic-version": API_VERSION,
+            "user-agent": self.options.user_agent,
+        }
+
+    def _pages(self, path: str, params: dict[str, Any], model: type[UsagePage] | type[CostPage]):
+        url = f"{self.base_url}{path}"
+
+        def fetch(cursor: str | None):
+            p = dict(params)
+            if cursor:
+                p["page"] = cursor
+            return self.http.get(url, model, params=p, headers=self._headers)
+
+        return paginate(fetch, _next, provider=PROVIDER, max_pages=self.http.policy.max_pages)
+
+    def iter_usage(self, window: Window) -> Iterator[UsageRecord]:
+        width = self.options.bucket_width
+        params = {
+            "starting_at": rfc3339(window.start_dt),
+            "ending_at": rfc3339(window.end_dt),
+            "bucket_width": width,
+            "group_by[]": list(self.options.usage_group_by),
+            "limit": MAX_LIMIT[width],
+        }
+        for page in self._pages("/v1/organizations/usage_report/messages", params, UsagePage):
+            for bucket in page.data:
+                for result in bucket.results:
+                    yield normalize_usage(result, starting_at=bucket.starting_at, bucket_width=width)
+
+    def iter_costs(self, window: Window) -> Iterator[CostRecord]:
+        params = {
+            "starting_at": rfc3339(window.start_dt),
+            "ending_at": rfc3339(window.end_dt),
+            "bucket_width": "1d",
+            "group_by[]": list(self.options.cost_group_by),
+            "limit": self.options.cost_limit,
+        }
+        for page in self._pages("/v1/organizations/cost_report", params, CostPage):
+            for bucket in page.data:
+                day = parse_rfc3339(bucket.starting_at).date()
+                for r in bucket.results:
+                    yield CostRecord(
+                        provider=PROVIDER,
+                        source="anthropic.cost_report",
+                        usage_date=day,
+                        model=r.model,
+                        project_id=r.workspace_id,
+                        line_item=r.description,
+                        token_type=r.token_type,
+                        service_tier=r.service_tier,
+                        amount=cents_to_major(r.amount),
+                        currency=r.currency,
+                        is_estimated=False,
+                    )
+
+    def close(self) -> None:
+        self.http.close()

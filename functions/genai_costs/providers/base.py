@@ -1,0 +1,98 @@
+"""What every provider client offers, plus small helpers shared by the client modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from genai_costs.errors import ConfigurationError, SecretError
+from genai_costs.ingestion.records import CostRecord, UsageRecord
+from genai_costs.ingestion.window import Window
+
+
+@runtime_checkable
+class ProviderClient(Protocol):
+    """Pulls one UTC window page by page; both methods are generators."""
+
+    provider: str
+
+    def iter_usage(self, window: Window) -> Iterator[UsageRecord]: ...
+
+    def iter_costs(self, window: Window) -> Iterator[CostRecord]: ...
+
+
+class ResponseModel(BaseModel):
+    """Base for provider response models: documented names, unknown fields ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class CredentialsModel(BaseModel):
+    """Base for secret contents; unknown keys are rejected so typos surface."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionsModel(BaseModel):
+    """Base for non-secret per-org client options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+C = TypeVar("C", bound=BaseModel)
+
+
+def _describe(exc: PydanticValidationError) -> str:
+    # Locations and messages only: pydantic's own str() would echo the input, i.e. the secret.
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False)
+    )
+
+
+def parse_credentials(model: type[C], data: Any, *, provider: str, secret_name: str) -> C:
+    if not isinstance(data, dict):
+        raise SecretError(f"{provider}: secret '{secret_name}' must hold a JSON object")
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise SecretError(f"{provider}: secret '{secret_name}' is not valid: {_describe(exc)}") from None
+
+
+def parse_options(model: type[C], data: Any, *, provider: str) -> C:
+    try:
+        return model.model_validate(data or {})
+    except PydanticValidationError as exc:
+        raise ConfigurationError(f"{provider}: invalid client options: {_describe(exc)}") from None
+
+
+def unix_seconds(d: date | datetime) -> int:
+    if not isinstance(d, datetime):
+        d = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    return int(d.timestamp())
+
+
+def rfc3339(d: datetime) -> str:
+    return d.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_unix(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def parse_rfc3339(value: str) -> datetime:
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def day_windows(window: Window) -> Iterator[tuple[datetime, datetime]]:
+    """[start, end) datetimes of each UTC day in the window (bounds memory for merging sources)."""
+    for d in window.iter_days():
+        start = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        yield start, start + timedelta(days=1)

@@ -1,0 +1,270 @@
+"""OpenAI organization Usage and Costs APIs (admin API key, Bearer auth).
+
+Usage: ``GET {base_url}/organization/usage/completions`` (and ``/embeddings``), Unix-second
+``start_time``/``end_time``, ``bucket_width`` 1h by default (1m/1d configurable), repeated-key arrays
+(``group_by=model&group_by=project_id``), cursor ``page`` = previous ``next_page``.
+
+Attributable: per model, project, API key, batch flag and service tier (completions); per model,
+project and API key (embeddings). Not attributable: per end user (``user_id`` is not grouped by
+default to keep row counts bounded), reasoning tokens (counted inside ``output_tokens``).
+
+Token categories (cost-accuracy trap: ``input_tokens`` already INCLUDES cached tokens):
+  * provider_total_tokens = ``input_tokens + output_tokens`` (the provider's own totals).
+  * new shape (2026-08 spec, ``input_uncached_tokens`` present): uncached = input_uncached_tokens,
+    minus ``input_audio_tokens`` when ``uncached_includes_audio`` (default True) [?: the spec does
+    not say whether uncached includes audio; configurable; if wrong, the invariant check catches it].
+  * old shape: uncached = input_tokens - input_cached_tokens - input_cache_write_tokens - input_audio_tokens.
+  * cache writes go to ``cache_write_5m_tokens`` [?: OpenAI does not publish a TTL for them].
+  * output = output_tokens - output_audio_tokens (images and reasoning stay in output).
+
+Costs: ``GET /organization/costs`` (1d only, ``group_by=line_item&group_by=project_id``), amount in
+major units, lowercase currency. ``line_item`` is opaque; strings like ``"gpt-4o-2024-08-06, input"``
+are split into model / token type heuristically [S] and the raw string is kept in ``line_item``.
+The API has no "estimated" flag; records are marked ``is_estimated=False`` [?: lateness undocumented,
+re-pull a trailing window].
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any, Literal
+
+import httpx
+from pydantic import Field, SecretStr
+
+from genai_costs.errors import ProviderResponseError
+from genai_costs.ingestion.records import CostRecord, UsageRecord
+from genai_costs.ingestion.window import Window
+from genai_costs.providers.base import (
+    CredentialsModel,
+    OptionsModel,
+    ResponseModel,
+    from_unix,
+    parse_credentials,
+    parse_options,
+    unix_seconds,
+)
+from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
+
+PROVIDER = "openai"
+MAX_LIMIT = {"1m": 1440, "1h": 168, "1d": 31}
+
+
+class OpenAICredentials(CredentialsModel):
+    admin_api_key: SecretStr
+    base_url: str = "https://api.openai.com/v1"
+
+
+class OpenAIOptions(OptionsModel):
+    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    completions_group_by: tuple[str, ...] = ("model", "project_id", "api_key_id", "batch", "service_tier")
+    embeddings_group_by: tuple[str, ...] = ("model", "project_id", "api_key_id")
+    include_embeddings: bool = True
+    uncached_includes_audio: bool = True  # [?] see module docstring
+    costs_group_by: tuple[str, ...] = ("line_item", "project_id")
+    costs_limit: int = Field(default=180, ge=1, le=180)
+
+
+# -- response models (field names as in the OpenAPI spec) -------------------------------------
+class UsageResult(ResponseModel):
+    object: str | None = None
+    input_tokens: int
+    output_tokens: int = 0  # embeddings results have no output_tokens
+    input_cached_tokens: int | None = None
+    input_cache_write_tokens: int | None = None
+    input_uncached_tokens: int | None = None
+    input_audio_tokens: int | None = None
+    output_audio_tokens: int | None = None
+    num_model_requests: int | None = None
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+    batch: bool | None = None
+    service_tier: str | None = None
+
+
+class UsageBucket(ResponseModel):
+    object: str | None = None
+    start_time: int
+    end_time: int
+    results: list[UsageResult] = []
+
+
+class UsagePage(ResponseModel):
+    object: str | None = None
+    data: list[UsageBucket]
+    has_more: bool = False
+    next_page: str | None = None
+
+
+class Amount(ResponseModel):
+    value: Decimal  # a JSON number; strings accepted defensively [S]
+    currency: str
+
+
+class CostResult(ResponseModel):
+    object: str | None = None
+    amount: Amount
+    line_item: str | None = None
+    project_id: str | None = None
+    api_key_id: str | None = None
+    quantity: Decimal | None = None
+    quantity_unit: str | None = None
+
+
+class CostBucket(ResponseModel):
+    start_time: int
+    end_time: int
+    results: list[CostResult] = []
+
+
+class CostPage(ResponseModel):
+    data: list[CostBucket]
+    has_more: bool = False
+    next_page: str | None = None
+
+
+def _next(page: UsagePage | CostPage, provider: str = PROVIDER) -> str | None:
+    if page.next_page:
+        return page.next_page
+    if page.has_more:
+        raise ProviderResponseError(f"{provider}: has_more is true but next_page is empty", provider=provider)
+    return None
+
+
+def normalize_completions(
+    result: UsageResult, *, bucket_start_unix: int, bucket_width: str, source: str, uncached_includes_audio: bool
+) -> UsageRecord:
+    cached = result.input_cached_tokens or 0
+    write = result.input_cache_write_tokens or 0
+    audio_in = result.input_audio_tokens or 0
+    audio_out = result.output_audio_tokens or 0
+    if result.input_uncached_tokens is not None:
+        uncached = result.input_uncached_tokens - (audio_in if uncached_includes_audio else 0)
+    else:
+        uncached = result.input_tokens - cached - write - audio_in
+    return UsageRecord(
+        provider=PROVIDER,
+        source=source,
+        bucket_start=from_unix(bucket_start_unix),
+        bucket_width=bucket_width,
+        model=result.model,
+        service_tier=result.service_tier,
+        is_batch=result.batch,
+        project_id=result.project_id,
+        api_key_id=result.api_key_id,
+        input_uncached_tokens=uncached,
+        input_cached_tokens=cached,
+        cache_write_5m_tokens=write,
+        input_audio_tokens=audio_in,
+        output_tokens=result.output_tokens - audio_out,
+        output_audio_tokens=audio_out,
+        requests=result.num_model_requests,
+        provider_total_tokens=result.input_tokens + result.output_tokens,
+    )
+
+
+def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
+    """``"gpt-4o-2024-08-06, input"`` -> ("gpt-4o-2024-08-06", "input"); anything else -> (None, None)."""
+    if not line_item or ", " not in line_item:
+        return None, None
+    model, _, kind = line_item.rpartition(", ")
+    return (model.strip() or None), (kind.strip() or None)
+
+
+class OpenAIClient:
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        credentials: OpenAICredentials,
+        *,
+        secret_name: str,
+        http: httpx.Client | None = None,
+        options: OpenAIOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.credentials = credentials
+        self.options = options or OpenAIOptions()
+        self.base_url = credentials.base_url.rstrip("/")
+        self.http = ProviderHttp(
+            PROVIDER, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.admin_api_key]
+        )
+
+    @classmethod
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "OpenAIClient":
+        creds = parse_credentials(OpenAICredentials, data, provider=PROVIDER, secret_name=secret_name)
+        return cls(creds, secret_name=secret_name, options=parse_options(OpenAIOptions, options, provider=PROVIDER), **kw)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credentials.admin_api_key.get_secret_value()}"}
+
+    def _pages(self, path: str, params: dict[str, Any], model: type[UsagePage] | type[CostPage]):
+        url = f"{self.base_url}{path}"
+
+        def fetch(cursor: str | None):
+            p = dict(params)
+            if cursor:
+                p["page"] = cursor
+            return self.http.get(url, model, params=p, headers=self._headers)
+
+        return paginate(fetch, _next, provider=PROVIDER, max_pages=self.http.policy.max_pages)
+
+    def _usage_params(self, window: Window, group_by: tuple[str, ...]) -> dict[str, Any]:
+        width = self.options.bucket_width
+        return {
+            "start_time": unix_seconds(window.start_dt),
+            "end_time": unix_seconds(window.end_dt),
+            "bucket_width": width,
+            "group_by": list(group_by),
+            "limit": MAX_LIMIT[width],
+        }
+
+    def iter_usage(self, window: Window) -> Iterator[UsageRecord]:
+        endpoints = [("completions", self.options.completions_group_by)]
+        if self.options.include_embeddings:
+            endpoints.append(("embeddings", self.options.embeddings_group_by))
+        for name, group_by in endpoints:
+            for page in self._pages(f"/organization/usage/{name}", self._usage_params(window, group_by), UsagePage):
+                for bucket in page.data:
+                    for result in bucket.results:
+                        yield normalize_completions(
+                            result,
+                            bucket_start_unix=bucket.start_time,
+                            bucket_width=self.options.bucket_width,
+                            source=f"openai.usage.{name}",
+                            uncached_includes_audio=self.options.uncached_includes_audio,
+                        )
+
+    def iter_costs(self, window: Window) -> Iterator[CostRecord]:
+        params = {
+            "start_time": unix_seconds(window.start_dt),
+            "end_time": unix_seconds(window.end_dt),
+            "bucket_width": "1d",
+            "group_by": list(self.options.costs_group_by),
+            "limit": self.options.costs_limit,
+        }
+        for page in self._pages("/organization/costs", params, CostPage):
+            for bucket in page.data:
+                day = from_unix(bucket.start_time).date()
+                for r in bucket.results:
+                    model, token_type = split_line_item(r.line_item)
+                    yield CostRecord(
+                        provider=PROVIDER,
+                        source="openai.costs",
+                        usage_date=day,
+                        model=model,
+                        project_id=r.project_id,
+                        line_item=r.line_item,
+                        token_type=token_type,
+                        amount=r.amount.value,
+                        currency=r.amount.currency,
+                        is_estimated=False,
+                    )
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,40 @@
+"""Typed settings from the environment (prefix ``GENAI_COSTS_``).
+
+No Google project configured means the embedded default: DuckDB, the local sealed secret
+store and the in-process bus. Setting ``GENAI_COSTS_GCP_PROJECT`` switches every seam to its
+Google Cloud implementation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GENAI_COSTS_", extra="ignore")
+
+    gcp_project: str | None = Field(None, description="Google Cloud project; unset = embedded mode")
+    bq_location: str = Field("US", description="BigQuery location for datasets and jobs")
+    data_dir: Path = Field(Path(".data"), description="Embedded mode: DuckDB file, secret store")
+    sql_dir: Path | None = Field(None, description="Override where the sql/ tree is read from")
+    secret_key_file: Path | None = Field(None, description="AES-256-GCM key file (mode 0600)")
+    trailing_days: int = Field(3, ge=0, le=31, description="Days re-pulled because providers revise them")
+    max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
+
+    @property
+    def backend(self) -> Literal["bigquery", "embedded"]:
+        return "bigquery" if self.gcp_project else "embedded"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,183 @@
+"""BigQuery backend on ``google-cloud-bigquery``.
+
+Writes go through load jobs, never streaming inserts: rows in the streaming buffer cannot be
+touched by DML for minutes, which would break the delete+insert of a window replace. Every
+job runs with the organization dataset as its default dataset, so the same unqualified SQL
+files serve both backends; views are stored qualified because BigQuery keeps no default
+dataset with a view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+from sqlglot import exp
+from sqlglot.optimizer.qualify_tables import qualify_tables
+
+from ..errors import WarehouseError
+from .base import Param, Params, Warehouse, typed
+from .identifiers import bind_identifiers
+from .rows import write_ndjson
+from .sqlfiles import Procedure, SqlFile, parse_bigquery
+from .tables import TableSpec
+
+_STAGING_TTL = dt.timedelta(hours=1)
+
+
+def _query_param(name: str, param: Param) -> bigquery.ScalarQueryParameter:
+    return bigquery.ScalarQueryParameter(name, param.type, param.value)
+
+
+def _bq_ident(*parts: str) -> str:
+    return exp.to_identifier(".".join(parts), quoted=True).sql("bigquery")
+
+
+class BigQueryWarehouse(Warehouse):
+    backend = "bigquery"
+
+    def __init__(self, project: str, location: str = "US", client: bigquery.Client | None = None) -> None:
+        self.project = project
+        self.location = location
+        self._client = client
+
+    @property
+    def client(self) -> bigquery.Client:
+        # Created lazily: no network or credential lookup at import or construction time.
+        if self._client is None:
+            self._client = bigquery.Client(project=self.project, location=self.location)
+        return self._client
+
+    def _ref(self, dataset: str, table: str | None = None) -> str:
+        return f"{self.project}.{dataset}" + (f".{table}" if table else "")
+
+    # -- datasets and tables ------------------------------------------------------------
+    def dataset_exists(self, dataset: str) -> bool:
+        try:
+            self.client.get_dataset(self._ref(dataset))
+            return True
+        except gexc.NotFound:
+            return False
+
+    def create_dataset(self, dataset: str, *, description: str) -> bool:
+        ds = bigquery.Dataset(self._ref(dataset))
+        ds.location = self.location
+        ds.description = description
+        ds.labels = {"app": "genai-costs"}
+        try:
+            self.client.create_dataset(ds)
+            return True
+        except gexc.Conflict:
+            return False
+
+    def table_exists(self, dataset: str, table: str) -> bool:
+        try:
+            self.client.get_table(self._ref(dataset, table))
+            return True
+        except gexc.NotFound:
+            return False
+
+    def create_table(self, dataset: str, spec: TableSpec) -> bool:
+        table = bigquery.Table.from_api_repr(spec.api_repr(self.project, dataset))
+        try:
+            self.client.create_table(table)
+            return True
+        except gexc.Conflict:
+            return False
+
+    def create_procedure(self, dataset: str, procedure: Procedure) -> None:
+        params = ", ".join(f"{p.name} {p.type}" for p in procedure.params)
+        body = ";\n".join(self._qualified(parse_bigquery(s), dataset) for s in procedure.statements)
+        ddl = (f"CREATE OR REPLACE PROCEDURE {_bq_ident(self.project, dataset, procedure.name)}"
+               f"({params})\nBEGIN\n{body};\nEND")
+        self._run(dataset, ddl, {})
+
+    def create_view(self, dataset: str, view: SqlFile) -> None:
+        tree = view.parsed()
+        tree.this.set("this", exp.to_identifier(view.name))  # name stays; qualify below
+        self._run(dataset, self._qualified(tree, dataset), {})
+
+    def _qualified(self, tree: exp.Expression, dataset: str) -> str:
+        return qualify_tables(tree.copy(), db=dataset, catalog=self.project).sql("bigquery")
+
+    # -- statements ---------------------------------------------------------------------
+    def _run(self, dataset: str, sql: str, params: dict[str, Param]) -> bigquery.QueryJob:
+        config = bigquery.QueryJobConfig(
+            default_dataset=self._ref(dataset),
+            query_parameters=[_query_param(k, v) for k, v in params.items()],
+        )
+        try:
+            job = self.client.query(sql, job_config=config, location=self.location)
+            job.result()
+            return job
+        except gexc.GoogleAPICallError as exc:
+            raise WarehouseError(f"BigQuery job failed: {exc.message}") from exc
+
+    @staticmethod
+    def _text(statement: SqlFile | str | exp.Expression) -> str:
+        if isinstance(statement, exp.Expression):
+            return statement.sql("bigquery")
+        return statement.text if isinstance(statement, SqlFile) else statement
+
+    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict]:
+        job = self._run(dataset, self._text(statement), typed(params))
+        return [dict(row.items()) for row in job.result()]
+
+    def execute(self, dataset: str, statement: SqlFile | str | exp.Expression, params: Params | None = None) -> int:
+        job = self._run(dataset, self._text(statement), typed(params))
+        return int(job.num_dml_affected_rows or 0)
+
+    def call_procedure(self, dataset: str, procedure: Procedure, params: Params) -> None:
+        declared = procedure.param_types
+        if set(params) != set(declared):
+            raise WarehouseError(f"{procedure.name}: parameters must be exactly {sorted(declared)}")
+        bound = {k: Param(declared[k], v.value if isinstance(v, Param) else v) for k, v in params.items()}
+        args = ", ".join(f"@{p.name}" for p in procedure.params)
+        self._run(dataset, f"CALL {_bq_ident(self.project, dataset, procedure.name)}({args})", bound)
+
+    # -- loads --------------------------------------------------------------------------
+    def _load(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], table: str) -> int:
+        buf = io.StringIO()
+        count = write_ndjson(rows, spec.field_names, buf)
+        if not count:
+            return 0
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            schema=[bigquery.SchemaField.from_api_repr(f.model_dump(exclude_none=True)) for f in spec.fields],
+            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
+        )
+        data = io.BytesIO(buf.getvalue().encode("utf-8"))
+        try:
+            self.client.load_table_from_file(data, self._ref(dataset, table), job_config=config).result()
+        except gexc.GoogleAPICallError as exc:
+            raise WarehouseError(f"BigQuery load into {table} failed: {exc.message}") from exc
+        return count
+
+    def load_rows(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
+                  *, table: str | None = None) -> int:
+        return self._load(dataset, spec, rows, table or spec.name)
+
+    def apply_staged(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
+                     statements: Sequence[exp.Expression], params: Params | None = None) -> int:
+        staging = f"_staging_{spec.name}_{uuid.uuid4().hex[:12]}"
+        # An empty staging table must still exist for the statements to reference it. It is
+        # unpartitioned (no partition filter needed) and expires even if cleanup never runs.
+        body = spec.api_repr(self.project, dataset)
+        body.pop("timePartitioning", None)
+        body.pop("clustering", None)
+        body["tableReference"]["tableId"] = staging
+        body["expirationTime"] = str(int((dt.datetime.now(dt.timezone.utc) + _STAGING_TTL).timestamp() * 1000))
+        self.client.create_table(bigquery.Table.from_api_repr(body))
+        try:
+            count = self._load(dataset, spec, rows, staging)
+            script = ";\n".join(bind_identifiers(s, {"staging_table": staging}).sql("bigquery") for s in statements)
+            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", typed(params))
+        finally:
+            self.client.delete_table(self._ref(dataset, staging), not_found_ok=True)
+        return count

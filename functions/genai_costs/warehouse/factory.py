@@ -1,0 +1,17 @@
+"""Pick the backend from settings: BigQuery when a Google project is configured."""
+
+from __future__ import annotations
+
+from ..settings import Settings, get_settings
+from .base import Warehouse
+
+
+def open_warehouse(settings: Settings | None = None) -> Warehouse:
+    settings = settings or get_settings()
+    if settings.backend == "bigquery":
+        from .bigquery_backend import BigQueryWarehouse
+
+        return BigQueryWarehouse(project=settings.gcp_project, location=settings.bq_location)
+    from .duckdb_backend import DuckDBWarehouse
+
+    return DuckDBWarehouse(settings.duckdb_path)

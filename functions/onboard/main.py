@@ -1,0 +1,16 @@
+"""HTTP Cloud Function: onboard one organization (dataset, tables, procedures, views, seeds)."""
+
+import functions_framework
+
+from genai_costs.handlers import handle_json_request
+from genai_costs.onboarding import OnboardRequest, onboard as run_onboarding
+from genai_costs.warehouse import open_warehouse
+
+
+@functions_framework.http
+def onboard(request):
+    def work(req: OnboardRequest):
+        with open_warehouse() as warehouse:
+            return run_onboarding(warehouse, req)
+
+    return handle_json_request(request.get_json(silent=True), OnboardRequest, work)
