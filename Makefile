@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?= .data
+
+.PHONY: install run test test-fast bench package clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job on the embedded default (DuckDB, local secret store, in-process bus, simulator).
+run: install
+	GENAI_COSTS_DATA_DIR=$(DATA) $(BIN)/genai-costs run --org-slug demo
+
+## The whole suite.
+test: install
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+## Benchmarks print figures; they are not part of the test suite.
+bench: install
+	$(BIN)/python -m bench.consolidation
+	$(BIN)/python -m bench.ingestion
+
+## The exact archives Terraform deploys (dist/functions/<name>.zip).
+package: install
+	$(BIN)/python scripts/package_functions.py
+
+clean:
+	rm -rf $(VENV) $(DATA) dist .pytest_cache

@@ -1,0 +1,56 @@
+"""Every file in sql/ is valid BigQuery SQL and runs on the embedded engine unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.sqlfiles import (
+    is_transaction_control, parse_procedure, read_single_statement, read_view, split_statements, strip_comments,
+)
+from genai_costs.warehouse.transpile import to_duckdb
+
+ROOT = Path(__file__).resolve().parents[2] / "sql"
+SQL_FILES = sorted(p for p in ROOT.rglob("*.sql"))
+
+
+def test_sql_root_is_the_repo_tree():
+    assert sql_root() == ROOT
+
+
+@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_sql_file_parses_as_bigquery(path: Path):
+    if path.parent.name == "procedures":
+        proc = parse_procedure(path)
+        assert proc.statements, "empty procedure body"
+        trees = proc.parsed()
+        for tree in trees:
+            if not is_transaction_control(tree):
+                to_duckdb(tree, procedure_params=proc.param_types)
+        return
+    for statement in split_statements(strip_comments(path.read_text())):
+        tree = sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+        to_duckdb(tree)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "views").glob("*.sql")), ids=lambda p: p.name)
+def test_view_files_are_named_after_their_view(path):
+    assert read_view(path).name == path.stem
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "statements").glob("*.sql")), ids=lambda p: p.name)
+def test_statement_files_hold_one_statement(path):
+    read_single_statement(path)
+
+
+def test_no_string_formatting_slots_in_sql():
+    for path in SQL_FILES:
+        text = path.read_text()
+        assert "{" not in text.replace("{{", ""), f"{path.name}: looks like a format template"
+
+
+def test_splitter_keeps_semicolons_inside_strings():
+    assert split_statements("SELECT 'a;b'; SELECT 2") == ["SELECT 'a;b'", "SELECT 2"]
