@@ -1,0 +1,44 @@
+"""The run ledger: an append-only event per run state (started, succeeded, failed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from ..paths import sql_root
+from ..warehouse.base import Warehouse
+from ..warehouse.tables import load_table_specs
+from .window import Window
+
+LEDGER_TABLE = "genai_ingestion_runs"
+
+
+@dataclass
+class Run:
+    org_slug: str
+    provider: str
+    flow: str
+    window: Window
+    trigger_id: str | None = None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    _t0: float = field(default_factory=time.monotonic)
+
+    def event(self, status: str, **extra) -> dict:
+        now = dt.datetime.now(dt.timezone.utc)
+        row = {
+            "run_id": self.run_id, "event_date": now.date(), "event_at": now, "org_slug": self.org_slug,
+            "provider": self.provider, "flow": self.flow, "window_start": self.window.start,
+            "window_end": self.window.end, "status": status, "trigger_id": self.trigger_id,
+            "started_at": self.started_at,
+        }
+        if status != "started":
+            row["duration_ms"] = int((time.monotonic() - self._t0) * 1000)
+        return row | extra
+
+
+def record_event(warehouse: Warehouse, dataset: str, row: dict) -> None:
+    spec = load_table_specs(sql_root())[LEDGER_TABLE]
+    warehouse.load_rows(dataset, spec, [row])

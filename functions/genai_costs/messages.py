@@ -1,0 +1,48 @@
+"""Pub/Sub message bodies, validated at the edge."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from .orgs import validate_org_slug
+from .providers.ids import CommitmentType, Provider
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    org_slug: str
+    start_date: date | None = None
+    end_date: date | None = None
+
+    @field_validator("org_slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        try:
+            return validate_org_slug(value)
+        except Exception as exc:
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _window(self):
+        if (self.start_date is None) != (self.end_date is None):
+            raise ValueError("give both start_date and end_date, or neither (trailing window)")
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date (the window is [start_date, end_date))")
+        if self.start_date and self.end_date and (self.end_date - self.start_date).days > 400:
+            raise ValueError("window longer than 400 days; split the backfill")
+        return self
+
+
+class PaygMessage(_Message):
+    provider: Provider
+
+
+class CommitmentMessage(_Message):
+    commitment_type: CommitmentType
+
+
+class ConsolidateMessage(_Message):
+    pass

@@ -1,0 +1,23 @@
+"""Pub/Sub-triggered Cloud Function: pay-as-you-go usage and cost for one org and provider.
+
+Message: {"org_slug": "acme", "provider": "openai", "start_date"?: "2026-11-01", "end_date"?: "2026-11-02"}.
+Raises on transient failure (Pub/Sub redelivers); acknowledges bad messages with an error log.
+"""
+
+import functions_framework
+
+from genai_costs.handlers import handle_pubsub_event
+from genai_costs.ingestion.payg import ingest_payg as run_ingestion
+from genai_costs.messages import PaygMessage
+from genai_costs.secrets import open_secret_store
+from genai_costs.warehouse import open_warehouse
+
+
+@functions_framework.cloud_event
+def ingest_payg(cloud_event):
+    def work(message: PaygMessage):
+        with open_warehouse() as warehouse:
+            return run_ingestion(message, warehouse=warehouse, secrets=open_secret_store(),
+                                 trigger_id=cloud_event["id"])
+
+    handle_pubsub_event(cloud_event, PaygMessage, work)
