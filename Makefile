@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= .data
 
-.PHONY: install run test test-fast bench package clean
+.PHONY: install run test test-fast bench package tf-check tf-schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,18 @@ bench: install
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).
 package: install
-	$(BIN)/python scripts/package_functions.py
+	$(BIN)/python scripts/package_functions.py --out dist/functions
+
+## Offline Terraform checks (also run by the test suite).
+tf-check: install
+	terraform fmt -check -recursive terraform/
+	$(BIN)/python -m tools.terraform_schema.check terraform/
+	$(BIN)/checkov -d terraform/ --framework terraform --skip-download --compact --quiet
+
+## Regenerate the compact google provider schema after bumping the pin (needs PyPI).
+tf-schema: install
+	$(BIN)/pip download --no-deps cdktn-provider-google -d /tmp/cdktn
+	$(BIN)/python tools/terraform_schema/extract_google_schema.py /tmp/cdktn/cdktn_provider_google-*.whl
 
 clean:
 	rm -rf $(VENV) $(DATA) dist .pytest_cache

@@ -1,0 +1,63 @@
+# The four gen2 functions of one organization. All run as this org's functions service
+# account. The Pub/Sub-fed ones accept only internal traffic (Pub/Sub push from the same
+# project is internal) and are invoked by the org's push identity; onboarding is an
+# authenticated HTTP function callable only by var.functions.onboard_invokers.
+
+locals {
+  functions = {
+    consolidate       = { entry_point = "consolidate", pubsub = true }
+    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true }
+    ingest_payg       = { entry_point = "ingest_payg", pubsub = true }
+    onboard           = { entry_point = "onboard", pubsub = false }
+  }
+}
+
+resource "google_cloudfunctions2_function" "fn" {
+  for_each    = local.functions
+  project     = var.project_id
+  location    = var.region
+  name        = "${local.name}-${replace(each.key, "_", "-")}"
+  description = "GenAI costs ${each.key} for organization ${var.org.slug}"
+  labels      = merge(local.labels, { function = each.key })
+
+  build_config {
+    runtime     = "python312"
+    entry_point = each.value.entry_point
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.bundle[each.key].name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.org["functions"].email
+    environment_variables          = local.function_env
+    ingress_settings               = each.value.pubsub ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+    available_memory               = var.functions.available_memory
+    max_instance_count             = var.functions.max_instances
+    timeout_seconds                = var.functions.timeout_seconds
+  }
+}
+
+# Pub/Sub push (OIDC as the org's push identity) may invoke the Pub/Sub-fed functions.
+resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
+  for_each = { for k, v in local.functions : k => v if v.pubsub }
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.org["push"].member
+}
+
+# Only the named members may call onboarding; there is no public invoker.
+resource "google_cloud_run_v2_service_iam_member" "onboard_invoker" {
+  for_each = toset(var.functions.onboard_invokers)
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn["onboard"].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.key
+}

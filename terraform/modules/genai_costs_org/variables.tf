@@ -1,0 +1,139 @@
+variable "bigquery" {
+  description = "BigQuery dataset settings. The dataset is always named `{org_slug}_prod`; its tables always have deletion protection on. `kms_key_name` enables CMEK on the dataset and its tables."
+  type = object({
+    kms_key_name = optional(string)
+    location     = optional(string, "US")
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "functions" {
+  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`)."
+  type = object({
+    available_memory = optional(string, "512M")
+    max_instances    = optional(number, 3)
+    onboard_invokers = optional(list(string), [])
+    timeout_seconds  = optional(number, 540)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition = alltrue([
+      for m in var.functions.onboard_invokers :
+      !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
+    ])
+    error_message = "onboard_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+  }
+  validation {
+    condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
+    error_message = "max_instances must be >= 1 and timeout_seconds between 60 and 3600."
+  }
+}
+
+variable "org" {
+  description = "The customer organization this instance of the module serves: its slug (dataset `{slug}_prod`, secrets `genai-{slug}-{provider}`) and which providers and flows are enabled."
+  type = object({
+    commitment_types     = optional(list(string), [])
+    infrastructure_types = optional(list(string), [])
+    providers            = list(string)
+    slug                 = string
+  })
+  nullable = false
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{2,29}$", var.org.slug))
+    error_message = "org.slug must match ^[a-z][a-z0-9_]{2,29}$."
+  }
+  validation {
+    condition     = alltrue([for p in var.org.providers : contains(["openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"], p)])
+    error_message = "org.providers must be a subset of openai, anthropic, gemini, azure_openai, aws_bedrock, vertex_ai."
+  }
+  validation {
+    condition     = alltrue([for c in var.org.commitment_types : contains(["azure_ptu", "bedrock_pt", "vertex_gsu"], c)])
+    error_message = "org.commitment_types must be a subset of azure_ptu, bedrock_pt, vertex_gsu."
+  }
+  validation {
+    condition     = alltrue([for c in var.org.infrastructure_types : contains(["vertex_gpu"], c)])
+    error_message = "org.infrastructure_types must be a subset of vertex_gpu."
+  }
+}
+
+variable "paths" {
+  description = "Where the module reads its inputs; null means the repository layout: `<repo>/sql` and `<repo>/dist/functions` (the archives `make package` builds as `<name>.zip`)."
+  type = object({
+    dist = optional(string)
+    sql  = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "prefix" {
+  description = "Prefix for every resource name (no random suffixes): resources are named `{prefix}-{org slug with dashes}-...`."
+  type        = string
+  default     = "genai"
+  nullable    = false
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,9}$", var.prefix))
+    error_message = "prefix must be 1-10 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "project_id" {
+  description = "Google Cloud project that hosts this organization's resources."
+  type        = string
+  nullable    = false
+}
+
+variable "pubsub" {
+  description = "Pub/Sub delivery settings for the flow subscriptions: retry backoff, delivery attempts before dead-lettering, and how long messages are kept."
+  type = object({
+    ack_deadline_seconds       = optional(number, 600)
+    max_delivery_attempts      = optional(number, 5)
+    maximum_backoff            = optional(string, "600s")
+    message_retention_duration = optional(string, "604800s")
+    minimum_backoff            = optional(string, "30s")
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = var.pubsub.max_delivery_attempts >= 5 && var.pubsub.max_delivery_attempts <= 100
+    error_message = "pubsub.max_delivery_attempts must be between 5 and 100 (Pub/Sub limits)."
+  }
+  validation {
+    condition     = var.pubsub.ack_deadline_seconds >= 10 && var.pubsub.ack_deadline_seconds <= 600
+    error_message = "pubsub.ack_deadline_seconds must be between 10 and 600."
+  }
+}
+
+variable "region" {
+  description = "Region for the functions, the source bucket and the scheduler jobs."
+  type        = string
+  default     = "us-central1"
+  nullable    = false
+}
+
+variable "schedules" {
+  description = "Cron schedules (5 fields, in `time_zone`) per flow, and the trailing window in days that a job without dates re-pulls (providers revise recent days)."
+  type = object({
+    commitment     = optional(string, "30 5 * * *")
+    consolidate    = optional(string, "0 7 * * *")
+    infrastructure = optional(string, "45 5 * * *")
+    payg           = optional(string, "0 */6 * * *")
+    time_zone      = optional(string, "Etc/UTC")
+    trailing_days  = optional(number, 3)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition = alltrue([
+      for s in [var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg] :
+      can(regex("^\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+$", trimspace(s)))
+    ])
+    error_message = "Each schedule must be a 5-field cron expression (minute hour day-of-month month day-of-week)."
+  }
+  validation {
+    condition     = var.schedules.trailing_days >= 1 && var.schedules.trailing_days <= 31 && floor(var.schedules.trailing_days) == var.schedules.trailing_days
+    error_message = "schedules.trailing_days must be a whole number between 1 and 31."
+  }
+}

@@ -1,0 +1,210 @@
+"""Cross-checks between the Terraform module, the repository and the security policy."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIXTURES, MODULE, REPO, TERRAFORM, check, evaluate_procedures
+
+
+def resources(rtype: str) -> dict[str, dict]:
+    return {b.name: b.body for b in check.iter_blocks(MODULE) if b.kind == "resource" and b.type == rtype}
+
+
+LOCALS = check.module_locals(MODULE)
+
+
+# --- procedures: fileset over sql/procedures, evaluated in Python ------------------------------
+
+
+def test_routines_are_built_from_a_fileset_over_sql_procedures():
+    assert 'fileset("${local.sql_dir}/procedures","*.sql")' in re.sub(r"\s", "", LOCALS["procedure_files"])
+    routine = resources("google_bigquery_routine")["procedure"]
+    assert "local.procedures" in routine["for_each"]
+    assert "local.procedure_files" in json.dumps(LOCALS["procedures"])
+    assert routine["routine_type"] == "PROCEDURE" and routine["language"] == "SQL"
+    assert "/sql" in LOCALS["sql_dir"] and "var.paths.sql" in LOCALS["sql_dir"]
+
+
+@pytest.mark.parametrize("sql_dir", [REPO / "sql", FIXTURES], ids=["repo_sql", "fixtures"])
+def test_every_procedure_file_gets_a_routine(sql_dir: Path):
+    files = sorted(p.stem for p in (sql_dir / "procedures").glob("*.sql"))
+    routines = evaluate_procedures(sql_dir)
+    assert sorted(routines) == files
+    for stem, r in routines.items():
+        assert r["routine_id"] == stem, "routines.tf's precondition requires routine id == file name"
+        body = r["definition_body"]
+        assert body.startswith("BEGIN") and body.endswith("END"), body[:40] + " ... " + body[-40:]
+        assert "CREATE OR REPLACE PROCEDURE" not in body.upper()
+        assert all(a["typeKind"] in {"STRING", "DATE", "INT64", "NUMERIC", "BOOL", "FLOAT64", "TIMESTAMP"} for a in r["arguments"])
+
+
+def test_fixture_procedures_parse_to_the_expected_signature():
+    routines = evaluate_procedures(FIXTURES)
+    assert set(routines) == {
+        "sp_genai_1_consolidate_usage_daily", "sp_genai_2_consolidate_costs_daily", "sp_genai_3_convert_to_focus",
+    }
+    for r in routines.values():
+        assert r["arguments"] == [
+            {"name": "p_org_slug", "typeKind": "STRING"},
+            {"name": "p_start_date", "typeKind": "DATE"},
+            {"name": "p_end_date", "typeKind": "DATE"},
+        ]
+    # Inner END IF / END; do not cut the block short: the body ends at the procedure's END.
+    assert "END IF;" in routines["sp_genai_2_consolidate_costs_daily"]["definition_body"]
+
+
+def test_a_new_procedure_file_is_picked_up_without_editing_terraform(tmp_path: Path):
+    shutil.copytree(FIXTURES / "procedures", tmp_path / "procedures")
+    (tmp_path / "procedures" / "sp_genai_9_new.sql").write_text(
+        "CREATE OR REPLACE PROCEDURE sp_genai_9_new(p_org_slug STRING, p_start_date DATE, p_end_date DATE)\n"
+        "BEGIN\n  SELECT 1;\nEND;\n"
+    )
+    assert "sp_genai_9_new" in evaluate_procedures(tmp_path)
+
+
+def test_every_table_json_is_usable_by_bigquery_tf():
+    table = resources("google_bigquery_table")["org"]
+    assert table["deletion_protection"] is True
+    assert "local.tables" in table["for_each"]
+    for path in sorted((REPO / "sql" / "tables").glob("*.json")):
+        doc = json.loads(path.read_text())
+        assert doc["schema"]["fields"], path
+        assert all("name" in f and "type" in f for f in doc["schema"]["fields"]), path
+        if "timePartitioning" in doc:
+            assert doc["timePartitioning"]["type"] in {"DAY", "HOUR", "MONTH", "YEAR"}, path
+
+
+# --- functions --------------------------------------------------------------------------------
+
+
+def test_every_function_directory_is_deployed():
+    dirs = {p.parent.name for p in (REPO / "functions").glob("*/main.py")} - {"genai_costs"}
+    deployed = set(LOCALS["functions"])
+    assert dirs <= deployed, f"functions without a google_cloudfunctions2_function: {sorted(dirs - deployed)}"
+    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard"}
+    fn = resources("google_cloudfunctions2_function")["fn"]
+    assert "local.functions" in fn["for_each"]
+    assert fn["build_config"][0]["runtime"] == "python312"
+
+
+def test_sources_are_content_addressed_archives_from_make_package():
+    obj = resources("google_storage_bucket_object")["bundle"]
+    assert "filemd5(" in obj["name"] and "${each.key}-" in obj["name"]
+    assert "local.dist_dir" in obj["source"] and obj["source"].endswith(".zip")
+    assert "dist/functions" in LOCALS["dist_dir"]
+
+
+def test_every_pubsub_fed_function_has_dead_letter_and_explicit_retry():
+    flows = LOCALS["flows"]
+    pubsub_fns = {k for k, v in LOCALS["functions"].items() if v["pubsub"]}
+    assert {f["function"] for f in flows.values()} == pubsub_fns
+    assert LOCALS["functions"]["onboard"]["pubsub"] is False
+    sub = resources("google_pubsub_subscription")["flow"]
+    assert "local.flows" in sub["for_each"]
+    assert "google_cloudfunctions2_function.fn[each.value.function]" in sub["push_config"][0]["push_endpoint"]
+    assert sub["push_config"][0]["oidc_token"][0]["service_account_email"]
+    assert "google_pubsub_topic.dead_letter" in sub["dead_letter_policy"][0]["dead_letter_topic"]
+    assert sub["dead_letter_policy"][0]["max_delivery_attempts"]
+    assert sub["retry_policy"][0]["minimum_backoff"] and sub["retry_policy"][0]["maximum_backoff"]
+    # Dead letters are kept: the dead-letter topic has a subscription of its own.
+    assert "local.flows" in resources("google_pubsub_subscription")["dead_letter"]["for_each"]
+    # Functions are not also wired to Eventarc (that would deliver twice, without dead-lettering).
+    assert "event_trigger" not in resources("google_cloudfunctions2_function")["fn"]
+
+
+def test_pubsub_service_agent_can_dead_letter_on_exact_resources():
+    topic_iam = resources("google_pubsub_topic_iam_member")
+    sub_iam = resources("google_pubsub_subscription_iam_member")
+    assert topic_iam["dead_letter_publisher"]["for_each"] == "${google_pubsub_topic.dead_letter}"
+    assert topic_iam["dead_letter_publisher"]["member"] == "${local.pubsub_service_agent}"
+    assert sub_iam["dead_letter_subscriber"]["for_each"] == "${google_pubsub_subscription.flow}"
+    assert sub_iam["dead_letter_subscriber"]["role"] == "roles/pubsub.subscriber"
+    assert "gcp-sa-pubsub" in check.module_locals(MODULE)["pubsub_service_agent"]
+
+
+def test_scheduler_publishes_with_its_own_identity_to_its_own_topics_only():
+    job = resources("google_cloud_scheduler_job")["flow"]
+    target = job["http_target"][0]
+    assert target["uri"].startswith("https://pubsub.googleapis.com/v1/${google_pubsub_topic.flow[")
+    assert target["uri"].endswith(":publish")
+    assert 'google_service_account.org["scheduler"]' in target["oauth_token"][0]["service_account_email"]
+    assert "pubsub_target" not in job
+    pub = resources("google_pubsub_topic_iam_member")["scheduler_publisher"]
+    assert pub["for_each"] == "${google_pubsub_topic.flow}"
+    assert 'google_service_account.org["scheduler"]' in pub["member"]
+    keys = json.dumps(LOCALS["scheduler_jobs"])
+    for flow in ("payg", "commitment", "infrastructure", "consolidate"):
+        assert f'"flow": "{flow}"' in keys or f"'flow': '{flow}'" in keys
+
+
+def test_schedules_and_trailing_window_are_validated_variables():
+    variables = {}
+    for entry in check.load_hcl(MODULE / "variables.tf")["variable"]:
+        variables.update(entry)
+    assert variables["schedules"]["validation"], "schedules needs validation blocks"
+    text = json.dumps(variables["schedules"])
+    for name in ("payg", "commitment", "infrastructure", "consolidate", "trailing_days"):
+        assert name in text
+    names = [n for entry in check.load_hcl(MODULE / "variables.tf")["variable"] for n in entry]
+    assert names == sorted(names), "variables must be in alphabetical order"
+    assert all(variables[n].get("description") for n in names)
+    outputs = [n for entry in check.load_hcl(MODULE / "outputs.tf")["output"] for n in entry]
+    assert outputs == sorted(outputs)
+
+
+# --- security policy --------------------------------------------------------------------------
+
+
+def test_policy_checks_pass_on_the_configuration():
+    errors = check.check_policy(TERRAFORM)
+    assert not errors, "\n".join(errors)
+
+
+def test_no_public_members_and_no_secret_versions_anywhere():
+    for path in check.tf_files(TERRAFORM):
+        doc = check.load_hcl(path)
+        reachable = json.dumps([doc.get(k) for k in ("resource", "data", "locals", "module")])
+        assert "allusers" not in reachable.lower() and "allauthenticatedusers" not in reachable.lower(), path
+        assert "google_secret_manager_secret_version" not in path.read_text(), path
+
+
+def test_isolation_functions_identity_gets_only_this_orgs_dataset_and_secrets():
+    dataset_iam = resources("google_bigquery_dataset_iam_member")
+    assert set(dataset_iam) == {"functions_data_editor"}
+    assert dataset_iam["functions_data_editor"]["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
+    assert dataset_iam["functions_data_editor"]["role"] == "roles/bigquery.dataEditor"
+    secret_iam = resources("google_secret_manager_secret_iam_member")
+    assert set(secret_iam) == {"functions_accessor"}
+    assert secret_iam["functions_accessor"]["for_each"] == "${google_secret_manager_secret.provider}"
+    assert secret_iam["functions_accessor"]["secret_id"] == "${each.value.secret_id}"
+    secret = resources("google_secret_manager_secret")["provider"]
+    assert secret["secret_id"] == "genai-${var.org.slug}-${each.key}"
+    # Project-level roles: only BigQuery jobUser (running jobs is not data access).
+    project_roles = {b["role"] for b in resources("google_project_iam_member").values()}
+    assert project_roles == {"roles/bigquery.jobUser"}
+    fn = resources("google_cloudfunctions2_function")["fn"]
+    assert 'google_service_account.org["functions"]' in fn["service_config"][0]["service_account_email"]
+    assert LOCALS["function_env"]["GENAI_COSTS_ORG_SLUG"] == "${var.org.slug}"
+    assert LOCALS["dataset_id"] == "${var.org.slug}_prod"
+
+
+def test_onboarding_is_invoked_only_by_named_members():
+    invokers = resources("google_cloud_run_v2_service_iam_member")
+    assert invokers["onboard_invoker"]["for_each"] == "${toset(var.functions.onboard_invokers)}"
+    assert invokers["onboard_invoker"]["member"] == "${each.key}"
+    assert invokers["onboard_invoker"]["role"] == "roles/run.invoker"
+    assert not resources("google_cloudfunctions2_function_iam_member")
+
+
+def test_no_secret_values_in_variables():
+    for path in check.tf_files(TERRAFORM):
+        for entry in check.load_hcl(path).get("variable", []):
+            for name, spec in entry.items():
+                assert not check.SECRET_NAME.search(name), f"{path}: variable {name}"
+                assert not spec.get("sensitive"), f"{path}: sensitive variable {name} suggests a secret value"

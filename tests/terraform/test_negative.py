@@ -1,0 +1,109 @@
+"""Seed one mistake at a time into a copy of terraform/ and assert the checks catch it.
+
+Each case names the checks expected to fail; the table of what actually caught what is
+printed with `pytest -s tests/terraform/test_negative.py`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import check, terraform_binary
+from .test_static import run_checkov
+
+MOD = "modules/genai_costs_org"
+
+PROJECT_SECRET_ACCESSOR = '''
+resource "google_project_iam_member" "functions_all_secrets" {
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = google_service_account.org["functions"].member
+}
+'''
+
+SECRET_VERSION = '''
+resource "google_secret_manager_secret_version" "openai" {
+  secret      = google_secret_manager_secret.provider["openai"].id
+  secret_data = "sk-not-a-real-key"
+}
+'''
+
+# name: (file, old text, new text, checks expected to fail)
+CASES = {
+    "misspelled_attribute": (
+        f"{MOD}/routines.tf", "definition_body = each.value.body", "definition_bdy = each.value.body", {"schema"}),
+    "missing_required_argument": (
+        f"{MOD}/routines.tf", '  routine_type    = "PROCEDURE"\n', "", {"schema"}),
+    "unknown_nested_block": (
+        f"{MOD}/pubsub.tf", "  retry_policy {\n", "  retry_polcy {\n", {"schema", "policy"}),
+    "misspelled_nested_attribute": (
+        f"{MOD}/pubsub.tf", "    push_endpoint = ", "    push_endpont  = ", {"schema"}),
+    "unknown_resource_type": (
+        f"{MOD}/pubsub.tf", 'resource "google_pubsub_topic" "dead_letter"', 'resource "google_pubsub_topc" "dead_letter"',
+        {"schema"}),
+    "allusers_invoker": (
+        f"{MOD}/functions.tf", "  member   = each.key\n", '  member   = "allUsers"\n', {"policy"}),
+    "project_level_secret_accessor": (
+        f"{MOD}/serviceaccount.tf", None, PROJECT_SECRET_ACCESSOR, {"policy"}),
+    "secret_version_in_terraform": (
+        f"{MOD}/secrets.tf", None, SECRET_VERSION, {"policy"}),
+    "dataset_iam_on_another_org": (
+        f"{MOD}/serviceaccount.tf", "dataset_id = google_bigquery_dataset.org.dataset_id",
+        'dataset_id = "other_org_prod"', {"policy"}),
+    "push_subscription_without_dead_letter": (
+        f"{MOD}/pubsub.tf",
+        "  dead_letter_policy {\n    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id\n"
+        "    max_delivery_attempts = var.pubsub.max_delivery_attempts\n  }\n",
+        "", {"policy"}),
+}
+
+RESULTS: dict[str, dict[str, bool]] = {}
+
+
+def run_checks(root: Path, with_checkov: bool) -> dict[str, bool]:
+    """Which checks FAIL on root (True = the check caught something)."""
+    caught = {
+        "schema": bool(check.check_schema(root)),
+        "policy": bool(check.check_policy(root)),
+    }
+    binary = terraform_binary()
+    if binary:
+        caught["fmt"] = subprocess.run([binary, "fmt", "-check", "-recursive", str(root)], capture_output=True).returncode != 0
+    if with_checkov:
+        caught["checkov"] = run_checkov(root)["failed"] > 0
+    return caught
+
+
+def seed(root: Path, file: str, old: str | None, new: str) -> None:
+    path = root / file
+    text = path.read_text()
+    if old is None:
+        path.write_text(text + new)
+    else:
+        assert text.count(old) == 1, f"{file}: the text to mutate must occur exactly once: {old!r}"
+        path.write_text(text.replace(old, new))
+
+
+def test_unmutated_copy_passes(module_copy: Path):
+    caught = run_checks(module_copy, with_checkov=False)
+    assert not any(caught.values()), caught
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_seeded_mistake_is_caught(case: str, module_copy: Path):
+    file, old, new, expected = CASES[case]
+    seed(module_copy, file, old, new)
+    caught = run_checks(module_copy, with_checkov=case in {"allusers_invoker", "project_level_secret_accessor"})
+    RESULTS[case] = caught
+    missed = {name for name in expected if not caught[name]}
+    assert not missed, f"{case}: not caught by {sorted(missed)} (results: {caught})"
+
+
+def teardown_module(module):
+    if RESULTS:
+        print("\nseeded mistake -> checks that failed")
+        for case in sorted(RESULTS):
+            print(f"  {case:40s} {', '.join(k for k, v in RESULTS[case].items() if v) or '-'}")

@@ -1,0 +1,1 @@
+"""Offline Terraform checks: a compact google provider schema and a checker for parsed HCL."""
