@@ -1,0 +1,105 @@
+"""WSGI app factory: every provider under its own path prefix, plus /_sim admin endpoints."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, g, request
+
+from provider_sim import anthropic, aws, azure, gcp, openai
+from provider_sim.config import SimConfig
+from provider_sim.faults import Fault
+from provider_sim.http import json_response
+from provider_sim.state import SimState, Surface
+
+SURFACES = (
+    Surface("/openai/", "openai", openai.ERRORS),
+    Surface("/anthropic/", "anthropic", anthropic.ERRORS),
+    Surface("/azure/", "azure", azure.ERRORS),
+    Surface("/aws/cloudwatch", "aws", aws.CLOUDWATCH_ERRORS),
+    Surface("/aws/ce", "aws", aws.CE_ERRORS),
+    Surface("/gcp/bigquery/", "gcp", gcp.BIGQUERY_ERRORS),
+    Surface("/gcp/", "gcp", gcp.MONITORING_ERRORS),
+)
+
+
+def _surface(path: str) -> Surface | None:
+    return next((s for s in SURFACES if path.startswith(s.prefix)), None)
+
+
+def create_app(config: SimConfig | None = None) -> Flask:
+    state = SimState(config or SimConfig())
+    app = Flask("provider_sim")
+    app.config["SIM_STATE"] = state
+
+    @app.before_request
+    def _inject_fault() -> Response | None:
+        surface = _surface(request.path)
+        g.surface, g.fault = surface, None
+        if surface is None:
+            return None
+        fault = state.faults.pop(surface.provider)
+        g.fault = fault
+        if fault is None or fault.kind in ("ok", "truncated"):
+            return None
+        if fault.kind == "slow":
+            time.sleep((fault.ms if fault.ms is not None else state.config.slow_ms) / 1000)
+            return None
+        if fault.kind == "429":
+            return surface.errors.throttled()
+        if fault.kind == "500":
+            return surface.errors.server_error()
+        return surface.errors.auth(expired=True)
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        surface, fault = g.get("surface"), g.get("fault")
+        if fault is not None and fault.kind == "truncated" and response.status_code == 200:
+            body = response.get_data()
+            response.set_data(body[: len(body) // 2])
+        if not request.path.startswith("/_sim/"):
+            state.log.add(request.method, request.path, surface.provider if surface else None,
+                          response.status_code, fault.kind if fault else None,
+                          request.args.to_dict(flat=False), request.headers.get)
+        return response
+
+    for module in (openai, anthropic, azure, aws, gcp):
+        app.register_blueprint(module.create_blueprint(state))
+    _register_admin(app, state)
+    return app
+
+
+def _register_admin(app: Flask, state: SimState) -> None:
+    @app.post("/_sim/faults")
+    def add_faults() -> Response:
+        body = request.get_json(force=True)
+        try:
+            faults = [Fault.parse(raw) for raw in body.get("faults", [])]
+            state.faults.add(str(body.get("provider")), faults)
+        except (ValueError, KeyError, TypeError) as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"pending": state.faults.pending()})
+
+    @app.get("/_sim/faults")
+    def list_faults() -> Response:
+        return json_response({"pending": state.faults.pending()})
+
+    @app.delete("/_sim/faults")
+    def clear_faults() -> Response:
+        state.faults.clear()
+        return json_response({"pending": {}})
+
+    @app.post("/_sim/revision")
+    def bump_revision() -> Response:
+        body = request.get_json(silent=True) or {}
+        state.dataset.revision = int(body.get("revision", state.dataset.revision + 1))
+        return json_response({"revision": state.dataset.revision})
+
+    @app.get("/_sim/requests")
+    def request_log() -> Response:
+        return json_response({"requests": state.log.entries()})
+
+    @app.delete("/_sim/requests")
+    def clear_request_log() -> Response:
+        state.log.clear()
+        return json_response({"requests": []})

@@ -1,0 +1,379 @@
+"""AWS: CloudWatch GetMetricData/ListMetrics (query protocol, XML) for AWS/Bedrock and Cost
+Explorer GetCostAndUsage (JSON 1.1), so unmodified boto3 clients work with endpoint_url."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, request
+
+from provider_sim.catalog import AWS_ACCOUNT
+from provider_sim.dataset_types import Dims, Usage
+from provider_sim.http import decode_token, encode_token, json_response
+from provider_sim.prices import line_costs
+from provider_sim.state import ErrorShapes, SimState
+from provider_sim.timeutil import UTC, floor_to, fmt_rfc3339, parse_rfc3339
+
+PROVIDER = "bedrock"
+CW_NS = "http://monitoring.amazonaws.com/doc/2010-08-01/"
+METRICS: dict[str, Callable[[Usage], int]] = {
+    "Invocations": lambda u: u.requests,
+    "InputTokenCount": lambda u: u.uncached_input,  # Bedrock reports cache reads/writes apart
+    "OutputTokenCount": lambda u: u.output,
+    "CacheReadInputTokenCount": lambda u: u.cached_input,
+    "CacheWriteInputTokenCount": lambda u: u.cache_write_5m,
+}
+USAGE_TYPE_STEMS = {
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": "Claude3.5Sonnet",
+    "us.anthropic.claude-3-7-sonnet-20250219-v1:0": "Claude3.7Sonnet",
+    "anthropic.claude-3-5-haiku-20241022-v1:0": "Claude3.5Haiku",
+    "amazon.nova-pro-v1:0": "NovaPro",
+    "amazon.nova-lite-v1:0": "NovaLite",
+    "meta.llama3-1-70b-instruct-v1:0": "Llama3.1-70B",
+    "us.amazon.nova-premier-preview-v1:0": "NovaPremierPreview",
+}
+USAGE_TYPE_SUFFIXES = {
+    "uncached_input": "input-tokens",
+    "output": "output-tokens",
+    "cached_input": "cache-read-input-token-count",
+    "cache_write_5m": "cache-write-input-token-count",
+}
+REGION_CODES = {"us-east-1": "USE1", "us-west-2": "USW2"}
+CE_DIMENSIONS = ("SERVICE", "USAGE_TYPE", "REGION", "LINKED_ACCOUNT", "OPERATION", "RECORD_TYPE")
+CE_METRICS = ("AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost",
+              "UnblendedCost", "UsageQuantity", "NormalizedUsageAmount")
+AMOUNT_QUANTUM = Decimal("0.0000000001")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/")
+
+
+class AwsError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class QueryErrors(ErrorShapes):
+    """CloudWatch (awsquery protocol): XML ErrorResponse."""
+
+    def render(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+        body = (f'<ErrorResponse xmlns="{CW_NS}"><Error><Type>Sender</Type><Code>{escape(code)}</Code>'
+                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+                "</ErrorResponse>")
+        return Response(body, status=status, headers=headers, mimetype="text/xml")
+
+    def auth(self, expired: bool) -> Response:
+        if expired:
+            return self.render(403, "ExpiredTokenException", "The security token included in the request is expired")
+        return self.render(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+
+    def throttled(self) -> Response:
+        return self.render(429, "Throttling", "Rate exceeded", {"Retry-After": "1"})
+
+    def server_error(self) -> Response:
+        return self.render(500, "InternalFailure", "The request processing has failed because of an unknown error.")
+
+
+class JsonErrors(ErrorShapes):
+    """Cost Explorer (awsJson1_1): {"__type": ..., "message": ...}."""
+
+    def render(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+        return json_response({"__type": code, "message": message}, status,
+                             {**(headers or {}), "x-amzn-RequestId": str(uuid.uuid4())})
+
+    def auth(self, expired: bool) -> Response:
+        if expired:
+            return self.render(403, "ExpiredTokenException", "The security token included in the request is expired")
+        return self.render(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+
+    def throttled(self) -> Response:
+        return self.render(429, "ThrottlingException", "Rate exceeded", {"Retry-After": "1"})
+
+    def server_error(self) -> Response:
+        return self.render(500, "InternalFailure", "The request processing has failed because of an unknown error.")
+
+
+CLOUDWATCH_ERRORS = QueryErrors()
+CE_ERRORS = JsonErrors()
+
+
+def create_blueprint(state: SimState) -> Blueprint:
+    bp = Blueprint("aws", __name__, url_prefix="/aws")
+    creds = state.config.credentials
+
+    def authenticate(errors: QueryErrors | JsonErrors) -> tuple[str | None, Response | None]:
+        """SigV4 presence and access-key check (the signature itself is not verified)."""
+        match = _CREDENTIAL.search(request.headers.get("Authorization", ""))
+        if not match:
+            return None, errors.render(403, "MissingAuthenticationTokenException",
+                                       "Missing Authentication Token")
+        key_id, region = match.groups()
+        if key_id == creds.aws_access_key_id:
+            return region, None
+        return None, errors.auth(expired=key_id == creds.aws_expired_access_key_id)
+
+    @bp.post("/cloudwatch")
+    @bp.post("/cloudwatch/")
+    def cloudwatch() -> Response:
+        region, denied = authenticate(CLOUDWATCH_ERRORS)
+        if denied:
+            return denied
+        params = _parse_query_form(request.form.to_dict())
+        try:
+            if params.get("Action") == "GetMetricData":
+                return _xml("GetMetricData", _get_metric_data(state, region or "us-east-1", params))
+            if params.get("Action") == "ListMetrics":
+                return _xml("ListMetrics", _list_metrics(state, region or "us-east-1", params))
+            raise AwsError(400, "InvalidAction", f"Action {params.get('Action')} is not supported")
+        except AwsError as exc:
+            return CLOUDWATCH_ERRORS.render(exc.status, exc.code, str(exc))
+
+    @bp.post("/ce")
+    @bp.post("/ce/")
+    def cost_explorer() -> Response:
+        _, denied = authenticate(CE_ERRORS)
+        if denied:
+            return denied
+        target = request.headers.get("X-Amz-Target", "")
+        try:
+            if target != "AWSInsightsIndexService.GetCostAndUsage":
+                raise AwsError(400, "UnknownOperationException", f"Unsupported target {target}")
+            return json_response(_get_cost_and_usage(state, request.get_json(force=True)))
+        except AwsError as exc:
+            return CE_ERRORS.render(exc.status, exc.code, str(exc))
+
+    return bp
+
+
+# ---------------------------------------------------------------- CloudWatch
+
+def _parse_query_form(form: dict[str, str]) -> dict[str, Any]:
+    """Flattened query-protocol keys (A.member.1.B=x) into nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for flat_key, value in form.items():
+        parts = flat_key.split(".")
+        node = root
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part == "member":
+                continue
+            key: Any = int(part) if part.isdigit() else part
+            if last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+    return _listify(root)
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(k, int) for k in node):
+        return [_listify(node[k]) for k in sorted(node)]
+    return {k: _listify(v) for k, v in node.items()}
+
+
+def _xml(action: str, result: str) -> Response:
+    body = (f'<{action}Response xmlns="{CW_NS}"><{action}Result>{result}</{action}Result>'
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            f"</{action}Response>")
+    return Response(body, mimetype="text/xml")
+
+
+def _dimension_model(metric: dict[str, Any]) -> str | None:
+    for dim in metric.get("Dimensions", []):
+        if dim.get("Name") == "ModelId":
+            return dim.get("Value")
+        raise AwsError(400, "InvalidParameterValue", f"Unknown dimension {dim.get('Name')} for AWS/Bedrock")
+    return None
+
+
+def _series(state: SimState, region: str, query: dict[str, Any], start: datetime,
+            end: datetime) -> list[tuple[datetime, float]]:
+    stat = query.get("MetricStat")
+    if not stat:
+        raise AwsError(400, "ValidationError", "Only MetricStat queries are supported by the simulator")
+    metric, period = stat.get("Metric", {}), int(stat.get("Period", "60"))
+    if period < 60 or period % 60:
+        raise AwsError(400, "InvalidParameterValue", "The parameter Period must be a multiple of 60.")
+    if stat.get("Stat") != "Sum":
+        raise AwsError(400, "InvalidParameterValue", "The simulator only serves Stat=Sum.")
+    name = metric.get("MetricName")
+    if metric.get("Namespace") != "AWS/Bedrock" or name not in METRICS:
+        return []
+    model = _dimension_model(metric)
+    points = []
+    cursor = floor_to(start, period)
+    while cursor < end:
+        upper = cursor + timedelta(seconds=period)
+        rows = [r for r in state.dataset.window_rows(PROVIDER, cursor, upper)
+                if r.dims.region == region and (model is None or r.dims.model == model)]
+        if rows:  # CloudWatch has no datapoint for a period without invocations
+            points.append((cursor, float(sum(METRICS[name](r.usage) for r in rows))))
+        cursor = upper
+    return points
+
+
+def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> str:
+    try:
+        start, end = parse_rfc3339(params["StartTime"]), parse_rfc3339(params["EndTime"])
+    except KeyError as exc:
+        raise AwsError(400, "MissingParameter", f"The parameter {exc.args[0]} is required.") from None
+    queries = params.get("MetricDataQueries", [])
+    if not queries:
+        raise AwsError(400, "MissingParameter", "The parameter MetricDataQueries is required.")
+    descending = params.get("ScanBy", "TimestampDescending") == "TimestampDescending"
+    series = []
+    for query in queries:
+        points = _series(state, region, query, start, end)
+        series.append((query, points[::-1] if descending else points))
+    offset = int(decode_token("cw_", params["NextToken"])) if params.get("NextToken") else 0
+    page_size = min(int(params.get("MaxDatapoints", 100_800)), state.config.paging.aws_cw_datapoints)
+    members, position = [], 0
+    for query, points in series:  # the page is the slice [offset, offset + page_size) of all points
+        lo = min(max(offset - position, 0), len(points))
+        hi = min(max(offset + page_size - position, 0), len(points))
+        position += len(points)
+        if query.get("ReturnData", "true") == "false":
+            continue
+        stamps = "".join(f"<member>{fmt_rfc3339(t)}</member>" for t, _ in points[lo:hi])
+        values = "".join(f"<member>{v}</member>" for _, v in points[lo:hi])
+        status = "Complete" if hi == len(points) else "PartialData"
+        label = query.get("Label") or query["MetricStat"]["Metric"]["MetricName"]
+        members.append(f"<member><Id>{escape(query['Id'])}</Id><Label>{escape(label)}</Label>"
+                       f"<Timestamps>{stamps}</Timestamps><Values>{values}</Values>"
+                       f"<StatusCode>{status}</StatusCode></member>")
+    consumed = offset + page_size
+    token = f"<NextToken>{encode_token('cw_', consumed)}</NextToken>" if consumed < position else ""
+    return f"<MetricDataResults>{''.join(members)}</MetricDataResults>{token}<Messages/>"
+
+
+def _list_metrics(state: SimState, region: str, params: dict[str, Any]) -> str:
+    if params.get("Namespace", "AWS/Bedrock") != "AWS/Bedrock":
+        return "<Metrics/>"
+    models = sorted({c.dims.model for c in state.dataset.combos(PROVIDER) if c.dims.region == region})
+    wanted = params.get("MetricName")
+    members = "".join(
+        f"<member><Namespace>AWS/Bedrock</Namespace><MetricName>{name}</MetricName><Dimensions>"
+        f"<member><Name>ModelId</Name><Value>{escape(model)}</Value></member></Dimensions></member>"
+        for name in METRICS if wanted in (None, name) for model in models)
+    return f"<Metrics>{members}</Metrics>"
+
+
+# ---------------------------------------------------------------- Cost Explorer
+
+def usage_type(dims: Dims, category: str) -> str:
+    return f"{REGION_CODES[dims.region]}-{USAGE_TYPE_STEMS[dims.model]}-{USAGE_TYPE_SUFFIXES[category]}"
+
+
+def _periods(start: date, end: date, granularity: str) -> list[tuple[datetime, datetime]]:
+    lo = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    hi = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    periods = []
+    while lo < hi:
+        if granularity == "MONTHLY":
+            nxt = datetime(lo.year + lo.month // 12, lo.month % 12 + 1, 1, tzinfo=UTC)
+        else:
+            nxt = lo + (timedelta(hours=1) if granularity == "HOURLY" else timedelta(days=1))
+        periods.append((lo, min(nxt, hi)))
+        lo = min(nxt, hi)
+    return periods
+
+
+def _matches(expr: dict[str, Any] | None, attrs: dict[str, str]) -> bool:
+    if not expr:
+        return True
+    if "And" in expr:
+        return all(_matches(e, attrs) for e in expr["And"])
+    if "Or" in expr:
+        return any(_matches(e, attrs) for e in expr["Or"])
+    if "Not" in expr:
+        return not _matches(expr["Not"], attrs)
+    if "Dimensions" in expr:
+        dim = expr["Dimensions"]
+        return attrs.get(dim["Key"]) in dim.get("Values", [])
+    if "Tags" in expr:
+        return "" in expr["Tags"].get("Values", [])  # simulated usage carries no cost tags
+    raise AwsError(400, "ValidationException", "Unsupported filter expression")
+
+
+def _amount(value: Decimal) -> str:
+    return format(value.quantize(AMOUNT_QUANTUM).normalize(), "f")
+
+
+def _get_cost_and_usage(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        period = body["TimePeriod"]
+        start, end = date.fromisoformat(period["Start"]), date.fromisoformat(period["End"])
+        granularity, metrics = body["Granularity"], body["Metrics"]
+    except (KeyError, ValueError) as exc:
+        raise AwsError(400, "ValidationException", f"Invalid or missing parameter: {exc}") from None
+    if start >= end:
+        raise AwsError(400, "ValidationException", "Start date must be before end date")
+    if granularity not in ("DAILY", "MONTHLY", "HOURLY") or not metrics:
+        raise AwsError(400, "ValidationException", "Invalid Granularity or Metrics")
+    for metric in metrics:
+        if metric not in CE_METRICS:
+            raise AwsError(400, "ValidationException", f"Invalid metric: {metric}")
+    group_by = body.get("GroupBy", [])
+    if len(group_by) > 2:
+        raise AwsError(400, "ValidationException", "GroupBy can contain at most 2 entries")
+    for group in group_by:
+        if group.get("Type") == "DIMENSION" and group.get("Key") not in CE_DIMENSIONS:
+            raise AwsError(400, "ValidationException", f"Invalid group by dimension: {group.get('Key')}")
+
+    def attributes(dims: Dims, category: str) -> dict[str, str]:
+        return {"SERVICE": "Amazon Bedrock", "USAGE_TYPE": usage_type(dims, category),
+                "REGION": dims.region, "LINKED_ACCOUNT": AWS_ACCOUNT, "OPERATION": "InvokeModelInference",
+                "RECORD_TYPE": "Usage"}
+
+    def group_keys(attrs: dict[str, str]) -> tuple[str, ...]:
+        return tuple(attrs[g["Key"]] if g.get("Type") == "DIMENSION" else f"{g.get('Key')}$"
+                     for g in group_by)
+
+    now = state.config.effective_now
+    entries: list[tuple[int, tuple[str, ...] | None, dict[str, Any]]] = []
+    periods = _periods(start, end, granularity)
+    for index, (lo, hi) in enumerate(periods):
+        totals: dict[tuple[str, ...], list[Decimal]] = {}
+        for row in state.dataset.window_rows(PROVIDER, lo, hi):
+            for category, (quantity, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
+                attrs = attributes(row.dims, category)
+                if _matches(body.get("Filter"), attrs):
+                    acc = totals.setdefault(group_keys(attrs), [Decimal(0), Decimal(0)])
+                    acc[0] += usd
+                    acc[1] += quantity
+        values = {k: {m: {"Amount": _amount(v[1] if m == "UsageQuantity" else v[0]),
+                          "Unit": "N/A" if m == "UsageQuantity" else "USD"} for m in metrics}
+                  for k, v in totals.items()}
+        if group_by:
+            entries.extend((index, k, values[k]) for k in sorted(values))
+            if not values:
+                entries.append((index, None, {}))
+        else:
+            total = values.get((), {m: {"Amount": "0", "Unit": "USD"} for m in metrics})
+            entries.append((index, None, total))
+    offset = int(decode_token("ce_", body["NextPageToken"])) if body.get("NextPageToken") else 0
+    page = entries[offset: offset + state.config.paging.aws_ce_groups]
+    results: dict[int, dict[str, Any]] = {}
+    for index, keys, metric_values in page:
+        lo, hi = periods[index]
+        result = results.setdefault(index, {
+            "TimePeriod": {"Start": lo.strftime("%Y-%m-%dT%H:%M:%SZ" if granularity == "HOURLY" else "%Y-%m-%d"),
+                           "End": hi.strftime("%Y-%m-%dT%H:%M:%SZ" if granularity == "HOURLY" else "%Y-%m-%d")},
+            "Total": {} if group_by else metric_values,
+            "Groups": [],
+            "Estimated": hi > now - timedelta(days=2),
+        })
+        if keys is not None:
+            result["Groups"].append({"Keys": list(keys), "Metrics": metric_values})
+    response: dict[str, Any] = {"GroupDefinitions": [{"Type": g.get("Type"), "Key": g.get("Key")} for g in group_by],
+                                "ResultsByTime": list(results.values()), "DimensionValueAttributes": []}
+    if offset + len(page) < len(entries):
+        response["NextPageToken"] = encode_token("ce_", offset + len(page))
+    return response

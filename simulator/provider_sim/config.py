@@ -1,0 +1,62 @@
+"""Simulator configuration: the synthetic world, default credentials and paging knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+
+from provider_sim.faults import FaultPlan
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Credentials the simulator accepts; deterministic so tests and docs can rely on them."""
+
+    openai_admin_key: str = "sk-admin-sim-openai"
+    openai_expired_key: str = "sk-admin-sim-openai-expired"
+    anthropic_admin_key: str = "sk-ant-admin01-sim-anthropic"
+    anthropic_expired_key: str = "sk-ant-admin01-sim-expired"
+    azure_token: str = "sim-azure-token"
+    azure_expired_token: str = "sim-azure-token-expired"
+    aws_access_key_id: str = "AKIASIMULATOR0000001"
+    aws_expired_access_key_id: str = "AKIASIMEXPIRED000001"
+    # Google clients may run with AnonymousCredentials (no header); only this bearer is refused.
+    gcp_expired_token: str = "sim-gcp-token-expired"
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Page sizes where the real API decides them server-side (small defaults exercise paging)."""
+
+    azure_cost_rows: int = 1000
+    aws_ce_groups: int = 100
+    aws_cw_datapoints: int = 5000
+    gcp_series: int = 10
+    bigquery_rows: int = 5000
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    seed: int = 42
+    org: str = "acme"
+    start: date = date(2025, 9, 1)
+    end: date = date(2025, 11, 1)  # exclusive: usage exists for hours in [start, end)
+    now: datetime | None = None  # default: end of window; nothing exists at or after it
+    revision: int = 0  # late-revision counter for the 2 days before `now`
+    scale: float = 1.0  # multiplies the number of dimension combinations (rows per hour)
+    credentials: Credentials = field(default_factory=Credentials)
+    paging: Paging = field(default_factory=Paging)
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    slow_ms: int = 300  # default delay of a `slow` fault without its own `ms`
+
+    @property
+    def window_start(self) -> datetime:
+        return datetime.combine(self.start, time(), timezone.utc)
+
+    @property
+    def window_end(self) -> datetime:
+        return datetime.combine(self.end, time(), timezone.utc)
+
+    @property
+    def effective_now(self) -> datetime:
+        return self.now.astimezone(timezone.utc) if self.now else self.window_end
