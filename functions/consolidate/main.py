@@ -1,0 +1,21 @@
+"""Pub/Sub-triggered Cloud Function: consolidate one organization's window into unified daily
+costs and FOCUS 1.3, then run the conformance checks.
+
+Message: {"org_slug": "acme", "start_date"?: "2026-11-01", "end_date"?: "2026-11-08"}.
+"""
+
+import functions_framework
+
+from genai_costs.consolidation import consolidate as run_consolidation
+from genai_costs.handlers import handle_pubsub_event
+from genai_costs.messages import ConsolidateMessage
+from genai_costs.warehouse import open_warehouse
+
+
+@functions_framework.cloud_event
+def consolidate(cloud_event):
+    def work(message: ConsolidateMessage):
+        with open_warehouse() as warehouse:
+            return run_consolidation(message, warehouse=warehouse)
+
+    handle_pubsub_event(cloud_event, ConsolidateMessage, work)

@@ -1,0 +1,56 @@
+"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the
+conformance checks. A failing check fails the run loudly (ConformanceError, not retried)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from .conformance import CheckResult, run_conformance_checks
+from .errors import ConfigurationError, ConformanceError
+from .ingestion.window import Window
+from .messages import ConsolidateMessage
+from .orgs import dataset_for
+from .paths import sql_root
+from .settings import get_settings
+from .warehouse.base import Warehouse
+from .warehouse.sqlfiles import load_procedures
+
+log = logging.getLogger(__name__)
+PROCEDURES = (
+    "sp_genai_1_consolidate_usage_daily",
+    "sp_genai_2_consolidate_costs_daily",
+    "sp_genai_3_convert_to_focus",
+)
+
+
+@dataclass
+class ConsolidationResult:
+    org_slug: str
+    window: Window
+    procedures: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+
+
+def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.date | None = None) -> ConsolidationResult:
+    dataset = dataset_for(message.org_slug)
+    if not warehouse.dataset_exists(dataset):
+        raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
+    if message.start_date and message.end_date:
+        window = Window(start=message.start_date, end=message.end_date)
+    else:
+        window = Window.trailing(today or dt.datetime.now(dt.timezone.utc).date(), max(get_settings().trailing_days, 1))
+    procedures = load_procedures(sql_root())
+    params = {"p_org_slug": message.org_slug, "p_start_date": window.start, "p_end_date": window.end}
+    result = ConsolidationResult(message.org_slug, window)
+    for name in PROCEDURES:
+        warehouse.call_procedure(dataset, procedures[name], params)
+        result.procedures.append(name)
+        log.info("%s ran for %s %s..%s", name, message.org_slug, window.start, window.end)
+    result.checks = run_conformance_checks(warehouse, dataset, window)
+    failed = [c for c in result.checks if c.violations]
+    if failed:
+        summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
+        raise ConformanceError(f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}")
+    return result

@@ -1,0 +1,8 @@
+-- Unknown models are never booked at $0: priced rows carry a price row and a cost, unpriced
+-- rows carry a reason and no cost at all.
+SELECT cost_id AS row_id, CONCAT('cost_status ', cost_status, ' inconsistent with its cost and price') AS violation
+FROM genai_costs_daily_unified
+WHERE usage_date >= @p_start_date AND usage_date < @p_end_date
+  AND ((cost_status = 'priced' AND (cost_usd IS NULL OR pricing_id IS NULL OR unit_price IS NULL))
+    OR (cost_status = 'unpriced' AND (cost_usd IS NOT NULL OR billed_cost_usd IS NOT NULL OR unpriced_reason IS NULL))
+    OR cost_status NOT IN ('priced', 'unpriced'))

@@ -1,0 +1,225 @@
+-- Usage becomes money: every token category of every daily usage row is priced with the price
+-- row valid on its day, into genai_costs_daily_unified, replacing exactly [p_start_date, p_end_date).
+--
+-- Price choice (one row per usage row): same provider, enabled, valid on the day
+-- (effective_date <= day <= end_date), model id equal or the model id plus a dated snapshot suffix,
+-- region equal or unset, service tier equal (flex, priority, ...) or unset for default tiers.
+-- Ties: the organization's custom row first, then exact model, regional, tier-specific, newest.
+-- Rates per category: batch rate for batch usage (and the same batch ratio on cache reads and
+-- writes, which providers discount too); long-context rates for Anthropic's 200k-1M bucket; cached
+-- and cache-write rates where the row has them, else the input rate; audio only at an audio rate.
+-- Discount: when base_*_price is set, the row's prices are already discounted; otherwise
+-- discount_percentage applies to them. Free tiers: billable = max(0, cumulative - free) per reset
+-- period (daily, monthly, or never = since effective_date, looking back at most 366 days).
+-- No price, or no rate for a category, gives cost_status 'unpriced' and NULL cost, never 0.
+CREATE OR REPLACE PROCEDURE sp_genai_2_consolidate_costs_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
+BEGIN
+  BEGIN TRANSACTION;
+
+  DELETE FROM genai_costs_daily_unified
+  WHERE usage_date >= p_start_date AND usage_date < p_end_date AND flow = 'payg';
+
+  INSERT INTO genai_costs_daily_unified (
+    cost_id, flow, charge_category, org_slug, usage_date, provider, model, region, service_tier, is_batch,
+    project_id, api_key_id, deployment, context_window, token_type, usage_id, pricing_id, price_match,
+    price_rule, pricing_type, is_custom_price, consumed_quantity, consumed_unit, free_quantity,
+    billable_quantity, pricing_unit, list_unit_price, unit_price, list_cost_usd, cost_usd, billed_cost_usd,
+    currency, cost_status, unpriced_reason, commitment_id, commitment_type, commitment_status, consolidated_at
+  )
+  WITH usage_window AS (
+    SELECT * FROM genai_usage_daily
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+  ),
+  history AS (
+    -- Only for free tiers that started before the window.
+    SELECT provider, model, usage_date, input_uncached_tokens, output_tokens
+    FROM genai_usage_daily
+    WHERE usage_date >= DATE_SUB(p_start_date, INTERVAL 366 DAY) AND usage_date < p_start_date
+      AND org_slug = p_org_slug
+  ),
+  candidates AS (
+    SELECT
+      u.usage_id,
+      p.pricing_id, p.model_id AS price_model_id, p.is_custom, p.pricing_type, p.effective_date AS price_effective_date,
+      p.input_price_per_1k, p.output_price_per_1k, p.cached_input_price_per_1k, p.cache_write_5m_price_per_1k,
+      p.cache_write_1h_price_per_1k, p.batch_input_price_per_1k, p.batch_output_price_per_1k,
+      p.long_context_input_price_per_1k, p.long_context_output_price_per_1k, p.audio_input_price_per_1k,
+      p.audio_output_price_per_1k, p.base_input_price_per_1k, p.base_output_price_per_1k, p.discount_percentage,
+      p.free_tier_input_tokens, p.free_tier_output_tokens, p.free_tier_reset_frequency, p.currency,
+      IF(p.model_id = u.model, 'exact', 'snapshot') AS price_match,
+      ROW_NUMBER() OVER (
+        PARTITION BY u.usage_id
+        ORDER BY p.is_custom DESC, IF(p.model_id = u.model, 0, 1), IF(p.region IS NULL, 1, 0),
+          IF(p.service_tier IS NULL, 1, 0), p.effective_date DESC, p.pricing_id
+      ) AS price_rank
+    FROM usage_window AS u
+    JOIN llm_model_pricing AS p
+      ON p.provider = u.provider
+      AND p.is_enabled
+      AND (p.model_id = u.model
+        OR REGEXP_CONTAINS(u.model, CONCAT('^', p.model_id, '-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$')))
+      AND p.effective_date <= u.usage_date
+      AND (p.end_date IS NULL OR u.usage_date <= p.end_date)
+      AND (p.region IS NULL OR p.region = u.region)
+      AND IF(IFNULL(u.service_tier, 'default') IN ('default', 'standard', 'auto', 'batch', 'on_demand'),
+        p.service_tier IS NULL, p.service_tier = u.service_tier)
+  ),
+  priced AS (
+    SELECT
+      u.*,
+      b.pricing_id, b.price_model_id, b.is_custom, b.pricing_type, b.price_match, b.free_tier_input_tokens,
+      b.free_tier_output_tokens, b.free_tier_reset_frequency, b.currency,
+      (IFNULL(u.is_batch, FALSE) OR u.service_tier = 'batch') AS batch_usage,
+      (u.context_window = '200k-1M') AS long_context,
+      -- Discount multiplier when the row's prices are list prices with a percentage off.
+      IF(b.base_input_price_per_1k IS NULL AND b.discount_percentage IS NOT NULL,
+        CAST('1' AS NUMERIC) - b.discount_percentage * CAST('0.01' AS NUMERIC), CAST('1' AS NUMERIC)) AS discount_factor,
+      b.input_price_per_1k, b.output_price_per_1k, b.cached_input_price_per_1k, b.cache_write_5m_price_per_1k,
+      b.cache_write_1h_price_per_1k, b.batch_input_price_per_1k, b.batch_output_price_per_1k,
+      b.long_context_input_price_per_1k, b.long_context_output_price_per_1k, b.audio_input_price_per_1k,
+      b.audio_output_price_per_1k, b.base_input_price_per_1k, b.base_output_price_per_1k,
+      CASE b.free_tier_reset_frequency
+        WHEN 'daily' THEN u.usage_date
+        WHEN 'monthly' THEN DATE_TRUNC(u.usage_date, MONTH)
+        WHEN 'never' THEN GREATEST(b.price_effective_date, DATE_SUB(p_start_date, INTERVAL 366 DAY))
+      END AS free_period_start
+    FROM usage_window AS u
+    LEFT JOIN candidates AS b ON b.usage_id = u.usage_id AND b.price_rank = 1
+  ),
+  free_periods AS (
+    SELECT DISTINCT provider, model, free_period_start
+    FROM priced
+    WHERE free_period_start < p_start_date
+  ),
+  prior AS (
+    SELECT f.provider, f.model, f.free_period_start,
+      SUM(h.input_uncached_tokens) AS prior_input, SUM(h.output_tokens) AS prior_output
+    FROM free_periods AS f
+    JOIN history AS h ON h.provider = f.provider AND h.model = f.model AND h.usage_date >= f.free_period_start
+    GROUP BY f.provider, f.model, f.free_period_start
+  ),
+  rated AS (
+    SELECT
+      pr.*,
+      IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period AS cum_input,
+      IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period AS cum_output,
+      IF(pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL AND pr.input_price_per_1k > 0,
+        CAST(pr.batch_input_price_per_1k / pr.input_price_per_1k AS NUMERIC), CAST('1' AS NUMERIC)) AS batch_ratio,
+      CASE
+        WHEN pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL THEN pr.batch_input_price_per_1k
+        WHEN pr.long_context AND pr.long_context_input_price_per_1k IS NOT NULL THEN pr.long_context_input_price_per_1k
+        ELSE pr.input_price_per_1k
+      END AS input_rate,
+      CASE
+        WHEN pr.batch_usage AND pr.batch_output_price_per_1k IS NOT NULL THEN pr.batch_output_price_per_1k
+        WHEN pr.long_context AND pr.long_context_output_price_per_1k IS NOT NULL THEN pr.long_context_output_price_per_1k
+        ELSE pr.output_price_per_1k
+      END AS output_rate,
+      CASE
+        WHEN pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL THEN 'batch'
+        WHEN pr.long_context AND pr.long_context_input_price_per_1k IS NOT NULL THEN 'long_context'
+        ELSE 'standard'
+      END AS base_rule
+    FROM priced AS pr
+    LEFT JOIN prior AS po
+      ON po.provider = pr.provider AND po.model = pr.model AND po.free_period_start = pr.free_period_start
+    WINDOW free_period AS (
+      PARTITION BY pr.provider, pr.model, pr.free_period_start
+      ORDER BY pr.usage_date, pr.usage_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    )
+  ),
+  categories AS (
+    SELECT r.*, 'input' AS token_type, r.input_uncached_tokens AS tokens,
+      GREATEST(0, LEAST(r.cum_input, IFNULL(r.free_tier_input_tokens, 0))
+        - LEAST(r.cum_input - r.input_uncached_tokens, IFNULL(r.free_tier_input_tokens, 0))) AS free_tokens,
+      r.input_rate AS rate_per_1k,
+      IF(r.base_rule = 'standard', IFNULL(r.base_input_price_per_1k, r.input_rate), r.input_rate) AS list_rate_per_1k,
+      r.base_rule AS price_rule, 'input rate' AS rate_name
+    FROM rated AS r
+    UNION ALL
+    SELECT r.*, 'cached_input', r.input_cached_tokens, 0,
+      IFNULL(r.cached_input_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
+      IFNULL(r.cached_input_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
+      IF(r.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read'), 'cached input rate'
+    FROM rated AS r
+    UNION ALL
+    SELECT r.*, 'cache_write_5m', r.cache_write_5m_tokens, 0,
+      IFNULL(r.cache_write_5m_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
+      IFNULL(r.cache_write_5m_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
+      'cache_write_5m', 'cache write rate'
+    FROM rated AS r
+    UNION ALL
+    SELECT r.*, 'cache_write_1h', r.cache_write_1h_tokens, 0,
+      IFNULL(r.cache_write_1h_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
+      IFNULL(r.cache_write_1h_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
+      'cache_write_1h', 'cache write rate'
+    FROM rated AS r
+    UNION ALL
+    SELECT r.*, 'audio_input', r.input_audio_tokens, 0, r.audio_input_price_per_1k, r.audio_input_price_per_1k,
+      'audio', 'audio input rate'
+    FROM rated AS r
+    UNION ALL
+    SELECT r.*, 'output', r.output_tokens,
+      GREATEST(0, LEAST(r.cum_output, IFNULL(r.free_tier_output_tokens, 0))
+        - LEAST(r.cum_output - r.output_tokens, IFNULL(r.free_tier_output_tokens, 0))),
+      r.output_rate,
+      IF(r.base_rule = 'standard', IFNULL(r.base_output_price_per_1k, r.output_rate), r.output_rate),
+      r.base_rule, 'output rate'
+    FROM rated AS r
+    UNION ALL
+    SELECT r.*, 'audio_output', r.output_audio_tokens, 0, r.audio_output_price_per_1k, r.audio_output_price_per_1k,
+      'audio', 'audio output rate'
+    FROM rated AS r
+  ),
+  costed AS (
+    SELECT
+      c.*,
+      c.tokens - c.free_tokens AS billable_tokens,
+      CAST(c.rate_per_1k * c.discount_factor * 1000 AS NUMERIC) AS unit_price_1m,
+      CAST(c.list_rate_per_1k * 1000 AS NUMERIC) AS list_unit_price_1m,
+      CASE
+        WHEN c.pricing_id IS NULL THEN CONCAT('no enabled price for ', c.provider, ' model ', IFNULL(c.model, '(none)'),
+          IF(IFNULL(c.service_tier, 'default') IN ('default', 'standard', 'auto', 'batch', 'on_demand'), '',
+            CONCAT(' tier ', c.service_tier)),
+          ' on ', CAST(c.usage_date AS STRING))
+        WHEN c.rate_per_1k IS NULL THEN CONCAT('price ', c.pricing_id, ' has no ', c.rate_name)
+      END AS unpriced_reason
+    FROM categories AS c
+    WHERE c.tokens > 0
+  )
+  SELECT
+    TO_HEX(SHA256(CONCAT(usage_id, '|payg|', token_type))) AS cost_id,
+    'payg' AS flow,
+    'Usage' AS charge_category,
+    org_slug, usage_date, provider, model, region, service_tier, is_batch, project_id, api_key_id, deployment,
+    context_window, token_type, usage_id,
+    IF(unpriced_reason IS NULL, pricing_id, NULL) AS pricing_id,
+    IF(unpriced_reason IS NULL, price_match, NULL) AS price_match,
+    IF(unpriced_reason IS NULL, IF(free_tokens > 0, 'free_tier', price_rule), NULL) AS price_rule,
+    IF(unpriced_reason IS NULL, pricing_type, NULL) AS pricing_type,
+    IF(unpriced_reason IS NULL, is_custom, NULL) AS is_custom_price,
+    CAST(tokens AS NUMERIC) AS consumed_quantity,
+    'Tokens' AS consumed_unit,
+    CAST(free_tokens AS NUMERIC) AS free_quantity,
+    CAST(billable_tokens AS NUMERIC) AS billable_quantity,
+    '1000000 Tokens' AS pricing_unit,
+    IF(unpriced_reason IS NULL, list_unit_price_1m, NULL) AS list_unit_price,
+    IF(unpriced_reason IS NULL, unit_price_1m, NULL) AS unit_price,
+    IF(unpriced_reason IS NULL,
+      ROUND(list_unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9), NULL) AS list_cost_usd,
+    IF(unpriced_reason IS NULL,
+      ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9), NULL) AS cost_usd,
+    IF(unpriced_reason IS NULL,
+      ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9), NULL) AS billed_cost_usd,
+    IFNULL(currency, 'USD') AS currency,
+    IF(unpriced_reason IS NULL, 'priced', 'unpriced') AS cost_status,
+    unpriced_reason,
+    CAST(NULL AS STRING) AS commitment_id,
+    CAST(NULL AS STRING) AS commitment_type,
+    CAST(NULL AS STRING) AS commitment_status,
+    CURRENT_TIMESTAMP() AS consolidated_at
+  FROM costed;
+
+  COMMIT TRANSACTION;
+END;
