@@ -83,7 +83,12 @@ class UsageRecord(BaseModel):
     def _fill_usage_date(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("usage_date") is None:
             start = data.get("bucket_start")
-            if isinstance(start, datetime):
+            if isinstance(start, str):
+                try:
+                    start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+                except ValueError:
+                    return data  # the field validator reports it
+            if isinstance(start, datetime) and start.tzinfo is not None:
                 data = {**data, "usage_date": _as_utc(start).date()}
         return data
 

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from genai_costs.errors import (
     ProviderAuthError,
@@ -162,7 +162,11 @@ class Retrier:
         retrying = Retrying(
             stop=stop,
             wait=self._wait,
-            retry=retry_if_exception_type((ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError)),
+            # An error that already exhausted its own retries (``_final``) is not retried again.
+            retry=retry_if_exception(
+                lambda e: isinstance(e, (ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError))
+                and not getattr(e, "_final", False)
+            ),
             sleep=self.sleep,
             before_sleep=before_sleep,
             reraise=True,
@@ -276,6 +280,10 @@ class ProviderHttp:
             ) from None
 
     def request(self, method: str, url: str, model: type[M], **kwargs: Any) -> M:
+        # Resolve header callables (e.g. a bearer-token fetch, itself a retried request) once, before
+        # retrying, so retries never nest.
+        headers = kwargs.pop("headers", None)
+        kwargs["headers"] = dict(headers() if callable(headers) else (headers or {}))
         return self.retrier.call(lambda: self._once(method, url, model, **kwargs), what=f"{method} {httpx.URL(url).path}")
 
     def get(self, url: str, model: type[M], **kwargs: Any) -> M:

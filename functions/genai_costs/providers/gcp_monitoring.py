@@ -1,0 +1,216 @@
+"""Cloud Monitoring v3 REST (``projects.timeSeries.list``) shared by Vertex AI and the Gemini API.
+
+Auth: a bearer token, either the static ``access_token`` from the secret (the local simulator
+accepts one; a real token expires after ~1 h, so use it only for short runs) or one minted from
+``service_account_info`` with google-auth (scope ``monitoring.read``), refreshed before expiry.
+
+Requests: ``GET {monitoring_base_url}/v3/projects/{project}/timeSeries`` with ``filter``,
+``interval.startTime`` / ``interval.endTime`` (RFC 3339), ``aggregation.alignmentPeriod=3600s``,
+``aggregation.perSeriesAligner=ALIGN_SUM`` (the token metrics are DELTA), optional
+``aggregation.crossSeriesReducer=REDUCE_SUM`` + repeated ``aggregation.groupByFields``,
+``view=FULL``, ``pageToken``. ``int64Value`` arrives as a JSON string and is accepted as such.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+from pydantic import Field, SecretStr
+
+from genai_costs.errors import ProviderAuthError, SecretError
+from genai_costs.providers.base import CredentialsModel, ResponseModel, parse_rfc3339, rfc3339
+from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
+
+MONITORING_READ_SCOPE = "https://www.googleapis.com/auth/monitoring.read"
+BIGQUERY_SCOPE = "https://www.googleapis.com/auth/bigquery"
+
+
+class GcpCredentials(CredentialsModel):
+    project_id: str
+    billing_export_table: str | None = None
+    service_account_info: dict | None = Field(default=None, repr=False)  # a key file: secret
+    access_token: SecretStr | None = None
+    monitoring_base_url: str = "https://monitoring.googleapis.com"
+    bigquery_api_endpoint: str | None = None
+
+
+# -- response models (Monitoring v3 JSON names) ------------------------------------------------
+class TypedValue(ResponseModel):
+    int64Value: int | None = None  # JSON string in the API
+    doubleValue: float | None = None
+
+    def as_int(self) -> int:
+        if self.int64Value is not None:
+            return self.int64Value
+        if self.doubleValue is not None:
+            return int(round(self.doubleValue))
+        return 0
+
+
+class TimeInterval(ResponseModel):
+    startTime: str | None = None
+    endTime: str
+
+
+class Point(ResponseModel):
+    interval: TimeInterval
+    value: TypedValue
+
+
+class MetricLabels(ResponseModel):
+    type: str | None = None
+    labels: dict[str, str] = {}
+
+
+class TimeSeries(ResponseModel):
+    metric: MetricLabels = MetricLabels()
+    resource: MetricLabels = MetricLabels()
+    metricKind: str | None = None
+    valueType: str | None = None
+    points: list[Point] = []
+
+
+class TimeSeriesPage(ResponseModel):
+    timeSeries: list[TimeSeries] = []
+    nextPageToken: str | None = None
+
+
+def point_start(point: Point, period_seconds: int) -> datetime:
+    """Start of the aligned bucket a point covers."""
+    end = parse_rfc3339(point.interval.endTime)
+    if point.interval.startTime:
+        start = parse_rfc3339(point.interval.startTime)
+        if start < end:
+            return start
+    return end - timedelta(seconds=period_seconds)
+
+
+class GcpTokenSource:
+    """Bearer tokens for Google APIs; never logs or returns them in messages."""
+
+    def __init__(self, credentials: GcpCredentials, *, provider: str, secret_name: str, scopes: Sequence[str]) -> None:
+        self._creds = credentials
+        self._provider = provider
+        self._secret_name = secret_name
+        self._scopes = list(scopes)
+        self._sa = None
+        self._lock = threading.Lock()
+        if credentials.access_token is None and credentials.service_account_info is None:
+            raise SecretError(
+                f"{provider}: secret '{secret_name}' needs either service_account_info or access_token"
+            )
+
+    def google_credentials(self):
+        """google-auth credentials object (for the BigQuery client)."""
+        if self._creds.access_token is not None:
+            from google.oauth2.credentials import Credentials
+
+            return Credentials(token=self._creds.access_token.get_secret_value())
+        from google.oauth2 import service_account
+
+        try:
+            return service_account.Credentials.from_service_account_info(
+                self._creds.service_account_info, scopes=self._scopes
+            )
+        except (ValueError, KeyError) as exc:
+            raise ProviderAuthError(
+                f"{self._provider}: service_account_info in secret '{self._secret_name}' is not a usable key "
+                f"({type(exc).__name__})",
+                provider=self._provider,
+            ) from None
+
+    def token(self) -> str:
+        if self._creds.access_token is not None:
+            return self._creds.access_token.get_secret_value()
+        with self._lock:
+            if self._sa is None:
+                self._sa = self.google_credentials()
+            if not self._sa.valid:
+                import google.auth.exceptions
+                import google.auth.transport.requests
+
+                try:
+                    self._sa.refresh(google.auth.transport.requests.Request())
+                except google.auth.exceptions.RefreshError:
+                    raise ProviderAuthError(
+                        f"{self._provider}: could not obtain a token with the service account in secret "
+                        f"'{self._secret_name}'; check or rotate that secret",
+                        provider=self._provider,
+                    ) from None
+            return self._sa.token
+
+
+class MonitoringClient:
+    def __init__(
+        self,
+        credentials: GcpCredentials,
+        *,
+        provider: str,
+        secret_name: str,
+        http: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = 1000,
+    ) -> None:
+        self.credentials = credentials
+        self.base_url = credentials.monitoring_base_url.rstrip("/")
+        self.tokens = GcpTokenSource(credentials, provider=provider, secret_name=secret_name, scopes=[MONITORING_READ_SCOPE])
+        self.http = ProviderHttp(provider, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.access_token])
+        self.page_size = page_size
+        self.provider = provider
+
+    def _headers(self) -> dict[str, str]:
+        token = self.tokens.token()
+        self.http.add_secrets(token)
+        return {"Authorization": f"Bearer {token}"}
+
+    def list_time_series(
+        self,
+        *,
+        metric_filter: str,
+        start: datetime,
+        end: datetime,
+        period_seconds: int = 3600,
+        group_by_fields: Sequence[str] = (),
+    ) -> Iterator[TimeSeries]:
+        url = f"{self.base_url}/v3/projects/{self.credentials.project_id}/timeSeries"
+        params: dict[str, Any] = {
+            "filter": metric_filter,
+            "interval.startTime": rfc3339(start),
+            "interval.endTime": rfc3339(end),
+            "aggregation.alignmentPeriod": f"{period_seconds}s",
+            "aggregation.perSeriesAligner": "ALIGN_SUM",
+            "view": "FULL",
+            "pageSize": self.page_size,
+        }
+        if group_by_fields:
+            params["aggregation.crossSeriesReducer"] = "REDUCE_SUM"
+            params["aggregation.groupByFields"] = list(group_by_fields)
+
+        def fetch(cursor: str | None) -> TimeSeriesPage:
+            p = dict(params)
+            if cursor:
+                p["pageToken"] = cursor
+            return self.http.get(url, TimeSeriesPage, params=p, headers=self._headers)
+
+        for page in paginate(fetch, lambda pg: pg.nextPageToken, provider=self.provider, max_pages=self.http.policy.max_pages):
+            yield from page.timeSeries
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def label(series: TimeSeries, field: str) -> str | None:
+    """``metric.label.x`` / ``resource.label.x`` -> the value in this series, if any."""
+    scope, _, name = field.split(".", 2)
+    source = series.metric.labels if scope == "metric" else series.resource.labels
+    return source.get(name)
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(timezone.utc)

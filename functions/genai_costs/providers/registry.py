@@ -1,0 +1,71 @@
+"""Build a provider client from the parsed JSON of an organization's secret.
+
+Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields never print):
+
+    openai        {"admin_api_key": "sk-admin-...", "base_url": "https://api.openai.com/v1"?}
+    anthropic     {"admin_api_key": "sk-ant-admin01-...", "base_url": "https://api.anthropic.com"?}
+    azure_openai  {"tenant_id", "client_id", "client_secret", "subscription_id", "resource_group",
+                   "account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?}
+    aws_bedrock   {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?,
+                   "cloudwatch_endpoint_url"?, "ce_endpoint_url"?}
+    vertex_ai,    {"project_id", "billing_export_table"?, "service_account_info"? | "access_token"?,
+    gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?}   (one of the two auth keys)
+
+(``?`` = optional.) Non-secret tuning (bucket width, model ids, cost services, ...) goes in
+``options``, validated by the provider's ``*Options`` model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from genai_costs.errors import ConfigurationError
+from genai_costs.providers.base import ProviderClient
+from genai_costs.providers.http import RetryPolicy
+
+
+def _classes() -> dict[str, Any]:
+    # Imported here so importing the registry does not import boto3 / google-cloud up front.
+    from genai_costs.providers.anthropic import AnthropicClient
+    from genai_costs.providers.aws_bedrock import AwsBedrockClient
+    from genai_costs.providers.azure_openai import AzureOpenAIClient
+    from genai_costs.providers.gemini import GeminiClient
+    from genai_costs.providers.openai import OpenAIClient
+    from genai_costs.providers.vertex_ai import VertexAIClient
+
+    return {
+        "openai": OpenAIClient,
+        "anthropic": AnthropicClient,
+        "azure_openai": AzureOpenAIClient,
+        "aws_bedrock": AwsBedrockClient,
+        "vertex_ai": VertexAIClient,
+        "gemini": GeminiClient,
+    }
+
+
+def build_client(
+    provider: str,
+    credentials: dict,
+    *,
+    secret_name: str,
+    http: httpx.Client | None = None,
+    options: dict | None = None,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ProviderClient:
+    """Validate ``credentials`` (SecretError naming ``secret_name`` if invalid) and build the client.
+
+    ``http`` is used by the HTTP providers (ignored by aws_bedrock, which uses boto3); point a
+    provider at a simulator with the ``base_url`` / ``*_endpoint_url`` keys of its credentials.
+    """
+    classes = _classes()
+    if provider not in classes:
+        raise ConfigurationError(f"unknown provider {provider!r}; expected one of {sorted(classes)}")
+    kwargs: dict[str, Any] = {"secret_name": secret_name, "options": options, "retry": retry, "sleep": sleep}
+    if provider != "aws_bedrock":
+        kwargs["http"] = http
+    return classes[provider].from_secret(credentials, **kwargs)

@@ -1,0 +1,130 @@
+"""Vertex AI (publisher models incl. Gemini on Vertex and partner models such as Claude on Vertex).
+
+Usage: Cloud Monitoring ``aiplatform.googleapis.com/publisher/online_serving/token_count`` (DELTA INT64)
+on resource ``aiplatform.googleapis.com/PublisherModel``, ``ALIGN_SUM`` over 3600 s, ``REDUCE_SUM``
+grouped by ``metric.label.type``, ``resource.label.model_user_id``, ``resource.label.location``,
+``metric.label.request_type``; one query per UTC day so the input and output series of a day can be
+merged into one record per (model, location, request_type, hour).
+
+Attributable: GCP project, model, location, request type (``dedicated`` = Provisioned Throughput,
+``shared`` = pay-as-you-go, ``spillover``), stored in ``service_tier``. NOT attributable: API key or
+principal, batch vs online (``is_batch`` None), cached vs uncached input (the metric has no cached
+split beyond the ``explicit_caching`` label, so cached input is counted in ``input_uncached_tokens``
+and an estimate from it overstates cost; the billing export is authoritative).
+
+Categories: ``type=input`` -> input_uncached_tokens, ``type=output`` -> output_tokens. There is no
+provider total: provider_total_tokens = the sum of every token_count value returned, of every
+``type`` - so the invariant is trivially true for input/output and any unexpected ``type`` value
+makes the record fail the invariant (quarantined) instead of being silently dropped.
+
+Costs: Cloud Billing BigQuery export, ``service.description`` in ``cost_services`` (default
+``["Vertex AI"]``), see ``gcp_billing_export``. Without ``billing_export_table`` no costs are yielded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from genai_costs.ingestion.records import CostRecord, UsageRecord
+from genai_costs.ingestion.window import Window
+from genai_costs.providers.base import OptionsModel, day_windows, parse_credentials, parse_options
+from genai_costs.providers.gcp_billing_export import GcpBillingExport
+from genai_costs.providers.gcp_monitoring import GcpCredentials, MonitoringClient, label, point_start
+from genai_costs.providers.http import RetryPolicy
+
+PROVIDER = "vertex_ai"
+TOKEN_COUNT = "aiplatform.googleapis.com/publisher/online_serving/token_count"
+RESOURCE_TYPE = "aiplatform.googleapis.com/PublisherModel"
+
+
+class VertexOptions(OptionsModel):
+    group_by_fields: tuple[str, ...] = (
+        "metric.label.type",
+        "resource.label.model_user_id",
+        "resource.label.location",
+        "metric.label.request_type",
+    )
+    cost_services: tuple[str, ...] = ("Vertex AI",)
+    estimated_trailing_days: int = 3
+
+
+class VertexAIClient:
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        credentials: GcpCredentials,
+        *,
+        secret_name: str,
+        http: httpx.Client | None = None,
+        options: VertexOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        bigquery_client_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.options = options or VertexOptions()
+        self.monitoring = MonitoringClient(
+            credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
+        )
+        self.billing = GcpBillingExport(
+            credentials,
+            provider=PROVIDER,
+            secret_name=secret_name,
+            service_descriptions=self.options.cost_services,
+            estimated_trailing_days=self.options.estimated_trailing_days,
+            client_factory=bigquery_client_factory,
+        )
+
+    @classmethod
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "VertexAIClient":
+        creds = parse_credentials(GcpCredentials, data, provider=PROVIDER, secret_name=secret_name)
+        return cls(creds, secret_name=secret_name, options=parse_options(VertexOptions, options, provider=PROVIDER), **kw)
+
+    def iter_usage(self, window: Window) -> Iterator[UsageRecord]:
+        metric_filter = f'metric.type="{TOKEN_COUNT}" AND resource.type="{RESOURCE_TYPE}"'
+        for start, end in day_windows(window):
+            # (model, location, request_type, bucket_start) -> type -> tokens
+            merged: dict[tuple[str | None, str | None, str | None, datetime], dict[str, int]] = defaultdict(
+                lambda: defaultdict(int)
+            )
+            for series in self.monitoring.list_time_series(
+                metric_filter=metric_filter, start=start, end=end, group_by_fields=self.options.group_by_fields
+            ):
+                key_dims = (
+                    label(series, "resource.label.model_user_id"),
+                    label(series, "resource.label.location"),
+                    label(series, "metric.label.request_type"),
+                )
+                kind = label(series, "metric.label.type") or "unknown"
+                for point in series.points:
+                    merged[(*key_dims, point_start(point, 3600))][kind] += point.value.as_int()
+            for (model, location, request_type, bucket_start) in sorted(
+                merged, key=lambda k: (k[3], str(k[0]), str(k[1]), str(k[2]))
+            ):
+                values = merged[(model, location, request_type, bucket_start)]
+                yield UsageRecord(
+                    provider=PROVIDER,
+                    source="gcp.monitoring.token_count",
+                    bucket_start=bucket_start,
+                    bucket_width="1h",
+                    model=model,
+                    region=location,
+                    service_tier=request_type,
+                    project_id=self.credentials.project_id,
+                    input_uncached_tokens=values.get("input", 0),
+                    output_tokens=values.get("output", 0),
+                    provider_total_tokens=sum(values.values()),
+                )
+
+    def iter_costs(self, window: Window) -> Iterator[CostRecord]:
+        yield from self.billing.iter_costs(window, source="gcp.billing_export")
+
+    def close(self) -> None:
+        self.monitoring.close()
