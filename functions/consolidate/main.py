@@ -16,6 +16,6 @@ from genai_costs.warehouse import open_warehouse
 def consolidate(cloud_event):
     def work(message: ConsolidateMessage):
         with open_warehouse() as warehouse:
-            return run_consolidation(message, warehouse=warehouse)
+            return run_consolidation(message, warehouse=warehouse, trigger_id=cloud_event["id"])
 
     handle_pubsub_event(cloud_event, ConsolidateMessage, work)

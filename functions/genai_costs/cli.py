@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -11,10 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import GenAICostsError
+from .ingestion.window import Window
 from .onboarding import OnboardRequest, OnboardResult, onboard
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
 from .providers.ids import PROVIDERS, secret_id
+from .reporting import build_report, print_report, write_html
 from .secrets import open_secret_store
 from .warehouse import open_warehouse
 from .warehouse.sqlfiles import load_statement
@@ -104,20 +109,63 @@ def secrets_list(org_slug: Optional[str] = typer.Argument(None)) -> None:
     console.print(table)
 
 
+def _report(org_slug: str, window: Window, html_path: Path | None) -> None:
+    with open_warehouse() as wh:
+        report = build_report(wh, org_slug, window)
+    print_report(console, report)
+    if html_path:
+        console.print(f"HTML report with charts: {write_html(report, html_path)}")
+
+
 @app.command("report")
-def report_cmd(org_slug: str) -> None:
-    """Print an organization's catalog and costs."""
+def report_cmd(org_slug: str, days: int = typer.Option(30, min=1, max=400, help="Days before today"),
+               html: Optional[Path] = typer.Option(None, help="Also write an HTML page with charts here"),
+               catalog: bool = typer.Option(False, help="Print the price catalog too")) -> None:
+    """Print an organization's spend (and optionally its price catalog)."""
     try:
-        print_catalog(validate_org_slug(org_slug))
+        validate_org_slug(org_slug)
+        today = dt.datetime.now(dt.timezone.utc).date()
+        if catalog:
+            print_catalog(org_slug)
+        _report(org_slug, Window(start=today - dt.timedelta(days=days), end=today), html)
     except GenAICostsError as exc:
         _fail(exc)
 
 
 @app.command("run")
-def run_cmd(org_slug: str = typer.Option("demo", help="Organization to run for")) -> None:
-    """Run the pipeline so far for one organization on the configured backend."""
-    onboard_cmd(org_slug, reset_seed=False)
+def run_cmd(org_slug: str = typer.Option("demo", help="Organization to run for"),
+            days: int = typer.Option(30, min=1, max=400, help="Days of history to ingest"),
+            seed: int = typer.Option(42, help="Simulator seed (same seed, same data)")) -> None:
+    """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
+    from .local.pipeline import run_local_pipeline
+    from .settings import get_settings
+
+    # The terminal shows progress and tables; the JSON log lines the functions write in the
+    # cloud are only worth seeing here when something goes wrong.
+    os.environ.setdefault("GENAI_COSTS_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    if get_settings().backend != "embedded":
+        _fail(ValueError("`run` drives the local simulator; in the cloud, Cloud Scheduler triggers the functions"))
+    try:
+        result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
+    except GenAICostsError as exc:
+        _fail(exc)
+    print_onboarding(result.onboarding)
+    table = Table("provider", "flow", "status", "usage rows", "cost rows", "quarantined", "ms", "error",
+                  title="Runs (from the ledger genai_ingestion_runs)")
+    for r in result.runs:
+        table.add_row(r["provider"], r["flow"], r["status"], _count(r["rows_usage"]), _count(r["rows_costs"]),
+                      _count(r["rows_quarantined"]), _count(r["duration_ms"]), (r["error"] or "")[:60])
+    console.print(table)
     print_catalog(org_slug)
+    _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")
+    failed = [r for r in result.runs if r["status"] == "failed"]
+    if failed or result.dead_letters:
+        _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
+
+
+def _count(value) -> str:
+    return "" if value is None else f"{value:,}"
 
 
 def main() -> None:  # pragma: no cover

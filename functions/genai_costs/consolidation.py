@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .conformance import CheckResult, run_conformance_checks
 from .errors import ConfigurationError, ConformanceError
+from .ingestion.ledger import Run, record_event
 from .ingestion.window import Window
 from .messages import ConsolidateMessage
 from .orgs import dataset_for
@@ -33,7 +34,8 @@ class ConsolidationResult:
     checks: list[CheckResult] = field(default_factory=list)
 
 
-def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.date | None = None) -> ConsolidationResult:
+def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.date | None = None,
+                trigger_id: str | None = None) -> ConsolidationResult:
     dataset = dataset_for(message.org_slug)
     if not warehouse.dataset_exists(dataset):
         raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
@@ -44,13 +46,20 @@ def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.
     procedures = load_procedures(sql_root())
     params = {"p_org_slug": message.org_slug, "p_start_date": window.start, "p_end_date": window.end}
     result = ConsolidationResult(message.org_slug, window)
-    for name in PROCEDURES:
-        warehouse.call_procedure(dataset, procedures[name], params)
-        result.procedures.append(name)
-        log.info("%s ran for %s %s..%s", name, message.org_slug, window.start, window.end)
-    result.checks = run_conformance_checks(warehouse, dataset, window)
-    failed = [c for c in result.checks if c.violations]
-    if failed:
-        summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
-        raise ConformanceError(f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}")
+    run = Run(message.org_slug, "all", "consolidate", window, trigger_id)
+    record_event(warehouse, dataset, run.event("started"))
+    try:
+        for name in PROCEDURES:
+            warehouse.call_procedure(dataset, procedures[name], params)
+            result.procedures.append(name)
+            log.info("%s ran for %s %s..%s", name, message.org_slug, window.start, window.end)
+        result.checks = run_conformance_checks(warehouse, dataset, window)
+        failed = [c for c in result.checks if c.violations]
+        if failed:
+            summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
+            raise ConformanceError(f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}")
+    except Exception as exc:
+        record_event(warehouse, dataset, run.event("failed", error=str(exc)[:2000], error_kind=type(exc).__name__))
+        raise
+    record_event(warehouse, dataset, run.event("succeeded"))
     return result

@@ -67,7 +67,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: int = logging.INFO, *, json_lines: bool = True) -> None:
+_NOISY = ("httpx", "httpcore", "werkzeug", "urllib3", "botocore", "google.auth")
+
+
+def configure_logging(level: int | str | None = None, *, json_lines: bool = True) -> None:
+    if level is None:
+        from .settings import get_settings
+
+        level = get_settings().log_level
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_genai_costs", False):
@@ -79,3 +86,6 @@ def configure_logging(level: int = logging.INFO, *, json_lines: bool = True) -> 
         handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    # One line per HTTP request drowns the run's own story; their warnings still show.
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)

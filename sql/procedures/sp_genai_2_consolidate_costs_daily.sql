@@ -12,6 +12,7 @@
 -- discount_percentage applies to them. Free tiers: billable = max(0, cumulative - free) per reset
 -- period (daily, monthly, or never = since effective_date, looking back at most 366 days).
 -- No price, or no rate for a category, gives cost_status 'unpriced' and NULL cost, never 0.
+-- Tokens served by provisioned capacity get cost_status 'committed' (the commitment rows carry the money).
 CREATE OR REPLACE PROCEDURE sp_genai_2_consolidate_costs_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
   BEGIN TRANSACTION;
@@ -27,7 +28,19 @@ BEGIN
     currency, cost_status, unpriced_reason, commitment_id, commitment_type, commitment_status, consolidated_at
   )
   WITH usage_window AS (
-    SELECT * FROM genai_usage_daily
+    SELECT
+      *,
+      -- Providers name tiers differently: on-demand tiers price at the default rate, provisioned
+      -- capacity (PTU deployments, dedicated GSU, provisioned model units) is paid by its
+      -- commitment, and anything else (flex, priority, ...) needs a price row for that tier.
+      CASE
+        WHEN service_tier IS NULL OR LOWER(service_tier) IN ('default', 'standard', 'auto', 'batch', 'on_demand',
+          'shared', 'spillover', 'globalstandard', 'datazonestandard', 'globalbatch', 'datazonebatch') THEN 'default'
+        WHEN LOWER(service_tier) IN ('provisioned', 'dedicated', 'reserved', 'provisionedmanaged',
+          'globalprovisionedmanaged', 'datazoneprovisionedmanaged') THEN 'provisioned'
+        ELSE LOWER(service_tier)
+      END AS tier_class
+    FROM genai_usage_daily
     WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
   ),
   history AS (
@@ -61,8 +74,7 @@ BEGIN
       AND p.effective_date <= u.usage_date
       AND (p.end_date IS NULL OR u.usage_date <= p.end_date)
       AND (p.region IS NULL OR p.region = u.region)
-      AND IF(IFNULL(u.service_tier, 'default') IN ('default', 'standard', 'auto', 'batch', 'on_demand'),
-        p.service_tier IS NULL, p.service_tier = u.service_tier)
+      AND IF(u.tier_class IN ('default', 'provisioned'), p.service_tier IS NULL, LOWER(p.service_tier) = u.tier_class)
   ),
   priced AS (
     SELECT
@@ -179,12 +191,18 @@ BEGIN
       CAST(c.rate_per_1k * c.discount_factor * 1000 AS NUMERIC) AS unit_price_1m,
       CAST(c.list_rate_per_1k * 1000 AS NUMERIC) AS list_unit_price_1m,
       CASE
+        WHEN c.tier_class = 'provisioned' THEN NULL
         WHEN c.pricing_id IS NULL THEN CONCAT('no enabled price for ', c.provider, ' model ', IFNULL(c.model, '(none)'),
-          IF(IFNULL(c.service_tier, 'default') IN ('default', 'standard', 'auto', 'batch', 'on_demand'), '',
-            CONCAT(' tier ', c.service_tier)),
-          ' on ', CAST(c.usage_date AS STRING))
+          IF(c.tier_class = 'default', '', CONCAT(' tier ', c.service_tier)))
         WHEN c.rate_per_1k IS NULL THEN CONCAT('price ', c.pricing_id, ' has no ', c.rate_name)
-      END AS unpriced_reason
+      END AS unpriced_reason,
+      -- Tokens served by provisioned capacity cost nothing per token: the commitment rows carry
+      -- their money. Their on-demand list cost is kept to show what the commitment saved.
+      CASE
+        WHEN c.tier_class = 'provisioned' THEN 'committed'
+        WHEN c.pricing_id IS NULL OR c.rate_per_1k IS NULL THEN 'unpriced'
+        ELSE 'priced'
+      END AS cost_status
     FROM categories AS c
     WHERE c.tokens > 0
   )
@@ -194,30 +212,37 @@ BEGIN
     'Usage' AS charge_category,
     org_slug, usage_date, provider, model, region, service_tier, is_batch, project_id, api_key_id, deployment,
     context_window, token_type, usage_id,
-    IF(unpriced_reason IS NULL, pricing_id, NULL) AS pricing_id,
-    IF(unpriced_reason IS NULL, price_match, NULL) AS price_match,
-    IF(unpriced_reason IS NULL, IF(free_tokens > 0, 'free_tier', price_rule), NULL) AS price_rule,
-    IF(unpriced_reason IS NULL, pricing_type, NULL) AS pricing_type,
-    IF(unpriced_reason IS NULL, is_custom, NULL) AS is_custom_price,
+    IF(cost_status = 'unpriced', NULL, pricing_id) AS pricing_id,
+    IF(cost_status = 'unpriced', NULL, price_match) AS price_match,
+    CASE cost_status WHEN 'unpriced' THEN NULL WHEN 'committed' THEN 'commitment'
+      ELSE IF(free_tokens > 0, 'free_tier', price_rule) END AS price_rule,
+    IF(cost_status = 'unpriced', NULL, pricing_type) AS pricing_type,
+    IF(cost_status = 'unpriced', NULL, is_custom) AS is_custom_price,
     CAST(tokens AS NUMERIC) AS consumed_quantity,
     'Tokens' AS consumed_unit,
     CAST(free_tokens AS NUMERIC) AS free_quantity,
     CAST(billable_tokens AS NUMERIC) AS billable_quantity,
     '1000000 Tokens' AS pricing_unit,
-    IF(unpriced_reason IS NULL, list_unit_price_1m, NULL) AS list_unit_price,
-    IF(unpriced_reason IS NULL, unit_price_1m, NULL) AS unit_price,
-    IF(unpriced_reason IS NULL,
-      ROUND(list_unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9), NULL) AS list_cost_usd,
-    IF(unpriced_reason IS NULL,
-      ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9), NULL) AS cost_usd,
-    IF(unpriced_reason IS NULL,
-      ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9), NULL) AS billed_cost_usd,
+    IF(cost_status = 'unpriced', NULL, list_unit_price_1m) AS list_unit_price,
+    CASE cost_status WHEN 'priced' THEN unit_price_1m WHEN 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
+    IF(cost_status = 'unpriced', NULL,
+      ROUND(list_unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9)) AS list_cost_usd,
+    CASE cost_status
+      WHEN 'priced' THEN ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9)
+      WHEN 'committed' THEN CAST(0 AS NUMERIC)
+    END AS cost_usd,
+    CASE cost_status
+      WHEN 'priced' THEN ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9)
+      WHEN 'committed' THEN CAST(0 AS NUMERIC)
+    END AS billed_cost_usd,
     IFNULL(currency, 'USD') AS currency,
-    IF(unpriced_reason IS NULL, 'priced', 'unpriced') AS cost_status,
+    cost_status,
     unpriced_reason,
     CAST(NULL AS STRING) AS commitment_id,
-    CAST(NULL AS STRING) AS commitment_type,
-    CAST(NULL AS STRING) AS commitment_status,
+    IF(cost_status = 'committed',
+      CASE provider WHEN 'azure_openai' THEN 'azure_ptu' WHEN 'aws_bedrock' THEN 'bedrock_pt' ELSE 'vertex_gsu' END,
+      NULL) AS commitment_type,
+    IF(cost_status = 'committed', 'Used', NULL) AS commitment_status,
     CURRENT_TIMESTAMP() AS consolidated_at
   FROM costed;
 

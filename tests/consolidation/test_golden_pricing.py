@@ -173,3 +173,19 @@ def test_nano_dollar_precision_is_kept(world):
     world.consolidate("2026-11-02", "2026-11-03")
     # 7 x $0.0375 / 1M = $0.0000002625 -> rounded half away from zero to 9 decimals
     assert world.cost_by(token_type="input")["cost_usd"] == D("0.000000263")
+
+
+def test_tokens_on_provisioned_capacity_are_committed_not_priced_twice(world):
+    # Azure PTU deployment tokens are paid by the PTU commitment; spillover on a standard
+    # deployment is pay-as-you-go. Only the spillover is money here.
+    world.add_price("azure_openai", "golden-4o", "2.50", "10.00")
+    world.add_usage("azure_openai", "2026-11-02", "golden-4o", service_tier="GlobalProvisionedManaged",
+                    deployment="gpt-4o-ptu", input_uncached_tokens=1_000_000)
+    world.add_usage("azure_openai", "2026-11-02", "golden-4o", service_tier="GlobalStandard",
+                    deployment="gpt-4o-std", input_uncached_tokens=200_000)
+    world.consolidate("2026-11-02", "2026-11-03")
+    ptu = world.cost_by(deployment="gpt-4o-ptu")
+    spill = world.cost_by(deployment="gpt-4o-std")
+    assert (ptu["cost_status"], ptu["cost_usd"], ptu["list_cost_usd"], ptu["commitment_type"]) == \
+        ("committed", D("0"), D("2.5"), "azure_ptu")
+    assert (spill["cost_status"], spill["cost_usd"]) == ("priced", D("0.5"))

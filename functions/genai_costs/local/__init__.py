@@ -1,0 +1,1 @@
+"""Local-only orchestration for the embedded default (simulator, bus wiring). Never deployed."""

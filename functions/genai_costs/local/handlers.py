@@ -1,0 +1,19 @@
+"""Load the four Cloud Function entry points from functions/<name>/main.py, exactly the files
+the platform runs, under distinct module names (each is 'main' when deployed)."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2]
+TOPICS = {"genai-payg": "ingest_payg", "genai-commitment": "ingest_commitment", "genai-consolidate": "consolidate"}
+
+
+def load_entry_point(function: str) -> Callable:
+    path = FUNCTIONS_DIR / function / "main.py"
+    spec = importlib.util.spec_from_file_location(f"genai_function_{function}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, function)

@@ -1,0 +1,12 @@
+-- Computed cost next to provider-reported cost per provider over a window.
+SELECT
+  provider,
+  SUM(computed_usd) AS computed_usd,
+  SUM(reported_usd) AS reported_usd,
+  SUM(computed_usd) - SUM(reported_usd) AS difference_usd,
+  ROUND(SAFE_DIVIDE(SUM(computed_usd) - SUM(reported_usd), SUM(reported_usd)) * 100, 2) AS difference_pct,
+  SUM(unpriced_tokens) AS unpriced_tokens
+FROM genai_reconciliation_daily
+WHERE usage_date >= @p_start_date AND usage_date < @p_end_date
+GROUP BY provider
+ORDER BY provider
