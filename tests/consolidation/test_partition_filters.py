@@ -1,0 +1,74 @@
+"""Every statement of every procedure that reads a date-partitioned table filters on its
+partition column by the window parameters, so BigQuery scans the window, not history.
+Proven from the parsed SQL; and the large tables refuse unfiltered queries."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot import exp
+
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures
+from genai_costs.warehouse.tables import load_table_specs
+
+SPECS = load_table_specs(sql_root())
+PARTITIONED = {name: spec.partition_field for name, spec in SPECS.items() if spec.partition_field}
+WINDOW_PARAMS = {"p_start_date", "p_end_date"}
+LARGE = [n for n in SPECS if n.startswith(("genai_payg_", "genai_commitment_", "genai_infrastructure_"))
+         and not n.endswith("_quarantine")] + ["genai_usage_daily", "genai_costs_daily_unified", "cost_data_standard_1_3"]
+
+
+def _bounded_by_window(condition: exp.Expression | None, column: str, alias: str | None) -> bool:
+    if condition is None:
+        return False
+    for cmp in condition.find_all(exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ):
+        sides = (cmp.this, cmp.expression)
+        for side, other in (sides, sides[::-1]):
+            if isinstance(side, exp.Column) and side.name == column and (not side.table or side.table == alias):
+                if {c.name for c in other.find_all(exp.Column)} & WINDOW_PARAMS:
+                    return True
+    return False
+
+
+def _scope_condition(table: exp.Table) -> exp.Expression | None:
+    """The filter that applies to a table read: the WHERE of its SELECT/DELETE, or a JOIN's ON."""
+    join = table.find_ancestor(exp.Join)
+    if join is not None and join.this is table:
+        return exp.and_(join.args.get("on"), (join.find_ancestor(exp.Select) or exp.Select()).args.get("where"))
+    parent = table.find_ancestor(exp.Select, exp.Delete, exp.Update)
+    return parent.args.get("where") if parent is not None else None
+
+
+CASES = [(proc.name, i, stmt) for proc in load_procedures(sql_root()).values()
+         for i, stmt in enumerate(proc.parsed()) if not is_transaction_control(stmt)]
+
+
+@pytest.mark.parametrize("proc, index, statement", CASES, ids=[f"{p}#{i}" for p, i, _ in CASES])
+def test_every_partitioned_read_is_window_filtered(proc, index, statement):
+    insert_target = statement.this.this if isinstance(statement, exp.Insert) and isinstance(statement.this, exp.Schema) \
+        else statement.this if isinstance(statement, exp.Insert) else None
+    for table in statement.find_all(exp.Table):
+        if table.name not in PARTITIONED or table is insert_target or (
+                insert_target is not None and table is getattr(insert_target, "this", None)):
+            continue
+        assert _bounded_by_window(_scope_condition(table), PARTITIONED[table.name], table.alias or None), (
+            f"{proc} statement {index}: {table.name} is read without a filter on "
+            f"{PARTITIONED[table.name]} by {sorted(WINDOW_PARAMS)}")
+
+
+def test_the_checker_catches_an_unfiltered_read():
+    import sqlglot
+
+    bad = sqlglot.parse_one("SELECT * FROM genai_usage_daily WHERE org_slug = p_org_slug", read="bigquery")
+    table = next(bad.find_all(exp.Table))
+    assert not _bounded_by_window(_scope_condition(table), "usage_date", None)
+    good = sqlglot.parse_one("SELECT * FROM genai_usage_daily AS u WHERE u.usage_date >= DATE_SUB(p_start_date, "
+                             "INTERVAL 1 DAY)", read="bigquery")
+    table = next(good.find_all(exp.Table))
+    assert _bounded_by_window(_scope_condition(table), "usage_date", "u")
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_large_tables_require_a_partition_filter(name):
+    spec = SPECS[name]
+    assert spec.timePartitioning and spec.timePartitioning.requirePartitionFilter, name
