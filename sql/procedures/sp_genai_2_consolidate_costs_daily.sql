@@ -24,7 +24,7 @@ BEGIN
     cost_id, flow, charge_category, org_slug, usage_date, provider, model, region, service_tier, is_batch,
     project_id, api_key_id, deployment, context_window, token_type, usage_id, pricing_id, price_match,
     price_rule, pricing_type, is_custom_price, consumed_quantity, consumed_unit, free_quantity,
-    billable_quantity, pricing_unit, list_unit_price, unit_price, list_cost_usd, cost_usd, billed_cost_usd,
+    billable_quantity, pricing_unit, pricing_quantity, list_unit_price, unit_price, list_cost_usd, cost_usd, billed_cost_usd,
     currency, cost_status, unpriced_reason, commitment_id, commitment_type, commitment_status, consolidated_at
   )
   WITH usage_window AS (
@@ -57,7 +57,7 @@ BEGIN
       p.input_price_per_1k, p.output_price_per_1k, p.cached_input_price_per_1k, p.cache_write_5m_price_per_1k,
       p.cache_write_1h_price_per_1k, p.batch_input_price_per_1k, p.batch_output_price_per_1k,
       p.long_context_input_price_per_1k, p.long_context_output_price_per_1k, p.audio_input_price_per_1k,
-      p.audio_output_price_per_1k, p.base_input_price_per_1k, p.base_output_price_per_1k, p.discount_percentage,
+      p.audio_output_price_per_1k, p.web_search_price_per_1k_requests, p.base_input_price_per_1k, p.base_output_price_per_1k, p.discount_percentage,
       p.free_tier_input_tokens, p.free_tier_output_tokens, p.free_tier_reset_frequency, p.currency,
       IF(p.model_id = u.model, 'exact', 'snapshot') AS price_match,
       ROW_NUMBER() OVER (
@@ -89,7 +89,8 @@ BEGIN
       b.input_price_per_1k, b.output_price_per_1k, b.cached_input_price_per_1k, b.cache_write_5m_price_per_1k,
       b.cache_write_1h_price_per_1k, b.batch_input_price_per_1k, b.batch_output_price_per_1k,
       b.long_context_input_price_per_1k, b.long_context_output_price_per_1k, b.audio_input_price_per_1k,
-      b.audio_output_price_per_1k, b.base_input_price_per_1k, b.base_output_price_per_1k,
+      b.audio_output_price_per_1k, b.web_search_price_per_1k_requests, b.base_input_price_per_1k,
+      b.base_output_price_per_1k,
       CASE b.free_tier_reset_frequency
         WHEN 'daily' THEN u.usage_date
         WHEN 'monthly' THEN DATE_TRUNC(u.usage_date, MONTH)
@@ -147,29 +148,30 @@ BEGIN
         - LEAST(r.cum_input - r.input_uncached_tokens, IFNULL(r.free_tier_input_tokens, 0))) AS free_tokens,
       r.input_rate AS rate_per_1k,
       IF(r.base_rule = 'standard', IFNULL(r.base_input_price_per_1k, r.input_rate), r.input_rate) AS list_rate_per_1k,
-      r.base_rule AS price_rule, 'input rate' AS rate_name
+      r.base_rule AS price_rule, 'input rate' AS rate_name, 'Tokens' AS consumed_unit, '1000000 Tokens' AS pricing_unit,
+      CAST('0.000001' AS NUMERIC) AS unit_scale, CAST('1000' AS NUMERIC) AS rate_to_unit
     FROM rated AS r
     UNION ALL
     SELECT r.*, 'cached_input', r.input_cached_tokens, 0,
       IFNULL(r.cached_input_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
       IFNULL(r.cached_input_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      IF(r.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read'), 'cached input rate'
+      IF(r.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read'), 'cached input rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
     FROM rated AS r
     UNION ALL
     SELECT r.*, 'cache_write_5m', r.cache_write_5m_tokens, 0,
       IFNULL(r.cache_write_5m_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
       IFNULL(r.cache_write_5m_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      'cache_write_5m', 'cache write rate'
+      'cache_write_5m', 'cache write rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
     FROM rated AS r
     UNION ALL
     SELECT r.*, 'cache_write_1h', r.cache_write_1h_tokens, 0,
       IFNULL(r.cache_write_1h_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
       IFNULL(r.cache_write_1h_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      'cache_write_1h', 'cache write rate'
+      'cache_write_1h', 'cache write rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
     FROM rated AS r
     UNION ALL
     SELECT r.*, 'audio_input', r.input_audio_tokens, 0, r.audio_input_price_per_1k, r.audio_input_price_per_1k,
-      'audio', 'audio input rate'
+      'audio', 'audio input rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
     FROM rated AS r
     UNION ALL
     SELECT r.*, 'output', r.output_tokens,
@@ -177,19 +179,26 @@ BEGIN
         - LEAST(r.cum_output - r.output_tokens, IFNULL(r.free_tier_output_tokens, 0))),
       r.output_rate,
       IF(r.base_rule = 'standard', IFNULL(r.base_output_price_per_1k, r.output_rate), r.output_rate),
-      r.base_rule, 'output rate'
+      r.base_rule, 'output rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
     FROM rated AS r
     UNION ALL
     SELECT r.*, 'audio_output', r.output_audio_tokens, 0, r.audio_output_price_per_1k, r.audio_output_price_per_1k,
-      'audio', 'audio output rate'
+      'audio', 'audio output rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
+    FROM rated AS r
+    UNION ALL
+    -- Server-side web search is billed per request, not per token.
+    SELECT r.*, 'web_search', IFNULL(r.web_search_requests, 0), 0, r.web_search_price_per_1k_requests,
+      r.web_search_price_per_1k_requests, 'web_search', 'web search rate', 'Requests', '1000 Requests',
+      CAST('0.001' AS NUMERIC), CAST('1' AS NUMERIC)
     FROM rated AS r
   ),
   costed AS (
     SELECT
       c.*,
       c.tokens - c.free_tokens AS billable_tokens,
-      CAST(c.rate_per_1k * c.discount_factor * 1000 AS NUMERIC) AS unit_price_1m,
-      CAST(c.list_rate_per_1k * 1000 AS NUMERIC) AS list_unit_price_1m,
+      CAST(c.rate_per_1k * c.discount_factor * c.rate_to_unit AS NUMERIC) AS unit_price,
+      CAST(c.list_rate_per_1k * c.rate_to_unit AS NUMERIC) AS list_unit_price,
+      CAST(c.tokens - c.free_tokens AS NUMERIC) * c.unit_scale AS pricing_quantity,
       CASE
         WHEN c.tier_class = 'provisioned' THEN NULL
         WHEN c.pricing_id IS NULL THEN CONCAT('no enabled price for ', c.provider, ' model ', IFNULL(c.model, '(none)'),
@@ -219,20 +228,21 @@ BEGIN
     IF(cost_status = 'unpriced', NULL, pricing_type) AS pricing_type,
     IF(cost_status = 'unpriced', NULL, is_custom) AS is_custom_price,
     CAST(tokens AS NUMERIC) AS consumed_quantity,
-    'Tokens' AS consumed_unit,
+    consumed_unit,
     CAST(free_tokens AS NUMERIC) AS free_quantity,
     CAST(billable_tokens AS NUMERIC) AS billable_quantity,
-    '1000000 Tokens' AS pricing_unit,
-    IF(cost_status = 'unpriced', NULL, list_unit_price_1m) AS list_unit_price,
-    CASE cost_status WHEN 'priced' THEN unit_price_1m WHEN 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
+    pricing_unit,
+    pricing_quantity,
+    IF(cost_status = 'unpriced', NULL, list_unit_price) AS list_unit_price,
+    CASE cost_status WHEN 'priced' THEN unit_price WHEN 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
     IF(cost_status = 'unpriced', NULL,
-      ROUND(list_unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9)) AS list_cost_usd,
+      ROUND(list_unit_price * pricing_quantity, 9)) AS list_cost_usd,
     CASE cost_status
-      WHEN 'priced' THEN ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9)
+      WHEN 'priced' THEN ROUND(unit_price * pricing_quantity, 9)
       WHEN 'committed' THEN CAST(0 AS NUMERIC)
     END AS cost_usd,
     CASE cost_status
-      WHEN 'priced' THEN ROUND(unit_price_1m * (CAST(billable_tokens AS NUMERIC) * CAST('0.000001' AS NUMERIC)), 9)
+      WHEN 'priced' THEN ROUND(unit_price * pricing_quantity, 9)
       WHEN 'committed' THEN CAST(0 AS NUMERIC)
     END AS billed_cost_usd,
     IFNULL(currency, 'USD') AS currency,

@@ -56,14 +56,13 @@ BEGIN
         WHEN 'input' THEN 'Input Tokens' WHEN 'cached_input' THEN 'Cached Input Tokens'
         WHEN 'cache_write_5m' THEN 'Cache Write 5m Tokens' WHEN 'cache_write_1h' THEN 'Cache Write 1h Tokens'
         WHEN 'audio_input' THEN 'Audio Input Tokens' WHEN 'output' THEN 'Output Tokens'
-        WHEN 'audio_output' THEN 'Audio Output Tokens' ELSE c.token_type
+        WHEN 'audio_output' THEN 'Audio Output Tokens' WHEN 'web_search' THEN 'Web Search Requests' ELSE c.token_type
       END AS sku_meter,
       TIMESTAMP(c.usage_date) AS period_start,
       TIMESTAMP(DATE_ADD(c.usage_date, INTERVAL 1 DAY)) AS period_end,
       TIMESTAMP(DATE_TRUNC(c.usage_date, MONTH)) AS billing_start,
       TIMESTAMP(DATE_ADD(DATE_TRUNC(c.usage_date, MONTH), INTERVAL 1 MONTH)) AS billing_end,
-      ROUND(c.unit_price * (c.billable_quantity * CAST('0.000001' AS NUMERIC)), 9) AS contracted_cost,
-      c.billable_quantity * CAST('0.000001' AS NUMERIC) AS pricing_quantity
+      ROUND(c.unit_price * c.pricing_quantity, 9) AS contracted_cost
     FROM genai_costs_daily_unified AS c
     WHERE c.usage_date >= p_start_date AND c.usage_date < p_end_date
       AND c.org_slug = p_org_slug AND c.flow = 'payg' AND c.cost_status = 'priced'

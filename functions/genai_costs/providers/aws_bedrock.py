@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -271,6 +272,10 @@ class AwsBedrockClient:
                 raise err from None
             except BotoCoreError as exc:
                 raise ProviderError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER) from None
+            except ResponseParserError:
+                # Truncated or malformed XML/JSON: retried like any unusable response. The
+                # parser's message embeds the whole body, so it is not passed on.
+                raise ProviderResponseError(f"{PROVIDER}: unparseable {what} response", provider=PROVIDER) from None
             try:
                 return model.model_validate(raw)
             except PydanticValidationError as exc:
