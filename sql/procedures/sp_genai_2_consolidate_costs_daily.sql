@@ -18,7 +18,7 @@ BEGIN
   BEGIN TRANSACTION;
 
   DELETE FROM genai_costs_daily_unified
-  WHERE usage_date >= p_start_date AND usage_date < p_end_date AND flow = 'payg';
+  WHERE usage_date >= p_start_date AND usage_date < p_end_date;
 
   INSERT INTO genai_costs_daily_unified (
     cost_id, flow, charge_category, org_slug, usage_date, provider, model, region, service_tier, is_batch,
@@ -255,6 +255,146 @@ BEGIN
     IF(cost_status = 'committed', 'Used', NULL) AS commitment_status,
     CURRENT_TIMESTAMP() AS consolidated_at
   FROM costed;
+
+
+  -- Commitments (Azure PTU, Bedrock provisioned throughput, Vertex GSU): per commitment and day,
+  -- a Purchase row (billed: units x active hours x hourly unit price; effective 0) and Used /
+  -- Unused usage rows that split that amount by measured utilization. Unused = purchase - used,
+  -- exactly, so the two always add back to the purchase. Hours with unknown utilization count as
+  -- used (price_rule commitment_utilization_unknown) rather than inventing waste.
+  INSERT INTO genai_costs_daily_unified (
+    cost_id, flow, charge_category, org_slug, usage_date, provider, model, region, service_tier, is_batch,
+    project_id, api_key_id, deployment, context_window, token_type, usage_id, pricing_id, price_match,
+    price_rule, pricing_type, is_custom_price, consumed_quantity, consumed_unit, free_quantity,
+    billable_quantity, pricing_unit, pricing_quantity, list_unit_price, unit_price, list_cost_usd, cost_usd, billed_cost_usd,
+    currency, cost_status, unpriced_reason, commitment_id, commitment_type, commitment_status, consolidated_at
+  )
+  WITH capacity AS (
+    SELECT * FROM genai_commitment_azure_openai_capacity
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+    UNION ALL
+    SELECT * FROM genai_commitment_aws_bedrock_capacity
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+    UNION ALL
+    SELECT * FROM genai_commitment_vertex_ai_capacity
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+  ),
+  daily AS (
+    SELECT
+      provider, commitment_type, commitment_id, usage_date, capacity_unit, hourly_unit_price_usd,
+      ANY_VALUE(commitment_name) AS commitment_name, ANY_VALUE(model) AS model, ANY_VALUE(region) AS region,
+      ANY_VALUE(price_source) AS price_source,
+      ROUND(SUM(provisioned_units * active_fraction), 9) AS unit_hours,
+      ROUND(SUM(provisioned_units * active_fraction * IFNULL(utilization, 1)), 9) AS used_unit_hours,
+      LOGICAL_OR(utilization IS NULL) AS utilization_unknown
+    FROM capacity
+    GROUP BY provider, commitment_type, commitment_id, usage_date, capacity_unit, hourly_unit_price_usd
+  ),
+  priced AS (
+    SELECT
+      d.*,
+      CASE d.capacity_unit WHEN 'PTU' THEN 'PTU-Hours' WHEN 'GSU' THEN 'GSU-Hours' ELSE 'MU-Hours' END AS hour_unit,
+      ROUND(d.hourly_unit_price_usd * d.unit_hours, 9) AS purchase_usd,
+      ROUND(d.hourly_unit_price_usd * d.used_unit_hours, 9) AS used_usd
+    FROM daily AS d
+  ),
+  charges AS (
+    SELECT p.*, 'Purchase' AS charge_category, CAST(NULL AS STRING) AS status, p.unit_hours AS quantity,
+      CAST(0 AS NUMERIC) AS effective_usd, p.purchase_usd AS billed_usd
+    FROM priced AS p
+    UNION ALL
+    SELECT p.*, 'Usage', 'Used', p.used_unit_hours, p.used_usd, CAST(0 AS NUMERIC)
+    FROM priced AS p
+    UNION ALL
+    SELECT p.*, 'Usage', 'Unused', p.unit_hours - p.used_unit_hours, p.purchase_usd - p.used_usd, CAST(0 AS NUMERIC)
+    FROM priced AS p
+  )
+  SELECT
+    TO_HEX(SHA256(CONCAT(commitment_id, '|', CAST(usage_date AS STRING), '|', charge_category, '|', IFNULL(status, ''),
+      '|', IFNULL(CAST(hourly_unit_price_usd AS STRING), '')))) AS cost_id,
+    'commitment' AS flow,
+    charge_category,
+    p_org_slug AS org_slug, usage_date, provider, model, region,
+    CAST(NULL AS STRING) AS service_tier, CAST(NULL AS BOOL) AS is_batch, CAST(NULL AS STRING) AS project_id,
+    CAST(NULL AS STRING) AS api_key_id, commitment_name AS deployment, CAST(NULL AS STRING) AS context_window,
+    'capacity' AS token_type,
+    CAST(NULL AS STRING) AS usage_id,
+    IF(hourly_unit_price_usd IS NULL, NULL, CONCAT(IFNULL(price_source, 'configured'), ':', commitment_id)) AS pricing_id,
+    CAST(NULL AS STRING) AS price_match,
+    IF(hourly_unit_price_usd IS NULL, NULL,
+      IF(utilization_unknown AND status = 'Used', 'commitment_utilization_unknown', 'commitment')) AS price_rule,
+    IF(hourly_unit_price_usd IS NULL, NULL, 'committed_use') AS pricing_type,
+    IF(hourly_unit_price_usd IS NULL, NULL, price_source = 'llm_subscriptions') AS is_custom_price,
+    IF(status = 'Used', quantity, NULL) AS consumed_quantity,
+    IF(status = 'Used', hour_unit, NULL) AS consumed_unit,
+    CAST(0 AS NUMERIC) AS free_quantity,
+    quantity AS billable_quantity,
+    hour_unit AS pricing_unit,
+    quantity AS pricing_quantity,
+    hourly_unit_price_usd AS list_unit_price,
+    hourly_unit_price_usd AS unit_price,
+    ROUND(hourly_unit_price_usd * quantity, 9) AS list_cost_usd,
+    IF(hourly_unit_price_usd IS NULL, NULL, effective_usd) AS cost_usd,
+    IF(hourly_unit_price_usd IS NULL, NULL, billed_usd) AS billed_cost_usd,
+    'USD' AS currency,
+    IF(hourly_unit_price_usd IS NULL, 'unpriced', 'priced') AS cost_status,
+    IF(hourly_unit_price_usd IS NULL, CONCAT('no hourly unit price for ', commitment_type, ' ', commitment_id,
+      ': set llm_subscriptions.unit_hourly_price_usd'), NULL) AS unpriced_reason,
+    commitment_id, commitment_type, status AS commitment_status,
+    CURRENT_TIMESTAMP() AS consolidated_at
+  FROM charges;
+
+  -- Infrastructure: Vertex AI GPU hours x the SKU's rate per GPU-hour, per endpoint and model.
+  INSERT INTO genai_costs_daily_unified (
+    cost_id, flow, charge_category, org_slug, usage_date, provider, model, region, service_tier, is_batch,
+    project_id, api_key_id, deployment, context_window, token_type, usage_id, pricing_id, price_match,
+    price_rule, pricing_type, is_custom_price, consumed_quantity, consumed_unit, free_quantity,
+    billable_quantity, pricing_unit, pricing_quantity, list_unit_price, unit_price, list_cost_usd, cost_usd, billed_cost_usd,
+    currency, cost_status, unpriced_reason, commitment_id, commitment_type, commitment_status, consolidated_at
+  )
+  WITH gpu AS (
+    SELECT
+      usage_date, endpoint_id, deployed_model_id, model, region, accelerator_type, hourly_rate_usd, sku_id,
+      SUM(gpu_hours) AS gpu_hours
+    FROM genai_infrastructure_vertex_ai_gpu
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+    GROUP BY usage_date, endpoint_id, deployed_model_id, model, region, accelerator_type, hourly_rate_usd, sku_id
+  )
+  SELECT
+    TO_HEX(SHA256(CONCAT(endpoint_id, '|', deployed_model_id, '|', accelerator_type, '|', CAST(usage_date AS STRING),
+      '|', IFNULL(CAST(hourly_rate_usd AS STRING), '')))) AS cost_id,
+    'infrastructure' AS flow,
+    'Usage' AS charge_category,
+    p_org_slug AS org_slug, usage_date, 'vertex_ai' AS provider, model, region,
+    CAST(NULL AS STRING) AS service_tier, CAST(NULL AS BOOL) AS is_batch, CAST(NULL AS STRING) AS project_id,
+    CAST(NULL AS STRING) AS api_key_id, CONCAT(endpoint_id, '/', deployed_model_id) AS deployment,
+    CAST(NULL AS STRING) AS context_window,
+    'gpu_hours' AS token_type,
+    CAST(NULL AS STRING) AS usage_id,
+    IF(hourly_rate_usd IS NULL, NULL, CONCAT('billing_export:', IFNULL(sku_id, accelerator_type))) AS pricing_id,
+    CAST(NULL AS STRING) AS price_match,
+    IF(hourly_rate_usd IS NULL, NULL, 'gpu_hours') AS price_rule,
+    IF(hourly_rate_usd IS NULL, NULL, 'standard') AS pricing_type,
+    IF(hourly_rate_usd IS NULL, NULL, FALSE) AS is_custom_price,
+    gpu_hours AS consumed_quantity,
+    'GPU-Hours' AS consumed_unit,
+    CAST(0 AS NUMERIC) AS free_quantity,
+    gpu_hours AS billable_quantity,
+    'GPU-Hours' AS pricing_unit,
+    gpu_hours AS pricing_quantity,
+    hourly_rate_usd AS list_unit_price,
+    hourly_rate_usd AS unit_price,
+    ROUND(hourly_rate_usd * gpu_hours, 9) AS list_cost_usd,
+    ROUND(hourly_rate_usd * gpu_hours, 9) AS cost_usd,
+    ROUND(hourly_rate_usd * gpu_hours, 9) AS billed_cost_usd,
+    'USD' AS currency,
+    IF(hourly_rate_usd IS NULL, 'unpriced', 'priced') AS cost_status,
+    IF(hourly_rate_usd IS NULL, CONCAT('no GPU-hour rate for ', accelerator_type, ' in ', IFNULL(region, '?')), NULL)
+      AS unpriced_reason,
+    CAST(NULL AS STRING) AS commitment_id, CAST(NULL AS STRING) AS commitment_type,
+    CAST(NULL AS STRING) AS commitment_status,
+    CURRENT_TIMESTAMP() AS consolidated_at
+  FROM gpu;
 
   COMMIT TRANSACTION;
 END;
