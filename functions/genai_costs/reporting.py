@@ -19,7 +19,7 @@ from .warehouse.base import Warehouse
 from .warehouse.sqlfiles import read_single_statement
 
 REPORTS = ("cost_by_provider", "daily_cost", "top_models", "unpriced_models", "reconciliation_by_provider",
-           "focus_by_service")
+           "commitment_utilization", "focus_by_service")
 
 
 @dataclass
@@ -79,6 +79,14 @@ def print_report(console: Console, report: Report) -> None:
         t = Table("provider", "model", "tokens", "why", title="Unpriced usage (never booked at $0)")
         for r in report.sections["unpriced_models"]:
             t.add_row(r["provider"], r["model"] or "-", _int(r["tokens"]), r["reason"])
+        console.print(t)
+    if report.sections["commitment_utilization"]:
+        t = Table("provider", "commitment", "unit-hours bought", "used", "utilization %", "cost", "wasted",
+                  title="Commitments (PTU, provisioned throughput, GSU)")
+        for r in report.sections["commitment_utilization"]:
+            t.add_row(r["provider"], r["commitment_name"] or r["commitment_id"], f"{r['provisioned_unit_hours']:,.1f}",
+                      f"{r['used_unit_hours']:,.1f}", str(r["utilization_pct"]), _usd(r["commitment_cost_usd"]),
+                      _usd(r["wasted_cost_usd"]))
         console.print(t)
     t = Table("service", "charge", "rows", "billed", "effective", "list", title="FOCUS 1.3 (cost_data_standard_1_3)")
     for r in report.sections["focus_by_service"]:
@@ -151,6 +159,7 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f
 <h2>By provider</h2>{_table_html(s["cost_by_provider"])}
 <h2>Reconciliation with provider-reported cost</h2>{_table_html(s["reconciliation_by_provider"])}
 <h2>Unpriced usage</h2>{_table_html(s["unpriced_models"])}
+<h2>Commitments: bought, used, wasted</h2>{_table_html(s["commitment_utilization"])}
 <h2>FOCUS 1.3 totals</h2>{_table_html(s["focus_by_service"])}
 </body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)
