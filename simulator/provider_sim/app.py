@@ -6,7 +6,7 @@ import time
 
 from flask import Flask, Response, g, request
 
-from provider_sim import anthropic, aws, azure, gcp, openai
+from provider_sim import anthropic, aws, azure, azure_prices, gcp, openai
 from provider_sim.config import SimConfig
 from provider_sim.faults import Fault
 from provider_sim.http import json_response
@@ -18,6 +18,8 @@ SURFACES = (
     Surface("/azure/", "azure", azure.ERRORS),
     Surface("/aws/cloudwatch", "aws", aws.CLOUDWATCH_ERRORS),
     Surface("/aws/ce", "aws", aws.CE_ERRORS),
+    Surface("/aws/bedrock", "aws", aws.BEDROCK_ERRORS),
+    Surface("/azure-prices/", "azure", azure_prices.ERRORS),
     Surface("/gcp/bigquery/", "gcp", gcp.BIGQUERY_ERRORS),
     Surface("/gcp/", "gcp", gcp.MONITORING_ERRORS),
 )
@@ -63,7 +65,7 @@ def create_app(config: SimConfig | None = None) -> Flask:
                           request.args.to_dict(flat=False), request.headers.get)
         return response
 
-    for module in (openai, anthropic, azure, aws, gcp):
+    for module in (openai, anthropic, azure, azure_prices, aws, gcp):
         app.register_blueprint(module.create_blueprint(state))
     _register_admin(app, state)
     return app

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, request
 
 from provider_sim.catalog import AWS_ACCOUNT
+from provider_sim.commitments import Commitment, commitments
 from provider_sim.dataset_types import Dims, Usage
 from provider_sim.http import decode_token, encode_token, json_response
 from provider_sim.prices import line_costs
@@ -98,8 +99,21 @@ class JsonErrors(ErrorShapes):
         return self.render(500, "InternalFailure", "The request processing has failed because of an unknown error.")
 
 
+class RestJsonErrors(JsonErrors):
+    """Bedrock control plane (restJson1): error code in x-amzn-ErrorType and __type."""
+
+    def render(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+        return super().render(status, code, message, {**(headers or {}), "x-amzn-ErrorType": code})
+
+    def auth(self, expired: bool) -> Response:
+        if expired:
+            return self.render(403, "ExpiredTokenException", "The security token included in the request is expired")
+        return self.render(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+
+
 CLOUDWATCH_ERRORS = QueryErrors()
 CE_ERRORS = JsonErrors()
+BEDROCK_ERRORS = RestJsonErrors()
 
 
 def create_blueprint(state: SimState) -> Blueprint:
@@ -147,7 +161,79 @@ def create_blueprint(state: SimState) -> Blueprint:
         except AwsError as exc:
             return CE_ERRORS.render(exc.status, exc.code, str(exc))
 
+    @bp.get("/bedrock/provisioned-model-throughputs")
+    def list_provisioned() -> Response:
+        region, denied = authenticate(BEDROCK_ERRORS)
+        if denied:
+            return denied
+        try:
+            return json_response(_list_provisioned(state, region or "us-east-1", request.args))
+        except AwsError as exc:
+            return BEDROCK_ERRORS.render(exc.status, exc.code, str(exc))
+
+    @bp.get("/bedrock/provisioned-model-throughput/<path:provisioned_id>")
+    def get_provisioned(provisioned_id: str) -> Response:
+        region, denied = authenticate(BEDROCK_ERRORS)
+        if denied:
+            return denied
+        for c in _provisioned(state, region or "us-east-1"):
+            if provisioned_id in (c.commitment_id, c.name):
+                return json_response(_pt_summary(c))
+        return BEDROCK_ERRORS.render(404, "ResourceNotFoundException",
+                                     f"Provisioned model {provisioned_id} was not found")
+
     return bp
+
+
+# ---------------------------------------------------------------- Bedrock provisioned throughput
+
+def _provisioned(state: SimState, region: str) -> list[Commitment]:
+    """Provisioned throughputs of the region that exist at `now` (bought before it)."""
+    now = state.config.effective_now
+    return [c for c in commitments(state.dataset, PROVIDER) if c.region == region and c.start < now]
+
+
+def _pt_summary(c: Commitment) -> dict[str, Any]:
+    model_arn = f"arn:aws:bedrock:{c.region}::foundation-model/{c.model}"
+    summary: dict[str, Any] = {
+        "provisionedModelName": c.name, "provisionedModelArn": c.commitment_id,
+        "modelArn": model_arn, "desiredModelArn": model_arn, "foundationModelArn": model_arn,
+        "modelUnits": c.units, "desiredModelUnits": c.units, "status": "InService",
+        "creationTime": fmt_rfc3339(c.start), "lastModifiedTime": fmt_rfc3339(c.start),
+    }
+    if c.term:
+        summary["commitmentDuration"] = c.term
+        summary["commitmentExpirationTime"] = fmt_rfc3339(c.end) if c.end else None
+    return summary
+
+
+def _list_provisioned(state: SimState, region: str, args: Any) -> dict[str, Any]:
+    items = sorted(_provisioned(state, region), key=lambda c: c.start,
+                   reverse=args.get("sortOrder", "Descending") == "Descending")
+    if args.get("statusEquals") and args["statusEquals"] != "InService":
+        items = []
+    if args.get("nameContains"):
+        items = [c for c in items if args["nameContains"] in c.name]
+    if args.get("modelArnEquals"):
+        items = [c for c in items if _pt_summary(c)["modelArn"] == args["modelArnEquals"]]
+    for key, keep in (("creationTimeAfter", lambda c, t: c.start > t), ("creationTimeBefore", lambda c, t: c.start < t)):
+        if args.get(key):
+            moment = parse_rfc3339(args[key])
+            items = [c for c in items if keep(c, moment)]
+    max_results = int(args.get("maxResults", "1000"))
+    if not 1 <= max_results <= 1000:
+        raise AwsError(400, "ValidationException", "maxResults must be between 1 and 1000")
+    offset = int(decode_token("pt_", args["nextToken"])) if args.get("nextToken") else 0
+    size = min(max_results, state.config.paging.aws_bedrock_models)
+    body: dict[str, Any] = {"provisionedModelSummaries": [_pt_summary(c) for c in items[offset: offset + size]]}
+    if offset + size < len(items):
+        body["nextToken"] = encode_token("pt_", offset + size)
+    return body
+
+
+def model_id(dims: Dims) -> str:
+    """CloudWatch ModelId of a row: the provisioned model ARN for provisioned traffic."""
+    return dims.capacity_id if dims.traffic == "provisioned" else dims.model
 
 
 # ---------------------------------------------------------------- CloudWatch
@@ -212,7 +298,7 @@ def _series(state: SimState, region: str, query: dict[str, Any], start: datetime
     while cursor < end:
         upper = cursor + timedelta(seconds=period)
         rows = [r for r in state.dataset.window_rows(PROVIDER, cursor, upper)
-                if r.dims.region == region and (model is None or r.dims.model == model)]
+                if r.dims.region == region and (model is None or model_id(r.dims) == model)]
         if rows:  # CloudWatch has no datapoint for a period without invocations
             points.append((cursor, float(sum(METRICS[name](r.usage) for r in rows))))
         cursor = upper
@@ -256,7 +342,8 @@ def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> st
 def _list_metrics(state: SimState, region: str, params: dict[str, Any]) -> str:
     if params.get("Namespace", "AWS/Bedrock") != "AWS/Bedrock":
         return "<Metrics/>"
-    models = sorted({c.dims.model for c in state.dataset.combos(PROVIDER) if c.dims.region == region})
+    models = sorted({c.dims.model for c in state.dataset.combos(PROVIDER) if c.dims.region == region}
+                    | {c.commitment_id for c in _provisioned(state, region)})
     wanted = params.get("MetricName")
     members = "".join(
         f"<member><Namespace>AWS/Bedrock</Namespace><MetricName>{name}</MetricName><Dimensions>"
@@ -341,13 +428,28 @@ def _get_cost_and_usage(state: SimState, body: dict[str, Any]) -> dict[str, Any]
     periods = _periods(start, end, granularity)
     for index, (lo, hi) in enumerate(periods):
         totals: dict[tuple[str, ...], list[Decimal]] = {}
+        lines: list[tuple[dict[str, str], Decimal, Decimal]] = []
         for row in state.dataset.window_rows(PROVIDER, lo, hi):
+            if row.dims.traffic == "provisioned":
+                continue  # billed per model unit-hour below, not per token
             for category, (quantity, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
-                attrs = attributes(row.dims, category)
-                if _matches(body.get("Filter"), attrs):
-                    acc = totals.setdefault(group_keys(attrs), [Decimal(0), Decimal(0)])
-                    acc[0] += usd
-                    acc[1] += quantity
+                lines.append((attributes(row.dims, category), usd, Decimal(quantity)))
+        for pt in commitments(state.dataset, PROVIDER):
+            live_lo, live_hi = max(lo, state.config.window_start), min(hi, state.config.window_end, now)
+            seconds = pt.active_seconds(live_lo, live_hi) if live_lo < live_hi else 0
+            if seconds:
+                unit_hours = Decimal(pt.units * seconds) / 3600
+                lines.append(({"SERVICE": "Amazon Bedrock",
+                               "USAGE_TYPE": f"{REGION_CODES[pt.region]}-ProvisionedThroughput-"
+                                             f"{USAGE_TYPE_STEMS.get(pt.model, pt.model)}-ModelUnits",
+                               "REGION": pt.region, "LINKED_ACCOUNT": AWS_ACCOUNT,
+                               "OPERATION": "ProvisionedThroughput", "RECORD_TYPE": "Usage"},
+                              unit_hours * pt.unit_hourly_usd, unit_hours))
+        for attrs, usd, quantity in lines:
+            if _matches(body.get("Filter"), attrs):
+                acc = totals.setdefault(group_keys(attrs), [Decimal(0), Decimal(0)])
+                acc[0] += usd
+                acc[1] += quantity
         values = {k: {m: {"Amount": _amount(v[1] if m == "UsageQuantity" else v[0]),
                           "Unit": "N/A" if m == "UsageQuantity" else "USD"} for m in metrics}
                   for k, v in totals.items()}

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 
 from provider_sim.catalog import (AZURE_ACCOUNT, AZURE_DEPLOYMENTS, AZURE_REGION, AZURE_RESOURCE_GROUP,
                                   AZURE_SUBSCRIPTION, AzureDeployment)
+from provider_sim.commitments import commitments
 from provider_sim.dataset_types import Dims, Usage
 from provider_sim.http import json_response
 from provider_sim.prices import AZURE_PTU_HOURLY_USD, line_costs
@@ -29,6 +30,7 @@ METRICS: dict[str, tuple[str, Callable[[Usage], int]]] = {
     "TokenTransaction": ("Processed Inference Tokens", lambda u: u.input_total + u.output_total),
     "AzureOpenAIRequests": ("Azure OpenAI Requests", lambda u: u.requests),
 }
+UTILIZATION = "AzureOpenAIProvisionedManagedUtilizationV2"  # percent, provisioned deployments only
 INTERVALS = {"PT1M": 60, "PT5M": 300, "PT15M": 900, "PT30M": 1800, "PT1H": 3600, "PT6H": 21600,
              "PT12H": 43200, "P1D": 86400}
 COST_AGGREGATIONS = ("Cost", "PreTaxCost", "CostUSD", "PreTaxCostUSD", "UsageQuantity")
@@ -92,7 +94,7 @@ def create_blueprint(state: SimState) -> Blueprint:
 
     @bp.get(f"{ACCOUNT_PATH}/deployments")
     def deployments() -> Response:
-        return json_response({"value": [_deployment(d) for d in AZURE_DEPLOYMENTS]})
+        return json_response({"value": [_deployment(state, d) for d in AZURE_DEPLOYMENTS]})
 
     @bp.get(f"{ACCOUNT_PATH}/providers/Microsoft.Insights/metrics")
     def metrics() -> Response:
@@ -107,12 +109,16 @@ def create_blueprint(state: SimState) -> Blueprint:
     return bp
 
 
-def _deployment(dep: AzureDeployment) -> dict[str, Any]:
+def _deployment(state: SimState, dep: AzureDeployment) -> dict[str, Any]:
+    ptu = next((c for c in commitments(state.dataset, PROVIDER) if c.commitment_id == dep.name), None)
+    created = ptu.start if ptu else state.config.window_start - timedelta(days=60)
     return {
         "id": f"{ACCOUNT_PATH}/deployments/{dep.name}",
         "type": "Microsoft.CognitiveServices/accounts/deployments",
         "name": dep.name,
         "sku": {"name": dep.sku, "capacity": dep.capacity},
+        "systemData": {"createdAt": fmt_rfc3339(created), "createdByType": "User",
+                       "lastModifiedAt": fmt_rfc3339(created), "lastModifiedByType": "User"},
         "properties": {
             "model": {"format": "OpenAI", "name": dep.model, "version": dep.model_version},
             "versionUpgradeOption": "OnceNewDefaultVersionAvailable",
@@ -126,7 +132,7 @@ def _metrics(state: SimState) -> dict[str, Any]:
     args = request.args
     names = [n.strip() for n in args.get("metricnames", "").split(",") if n.strip()]
     for name in names:
-        if name not in METRICS:
+        if name not in METRICS and name != UTILIZATION:
             raise AzureError(400, "BadRequest", f"Failed to find metric configuration for provider: "
                                                 f"Microsoft.CognitiveServices, metric: {name}")
     interval = args.get("interval", "PT1H").upper()
@@ -148,6 +154,9 @@ def _metrics(state: SimState) -> dict[str, Any]:
     deployments = sorted({r.dims.project for rows in per_bucket.values() for r in rows}) if split == "*" else [split]
     value = []
     for name in names:
+        if name == UTILIZATION:
+            value.append(_utilization(state, buckets, per_bucket, split))
+            continue
         display, metric = METRICS[name]
         series = []
         for deployment in deployments:
@@ -166,6 +175,32 @@ def _metrics(state: SimState) -> dict[str, Any]:
                       "timeseries": series, "errorCode": "Success"})
     return {"cost": 0, "timespan": args["timespan"], "interval": interval, "value": value,
             "namespace": "Microsoft.CognitiveServices/accounts", "resourceregion": AZURE_REGION}
+
+
+def _utilization(state: SimState, buckets: list, per_bucket: dict, split: str | None) -> dict[str, Any]:
+    """Percent of the PTU capacity used per interval (aggregation Average), one series per
+    provisioned deployment; spillover served elsewhere is not counted."""
+    series = []
+    for ptu in commitments(state.dataset, PROVIDER):
+        if split not in ("*", ptu.commitment_id):
+            continue
+        data = []
+        for lo, hi in buckets:
+            capacity = ptu.units * ptu.capacity_per_unit_hour * ptu.active_seconds(lo, hi) / 3600
+            used = sum(r.usage.tokens for r in per_bucket[(lo, hi)]
+                       if r.dims.traffic == "provisioned" and r.dims.capacity_id == ptu.commitment_id)
+            point: dict[str, Any] = {"timeStamp": fmt_rfc3339(lo)}
+            if capacity > 0:
+                point["average"] = min(100.0, 100.0 * used / capacity)
+            data.append(point)
+        metadata = [{"name": {"value": "modeldeploymentname", "localizedValue": "modeldeploymentname"},
+                     "value": ptu.commitment_id}]
+        series.append({"metadatavalues": metadata, "data": data})
+    return {"id": f"{ACCOUNT_PATH}/providers/Microsoft.Insights/metrics/{UTILIZATION}",
+            "type": "Microsoft.Insights/metrics",
+            "name": {"value": UTILIZATION, "localizedValue": "Provisioned-managed Utilization V2"},
+            "displayDescription": "Utilization % of a provisioned-managed deployment (simulated)",
+            "unit": "Percent", "timeseries": series, "errorCode": "Success"}
 
 
 def meter_name(dims: Dims, category: str) -> str:

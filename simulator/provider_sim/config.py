@@ -33,6 +33,8 @@ class Paging:
     aws_cw_datapoints: int = 5000
     gcp_series: int = 10
     bigquery_rows: int = 5000
+    azure_retail_items: int = 3  # the real API pages at 100
+    aws_bedrock_models: int = 1  # provisioned throughputs per ListProvisionedModelThroughputs page
 
 
 @dataclass(frozen=True)

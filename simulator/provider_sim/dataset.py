@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from provider_sim.catalog import Combo, build_combos
+from provider_sim.commitments import build_commitments, split_hour
 from provider_sim.config import SimConfig
 from provider_sim.dataset_types import Usage, UsageRow
 from provider_sim.prices import PRICES
@@ -30,6 +31,7 @@ class Dataset:
         self.config = config
         self.revision = config.revision
         self._combos = {p: build_combos(p, config.seed, config.org, config.scale) for p in PRICES}
+        self.commitments = build_commitments(config, self._combos)
         self._hour_cache = lru_cache(maxsize=32768)(self._draw_hour)
         self._minutes_cache = lru_cache(maxsize=32768)(self._draw_active_minutes)
 
@@ -90,7 +92,7 @@ class Dataset:
             if revision:
                 usage = usage.map(lambda v: v + v * REVISION_BUMP_PERCENT * revision // 100)
             rows.append(UsageRow(provider, hour, combo.dims, usage))
-        return tuple(rows)
+        return split_hour(self.commitments, provider, hour, tuple(rows))
 
 
 def _draw_usage(provider: str, combo: Combo, diurnal: float, rng) -> Usage:

@@ -31,6 +31,11 @@ class Dims:
     batch: bool
     region: str
     context_window: str = "0-200k"
+    # Capacity commitments (provider_sim.commitments): "payg" (pay-as-you-go), "provisioned" (served
+    # by a commitment, tokens cost nothing extra) or "spillover" (demand above the commitment's
+    # capacity, billed pay-as-you-go). ``capacity_id`` names the commitment for provisioned rows.
+    traffic: str = "payg"
+    capacity_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,14 @@ class Usage:
     @property
     def output_total(self) -> int:
         return self.output + self.audio_output
+
+    @property
+    def tokens(self) -> int:
+        """Every token the request consumed (what provisioned capacity is measured in)."""
+        return self.input_total + self.output_total
+
+    def minus(self, other: Usage) -> Usage:
+        return Usage(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(Usage)))
 
     def is_zero(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(Usage))

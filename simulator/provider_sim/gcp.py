@@ -7,16 +7,17 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, request
 
+from provider_sim.commitments import commitments, gpu_deployments, replicas
 from provider_sim.dataset_types import Usage, UsageRow
 from provider_sim.gcp_billing import SCHEMA, billing_rows
 from provider_sim.http import decode_token, encode_token, json_response
 from provider_sim.state import ErrorShapes, SimState
-from provider_sim.timeutil import EPOCH, fmt_rfc3339, parse_rfc3339
+from provider_sim.timeutil import EPOCH, fmt_rfc3339, hours, parse_rfc3339
 
 VERTEX_METRIC = "aiplatform.googleapis.com/publisher/online_serving/token_count"
 GEMINI_METRICS: dict[str, Callable[[Usage], int]] = {
@@ -80,6 +81,20 @@ def create_blueprint(state: SimState) -> Blueprint:
     def time_series(project: str) -> Response:
         return json_response(_list_time_series(state, project))
 
+    @bp.get("/aiplatform/v1/projects/<project>/locations/<location>/endpoints/<endpoint_id>")
+    def get_endpoint(project: str, location: str, endpoint_id: str) -> Response:
+        body = _endpoint(state, project, location, endpoint_id)
+        if body is None:
+            return MONITORING_ERRORS.render(404, "NOT_FOUND", "notFound",
+                                            f"Endpoint `projects/{project}/locations/{location}/endpoints/{endpoint_id}` not found.")
+        return json_response(body)
+
+    @bp.get("/aiplatform/v1/projects/<project>/locations/<location>/endpoints")
+    def list_endpoints(project: str, location: str) -> Response:
+        ids = sorted({d.endpoint_id for d in gpu_deployments(state.config)
+                      if (d.project, d.location) == (project, location)})
+        return json_response({"endpoints": [_endpoint(state, project, location, e) for e in ids]} if ids else {})
+
     @bp.post("/bigquery/v2/projects/<project>/jobs")
     def jobs_insert(project: str) -> Response:
         body = request.get_json(force=True)
@@ -121,19 +136,42 @@ def _seconds(text: str) -> int:
     return int(match.group(1))
 
 
+REQUEST_TYPES = {"payg": "shared", "provisioned": "dedicated", "spillover": "spillover"}
+PT_PREFIX = "aiplatform.googleapis.com/publisher/online_serving/"
+CONSUMED = PT_PREFIX + "consumed_token_throughput"
+GSU_LIMIT = PT_PREFIX + "dedicated_gsu_limit"
+TOKEN_LIMIT = PT_PREFIX + "dedicated_token_limit"
+REPLICAS = "aiplatform.googleapis.com/prediction/online/replicas"
+GAUGES = (GSU_LIMIT, TOKEN_LIMIT, REPLICAS)
+Window = tuple[datetime, datetime]
+
+
+def _publisher_resource(project: str, model: str, location: str) -> dict[str, Any]:
+    publisher = "anthropic" if model.startswith("claude") else "google"
+    return {"type": "aiplatform.googleapis.com/PublisherModel",
+            "labels": {"resource_container": project, "location": location, "publisher": publisher,
+                       "model_user_id": model, "model_version_id": ""}}
+
+
 def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesSpec]:
-    """(metric, resource, row predicate, value) per time series of this metric and project."""
+    """(metric, resource, row predicate, value) per DELTA time series of this metric and project."""
     series = []
-    if metric_type == VERTEX_METRIC:
+    if metric_type in (VERTEX_METRIC, CONSUMED):
+        gsu = {(c.model, c.region) for c in commitments(state.dataset, "vertex") if c.project == project}
         combos = {(c.dims.model, c.dims.region) for c in state.dataset.combos("vertex") if c.dims.project == project}
         for model, location in sorted(combos):
-            publisher = "anthropic" if model.startswith("claude") else "google"
-            resource = {"type": "aiplatform.googleapis.com/PublisherModel",
-                        "labels": {"resource_container": project, "location": location, "publisher": publisher,
-                                   "model_user_id": model, "model_version_id": ""}}
-            for kind, value in (("input", lambda u: u.input_total), ("output", lambda u: u.output_total)):
-                metric = {"type": metric_type, "labels": {"type": kind, "request_type": "shared"}}
-                series.append((metric, resource, lambda r, m=model, loc=location: r.dims.model == m and r.dims.region == loc, value))
+            resource = _publisher_resource(project, model, location)
+            traffics = ("payg", "provisioned", "spillover") if (model, location) in gsu else ("payg",)
+            kinds = ((("input", lambda u: u.input_total), ("output", lambda u: u.output_total))
+                     if metric_type == VERTEX_METRIC else ((None, lambda u: u.tokens),))
+            for traffic in traffics:
+                for kind, value in kinds:
+                    labels = {"request_type": REQUEST_TYPES[traffic]}
+                    if kind:
+                        labels = {"type": kind, **labels}
+                    metric = {"type": metric_type, "labels": labels}
+                    series.append((metric, resource, lambda r, m=model, loc=location, t=traffic:
+                                   r.dims.model == m and r.dims.region == loc and r.dims.traffic == t, value))
     elif metric_type in GEMINI_METRICS:
         for model in sorted({c.dims.model for c in state.dataset.combos("gemini") if c.dims.project == project}):
             resource = {"type": "generativelanguage.googleapis.com/Location",
@@ -141,6 +179,42 @@ def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesS
             metric = {"type": metric_type, "labels": {"model": model}}
             series.append((metric, resource, lambda r, m=model: r.dims.model == m, GEMINI_METRICS[metric_type]))
     return series
+
+
+def _gauges_for(state: SimState, project: str, metric_type: str,
+                aligner: str) -> list[tuple[dict[str, Any], dict[str, Any], Callable[[Window], float]]]:
+    """(metric, resource, value over a window) per GAUGE series: the time-weighted mean for
+    ALIGN_MEAN, the largest value for ALIGN_MAX / ALIGN_NONE (0 = no point)."""
+    out = []
+    if metric_type in (GSU_LIMIT, TOKEN_LIMIT):
+        for c in commitments(state.dataset, "vertex"):
+            if c.project != project:
+                continue
+            level = c.units if metric_type == GSU_LIMIT else c.units * c.tokens_per_unit_second
+
+            def value(w: Window, c=c, level=level) -> float:
+                seconds = c.active_seconds(*w)
+                if aligner == "ALIGN_MEAN":
+                    return level * seconds / (w[1] - w[0]).total_seconds()
+                return level if seconds else 0
+
+            out.append(({"type": metric_type, "labels": {}}, _publisher_resource(project, c.model, c.region), value))
+    elif metric_type == REPLICAS:
+        for d in gpu_deployments(state.config):
+            if d.project != project:
+                continue
+
+            def value(w: Window, d=d) -> float:
+                levels = [(min(h + timedelta(hours=1), w[1]) - max(h, w[0])).total_seconds()
+                          * replicas(state.config, d, h) for h in hours(*w)]
+                if aligner == "ALIGN_MEAN":
+                    return sum(levels) / (w[1] - w[0]).total_seconds()
+                return max((replicas(state.config, d, h) for h in hours(*w)), default=0)
+
+            resource = {"type": "aiplatform.googleapis.com/Endpoint",
+                        "labels": {"resource_container": project, "location": d.location, "endpoint_id": d.endpoint_id}}
+            out.append(({"type": metric_type, "labels": {"deployed_model_id": d.deployed_model_id}}, resource, value))
+    return out
 
 
 def _label(series_part: dict[str, Any], field: str) -> str | None:
@@ -166,8 +240,11 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
     if period < 60:
         raise BadRequest("The alignment period must be at least 60s.")
     aligner = args.get("aggregation.perSeriesAligner", "ALIGN_NONE")
-    if aligner not in ("ALIGN_NONE", "ALIGN_SUM", "ALIGN_DELTA"):
-        raise BadRequest(f"The aligner {aligner} is not valid for a DELTA INT64 metric in the simulator.")
+    gauge = metric_type in GAUGES
+    allowed = ("ALIGN_NONE", "ALIGN_MEAN", "ALIGN_MAX") if gauge else ("ALIGN_NONE", "ALIGN_SUM", "ALIGN_DELTA")
+    if aligner not in allowed:
+        kind = "GAUGE" if gauge else "DELTA INT64"
+        raise BadRequest(f"The aligner {aligner} is not valid for a {kind} metric in the simulator.")
     reducer = args.get("aggregation.crossSeriesReducer", "REDUCE_NONE")
     group_fields = args.getlist("aggregation.groupByFields")
     if reducer not in ("REDUCE_NONE", "REDUCE_SUM"):
@@ -179,11 +256,16 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
     while upper - timedelta(seconds=period) >= start:
         windows.append((upper - timedelta(seconds=period), upper))
         upper -= timedelta(seconds=period)
-    provider = "vertex" if metric_type == VERTEX_METRIC else "gemini"
-    window_rows = {w: [r for r in state.dataset.window_rows(provider, *w) if r.dims.project == project]
-                   for w in windows}
+    if gauge:
+        specs = [(m, r, value) for m, r, value in _gauges_for(state, project, metric_type, aligner)]
+    else:
+        provider = "vertex" if metric_type in (VERTEX_METRIC, CONSUMED) else "gemini"
+        window_rows = {w: [r for r in state.dataset.window_rows(provider, *w) if r.dims.project == project]
+                       for w in windows}
+        specs = [(m, r, lambda w, keep=keep, value=value: sum(value(x.usage) for x in window_rows[w] if keep(x)))
+                 for m, r, keep, value in _series_for(state, project, metric_type)]
     built: dict[str, dict[str, Any]] = {}
-    for metric, resource, keep, value in _series_for(state, project, metric_type):
+    for metric, resource, value in specs:
         parts = {"metric": metric, "resource": resource}
         if any(_label(parts, field) != wanted for field, wanted in clauses.items()):
             continue
@@ -193,16 +275,19 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
             resource = {"type": resource["type"], "labels": {f.split(".")[-1]: _label(parts, f)
                                                             for f in group_fields if f.startswith("resource.")}}
         key = repr((metric, resource))
-        entry = built.setdefault(key, {"metric": metric, "resource": resource, "metricKind": "DELTA",
-                                       "valueType": "INT64", "points": {}})
+        entry = built.setdefault(key, {"metric": metric, "resource": resource,
+                                       "metricKind": "GAUGE" if gauge else "DELTA",
+                                       "valueType": "DOUBLE" if aligner == "ALIGN_MEAN" else "INT64", "points": {}})
         for window in windows:  # newest first
-            total = sum(value(r.usage) for r in window_rows[window] if keep(r))
+            total = value(window)
             if total:
                 entry["points"][window] = entry["points"].get(window, 0) + total
     series = []
     for entry in built.values():
+        typed = "doubleValue" if entry["valueType"] == "DOUBLE" else "int64Value"
         points = [{"interval": {"startTime": fmt_rfc3339(lo), "endTime": fmt_rfc3339(hi)},
-                   "value": {"int64Value": str(v)}} for (lo, hi), v in entry["points"].items()]
+                   "value": {typed: float(v) if typed == "doubleValue" else str(int(v))}}
+                  for (lo, hi), v in entry["points"].items()]
         if points:
             series.append({**entry, "points": points})
     offset = int(decode_token("ts_", args["pageToken"])) if args.get("pageToken") else 0
@@ -213,6 +298,31 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
     if offset + size < len(series):
         body["nextPageToken"] = encode_token("ts_", offset + size)
     return body  # the real API omits empty fields: no data -> {}
+
+
+# ---------------------------------------------------------------- Vertex AI endpoints (GPU serving)
+
+def _endpoint(state: SimState, project: str, location: str, endpoint_id: str) -> dict[str, Any] | None:
+    deployed = [d for d in gpu_deployments(state.config)
+                if (d.project, d.location, d.endpoint_id) == (project, location, endpoint_id)]
+    if not deployed:
+        return None
+    name = f"projects/{project}/locations/{location}/endpoints/{endpoint_id}"
+    return {
+        "name": name, "displayName": deployed[0].endpoint_name,
+        "deployedModels": [{
+            "id": d.deployed_model_id,
+            "model": f"projects/{project}/locations/{location}/models/{d.display_name}",
+            "displayName": d.display_name,
+            "dedicatedResources": {
+                "machineSpec": {"machineType": d.machine_type, "acceleratorType": d.accelerator_type,
+                                "acceleratorCount": d.accelerator_count},
+                "minReplicaCount": d.min_replicas, "maxReplicaCount": d.max_replicas},
+            "createTime": fmt_rfc3339(state.config.window_start - timedelta(days=30)),
+        } for d in deployed],
+        "trafficSplit": {d.deployed_model_id: 100 // len(deployed) for d in deployed},
+        "createTime": fmt_rfc3339(state.config.window_start - timedelta(days=30)),
+    }
 
 
 # ---------------------------------------------------------------- BigQuery billing export

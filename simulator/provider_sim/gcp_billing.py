@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from provider_sim.catalog import gemini_projects
+from provider_sim.commitments import GPU_HOURLY_USD, gpu_deployments, gpu_sku, replicas
 from provider_sim.dataset_types import Dims
 from provider_sim.prices import line_costs
 from provider_sim.state import SimState
@@ -102,7 +103,11 @@ def billing_rows(state: SimState, start: datetime, end: datetime,
             if state.dataset.is_revisable(hour) and state.dataset.revision:
                 exported += timedelta(hours=6 * state.dataset.revision)
             rows = sorted(state.dataset.hour_rows(provider, hour), key=lambda r: r.dims)
+            if provider == "vertex":
+                yield from _gpu_rows(state, hour, account, service_id, service_name, exported)
             for row in rows:
+                if row.dims.traffic == "provisioned":
+                    continue  # covered by the Provisioned Throughput subscription, no token charge
                 region = None if row.dims.region == "global" else row.dims.region
                 for category, (quantity, usd) in line_costs(provider, row.dims, row.usage).items():
                     cost = round(float(usd), 6)
@@ -129,3 +134,37 @@ def billing_rows(state: SimState, start: datetime, end: datetime,
                         "invoice": {"month": hour.strftime("%Y%m")},
                         "cost_type": "regular",
                     }
+
+
+def _gpu_rows(state: SimState, hour: datetime, account: str, service_id: str, service_name: str,
+              exported: datetime) -> Iterator[dict[str, Any]]:
+    """One row per (project, location, accelerator) and hour: GPU-seconds x the SKU's hourly rate."""
+    seconds: dict[tuple[str, str, str], int] = {}
+    for d in gpu_deployments(state.config):
+        n = replicas(state.config, d, hour)
+        if n:
+            key = (d.project, d.location, d.accelerator_type)
+            seconds[key] = seconds.get(key, 0) + n * d.accelerator_count * 3600
+    for (project, location, accelerator), gpu_seconds in sorted(seconds.items()):
+        sku_id, description = gpu_sku(accelerator, location)
+        gpu_hours = gpu_seconds / 3600
+        yield {
+            "billing_account_id": account,
+            "service": {"id": service_id, "description": service_name},
+            "sku": {"id": sku_id, "description": description},
+            "usage_start_time": hour,
+            "usage_end_time": hour + timedelta(hours=1),
+            "project": {"id": project, "name": project},
+            "labels": [{"key": "env", "value": "prod"}],
+            "location": {"location": location, "country": "NL" if location == "europe-west4" else "US",
+                         "region": location, "zone": None},
+            "export_time": exported,
+            "cost": round(float(GPU_HOURLY_USD[accelerator] * gpu_seconds / 3600), 6),
+            "currency": "USD",
+            "currency_conversion_rate": 1.0,
+            "usage": {"amount": float(gpu_seconds), "unit": "seconds", "amount_in_pricing_units": gpu_hours,
+                      "pricing_unit": "hour"},
+            "credits": [],
+            "invoice": {"month": hour.strftime("%Y%m")},
+            "cost_type": "regular",
+        }

@@ -144,6 +144,8 @@ def effective_rate(provider: str, dims: Dims) -> Rate:
     """The rate sheet that applies to one usage row (tier, batch, long context, deployment)."""
     price = PRICES[provider][dims.model]
     base = price.standard
+    if dims.traffic == "provisioned":
+        return base.scaled(Decimal(0))  # covered by the commitment's hourly charge
     if dims.context_window == "200k-1M" and price.long_context is not None:
         base = price.long_context
     if dims.service_tier in price.tiers:

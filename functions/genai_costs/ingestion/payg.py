@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from ..warehouse.tables import load_table_specs
 from .ledger import Run, record_event
 from .record_ids import cost_record_id, usage_record_id
 from .records import CostRecord, UsageRecord
+from .spool import _Spool
 from .window import Window
 
 log = logging.getLogger(__name__)
@@ -49,25 +50,6 @@ class RunResult:
     rows_costs: int = 0
     rows_quarantined: int = 0
     error: str | None = None
-
-
-class _Spool:
-    """Rows appended to an NDJSON file and read back lazily."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.count = path, 0
-        self._fh = path.open("w", encoding="utf-8")
-
-    def add(self, row: dict) -> None:
-        self._fh.write(json.dumps(row, default=str) + "\n")
-        self.count += 1
-
-    def rows(self, types: dict[str, Callable]) -> Iterator[dict]:
-        self._fh.close()
-        with self.path.open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                yield {k: (types[k](v) if v is not None and k in types else v) for k, v in row.items()}
 
 
 _ROW_TYPES = {

@@ -1,0 +1,141 @@
+"""Vertex AI Provisioned Throughput (GSU): terms and price from llm_subscriptions, GSUs and
+utilization from Cloud Monitoring.
+
+Secret ``genai-{org}-vertex_ai`` (the pay-as-you-go keys; IAM ``roles/monitoring.viewer`` on the
+project that owns the order).
+
+Terms and price: Google exposes no API for Provisioned Throughput orders, so every order is an
+enabled ``llm_subscriptions`` row with ``provider='vertex_ai'``, ``commitment_type='vertex_gsu'`` and
+``model_id``, ``commitment_units`` (GSUs), ``unit_hourly_price_usd`` (USD per GSU-hour) and
+``commitment_start_date`` set (``commitment_end_date`` inclusive, NULL = open-ended; ``region`` the
+order's location, NULL = any). No such row, or a row missing one of those fields ->
+ConfigurationError naming the row and the field; nothing written. The order is active from
+midnight UTC of the start date to midnight after the end date.
+
+GSUs: ``publisher/online_serving/dedicated_gsu_limit`` (GAUGE, ``ALIGN_MEAN`` per hour, filtered by
+``resource.labels.model_user_id`` and ``resource.labels.location``) divided by the hour's
+active_fraction; hours without a point use ``commitment_units`` (the order is paid either way).
+
+Utilization: ``publisher/online_serving/consumed_token_throughput`` with
+``metric.labels.request_type = "dedicated"`` (DELTA, ``ALIGN_SUM`` per hour; tokens after the
+model's burndown rate) / (``dedicated_token_limit`` (tokens per second, GAUGE, ``ALIGN_MEAN``) x
+3600 x active_fraction), capped at 1. Without a token-limit point the row's ``tpm_limit`` (tokens
+per minute of one GSU) is used; otherwise utilization is NULL. ``spillover`` / ``shared`` traffic
+is pay-as-you-go and never counted here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from genai_costs.errors import ConfigurationError
+from genai_costs.ingestion.commitment_records import CapacityHour, numeric
+from genai_costs.ingestion.window import Window
+from genai_costs.providers.base import OptionsModel, day_windows, parse_credentials, parse_options
+from genai_costs.providers.commitments import Subscription, missing, term_from_months, window_hours
+from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
+from genai_costs.providers.gcp_monitoring import MonitoringClient
+from genai_costs.providers.http import RetryPolicy
+
+PROVIDER = "vertex_ai"
+COMMITMENT_TYPE = "vertex_gsu"
+PREFIX = "aiplatform.googleapis.com/publisher/online_serving/"
+REQUIRED = ("model_id", "commitment_units", "unit_hourly_price_usd", "commitment_start_date")
+
+
+class VertexGsuOptions(OptionsModel):
+    gsu_metric: str = PREFIX + "dedicated_gsu_limit"
+    token_limit_metric: str = PREFIX + "dedicated_token_limit"
+    consumed_metric: str = PREFIX + "consumed_token_throughput"
+    dedicated_request_type: str = "dedicated"
+
+
+class VertexGsuSource:
+    provider = PROVIDER
+    commitment_type = COMMITMENT_TYPE
+
+    def __init__(self, credentials: VertexCommitmentCredentials, *, secret_name: str, subscriptions: list[Subscription],
+                 http: httpx.Client | None = None, options: VertexGsuOptions | None = None,
+                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+                 now: Callable[[], datetime]) -> None:
+        self.options = options or VertexGsuOptions()
+        self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
+        self.monitoring = MonitoringClient(credentials, provider=PROVIDER, secret_name=secret_name, http=http,
+                                           retry=retry, sleep=sleep)
+        self.now = now
+
+    @classmethod
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "VertexGsuSource":
+        creds = parse_credentials(VertexCommitmentCredentials, data, provider=PROVIDER, secret_name=secret_name)
+        return cls(creds, secret_name=secret_name, options=parse_options(VertexGsuOptions, options, provider=PROVIDER), **kw)
+
+    def close(self) -> None:
+        self.monitoring.close()
+
+    def orders(self, window: Window) -> list[Subscription]:
+        if not self.subscriptions:
+            raise missing(COMMITMENT_TYPE, "no Provisioned Throughput order is configured (Google has no API "
+                          "listing orders)", provider=PROVIDER, fields=REQUIRED)
+        for row in self.subscriptions:
+            absent = [f for f in REQUIRED if getattr(row, f) is None]
+            if absent:
+                raise missing(COMMITMENT_TYPE, f"order for model {row.model_id or '<unset>'} lacks {', '.join(absent)}",
+                              provider=PROVIDER, fields=absent, row=row)
+            if row.end is not None and row.end <= row.start:
+                raise ConfigurationError(f"{COMMITMENT_TYPE}: {row.describe()} ends before it starts "
+                                         f"(commitment_end_date {row.commitment_end_date} < commitment_start_date "
+                                         f"{row.commitment_start_date})")
+        return [r for r in self.subscriptions if r.start < window.end_dt and (r.end is None or r.end > window.start_dt)]
+
+    def _hourly(self, metric: str, row: Subscription, window: Window, aligner: str,
+                extra: str = "") -> dict[datetime, Decimal]:
+        flt = f"metric.type = {quote(metric)} AND resource.labels.model_user_id = {quote(row.model_id or '')}"
+        if row.region:
+            flt += f" AND resource.labels.location = {quote(row.region)}"
+        flt += extra
+        values: dict[datetime, Decimal] = defaultdict(Decimal)
+        for start, end in day_windows(window):
+            for series in list_series(self.monitoring, metric_filter=flt, start=start, end=end, aligner=aligner):
+                for hour, value in hourly_values(series):
+                    values[hour] += value
+        return values
+
+    def iter_hours(self, window: Window) -> Iterator[CapacityHour]:
+        o = self.options
+        now = self.now()
+        for row in self.orders(window):
+            gsus = self._hourly(o.gsu_metric, row, window, "ALIGN_MEAN")
+            limits = self._hourly(o.token_limit_metric, row, window, "ALIGN_MEAN")
+            consumed = self._hourly(o.consumed_metric, row, window, "ALIGN_SUM",
+                                    f" AND metric.labels.request_type = {quote(o.dedicated_request_type)}")
+            for hour, fraction in window_hours(window, row.start, row.end, now):
+                units = Decimal(row.commitment_units)
+                if gsus.get(hour):
+                    units = numeric(gsus[hour] / fraction)
+                utilization = None
+                if limits.get(hour):
+                    # The hour's mean limit (tokens/s) x 3600 s = tokens available in the hour's active part.
+                    capacity = limits[hour] * 3600
+                elif row.tpm_limit:
+                    capacity = units * row.tpm_limit * 60 * fraction
+                else:
+                    capacity = None
+                if capacity:
+                    utilization = numeric(min(Decimal(1), consumed.get(hour, Decimal(0)) / capacity))
+                yield CapacityHour(
+                    provider=PROVIDER, source="gcp.monitoring+llm_subscriptions", hour_start=hour, region=row.region,
+                    model=row.model_id, commitment_type=COMMITMENT_TYPE, commitment_id=row.subscription_id,
+                    commitment_name=row.plan_name, active_fraction=fraction, provisioned_units=units,
+                    capacity_unit="GSU", utilization=utilization, hourly_unit_price_usd=row.unit_hourly_price_usd,
+                    price_source="llm_subscriptions", term=term_from_months(row.commitment_term_months),
+                    commitment_start=row.start, commitment_end=row.end, terms_source="llm_subscriptions")
+
+
+from_secret = VertexGsuSource.from_secret

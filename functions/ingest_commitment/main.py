@@ -1,0 +1,26 @@
+"""Pub/Sub-triggered Cloud Function: capacity commitments (Azure PTU, Bedrock provisioned
+throughput, Vertex GSU) and infrastructure (Vertex GPU hours) for one org and commitment type.
+
+Message: {"org_slug": "acme", "commitment_type": "azure_ptu" | "bedrock_pt" | "vertex_gsu" | "vertex_gpu",
+"start_date"?: "2026-11-01", "end_date"?: "2026-11-02"}.
+Raises on transient failure (Pub/Sub redelivers); acknowledges bad messages and permanent failures
+(e.g. missing commitment configuration) with an error log.
+"""
+
+import functions_framework
+
+from genai_costs.handlers import handle_pubsub_event
+from genai_costs.ingestion.commitment import ingest_commitment as run_ingestion
+from genai_costs.messages import CommitmentMessage
+from genai_costs.secrets import open_secret_store
+from genai_costs.warehouse import open_warehouse
+
+
+@functions_framework.cloud_event
+def ingest_commitment(cloud_event):
+    def work(message: CommitmentMessage):
+        with open_warehouse() as warehouse:
+            return run_ingestion(message, warehouse=warehouse, secrets=open_secret_store(),
+                                 trigger_id=cloud_event["id"])
+
+    handle_pubsub_event(cloud_event, CommitmentMessage, work)
