@@ -16,12 +16,12 @@ from ..messaging.inprocess import InProcessBus
 from ..onboarding import OnboardRequest, OnboardResult, onboard
 from ..orgs import dataset_for
 from ..paths import sql_root
-from ..providers.ids import PROVIDERS, secret_id
+from ..providers.ids import COMMITMENT_TYPES, PROVIDERS, secret_id
 from ..secrets import open_secret_store
 from ..warehouse import open_warehouse
 from ..warehouse.sqlfiles import read_single_statement
 from .handlers import FUNCTIONS_DIR, TOPICS, load_entry_point
-from .simulator_credentials import simulator_credentials
+from .simulator_credentials import configure_simulated_commitments, simulator_credentials
 
 
 @dataclass
@@ -41,7 +41,8 @@ def run_local_pipeline(org_slug: str, *, days: int = 30, seed: int = 42, today: 
     today = today or dt.datetime.now(dt.timezone.utc).date()
     window = Window(start=today - dt.timedelta(days=days), end=today)
     started = dt.datetime.now(dt.timezone.utc)
-    base_url, stop = serve(SimConfig(seed=seed, org=org_slug, start=window.start, end=window.end))
+    config = SimConfig(seed=seed, org=org_slug, start=window.start, end=window.end)
+    base_url, stop = serve(config)
     console.print(f"provider simulator on {base_url} (seed {seed}, {window.start} .. {window.end})")
     try:
         store = open_secret_store()
@@ -49,6 +50,7 @@ def run_local_pipeline(org_slug: str, *, days: int = 30, seed: int = 42, today: 
             store.put(secret_id(org_slug, provider), json.dumps(creds))
         with open_warehouse() as warehouse:
             onboarding = onboard(warehouse, OnboardRequest(org_slug=org_slug))
+            configure_simulated_commitments(warehouse, org_slug, config)
 
         bus = InProcessBus(project="local")
         for topic, function in TOPICS.items():
@@ -56,10 +58,14 @@ def run_local_pipeline(org_slug: str, *, days: int = 30, seed: int = 42, today: 
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
         with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("ingesting pay-as-you-go usage and cost", total=len(PROVIDERS) + 1)
+            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 1)
             for provider in PROVIDERS:
-                progress.update(task, description=f"ingesting {provider} ({days} days)")
+                progress.update(task, description=f"pay-as-you-go {provider} ({days} days)")
                 bus.publish("genai-payg", window_body | {"provider": provider})
+                progress.advance(task)
+            for commitment_type in COMMITMENT_TYPES:
+                progress.update(task, description=f"commitment / infrastructure {commitment_type}")
+                bus.publish("genai-commitment", window_body | {"commitment_type": commitment_type})
                 progress.advance(task)
             progress.update(task, description="consolidating: usage -> costs -> FOCUS 1.3")
             bus.publish("genai-consolidate", window_body)

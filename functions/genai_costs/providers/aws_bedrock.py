@@ -105,6 +105,7 @@ class AwsCredentials(CredentialsModel):
     region: str = "us-east-1"
     cloudwatch_endpoint_url: str | None = None
     ce_endpoint_url: str | None = None
+    bedrock_endpoint_url: str | None = None  # the commitment flow's control plane; one secret, both flows
 
 
 class AwsOptions(OptionsModel):
@@ -359,6 +360,9 @@ class AwsBedrockClient:
             bucket_width="1h",
             model=model_id,
             region=self.credentials.region,
+            # Invocations of a provisioned model (ModelId is its ARN) are paid by the provisioned
+            # throughput commitment, not per token: tagged so pricing does not charge them twice.
+            service_tier="provisioned" if ":provisioned-model/" in model_id else None,
             input_uncached_tokens=uncached,
             input_cached_tokens=read,
             cache_write_5m_tokens=write if self.options.cache_write_ttl == "5m" else 0,

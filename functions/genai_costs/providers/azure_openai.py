@@ -75,6 +75,8 @@ class AzureCredentials(CredentialsModel):
     # A pre-issued ARM bearer token; when set, the client-credentials flow is skipped. Meant for the
     # local simulator (which has no login endpoint) and short manual runs: real tokens expire in ~1 h.
     access_token: SecretStr | None = None
+    # Used by the commitment flow (PTU hourly prices); one secret serves both flows.
+    retail_prices_base_url: str = "https://prices.azure.com"
 
 
 class AzureOptions(OptionsModel):

@@ -37,6 +37,8 @@ class GcpCredentials(CredentialsModel):
     access_token: SecretStr | None = None
     monitoring_base_url: str = "https://monitoring.googleapis.com"
     bigquery_api_endpoint: str | None = None
+    # Vertex AI API base for the commitment/GPU flows ("{location}" is filled in); one secret, both flows.
+    aiplatform_base_url: str = "https://{location}-aiplatform.googleapis.com"
 
 
 # -- response models (Monitoring v3 JSON names) ------------------------------------------------

@@ -5,11 +5,12 @@ Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields
     openai        {"admin_api_key": "sk-admin-...", "base_url": "https://api.openai.com/v1"?}
     anthropic     {"admin_api_key": "sk-ant-admin01-...", "base_url": "https://api.anthropic.com"?}
     azure_openai  {"tenant_id", "client_id", "client_secret", "subscription_id", "resource_group",
-                   "account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?}
+                   "account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?, "access_token"?,
+                   "retail_prices_base_url"?}
     aws_bedrock   {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?,
-                   "cloudwatch_endpoint_url"?, "ce_endpoint_url"?}
+                   "cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}
     vertex_ai,    {"project_id", "billing_export_table"?, "service_account_info"? | "access_token"?,
-    gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?}   (one of the two auth keys)
+    gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}   (one of the two auth keys)
 
 (``?`` = optional.) Non-secret tuning (bucket width, model ids, cost services, ...) goes in
 ``options``, validated by the provider's ``*Options`` model.

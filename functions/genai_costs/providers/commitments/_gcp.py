@@ -14,9 +14,8 @@ from genai_costs.providers.base import rfc3339
 from genai_costs.providers.http import paginate
 
 
-class VertexCommitmentCredentials(GcpCredentials):
-    # Vertex AI API base; "{location}" is replaced by the endpoint's location. The simulator: {base}/gcp/aiplatform
-    aiplatform_base_url: str = "https://{location}-aiplatform.googleapis.com"
+# The payg credential model carries aiplatform_base_url too, so one secret serves both flows.
+VertexCommitmentCredentials = GcpCredentials
 
 
 def list_series(monitoring: MonitoringClient, *, metric_filter: str, start: datetime, end: datetime,

@@ -62,8 +62,7 @@ RETAIL_SKUS = {
 }
 
 
-class AzurePtuCredentials(AzureCredentials):
-    retail_prices_base_url: str = "https://prices.azure.com"
+AzurePtuCredentials = AzureCredentials  # carries retail_prices_base_url: one secret serves both flows
 
 
 class AzurePtuOptions(OptionsModel):

@@ -52,8 +52,7 @@ TERMS = {"OneMonth": "1_month", "SixMonths": "6_months", None: "no_commitment"}
 BILLED_STATUSES = frozenset({"InService", "Updating"})
 
 
-class BedrockPtCredentials(AwsCredentials):
-    bedrock_endpoint_url: str | None = None
+BedrockPtCredentials = AwsCredentials  # carries bedrock_endpoint_url: one secret serves both flows
 
 
 class BedrockPtOptions(OptionsModel):
