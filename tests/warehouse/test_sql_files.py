@@ -57,3 +57,19 @@ def test_no_string_formatting_slots_in_sql():
 
 def test_splitter_keeps_semicolons_inside_strings():
     assert split_statements("SELECT 'a;b'; SELECT 2") == ["SELECT 'a;b'", "SELECT 2"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "procedures").glob("*.sql")), ids=lambda p: p.name)
+def test_money_is_never_divided_outside_a_numeric_cast(path):
+    """DuckDB divides DECIMALs in floating point; BigQuery keeps NUMERIC. A division in a
+    procedure must be cast straight back to NUMERIC (or be a SAFE_DIVIDE ratio), so both engines
+    agree to 9 decimals; multiply by exact reciprocals (0.000001) instead wherever possible."""
+    from sqlglot import exp
+
+    for tree in parse_procedure(path).parsed():
+        for div in tree.find_all(exp.Div):
+            cast = div.parent
+            while isinstance(cast, exp.Paren):
+                cast = cast.parent
+            assert isinstance(cast, exp.Cast) and cast.to.this in (exp.DataType.Type.DECIMAL,), (
+                f"{path.name}: division {div.sql('bigquery')} is not cast back to NUMERIC")
