@@ -20,7 +20,7 @@ from ..providers.ids import COMMITMENT_TYPES, PROVIDERS, secret_id
 from ..secrets import open_secret_store
 from ..warehouse import open_warehouse
 from ..warehouse.sqlfiles import read_single_statement
-from .handlers import FUNCTIONS_DIR, TOPICS, load_entry_point
+from .entry_points import FUNCTIONS_DIR, TOPICS, load_entry_point
 from .simulator_credentials import configure_simulated_commitments, simulator_credentials
 
 

@@ -103,7 +103,14 @@ class BigQueryWarehouse(Warehouse):
         self._run(dataset, self._qualified(tree, dataset), {})
 
     def _qualified(self, tree: exp.Expression, dataset: str) -> str:
-        return qualify_tables(tree.copy(), db=dataset, catalog=self.project).sql("bigquery")
+        tree = qualify_tables(tree.copy(), db=dataset, catalog=self.project)
+        # Project ids may contain dashes: table paths are backquoted; parameters and columns are not.
+        for table in tree.find_all(exp.Table):
+            for part in ("catalog", "db", "this"):
+                ident = table.args.get(part)
+                if isinstance(ident, exp.Identifier):
+                    ident.set("quoted", True)
+        return tree.sql("bigquery")
 
     # -- statements ---------------------------------------------------------------------
     def _run(self, dataset: str, sql: str, params: dict[str, Param]) -> bigquery.QueryJob:
