@@ -136,11 +136,21 @@ def _bars_svg(rows: list[dict], label, value, width: int = 900) -> str:
     return "".join(parts) + "</svg>"
 
 
+def _cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        if column.endswith(("_usd", "_cost")):
+            return f"{value:,.2f}"
+        return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return str(value)
+
+
 def _table_html(rows: list[dict]) -> str:
     if not rows:
         return "<p>None.</p>"
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in r.values()) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(k, v))}</td>" for k, v in r.items()) + "</tr>"
                    for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
