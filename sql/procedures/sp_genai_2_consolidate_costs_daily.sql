@@ -50,36 +50,42 @@ BEGIN
     WHERE usage_date >= DATE_SUB(p_start_date, INTERVAL 366 DAY) AND usage_date < p_start_date
       AND org_slug = p_org_slug
   ),
+  -- The price depends only on these keys, not on project or key: resolve it once per key
+  -- (thousands) rather than once per usage row (millions).
+  price_keys AS (
+    SELECT DISTINCT provider, model, region, tier_class, usage_date FROM usage_window
+  ),
   candidates AS (
     SELECT
-      u.usage_id,
-      p.pricing_id, p.model_id AS price_model_id, p.is_custom, p.pricing_type, p.effective_date AS price_effective_date,
+      k.provider, k.model, k.region, k.tier_class, k.usage_date,
+      p.pricing_id, p.is_custom, p.pricing_type, p.effective_date AS price_effective_date,
       p.input_price_per_1k, p.output_price_per_1k, p.cached_input_price_per_1k, p.cache_write_5m_price_per_1k,
       p.cache_write_1h_price_per_1k, p.batch_input_price_per_1k, p.batch_output_price_per_1k,
       p.long_context_input_price_per_1k, p.long_context_output_price_per_1k, p.audio_input_price_per_1k,
-      p.audio_output_price_per_1k, p.web_search_price_per_1k_requests, p.base_input_price_per_1k, p.base_output_price_per_1k, p.discount_percentage,
-      p.free_tier_input_tokens, p.free_tier_output_tokens, p.free_tier_reset_frequency, p.currency,
-      IF(p.model_id = u.model, 'exact', 'snapshot') AS price_match,
+      p.audio_output_price_per_1k, p.web_search_price_per_1k_requests, p.base_input_price_per_1k,
+      p.base_output_price_per_1k, p.discount_percentage, p.free_tier_input_tokens, p.free_tier_output_tokens,
+      p.free_tier_reset_frequency, p.currency,
+      IF(p.model_id = k.model, 'exact', 'snapshot') AS price_match,
       ROW_NUMBER() OVER (
-        PARTITION BY u.usage_id
-        ORDER BY p.is_custom DESC, IF(p.model_id = u.model, 0, 1), IF(p.region IS NULL, 1, 0),
+        PARTITION BY k.provider, k.model, k.region, k.tier_class, k.usage_date
+        ORDER BY p.is_custom DESC, IF(p.model_id = k.model, 0, 1), IF(p.region IS NULL, 1, 0),
           IF(p.service_tier IS NULL, 1, 0), p.effective_date DESC, p.pricing_id
       ) AS price_rank
-    FROM usage_window AS u
+    FROM price_keys AS k
     JOIN llm_model_pricing AS p
-      ON p.provider = u.provider
+      ON p.provider = k.provider
       AND p.is_enabled
-      AND (p.model_id = u.model
-        OR REGEXP_CONTAINS(u.model, CONCAT('^', p.model_id, '-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$')))
-      AND p.effective_date <= u.usage_date
-      AND (p.end_date IS NULL OR u.usage_date <= p.end_date)
-      AND (p.region IS NULL OR p.region = u.region)
-      AND IF(u.tier_class IN ('default', 'provisioned'), p.service_tier IS NULL, LOWER(p.service_tier) = u.tier_class)
+      AND (p.model_id = k.model
+        OR REGEXP_CONTAINS(k.model, CONCAT('^', p.model_id, '-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$')))
+      AND p.effective_date <= k.usage_date
+      AND (p.end_date IS NULL OR k.usage_date <= p.end_date)
+      AND (p.region IS NULL OR p.region = k.region)
+      AND IF(k.tier_class IN ('default', 'provisioned'), p.service_tier IS NULL, LOWER(p.service_tier) = k.tier_class)
   ),
   priced AS (
     SELECT
       u.*,
-      b.pricing_id, b.price_model_id, b.is_custom, b.pricing_type, b.price_match, b.free_tier_input_tokens,
+      b.pricing_id, b.is_custom, b.pricing_type, b.price_match, b.free_tier_input_tokens,
       b.free_tier_output_tokens, b.free_tier_reset_frequency, b.currency,
       (IFNULL(u.is_batch, FALSE) OR u.service_tier = 'batch') AS batch_usage,
       (u.context_window = '200k-1M') AS long_context,
@@ -97,7 +103,9 @@ BEGIN
         WHEN 'never' THEN GREATEST(b.price_effective_date, DATE_SUB(p_start_date, INTERVAL 366 DAY))
       END AS free_period_start
     FROM usage_window AS u
-    LEFT JOIN candidates AS b ON b.usage_id = u.usage_id AND b.price_rank = 1
+    LEFT JOIN candidates AS b
+      ON b.price_rank = 1 AND b.provider = u.provider AND IFNULL(b.model, '') = IFNULL(u.model, '')
+      AND IFNULL(b.region, '') = IFNULL(u.region, '') AND b.tier_class = u.tier_class AND b.usage_date = u.usage_date
   ),
   free_periods AS (
     SELECT DISTINCT provider, model, free_period_start
@@ -114,20 +122,12 @@ BEGIN
   rated AS (
     SELECT
       pr.*,
-      IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period AS cum_input,
-      IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period AS cum_output,
+      IF(pr.free_period_start IS NULL, 0,
+        IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period) AS cum_input,
+      IF(pr.free_period_start IS NULL, 0,
+        IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period) AS cum_output,
       IF(pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL AND pr.input_price_per_1k > 0,
         CAST(pr.batch_input_price_per_1k / pr.input_price_per_1k AS NUMERIC), CAST('1' AS NUMERIC)) AS batch_ratio,
-      CASE
-        WHEN pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL THEN pr.batch_input_price_per_1k
-        WHEN pr.long_context AND pr.long_context_input_price_per_1k IS NOT NULL THEN pr.long_context_input_price_per_1k
-        ELSE pr.input_price_per_1k
-      END AS input_rate,
-      CASE
-        WHEN pr.batch_usage AND pr.batch_output_price_per_1k IS NOT NULL THEN pr.batch_output_price_per_1k
-        WHEN pr.long_context AND pr.long_context_output_price_per_1k IS NOT NULL THEN pr.long_context_output_price_per_1k
-        ELSE pr.output_price_per_1k
-      END AS output_rate,
       CASE
         WHEN pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL THEN 'batch'
         WHEN pr.long_context AND pr.long_context_input_price_per_1k IS NOT NULL THEN 'long_context'
@@ -142,81 +142,94 @@ BEGIN
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     )
   ),
+  -- One row per token type present: quantities, free part, rate and rule of each category.
   categories AS (
-    SELECT r.*, 'input' AS token_type, r.input_uncached_tokens AS tokens,
-      GREATEST(0, LEAST(r.cum_input, IFNULL(r.free_tier_input_tokens, 0))
-        - LEAST(r.cum_input - r.input_uncached_tokens, IFNULL(r.free_tier_input_tokens, 0))) AS free_tokens,
-      r.input_rate AS rate_per_1k,
-      IF(r.base_rule = 'standard', IFNULL(r.base_input_price_per_1k, r.input_rate), r.input_rate) AS list_rate_per_1k,
-      r.base_rule AS price_rule, 'input rate' AS rate_name, 'Tokens' AS consumed_unit, '1000000 Tokens' AS pricing_unit,
-      CAST('0.000001' AS NUMERIC) AS unit_scale, CAST('1000' AS NUMERIC) AS rate_to_unit
+    SELECT
+      r.*,
+      token_type,
+      CASE token_type
+        WHEN 'input' THEN r.input_uncached_tokens WHEN 'cached_input' THEN r.input_cached_tokens
+        WHEN 'cache_write_5m' THEN r.cache_write_5m_tokens WHEN 'cache_write_1h' THEN r.cache_write_1h_tokens
+        WHEN 'audio_input' THEN r.input_audio_tokens WHEN 'output' THEN r.output_tokens
+        WHEN 'audio_output' THEN r.output_audio_tokens WHEN 'web_search' THEN IFNULL(r.web_search_requests, 0)
+      END AS tokens
     FROM rated AS r
-    UNION ALL
-    SELECT r.*, 'cached_input', r.input_cached_tokens, 0,
-      IFNULL(r.cached_input_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      IFNULL(r.cached_input_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      IF(r.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read'), 'cached input rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
-    FROM rated AS r
-    UNION ALL
-    SELECT r.*, 'cache_write_5m', r.cache_write_5m_tokens, 0,
-      IFNULL(r.cache_write_5m_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      IFNULL(r.cache_write_5m_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      'cache_write_5m', 'cache write rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
-    FROM rated AS r
-    UNION ALL
-    SELECT r.*, 'cache_write_1h', r.cache_write_1h_tokens, 0,
-      IFNULL(r.cache_write_1h_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      IFNULL(r.cache_write_1h_price_per_1k, r.input_price_per_1k) * r.batch_ratio,
-      'cache_write_1h', 'cache write rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
-    FROM rated AS r
-    UNION ALL
-    SELECT r.*, 'audio_input', r.input_audio_tokens, 0, r.audio_input_price_per_1k, r.audio_input_price_per_1k,
-      'audio', 'audio input rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
-    FROM rated AS r
-    UNION ALL
-    SELECT r.*, 'output', r.output_tokens,
-      GREATEST(0, LEAST(r.cum_output, IFNULL(r.free_tier_output_tokens, 0))
-        - LEAST(r.cum_output - r.output_tokens, IFNULL(r.free_tier_output_tokens, 0))),
-      r.output_rate,
-      IF(r.base_rule = 'standard', IFNULL(r.base_output_price_per_1k, r.output_rate), r.output_rate),
-      r.base_rule, 'output rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
-    FROM rated AS r
-    UNION ALL
-    SELECT r.*, 'audio_output', r.output_audio_tokens, 0, r.audio_output_price_per_1k, r.audio_output_price_per_1k,
-      'audio', 'audio output rate', 'Tokens', '1000000 Tokens', CAST('0.000001' AS NUMERIC), CAST('1000' AS NUMERIC)
-    FROM rated AS r
-    UNION ALL
-    -- Server-side web search is billed per request, not per token.
-    SELECT r.*, 'web_search', IFNULL(r.web_search_requests, 0), 0, r.web_search_price_per_1k_requests,
-      r.web_search_price_per_1k_requests, 'web_search', 'web search rate', 'Requests', '1000 Requests',
-      CAST('0.001' AS NUMERIC), CAST('1' AS NUMERIC)
-    FROM rated AS r
+    CROSS JOIN UNNEST(['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'audio_input', 'output',
+      'audio_output', 'web_search']) AS token_type
+  ),
+  rates AS (
+    SELECT
+      c.*,
+      CASE c.token_type
+        -- The part of this row inside the period's free allowance: min(cum, free) - min(cum before, free).
+        WHEN 'input' THEN IF(c.free_tier_input_tokens IS NULL OR c.free_period_start IS NULL, 0,
+          GREATEST(0, LEAST(c.cum_input, c.free_tier_input_tokens)
+            - LEAST(c.cum_input - c.input_uncached_tokens, c.free_tier_input_tokens)))
+        WHEN 'output' THEN IF(c.free_tier_output_tokens IS NULL OR c.free_period_start IS NULL, 0,
+          GREATEST(0, LEAST(c.cum_output, c.free_tier_output_tokens)
+            - LEAST(c.cum_output - c.output_tokens, c.free_tier_output_tokens)))
+        ELSE 0
+      END AS free_tokens,
+      CASE c.token_type
+        WHEN 'input' THEN CASE c.base_rule WHEN 'batch' THEN c.batch_input_price_per_1k
+          WHEN 'long_context' THEN c.long_context_input_price_per_1k ELSE c.input_price_per_1k END
+        WHEN 'output' THEN CASE
+          WHEN c.batch_usage AND c.batch_output_price_per_1k IS NOT NULL THEN c.batch_output_price_per_1k
+          WHEN c.long_context AND c.long_context_output_price_per_1k IS NOT NULL THEN c.long_context_output_price_per_1k
+          ELSE c.output_price_per_1k END
+        WHEN 'cached_input' THEN IFNULL(c.cached_input_price_per_1k, c.input_price_per_1k) * c.batch_ratio
+        WHEN 'cache_write_5m' THEN IFNULL(c.cache_write_5m_price_per_1k, c.input_price_per_1k) * c.batch_ratio
+        WHEN 'cache_write_1h' THEN IFNULL(c.cache_write_1h_price_per_1k, c.input_price_per_1k) * c.batch_ratio
+        WHEN 'audio_input' THEN c.audio_input_price_per_1k
+        WHEN 'audio_output' THEN c.audio_output_price_per_1k
+        WHEN 'web_search' THEN c.web_search_price_per_1k_requests
+      END AS rate_per_1k,
+      CASE c.token_type
+        WHEN 'input' THEN IF(c.base_rule = 'standard', c.base_input_price_per_1k, NULL)
+        WHEN 'output' THEN IF(c.base_rule = 'standard', c.base_output_price_per_1k, NULL)
+      END AS base_rate_per_1k,
+      CASE c.token_type
+        WHEN 'input' THEN c.base_rule
+        WHEN 'output' THEN CASE
+          WHEN c.batch_usage AND c.batch_output_price_per_1k IS NOT NULL THEN 'batch'
+          WHEN c.long_context AND c.long_context_output_price_per_1k IS NOT NULL THEN 'long_context'
+          ELSE 'standard' END
+        WHEN 'cached_input' THEN IF(c.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read')
+        WHEN 'audio_input' THEN 'audio' WHEN 'audio_output' THEN 'audio'
+        ELSE c.token_type
+      END AS price_rule,
+      -- Tokens are priced per 1,000,000 (FOCUS "1000000 Tokens"), web search per 1,000 requests.
+      IF(c.token_type = 'web_search', 'Requests', 'Tokens') AS consumed_unit,
+      IF(c.token_type = 'web_search', '1000 Requests', '1000000 Tokens') AS pricing_unit,
+      IF(c.token_type = 'web_search', CAST('0.001' AS NUMERIC), CAST('0.000001' AS NUMERIC)) AS unit_scale,
+      IF(c.token_type = 'web_search', CAST('1' AS NUMERIC), CAST('1000' AS NUMERIC)) AS rate_to_unit
+    FROM categories AS c
+    WHERE c.tokens > 0
   ),
   costed AS (
     SELECT
-      c.*,
-      c.tokens - c.free_tokens AS billable_tokens,
-      CAST(c.rate_per_1k * c.discount_factor * c.rate_to_unit AS NUMERIC) AS unit_price,
-      CAST(c.list_rate_per_1k * c.rate_to_unit AS NUMERIC) AS list_unit_price,
-      CAST(c.tokens - c.free_tokens AS NUMERIC) * c.unit_scale AS pricing_quantity,
+      r.*,
+      r.tokens - r.free_tokens AS billable_tokens,
+      CAST(r.rate_per_1k * r.discount_factor * r.rate_to_unit AS NUMERIC) AS unit_price,
+      CAST(IFNULL(r.base_rate_per_1k, r.rate_per_1k) * r.rate_to_unit AS NUMERIC) AS list_unit_price,
+      CAST(r.tokens - r.free_tokens AS NUMERIC) * r.unit_scale AS pricing_quantity,
       CASE
-        WHEN c.tier_class = 'provisioned' THEN NULL
-        WHEN c.pricing_id IS NULL THEN CONCAT('no enabled price for ', c.provider, ' model ', IFNULL(c.model, '(none)'),
-          IF(c.tier_class = 'default', '', CONCAT(' tier ', c.service_tier)))
-        WHEN c.rate_per_1k IS NULL THEN CONCAT('price ', c.pricing_id, ' has no ', c.rate_name)
+        WHEN r.tier_class = 'provisioned' THEN NULL
+        WHEN r.pricing_id IS NULL THEN CONCAT('no enabled price for ', r.provider, ' model ', IFNULL(r.model, '(none)'),
+          IF(r.tier_class = 'default', '', CONCAT(' tier ', r.service_tier)))
+        WHEN r.rate_per_1k IS NULL THEN CONCAT('price ', r.pricing_id, ' has no ', REPLACE(r.token_type, '_', ' '), ' rate')
       END AS unpriced_reason,
       -- Tokens served by provisioned capacity cost nothing per token: the commitment rows carry
       -- their money. Their on-demand list cost is kept to show what the commitment saved.
       CASE
-        WHEN c.tier_class = 'provisioned' THEN 'committed'
-        WHEN c.pricing_id IS NULL OR c.rate_per_1k IS NULL THEN 'unpriced'
+        WHEN r.tier_class = 'provisioned' THEN 'committed'
+        WHEN r.pricing_id IS NULL OR r.rate_per_1k IS NULL THEN 'unpriced'
         ELSE 'priced'
       END AS cost_status
-    FROM categories AS c
-    WHERE c.tokens > 0
+    FROM rates AS r
   )
   SELECT
-    TO_HEX(SHA256(CONCAT(usage_id, '|payg|', token_type))) AS cost_id,
+    CONCAT(usage_id, ':', token_type) AS cost_id,
     'payg' AS flow,
     'Usage' AS charge_category,
     org_slug, usage_date, provider, model, region, service_tier, is_batch, project_id, api_key_id, deployment,
