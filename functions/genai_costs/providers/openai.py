@@ -64,7 +64,9 @@ class OpenAIOptions(OptionsModel):
     include_embeddings: bool = True
     uncached_includes_audio: bool = True  # [?] see module docstring
     costs_group_by: tuple[str, ...] = ("line_item", "project_id")
-    costs_limit: int = Field(default=180, ge=1, le=180)
+    # Daily buckets per costs page. The API allows 180; 31 keeps one page (all line items of
+    # every project for those days) small, so memory does not grow with the window.
+    costs_limit: int = Field(default=31, ge=1, le=180)
 
 
 # -- response models (field names as in the OpenAPI spec) -------------------------------------

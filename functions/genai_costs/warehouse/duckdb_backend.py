@@ -225,10 +225,11 @@ class DuckDBWarehouse(Warehouse):
             self._use(dataset)
             self._con.execute("BEGIN")
             try:
-                self._con.execute(f"CREATE OR REPLACE TEMP TABLE _staging AS SELECT * FROM {source}")
+                # A view, not a table: the statements stream the spooled file instead of holding it in memory.
+                self._con.execute(f"CREATE OR REPLACE TEMP VIEW _staging AS SELECT * FROM {source}")
                 for sql, values in prepared:
                     self._con.execute(sql, values)
-                self._con.execute("DROP TABLE _staging")
+                self._con.execute("DROP VIEW _staging")
                 self._con.execute("COMMIT")
             except duckdb.Error as exc:
                 self._con.execute("ROLLBACK")
