@@ -119,13 +119,28 @@ BEGIN
     JOIN history AS h ON h.provider = f.provider AND h.model = f.model AND h.usage_date >= f.free_period_start
     GROUP BY f.provider, f.model, f.free_period_start
   ),
+  -- Running totals per free-tier period, only for rows whose price has a free tier (sorting
+  -- every usage row for a window function would cost more than the rest of the pricing).
+  free_running AS (
+    SELECT
+      pr.usage_id,
+      IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period AS cum_input,
+      IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period AS cum_output
+    FROM priced AS pr
+    LEFT JOIN prior AS po
+      ON po.provider = pr.provider AND po.model = pr.model AND po.free_period_start = pr.free_period_start
+    WHERE pr.free_period_start IS NOT NULL
+    WINDOW free_period AS (
+      PARTITION BY pr.provider, pr.model, pr.free_period_start
+      ORDER BY pr.usage_date, pr.usage_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    )
+  ),
   rated AS (
     SELECT
       pr.*,
-      IF(pr.free_period_start IS NULL, 0,
-        IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period) AS cum_input,
-      IF(pr.free_period_start IS NULL, 0,
-        IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period) AS cum_output,
+      IFNULL(fr.cum_input, 0) AS cum_input,
+      IFNULL(fr.cum_output, 0) AS cum_output,
       IF(pr.batch_usage AND pr.batch_input_price_per_1k IS NOT NULL AND pr.input_price_per_1k > 0,
         CAST(pr.batch_input_price_per_1k / pr.input_price_per_1k AS NUMERIC), CAST('1' AS NUMERIC)) AS batch_ratio,
       CASE
@@ -134,13 +149,7 @@ BEGIN
         ELSE 'standard'
       END AS base_rule
     FROM priced AS pr
-    LEFT JOIN prior AS po
-      ON po.provider = pr.provider AND po.model = pr.model AND po.free_period_start = pr.free_period_start
-    WINDOW free_period AS (
-      PARTITION BY pr.provider, pr.model, pr.free_period_start
-      ORDER BY pr.usage_date, pr.usage_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    )
+    LEFT JOIN free_running AS fr ON fr.usage_id = pr.usage_id
   ),
   -- One row per token type present: quantities, free part, rate and rule of each category.
   categories AS (
