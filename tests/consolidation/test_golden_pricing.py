@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-import pytest
-
 
 def test_cached_tokens_are_priced_at_the_cache_rate(world):
     # 1M uncached x $2.50 + 400k cached x $1.25 + 500k output x $10 = 2.50 + 0.50 + 5.00

@@ -10,7 +10,6 @@ import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from genai_costs.paths import sql_root
 from genai_costs.warehouse.bigquery_backend import BigQueryWarehouse
 from genai_costs.warehouse.sqlfiles import parse_procedure
 from genai_costs.warehouse.tables import TableSpec

@@ -21,20 +21,15 @@ Costs: Cloud Billing BigQuery export with ``service.description`` in ``cost_serv
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
-import httpx
-
-from genai_costs.ingestion.records import CostRecord, UsageRecord
+from genai_costs.ingestion.records import UsageRecord
 from genai_costs.ingestion.window import Window
-from genai_costs.providers.base import OptionsModel, day_windows, parse_credentials, parse_options
-from genai_costs.providers.gcp_billing_export import GcpBillingExport
-from genai_costs.providers.gcp_monitoring import GcpCredentials, MonitoringClient, label, point_start
-from genai_costs.providers.http import RetryPolicy
+from genai_costs.providers.base import OptionsModel, day_windows
+from genai_costs.providers.gcp_client import GcpClientBase
+from genai_costs.providers.gcp_monitoring import label, point_start
 
 PROVIDER = "gemini"
 
@@ -47,38 +42,9 @@ class GeminiOptions(OptionsModel):
     estimated_trailing_days: int = 3
 
 
-class GeminiClient:
+class GeminiClient(GcpClientBase):
     provider = PROVIDER
-
-    def __init__(
-        self,
-        credentials: GcpCredentials,
-        *,
-        secret_name: str,
-        http: httpx.Client | None = None,
-        options: GeminiOptions | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        bigquery_client_factory: Callable[[], Any] | None = None,
-    ) -> None:
-        self.credentials = credentials
-        self.options = options or GeminiOptions()
-        self.monitoring = MonitoringClient(
-            credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
-        )
-        self.billing = GcpBillingExport(
-            credentials,
-            provider=PROVIDER,
-            secret_name=secret_name,
-            service_descriptions=self.options.cost_services,
-            estimated_trailing_days=self.options.estimated_trailing_days,
-            client_factory=bigquery_client_factory,
-        )
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "GeminiClient":
-        creds = parse_credentials(GcpCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(GeminiOptions, options, provider=PROVIDER), **kw)
+    options_model = GeminiOptions
 
     def iter_usage(self, window: Window) -> Iterator[UsageRecord]:
         o = self.options
@@ -104,9 +70,3 @@ class GeminiClient:
                     output_tokens=values.get("output", 0),
                     provider_total_tokens=values.get("input", 0) + values.get("output", 0),
                 )
-
-    def iter_costs(self, window: Window) -> Iterator[CostRecord]:
-        yield from self.billing.iter_costs(window, source="gcp.billing_export")
-
-    def close(self) -> None:
-        self.monitoring.close()

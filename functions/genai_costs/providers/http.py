@@ -245,7 +245,7 @@ class ProviderHttp:
         where = f"{method} {httpx.URL(url).path}"
         try:
             response = self.client.request(method, url, params=params, headers=hdrs, json=json, data=data)
-        except httpx.TimeoutException as exc:
+        except httpx.TimeoutException:
             raise _mark(ProviderUnavailableError(f"{self.provider}: timeout on {where}", provider=self.provider)) from None
         except httpx.TransportError as exc:
             raise _mark(

@@ -7,7 +7,6 @@ extensions statically linked into the wheel (json, parquet, icu) are used.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
