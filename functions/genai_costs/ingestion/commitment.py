@@ -28,9 +28,10 @@ from ..logs import redact
 from ..messages import CommitmentMessage
 from ..orgs import dataset_for
 from ..paths import sql_root
-from ..providers.commitments import COMMITMENT_PROVIDERS, SUBSCRIPTIONS_TABLE, Subscription, build_commitment_source
+from ..providers.commitments import COMMITMENT_PROVIDERS, Subscription, build_commitment_source
 from ..secrets.base import SecretStore
 from ..warehouse.base import Warehouse
+from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
 from .commitment_records import CapacityHour, GpuHour
 from .ledger import Run, record_event
@@ -40,12 +41,6 @@ from .spool import _Spool
 log = logging.getLogger(__name__)
 SourceFactory = Callable[..., object]
 
-# Named parameters only; the table is the organization's own catalog table.
-SUBSCRIPTIONS_SQL = (
-    f"SELECT * FROM {SUBSCRIPTIONS_TABLE} "
-    "WHERE provider = @provider AND commitment_type = @commitment_type AND is_enabled "
-    "ORDER BY subscription_id"
-)
 _ROW_TYPES = {
     "hour_start": dt.datetime.fromisoformat, "ingested_at": dt.datetime.fromisoformat,
     "commitment_start": dt.datetime.fromisoformat, "commitment_end": dt.datetime.fromisoformat,
@@ -64,7 +59,8 @@ def table_for(commitment_type: str) -> tuple[str, str]:
 
 
 def load_subscriptions(warehouse: Warehouse, dataset: str, provider: str, commitment_type: str) -> list[Subscription]:
-    rows = warehouse.query(dataset, SUBSCRIPTIONS_SQL, {"provider": provider, "commitment_type": commitment_type})
+    rows = warehouse.query(dataset, load_statement(sql_root(), "commitment_subscriptions"),
+                           {"provider": provider, "commitment_type": commitment_type})
     return [Subscription.model_validate(r) for r in rows]
 
 

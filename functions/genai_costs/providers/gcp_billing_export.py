@@ -47,11 +47,11 @@ PLACEHOLDER = "__BILLING_EXPORT_TABLE__"
 SQL_FILE = "gcp_billing_export_genai.sql"
 
 
-def sql_path() -> Path:
+def sql_path(file: str = SQL_FILE) -> Path:
     """``<sql root>/provider_queries/...``; the sql root is resolved by ``genai_costs.paths``."""
     from genai_costs.paths import sql_root
 
-    return sql_root() / "provider_queries" / SQL_FILE
+    return sql_root() / "provider_queries" / file
 
 
 def validate_table(table: str) -> str:
@@ -62,11 +62,11 @@ def validate_table(table: str) -> str:
     return table
 
 
-def render_sql(table: str) -> str:
-    text = sql_path().read_text(encoding="utf-8")
+def render_sql(table: str, file: str = SQL_FILE) -> str:
+    text = sql_path(file).read_text(encoding="utf-8")
     quoted = f"`{PLACEHOLDER}`"
     if text.count(quoted) != 1:
-        raise ConfigurationError(f"{SQL_FILE} must contain the backquoted placeholder exactly once")
+        raise ConfigurationError(f"{file} must contain the backquoted placeholder exactly once")
     # Only after validation, only as a backquoted identifier.
     return text.replace(quoted, f"`{validate_table(table)}`")
 

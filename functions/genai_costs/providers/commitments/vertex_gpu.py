@@ -42,7 +42,7 @@ from genai_costs.ingestion.window import Window
 from genai_costs.providers.base import OptionsModel, ResponseModel, day_windows, parse_credentials, parse_options
 from genai_costs.providers.commitments import Subscription
 from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
-from genai_costs.providers.gcp_billing_export import PLACEHOLDER, GcpBillingExport, validate_table
+from genai_costs.providers.gcp_billing_export import GcpBillingExport, render_sql
 from genai_costs.providers.gcp_monitoring import GcpTokenSource, MonitoringClient
 from genai_costs.providers.http import RetryPolicy
 
@@ -50,14 +50,7 @@ log = logging.getLogger(__name__)
 PROVIDER = "vertex_ai"
 COMMITMENT_TYPE = "vertex_gpu"
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-GPU_SKU_SQL = f"""
-SELECT usage_start_time, service, sku, project, location, cost, currency, usage
-FROM `{PLACEHOLDER}`
-WHERE usage_start_time >= @start_time
-  AND usage_start_time < @end_time
-  AND service.description = @service_description
-  AND STRPOS(LOWER(sku.description), 'gpu') > 0
-"""
+GPU_SKU_SQL_FILE = "gcp_billing_export_gpu.sql"
 
 
 class VertexGpuOptions(OptionsModel):
@@ -152,7 +145,7 @@ class VertexGpuSource:
         from google.auth.exceptions import GoogleAuthError
         from google.cloud.bigquery import QueryJobConfig, ScalarQueryParameter
 
-        sql = GPU_SKU_SQL.replace(f"`{PLACEHOLDER}`", f"`{validate_table(self.credentials.billing_export_table)}`")
+        sql = render_sql(self.credentials.billing_export_table, GPU_SKU_SQL_FILE)
         config = QueryJobConfig(query_parameters=[
             ScalarQueryParameter("start_time", "TIMESTAMP", window.start_dt),
             ScalarQueryParameter("end_time", "TIMESTAMP", window.end_dt),
