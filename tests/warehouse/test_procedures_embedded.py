@@ -86,3 +86,14 @@ def test_replace_window_is_atomic_and_bounded(warehouse):
                                                      {"usage_date": D(2024, 1, 3), "tokens": 5}],
                                  date_field="usage_date", start=D(2024, 1, 2), end=D(2024, 1, 3))
     assert [r["tokens"] for r in rows()] == [1, 200, 3]
+
+
+def test_memory_limit_setting_reaches_duckdb(tmp_path, monkeypatch):
+    from genai_costs.settings import get_settings
+    from genai_costs.warehouse import open_warehouse
+
+    monkeypatch.setenv("GENAI_COSTS_DUCKDB_MEMORY_LIMIT", "512MiB")
+    get_settings.cache_clear()
+    with open_warehouse() as wh:
+        (limit,) = wh.connection.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit.replace(" ", "") in ("512.0MiB", "512MiB", "536.8MB", "536.9MB")

@@ -52,7 +52,7 @@ def _literal(text: str) -> str:
 class DuckDBWarehouse(Warehouse):
     backend = "embedded"
 
-    def __init__(self, path: Path | str = ":memory:") -> None:
+    def __init__(self, path: Path | str = ":memory:", *, memory_limit: str | None = None) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(path))
@@ -60,6 +60,8 @@ class DuckDBWarehouse(Warehouse):
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET autoinstall_known_extensions = false")
         self._con.execute("SET autoload_known_extensions = false")
+        if memory_limit:  # validated by Settings; large windows then spill to disk instead of RAM
+            self._con.execute(f"SET memory_limit = {_literal(memory_limit)}")
         self._lock = threading.RLock()
 
     # -- datasets and tables ------------------------------------------------------------

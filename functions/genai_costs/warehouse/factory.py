@@ -14,4 +14,4 @@ def open_warehouse(settings: Settings | None = None) -> Warehouse:
         return BigQueryWarehouse(project=settings.gcp_project, location=settings.bq_location)
     from .duckdb_backend import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.duckdb_path)
+    return DuckDBWarehouse(settings.duckdb_path, memory_limit=settings.duckdb_memory_limit)
