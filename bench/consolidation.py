@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -274,35 +273,6 @@ def floor_sql(start: dt.date, end: dt.date) -> str:
     """
 
 
-# What-if for sp_genai_2 (NOT applied to sql/procedures; measured only here): the price join
-# evaluates REGEXP_CONTAINS(u.model, CONCAT('^', p.model_id, ...)) - a regex built per row pair -
-# for every usage row x every price row of its provider. The rewrite matches models to price
-# rows once per DISTINCT (provider, model) of the window and equi-joins usage rows to that.
-_WHATIF_JOIN = re.compile(
-    r"JOIN\s+llm_model_pricing\s+AS\s+p\s+ON\s+p\.provider\s*=\s*u\.provider\s+AND\s+p\.is_enabled\s+"
-    r"AND\s+\(p\.model_id\s*=\s*u\.model\s+OR\s+(?P<regex>REGEXP_CONTAINS\(u\.model,\s*CONCAT\('\^',\s*"
-    r"p\.model_id,\s*'[^']*'\)\))\)", re.IGNORECASE)
-
-
-def whatif_sp2(proc):
-    """sp_genai_2 with the model match hoisted to distinct models; None if the text moved on."""
-    import dataclasses
-
-    new, hits = [], 0
-    for text in proc.statements:
-        def repl(m: re.Match) -> str:
-            regex = m["regex"].replace("u.model", "m.model")
-            return ("JOIN (\n      SELECT m.model AS matched_model, p.*\n"
-                    "      FROM (SELECT DISTINCT provider, model FROM usage_window) AS m\n"
-                    "      JOIN llm_model_pricing AS p ON p.provider = m.provider AND p.is_enabled\n"
-                    f"        AND (p.model_id = m.model OR {regex})\n"
-                    "    ) AS p\n      ON p.provider = u.provider AND p.matched_model = u.model")
-        text, n = _WHATIF_JOIN.subn(repl, text)
-        hits += n
-        new.append(text)
-    return dataclasses.replace(proc, statements=tuple(new)) if hits == 1 else None
-
-
 def _open(db: Path, threads: int | None, memory_limit: str | None):
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -342,10 +312,6 @@ def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | N
         from genai_costs.warehouse.transpile import to_duckdb
 
         proc = load_procedures(sql_root())[PROCS[step.split("-")[0]]]
-        if step == "sp2-whatif":
-            proc = whatif_sp2(proc)
-            if proc is None:
-                return {"skipped": "the price join in sp_genai_2 no longer has the expected shape"}
         params = {"p_org_slug": ORG, "p_start_date": start, "p_end_date": end}
         # Informational: what parsing + transpiling the body costs (call_procedure does it again).
         t0 = time.perf_counter()
@@ -366,7 +332,7 @@ def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | N
         res.update(out_rows=out_rows, cost_usd=float(cost) if cost is not None else None,
                    transpile_seconds=transpile_seconds)
         if kind == "sp2":
-            # Content checksum (all but consolidated_at) so the what-if can be shown to be equivalent.
+            # Content checksum (all but consolidated_at): two runs, or a rewrite, can be compared for equal output.
             res["checksum"] = con.execute(
                 f"SELECT bit_xor(hash(cost_id, cost_status, pricing_id, price_rule, cost_usd, list_cost_usd, "
                 f"billable_quantity, free_quantity, unpriced_reason)) FROM {DATASET}.genai_costs_daily_unified"
@@ -394,8 +360,6 @@ def step_profile(step: str, db: Path, start: dt.date, end: dt.date, threads: int
     wh = _open(db, threads, memory_limit)
     con = wh.connection
     proc = load_procedures(sql_root())[PROCS[step.split("-")[0]]]
-    if step == "sp2-whatif":
-        proc = whatif_sp2(proc)
     params = {"p_org_slug": ORG, "p_start_date": start, "p_end_date": end}
     out = []
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
@@ -463,8 +427,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", help="comma-separated raw row targets, e.g. 1M,10M,50M")
     ap.add_argument("--days", help="comma-separated window lengths matching --sizes (default 30,60,90)")
     ap.add_argument("--profile", action="store_true", help="JSON-profile every procedure statement per size")
-    ap.add_argument("--whatif", action="store_true",
-                    help="also time sp_genai_2 with its price join hoisted to distinct models (not deployed)")
     ap.add_argument("--threads", type=int, help="DuckDB threads for every step (default: cores)")
     ap.add_argument("--memory-limit", help="DuckDB memory_limit for every step, e.g. 4GB (default 80%% of RAM)")
     ap.add_argument("--workdir", help="keep the DuckDB files here instead of a deleted temp dir")
@@ -507,19 +469,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{gen['projects']} projects, {gen['api_keys']} api keys in {gen['seconds']:.1f}s "
                   f"(file {gen['db_mib']:.0f} MiB)", flush=True)
             size = {"target_rows": rows, "days": days, "generate": gen, "steps": {}}
-            s_ = size["steps"]
-            steps = ("floor", "sp1", "sp2", "sp3") + (("sp2-whatif",) if args.whatif else ())
-            for step in steps:
+            for step in ("floor", "sp1", "sp2", "sp3"):
                 res = run_child("bench.consolidation", ["_step", step, db, start, END_DATE, *common])
                 size["steps"][step] = res
                 if "skipped" in res:
                     print(f"{step}: skipped - {res['skipped']}", flush=True)
                     continue
-                if step == "sp2-whatif":
-                    res["same_result_as_sp2"] = res["checksum"] == s_["sp2"]["checksum"] \
-                        and res["out_rows"] == s_["sp2"]["out_rows"]
-                    print(f"sp2-whatif (price join hoisted to distinct models; same rows and values as sp2: "
-                          f"{res['same_result_as_sp2']}):", flush=True)
                 extra = f", {res['unpriced_rows']:,} unpriced {res['unpriced_by_provider']}" \
                     if "unpriced_rows" in res else ""
                 if "transpile_seconds" in res:
@@ -533,22 +488,12 @@ def main(argv: list[str] | None = None) -> int:
             size["ratio"] = procs / s["floor"]["seconds"]
             print(f"ratio (sp1+sp2+sp3) / floor = {procs:.2f}s / {s['floor']['seconds']:.2f}s = {size['ratio']:.2f}x "
                   f"[settings {s['sp1']['settings']}]", flush=True)
-            if "seconds" in s.get("sp2-whatif", {}):
-                alt = s["sp1"]["seconds"] + s["sp2-whatif"]["seconds"] + s["sp3"]["seconds"]
-                size["ratio_whatif"] = alt / s["floor"]["seconds"]
-                print(f"ratio with the sp2 what-if = {alt:.2f}s / {s['floor']['seconds']:.2f}s = "
-                      f"{size['ratio_whatif']:.2f}x", flush=True)
             if args.profile:
                 size["profile"] = {}
                 for step in ("sp1", "sp2", "sp3"):
                     prof = run_child("bench.consolidation", ["_step", f"profile-{step}", db, start, END_DATE, *common])
                     size["profile"][step] = prof
                     print_profile(step, prof)
-                if args.whatif and "seconds" in s.get("sp2-whatif", {}):
-                    prof = run_child("bench.consolidation", ["_step", "profile-sp2-whatif", db, start, END_DATE,
-                                                             *common])
-                    size["profile"]["sp2-whatif"] = prof
-                    print_profile("sp2-whatif", prof)
             results.append(size)
             if not args.workdir:
                 for p in base.glob(db.name + "*"):
@@ -568,15 +513,6 @@ def main(argv: list[str] | None = None) -> int:
         rows_out.append([f"{size['generate']['rows']:,} / {size['days']}d", "sp1+sp2+sp3",
                          procs, sum(s[k].get("cpu_seconds", float("nan")) for k in ("sp1", "sp2", "sp3")),
                          max(s[k]["peak_rss_mib"] for k in ("sp1", "sp2", "sp3")), f"ratio {size['ratio']:.2f}x"])
-        if "ratio_whatif" in size:
-            w = s["sp2-whatif"]
-            rows_out.append([f"{size['generate']['rows']:,} / {size['days']}d", "sp2 what-if", w["seconds"],
-                             w.get("cpu_seconds", float("nan")), w["peak_rss_mib"], w["out_rows"]])
-            rows_out.append([f"{size['generate']['rows']:,} / {size['days']}d", "sp1+sp2 what-if+sp3",
-                             s["sp1"]["seconds"] + w["seconds"] + s["sp3"]["seconds"],
-                             sum(x.get("cpu_seconds", float("nan")) for x in (s["sp1"], w, s["sp3"])),
-                             max(s["sp1"]["peak_rss_mib"], w["peak_rss_mib"], s["sp3"]["peak_rss_mib"]),
-                             f"ratio {size['ratio_whatif']:.2f}x"])
     print(table(["raw rows / window", "step", "wall s", "cpu s", "peak RSS MiB", "rows written"], rows_out))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .conformance import CheckResult, run_conformance_checks
 from .errors import ConfigurationError, ConformanceError
 from .ingestion.ledger import Run, record_event
+from .logs import redact
 from .ingestion.window import Window
 from .messages import ConsolidateMessage
 from .orgs import dataset_for
@@ -59,7 +60,7 @@ def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.
             summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
             raise ConformanceError(f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}")
     except Exception as exc:
-        record_event(warehouse, dataset, run.event("failed", error=str(exc)[:2000], error_kind=type(exc).__name__))
+        record_event(warehouse, dataset, run.event("failed", error=redact(str(exc))[:2000], error_kind=type(exc).__name__))
         raise
     record_event(warehouse, dataset, run.event("succeeded"))
     return result

@@ -36,7 +36,7 @@ from ..warehouse.tables import load_table_specs
 from .commitment_records import CapacityHour, GpuHour
 from .ledger import Run, record_event
 from .payg import RunResult, load_credentials, resolve_window
-from .spool import _Spool
+from .spool import Spool
 
 log = logging.getLogger(__name__)
 SourceFactory = Callable[..., object]
@@ -64,8 +64,8 @@ def load_subscriptions(warehouse: Warehouse, dataset: str, provider: str, commit
     return [Subscription.model_validate(r) for r in rows]
 
 
-def fetch(source, run: Run, tmp: Path) -> _Spool:
-    spool = _Spool(tmp / "hours")
+def fetch(source, run: Run, tmp: Path) -> Spool:
+    spool = Spool(tmp / "hours")
     now = dt.datetime.now(dt.timezone.utc)
     common = {"run_id": run.run_id, "ingested_at": now, "org_slug": run.org_slug}
     seen: set[str] = set()

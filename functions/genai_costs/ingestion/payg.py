@@ -32,7 +32,7 @@ from ..warehouse.tables import load_table_specs
 from .ledger import Run, record_event
 from .record_ids import cost_record_id, usage_record_id
 from .records import CostRecord, UsageRecord
-from .spool import _Spool
+from .spool import Spool
 from .window import Window
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,8 @@ def _check_in_window(record: UsageRecord | CostRecord, window: Window) -> None:
             f"[{window.start}, {window.end})", provider=record.provider)
 
 
-def fetch(client, run: Run, tmp: Path) -> tuple[_Spool, _Spool, _Spool]:
-    usage, quarantine, costs = _Spool(tmp / "usage"), _Spool(tmp / "quarantine"), _Spool(tmp / "costs")
+def fetch(client, run: Run, tmp: Path) -> tuple[Spool, Spool, Spool]:
+    usage, quarantine, costs = Spool(tmp / "usage"), Spool(tmp / "quarantine"), Spool(tmp / "costs")
     now = dt.datetime.now(dt.timezone.utc)
     common = {"run_id": run.run_id, "ingested_at": now, "org_slug": run.org_slug}
     seen_bucket, seen_ids = None, set()

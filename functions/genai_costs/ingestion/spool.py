@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
-class _Spool:
+class Spool:
     """Rows appended to an NDJSON file and read back lazily."""
 
     def __init__(self, path: Path) -> None:
@@ -30,4 +30,3 @@ class _Spool:
                 yield {k: (types[k](v) if v is not None and k in types else v) for k, v in row.items()}
 
 
-Spool = _Spool

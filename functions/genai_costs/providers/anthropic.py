@@ -27,27 +27,22 @@ cannot be split per API key. No "estimated" flag exists; records carry ``is_esti
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-import httpx
 from pydantic import Field, SecretStr
 
-from genai_costs.errors import ProviderResponseError
 from genai_costs.ingestion.records import CostRecord, UsageRecord
 from genai_costs.ingestion.window import Window
+from genai_costs.providers.admin_api_client import AdminApiClientBase
 from genai_costs.providers.base import (
     CredentialsModel,
     OptionsModel,
     ResponseModel,
-    parse_credentials,
-    parse_options,
     parse_rfc3339,
     rfc3339,
 )
-from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
 
 PROVIDER = "anthropic"
 API_VERSION = "2023-06-01"
@@ -126,14 +121,6 @@ class CostPage(ResponseModel):
     next_page: str | None = None
 
 
-def _next(page: UsagePage | CostPage) -> str | None:
-    if page.next_page:
-        return page.next_page
-    if page.has_more:
-        raise ProviderResponseError(f"{PROVIDER}: has_more is true but next_page is empty", provider=PROVIDER)
-    return None
-
-
 def normalize_usage(result: UsageResult, *, starting_at: str, bucket_width: str) -> UsageRecord:
     cc = result.cache_creation or CacheCreation()
     tools = result.server_tool_use
@@ -172,30 +159,10 @@ def cents_to_major(amount: Decimal) -> Decimal:
     return amount.scaleb(-2)
 
 
-class AnthropicClient:
+class AnthropicClient(AdminApiClientBase):
     provider = PROVIDER
-
-    def __init__(
-        self,
-        credentials: AnthropicCredentials,
-        *,
-        secret_name: str,
-        http: httpx.Client | None = None,
-        options: AnthropicOptions | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.credentials = credentials
-        self.options = options or AnthropicOptions()
-        self.base_url = credentials.base_url.rstrip("/")
-        self.http = ProviderHttp(
-            PROVIDER, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.admin_api_key]
-        )
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "AnthropicClient":
-        creds = parse_credentials(AnthropicCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(AnthropicOptions, options, provider=PROVIDER), **kw)
+    credentials_model = AnthropicCredentials
+    options_model = AnthropicOptions
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -203,17 +170,6 @@ class AnthropicClient:
             "anthropic-version": API_VERSION,
             "user-agent": self.options.user_agent,
         }
-
-    def _pages(self, path: str, params: dict[str, Any], model: type[UsagePage] | type[CostPage]):
-        url = f"{self.base_url}{path}"
-
-        def fetch(cursor: str | None):
-            p = dict(params)
-            if cursor:
-                p["page"] = cursor
-            return self.http.get(url, model, params=p, headers=self._headers)
-
-        return paginate(fetch, _next, provider=PROVIDER, max_pages=self.http.policy.max_pages)
 
     def iter_usage(self, window: Window) -> Iterator[UsageRecord]:
         width = self.options.bucket_width
@@ -254,6 +210,3 @@ class AnthropicClient:
                         currency=r.currency,
                         is_estimated=False,
                     )
-
-    def close(self) -> None:
-        self.http.close()

@@ -26,27 +26,22 @@ re-pull a trailing window].
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
-import httpx
 from pydantic import Field, SecretStr
 
-from genai_costs.errors import ProviderResponseError
 from genai_costs.ingestion.records import CostRecord, UsageRecord
 from genai_costs.ingestion.window import Window
+from genai_costs.providers.admin_api_client import AdminApiClientBase
 from genai_costs.providers.base import (
     CredentialsModel,
     OptionsModel,
     ResponseModel,
     from_unix,
-    parse_credentials,
-    parse_options,
     unix_seconds,
 )
-from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
 
 PROVIDER = "openai"
 MAX_LIMIT = {"1m": 1440, "1h": 168, "1d": 31}
@@ -129,14 +124,6 @@ class CostPage(ResponseModel):
     next_page: str | None = None
 
 
-def _next(page: UsagePage | CostPage, provider: str = PROVIDER) -> str | None:
-    if page.next_page:
-        return page.next_page
-    if page.has_more:
-        raise ProviderResponseError(f"{provider}: has_more is true but next_page is empty", provider=provider)
-    return None
-
-
 def normalize_completions(
     result: UsageResult, *, bucket_start_unix: int, bucket_width: str, source: str, uncached_includes_audio: bool
 ) -> UsageRecord:
@@ -177,44 +164,13 @@ def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
     return (model.strip() or None), (kind.strip() or None)
 
 
-class OpenAIClient:
+class OpenAIClient(AdminApiClientBase):
     provider = PROVIDER
-
-    def __init__(
-        self,
-        credentials: OpenAICredentials,
-        *,
-        secret_name: str,
-        http: httpx.Client | None = None,
-        options: OpenAIOptions | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.credentials = credentials
-        self.options = options or OpenAIOptions()
-        self.base_url = credentials.base_url.rstrip("/")
-        self.http = ProviderHttp(
-            PROVIDER, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.admin_api_key]
-        )
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "OpenAIClient":
-        creds = parse_credentials(OpenAICredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(OpenAIOptions, options, provider=PROVIDER), **kw)
+    credentials_model = OpenAICredentials
+    options_model = OpenAIOptions
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credentials.admin_api_key.get_secret_value()}"}
-
-    def _pages(self, path: str, params: dict[str, Any], model: type[UsagePage] | type[CostPage]):
-        url = f"{self.base_url}{path}"
-
-        def fetch(cursor: str | None):
-            p = dict(params)
-            if cursor:
-                p["page"] = cursor
-            return self.http.get(url, model, params=p, headers=self._headers)
-
-        return paginate(fetch, _next, provider=PROVIDER, max_pages=self.http.policy.max_pages)
 
     def _usage_params(self, window: Window, group_by: tuple[str, ...]) -> dict[str, Any]:
         width = self.options.bucket_width
@@ -267,6 +223,3 @@ class OpenAIClient:
                         currency=r.amount.currency,
                         is_estimated=False,
                     )
-
-    def close(self) -> None:
-        self.http.close()
