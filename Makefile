@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= .data
 
-.PHONY: install run test test-fast bench package tf-check tf-schema clean
+.PHONY: install lint run test test-fast bench package tf-check tf-schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,13 @@ install: $(STAMP)
 run: install
 	GENAI_COSTS_DATA_DIR=$(DATA) $(BIN)/genai-costs run --org-slug demo
 
-## The whole suite.
-test: install
+## The whole suite: lint and format checks first (fast), then the tests.
+test: install lint
 	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-fast: install
 	$(BIN)/pytest -m "not slow"

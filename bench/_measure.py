@@ -62,8 +62,14 @@ def measure(fn: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     # CPU seconds of this process during the step (all DuckDB threads): less sensitive than wall time
     # to other work on the machine; the 1-minute load average shows whether there was any.
-    return {"seconds": seconds, "cpu_seconds": cpu, "rss_before_mib": before, "peak_rss_mib": peak_rss_mib(),
-            "loadavg_1m": [round(load0, 2), round(os.getloadavg()[0], 2)], **extra}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rss_before_mib": before,
+        "peak_rss_mib": peak_rss_mib(),
+        "loadavg_1m": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        **extra,
+    }
 
 
 def emit(result: dict[str, Any]) -> None:
@@ -71,8 +77,7 @@ def emit(result: dict[str, Any]) -> None:
     print(RESULT_PREFIX + json.dumps(result, default=str), flush=True)
 
 
-def run_child(module: str, args: Sequence[str], *, timeout: float | None = None,
-              echo: bool = False) -> dict[str, Any]:
+def run_child(module: str, args: Sequence[str], *, timeout: float | None = None, echo: bool = False) -> dict[str, Any]:
     """``python -m module *args`` in a fresh interpreter from the repo root; return its result."""
     cmd = [sys.executable, "-m", module, *map(str, args)]
     env = dict(os.environ)
@@ -87,7 +92,7 @@ def run_child(module: str, args: Sequence[str], *, timeout: float | None = None,
         raise RuntimeError(f"step {' '.join(map(str, args))} failed (exit {proc.returncode}):\n{tail}")
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
+            return json.loads(line[len(RESULT_PREFIX) :])
     raise RuntimeError(f"step {' '.join(map(str, args))} printed no result:\n{proc.stdout[-2000:]}")
 
 
@@ -101,10 +106,12 @@ def snapshot_sql(dest: Path) -> dict[str, Any]:
     os.environ["GENAI_COSTS_SQL_DIR"] = str(dest)
     info: dict[str, Any] = {"sql_from": str(src)}
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sql"], cwd=REPO_ROOT, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sql"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         info.update(git_head=head, sql_dirty=bool(dirty))
     except Exception:  # pragma: no cover - not a git checkout
         pass
@@ -115,9 +122,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-markdown table (also readable in a terminal)."""
     cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths)) + " |" for r in cells[1:]]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=False)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=False)) + " |" for r in cells[1:]]
     return "\n".join(lines)
 
 

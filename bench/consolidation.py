@@ -54,29 +54,106 @@ MEAN_ACTIVITY = 1.0 / 3.0  # mean of (1 - rank/K)^2 over the combination univers
 
 # provider, share of combinations (%), models by popularity (catalog-unknown ones last)
 PROVIDERS: list[tuple[str, int, list[str]]] = [
-    ("openai", 38, ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-5-mini", "gpt-5", "o4-mini", "o3",
-                    "gpt-4o-2024-08-06", "gpt-5.5-preview", "ft:gpt-4o-mini-2024-07-18:acme::abc123"]),
-    ("anthropic", 26, ["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022", "claude-sonnet-4-5-20250929",
-                       "claude-haiku-4-5", "claude-opus-4-1-20250805", "claude-3-7-sonnet-20250219",
-                       "claude-3-haiku-20240307", "claude-sonnet-5-preview-20260301"]),
+    (
+        "openai",
+        38,
+        [
+            "gpt-4o-mini",
+            "gpt-4o",
+            "gpt-4.1-mini",
+            "gpt-4.1",
+            "gpt-5-mini",
+            "gpt-5",
+            "o4-mini",
+            "o3",
+            "gpt-4o-2024-08-06",
+            "gpt-5.5-preview",
+            "ft:gpt-4o-mini-2024-07-18:acme::abc123",
+        ],
+    ),
+    (
+        "anthropic",
+        26,
+        [
+            "claude-sonnet-4-20250514",
+            "claude-3-5-haiku-20241022",
+            "claude-sonnet-4-5-20250929",
+            "claude-haiku-4-5",
+            "claude-opus-4-1-20250805",
+            "claude-3-7-sonnet-20250219",
+            "claude-3-haiku-20240307",
+            "claude-sonnet-5-preview-20260301",
+        ],
+    ),
     ("azure_openai", 12, ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4o-2024-05-13", "gpt-5-chat-az-preview"]),
-    ("vertex_ai", 10, ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash-001", "claude-sonnet-4@20250514",
-                       "gemini-3.0-pro-preview-0917"]),
-    ("gemini", 10, ["gemini-2.5-flash", "gemini-2.0-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro",
-                    "gemini-2.0-flash-lite", "gemini-1.5-flash", "text-embedding-004", "gemini-3-flash-preview-exp"]),
-    ("aws_bedrock", 4, ["anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-3-5-sonnet-20241022-v2:0",
-                        "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0", "anthropic.claude-3-haiku-20240307-v1:0",
-                        "meta.llama3-1-70b-instruct-v1:0", "us.amazon.nova-premier-preview-v1:0"]),
+    (
+        "vertex_ai",
+        10,
+        [
+            "gemini-2.5-flash",
+            "gemini-2.5-pro",
+            "gemini-2.0-flash-001",
+            "claude-sonnet-4@20250514",
+            "gemini-3.0-pro-preview-0917",
+        ],
+    ),
+    (
+        "gemini",
+        10,
+        [
+            "gemini-2.5-flash",
+            "gemini-2.0-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-2.5-pro",
+            "gemini-2.0-flash-lite",
+            "gemini-1.5-flash",
+            "text-embedding-004",
+            "gemini-3-flash-preview-exp",
+        ],
+    ),
+    (
+        "aws_bedrock",
+        4,
+        [
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "anthropic.claude-3-5-sonnet-20241022-v2:0",
+            "amazon.nova-lite-v1:0",
+            "amazon.nova-pro-v1:0",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "meta.llama3-1-70b-instruct-v1:0",
+            "us.amazon.nova-premier-preview-v1:0",
+        ],
+    ),
 ]
 RAW_TABLES = {
-    "openai": "genai_payg_openai_usage", "anthropic": "genai_payg_anthropic_usage",
-    "azure_openai": "genai_payg_azure_openai_usage", "vertex_ai": "genai_payg_vertex_ai_usage",
-    "gemini": "genai_payg_gemini_usage", "aws_bedrock": "genai_payg_aws_bedrock_usage",
+    "openai": "genai_payg_openai_usage",
+    "anthropic": "genai_payg_anthropic_usage",
+    "azure_openai": "genai_payg_azure_openai_usage",
+    "vertex_ai": "genai_payg_vertex_ai_usage",
+    "gemini": "genai_payg_gemini_usage",
+    "aws_bedrock": "genai_payg_aws_bedrock_usage",
 }
-TOKEN_COLS = ["input_uncached_tokens", "input_cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-              "input_audio_tokens", "output_tokens", "output_audio_tokens"]
-DIMS = ["usage_date", "provider", "model", "region", "service_tier", "is_batch", "project_id", "api_key_id",
-        "deployment", "context_window"]
+TOKEN_COLS = [
+    "input_uncached_tokens",
+    "input_cached_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "input_audio_tokens",
+    "output_tokens",
+    "output_audio_tokens",
+]
+DIMS = [
+    "usage_date",
+    "provider",
+    "model",
+    "region",
+    "service_tier",
+    "is_batch",
+    "project_id",
+    "api_key_id",
+    "deployment",
+    "context_window",
+]
 
 
 def _sql_str(text: str) -> str:
@@ -96,15 +173,19 @@ def combos_sql(k: int) -> str:
     for name, share, _ in PROVIDERS:
         acc += share
         bounds.append((name, acc))
-    provider_case = "CASE " + " ".join(f"WHEN pu < {b} THEN {_sql_str(n)}" for n, b in bounds[:-1]) \
+    provider_case = (
+        "CASE "
+        + " ".join(f"WHEN pu < {b} THEN {_sql_str(n)}" for n, b in bounds[:-1])
         + f" ELSE {_sql_str(bounds[-1][0])} END"
-    models_case = "CASE provider " + " ".join(f"WHEN {_sql_str(n)} THEN {_sql_list(m)}" for n, _, m in PROVIDERS) \
-        + " END"
+    )
+    models_case = (
+        "CASE provider " + " ".join(f"WHEN {_sql_str(n)} THEN {_sql_list(m)}" for n, _, m in PROVIDERS) + " END"
+    )
     u = "(hash(c, '{salt}') % 1000000) / 1000000.0"
     return f"""
     CREATE OR REPLACE TEMP TABLE combos AS
     WITH base AS (
-      SELECT range AS c, hash(range, 'provider') % 100 AS pu, {u.format(salt='model')} AS mu,
+      SELECT range AS c, hash(range, 'provider') % 100 AS pu, {u.format(salt="model")} AS mu,
         hash(range, 'key') % 1200 AS k, hash(range, 'tier') % 100 AS tu, hash(range, 'region') % 100 AS ru,
         power(1.0 - range / {k}.0, 2) AS activity
       FROM range({k})
@@ -155,33 +236,54 @@ def raw_insert_sql(provider: str, hours: int, start: dt.date) -> str:
     h = "hash(hr, c, '{salt}')"
     tok = "(" + h + " % {mod})"
     has_cache = provider in ("openai", "anthropic", "azure_openai", "aws_bedrock")
-    cached = f"IF({tok.format(salt='cu', mod=100)} < 55, input * {tok.format(salt='cf', mod=70)} // 100, 0)" \
-        if has_cache else "0"
-    cw5 = f"IF({tok.format(salt='w5', mod=100)} < 30, input * {tok.format(salt='w5f', mod=40)} // 100, 0)" \
-        if provider in ("anthropic", "aws_bedrock") else "0"
-    cw1 = f"IF({tok.format(salt='w1', mod=100)} < 5, input * {tok.format(salt='w1f', mod=20)} // 100, 0)" \
-        if provider == "anthropic" else "0"
-    audio_in = f"IF(model IN ('gpt-4o', 'gpt-4o-mini') AND {tok.format(salt='au', mod=100)} < 3, " \
-               f"{tok.format(salt='aui', mod=20000)}, 0)" if provider == "openai" else "0"
+    cached = (
+        f"IF({tok.format(salt='cu', mod=100)} < 55, input * {tok.format(salt='cf', mod=70)} // 100, 0)"
+        if has_cache
+        else "0"
+    )
+    cw5 = (
+        f"IF({tok.format(salt='w5', mod=100)} < 30, input * {tok.format(salt='w5f', mod=40)} // 100, 0)"
+        if provider in ("anthropic", "aws_bedrock")
+        else "0"
+    )
+    cw1 = (
+        f"IF({tok.format(salt='w1', mod=100)} < 5, input * {tok.format(salt='w1f', mod=20)} // 100, 0)"
+        if provider == "anthropic"
+        else "0"
+    )
+    audio_in = (
+        f"IF(model IN ('gpt-4o', 'gpt-4o-mini') AND {tok.format(salt='au', mod=100)} < 3, "
+        f"{tok.format(salt='aui', mod=20000)}, 0)"
+        if provider == "openai"
+        else "0"
+    )
     audio_out = "input_audio_tokens // 3" if provider == "openai" else "0"
-    web = f"IF({tok.format(salt='ws', mod=100)} < 3, 1 + {tok.format(salt='wsn', mod=20)}, 0)" \
-        if provider == "anthropic" else "NULL"
-    source = {"openai": "openai.usage.completions", "anthropic": "anthropic.usage_report.messages",
-              "azure_openai": "azure.monitor.metrics", "vertex_ai": "gcp.monitoring.token_count",
-              "gemini": "gcp.monitoring.generate_content", "aws_bedrock": "aws.cloudwatch.bedrock"}[provider]
+    web = (
+        f"IF({tok.format(salt='ws', mod=100)} < 3, 1 + {tok.format(salt='wsn', mod=20)}, 0)"
+        if provider == "anthropic"
+        else "NULL"
+    )
+    source = {
+        "openai": "openai.usage.completions",
+        "anthropic": "anthropic.usage_report.messages",
+        "azure_openai": "azure.monitor.metrics",
+        "vertex_ai": "gcp.monitoring.token_count",
+        "gemini": "gcp.monitoring.generate_content",
+        "aws_bedrock": "aws.cloudwatch.bedrock",
+    }[provider]
     return f"""
     INSERT INTO {DATASET}.{RAW_TABLES[provider]} BY NAME
     WITH pairs AS (
       SELECT hr, c, model, region, service_tier, is_batch, project_id, api_key_id, deployment, context_window,
         -- skewed, heavy-tailed token counts: 10 .. ~2M input tokens per hour and combination
-        CAST(10 + power(({h.format(salt='in')} % 1000000) / 1000000.0, 3) * 2000000 AS BIGINT) AS input
+        CAST(10 + power(({h.format(salt="in")} % 1000000) / 1000000.0, 3) * 2000000 AS BIGINT) AS input
       FROM combos, range({hours}) AS r(hr)
       WHERE provider = {_sql_str(provider)}
-        AND {h.format(salt='on')} % 1000000 < activity * 1000000
+        AND {h.format(salt="on")} % 1000000 < activity * 1000000
     ), toks AS (
       SELECT *, {cached} AS input_cached_tokens, {cw5} AS cache_write_5m_tokens, {cw1} AS cache_write_1h_tokens,
         {audio_in} AS input_audio_tokens,
-        1 + input * (5 + {tok.format(salt='out', mod=60)}) // 100 AS output_tokens,
+        1 + input * (5 + {tok.format(salt="out", mod=60)}) // 100 AS output_tokens,
         {web} AS web_search_requests
       FROM pairs
     )
@@ -231,9 +333,17 @@ def step_generate(db: Path, rows: int, days: int, threads: int | None, memory_li
     stats = con.execute("""
         SELECT count(DISTINCT model), count(DISTINCT project_id), count(DISTINCT api_key_id) FROM combos""").fetchone()
     wh.close()
-    res.update(rows=sum(p["rows"] for p in per_provider.values()), per_provider=per_provider, combinations=k,
-               models=stats[0], projects=stats[1], api_keys=stats[2], start=start.isoformat(),
-               end=END_DATE.isoformat(), db_mib=db.stat().st_size / 2**20)
+    res.update(
+        rows=sum(p["rows"] for p in per_provider.values()),
+        per_provider=per_provider,
+        combinations=k,
+        models=stats[0],
+        projects=stats[1],
+        api_keys=stats[2],
+        start=start.isoformat(),
+        end=END_DATE.isoformat(),
+        db_mib=db.stat().st_size / 2**20,
+    )
     return res
 
 
@@ -243,8 +353,9 @@ def step_generate(db: Path, rows: int, days: int, threads: int | None, memory_li
 def floor_sql(start: dt.date, end: dt.date) -> str:
     where = f"usage_date >= DATE '{start}' AND usage_date < DATE '{end}'"
     cols = ", ".join(DIMS + TOKEN_COLS)
-    raw = "\n      UNION ALL ".join(f"SELECT {cols} FROM {DATASET}.{t} WHERE {where} AND org_slug = '{ORG}'"
-                                   for t in RAW_TABLES.values())
+    raw = "\n      UNION ALL ".join(
+        f"SELECT {cols} FROM {DATASET}.{t} WHERE {where} AND org_slug = '{ORG}'" for t in RAW_TABLES.values()
+    )
     sums = ", ".join(f"sum({c}) AS {c}" for c in TOKEN_COLS)
     return f"""
     CREATE OR REPLACE TABLE {DATASET}.bench_floor_costs AS
@@ -285,12 +396,12 @@ def _open(db: Path, threads: int | None, memory_limit: str | None):
 
 
 def _engine_settings(con) -> dict:
-    return dict(con.execute(
-        "SELECT name, value FROM duckdb_settings() WHERE name IN ('threads', 'memory_limit')").fetchall())
+    return dict(
+        con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ('threads', 'memory_limit')").fetchall()
+    )
 
 
-def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | None,
-             memory_limit: str | None) -> dict:
+def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | None, memory_limit: str | None) -> dict:
     wh = _open(db, threads, memory_limit)
     con = wh.connection
     settings = _engine_settings(con)
@@ -300,15 +411,13 @@ def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | N
         def work() -> dict:
             con.execute(sql)
             return {}
+
         res = measure(work)
-        out_rows, cost = con.execute(
-            f"SELECT count(*), sum(cost_usd) FROM {DATASET}.bench_floor_costs").fetchone()
+        out_rows, cost = con.execute(f"SELECT count(*), sum(cost_usd) FROM {DATASET}.bench_floor_costs").fetchone()
         res.update(out_rows=out_rows, cost_usd=float(cost or 0))
     else:
         from genai_costs.paths import sql_root
-        from genai_costs.warehouse.sqlfiles import load_procedures
-
-        from genai_costs.warehouse.sqlfiles import is_transaction_control
+        from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures
         from genai_costs.warehouse.transpile import to_duckdb
 
         proc = load_procedures(sql_root())[PROCS[step.split("-")[0]]]
@@ -323,14 +432,15 @@ def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | N
         def work() -> dict:
             wh.call_procedure(DATASET, proc, params)
             return {}
+
         res = measure(work)
         kind = step.split("-")[0]
-        target = {"sp1": "genai_usage_daily", "sp2": "genai_costs_daily_unified",
-                  "sp3": "cost_data_standard_1_3"}[kind]
+        target = {"sp1": "genai_usage_daily", "sp2": "genai_costs_daily_unified", "sp3": "cost_data_standard_1_3"}[kind]
         cost_col = {"sp1": "NULL", "sp2": "sum(cost_usd)", "sp3": "sum(EffectiveCost)"}[kind]
         out_rows, cost = con.execute(f"SELECT count(*), {cost_col} FROM {DATASET}.{target}").fetchone()
-        res.update(out_rows=out_rows, cost_usd=float(cost) if cost is not None else None,
-                   transpile_seconds=transpile_seconds)
+        res.update(
+            out_rows=out_rows, cost_usd=float(cost) if cost is not None else None, transpile_seconds=transpile_seconds
+        )
         if kind == "sp2":
             # Content checksum (all but consolidated_at): two runs, or a rewrite, can be compared for equal output.
             res["checksum"] = con.execute(
@@ -340,17 +450,22 @@ def step_run(step: str, db: Path, start: dt.date, end: dt.date, threads: int | N
             res["unpriced_rows"] = con.execute(
                 f"SELECT count(*) FROM {DATASET}.genai_costs_daily_unified WHERE cost_status = 'unpriced'"
             ).fetchone()[0]
-            res["unpriced_by_provider"] = dict(con.execute(
-                f"SELECT provider, count(*) FROM {DATASET}.genai_costs_daily_unified WHERE cost_status = 'unpriced' "
-                "GROUP BY ALL ORDER BY 2 DESC").fetchall())
+            res["unpriced_by_provider"] = dict(
+                con.execute(
+                    f"SELECT provider, count(*) FROM {DATASET}.genai_costs_daily_unified "
+                    f"WHERE cost_status = 'unpriced' "
+                    "GROUP BY ALL ORDER BY 2 DESC"
+                ).fetchall()
+            )
     res["settings"] = settings
     wh.close()
     res["db_mib"] = db.stat().st_size / 2**20
     return res
 
 
-def step_profile(step: str, db: Path, start: dt.date, end: dt.date, threads: int | None,
-                 memory_limit: str | None, top: int = 8) -> dict:
+def step_profile(
+    step: str, db: Path, start: dt.date, end: dt.date, threads: int | None, memory_limit: str | None, top: int = 8
+) -> dict:
     """Each transpiled statement under the JSON profiler; the transaction is rolled back."""
     from genai_costs.paths import sql_root
     from genai_costs.warehouse.base import Param
@@ -380,11 +495,14 @@ def step_profile(step: str, db: Path, start: dt.date, end: dt.date, threads: int
             _walk(prof.get("operator") or prof.get("children") or [], ops, 0)
             total = sum(o["timing"] for o in ops) or 1.0
             ops.sort(key=lambda o: -o["timing"])
-            out.append({
-                "statement": sql.split("(")[0][:60] if sql.upper().startswith("INSERT") else sql[:60],
-                "seconds": seconds, "sql": sql,
-                "top": [{**o, "share": o["timing"] / total} for o in ops[:top]],
-            })
+            out.append(
+                {
+                    "statement": sql.split("(")[0][:60] if sql.upper().startswith("INSERT") else sql[:60],
+                    "seconds": seconds,
+                    "sql": sql,
+                    "top": [{**o, "share": o["timing"] / total} for o in ops[:top]],
+                }
+            )
         con.execute("ROLLBACK")
     wh.close()
     return {"statements": out}
@@ -398,8 +516,19 @@ def _walk(nodes: list, out: list, depth: int) -> None:
         info = node.get("extra_info") or {}
         detail = ""
         if isinstance(info, dict):
-            for key in ("Table", "Join Type", "Groups", "Aggregates", "Function", "Conditions", "Partition By",
-                        "Order By", "Expression", "Filters", "Projections"):
+            for key in (
+                "Table",
+                "Join Type",
+                "Groups",
+                "Aggregates",
+                "Function",
+                "Conditions",
+                "Partition By",
+                "Order By",
+                "Expression",
+                "Filters",
+                "Projections",
+            ):
                 if key in info:
                     val = info[key]
                     val = ", ".join(val) if isinstance(val, list) else str(val)
@@ -440,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         days = [int(d) for d in args.days.split(",")] if args.days else [30, 60, 90][: len(rows)]
         if len(days) < len(rows):
             days += [days[-1]] * (len(rows) - len(days))
-        sizes = list(zip(rows, days))
+        sizes = list(zip(rows, days, strict=False))
     else:
         sizes = DEFAULT_SIZES
 
@@ -454,9 +583,11 @@ def main(argv: list[str] | None = None) -> int:
     base.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     sql_info = snapshot_sql(base / "sql")
-    print(f"# consolidation benchmark  (DuckDB file under {base}; each step in a fresh subprocess; "
-          f"sql/ at {sql_info.get('git_head', '?')}{' + uncommitted edits' if sql_info.get('sql_dirty') else ''}, "
-          f"snapshotted for the whole run)")
+    print(
+        f"# consolidation benchmark  (DuckDB file under {base}; each step in a fresh subprocess; "
+        f"sql/ at {sql_info.get('git_head', '?')}{' + uncommitted edits' if sql_info.get('sql_dirty') else ''}, "
+        f"snapshotted for the whole run)"
+    )
     try:
         for rows, days in sizes:
             db = base / f"bench_{human(rows)}_{days}d.duckdb"
@@ -465,9 +596,12 @@ def main(argv: list[str] | None = None) -> int:
             start = END_DATE - dt.timedelta(days=days)
             print(f"\n## {human(rows)} raw rows target, {days} days ({start} .. {END_DATE})", flush=True)
             gen = run_child("bench.consolidation", ["_step", "generate", db, rows, days, *common])
-            print(f"generate: {gen['rows']:,} raw rows, {gen['combinations']:,} combinations, {gen['models']} models, "
-                  f"{gen['projects']} projects, {gen['api_keys']} api keys in {gen['seconds']:.1f}s "
-                  f"(file {gen['db_mib']:.0f} MiB)", flush=True)
+            print(
+                f"generate: {gen['rows']:,} raw rows, {gen['combinations']:,} combinations, {gen['models']} models, "
+                f"{gen['projects']} projects, {gen['api_keys']} api keys in {gen['seconds']:.1f}s "
+                f"(file {gen['db_mib']:.0f} MiB)",
+                flush=True,
+            )
             size = {"target_rows": rows, "days": days, "generate": gen, "steps": {}}
             for step in ("floor", "sp1", "sp2", "sp3"):
                 res = run_child("bench.consolidation", ["_step", step, db, start, END_DATE, *common])
@@ -475,19 +609,28 @@ def main(argv: list[str] | None = None) -> int:
                 if "skipped" in res:
                     print(f"{step}: skipped - {res['skipped']}", flush=True)
                     continue
-                extra = f", {res['unpriced_rows']:,} unpriced {res['unpriced_by_provider']}" \
-                    if "unpriced_rows" in res else ""
+                extra = (
+                    f", {res['unpriced_rows']:,} unpriced {res['unpriced_by_provider']}"
+                    if "unpriced_rows" in res
+                    else ""
+                )
                 if "transpile_seconds" in res:
                     extra += f"; transpile {res['transpile_seconds']:.2f}s of it"
                 cost = f", cost ${res['cost_usd']:,.2f}" if res.get("cost_usd") is not None else ""
-                print(f"{step:>5}: {res['seconds']:8.2f}s wall, {res.get('cpu_seconds', 0):8.2f}s cpu, "
-                      f"peak RSS {res['peak_rss_mib']:6.0f} MiB (before step {res['rss_before_mib']:.0f}), "
-                      f"load {res.get('loadavg_1m')}  -> {res['out_rows']:,} rows{extra}{cost}", flush=True)
+                print(
+                    f"{step:>5}: {res['seconds']:8.2f}s wall, {res.get('cpu_seconds', 0):8.2f}s cpu, "
+                    f"peak RSS {res['peak_rss_mib']:6.0f} MiB (before step {res['rss_before_mib']:.0f}), "
+                    f"load {res.get('loadavg_1m')}  -> {res['out_rows']:,} rows{extra}{cost}",
+                    flush=True,
+                )
             s = size["steps"]
             procs = sum(s[k]["seconds"] for k in ("sp1", "sp2", "sp3"))
             size["ratio"] = procs / s["floor"]["seconds"]
-            print(f"ratio (sp1+sp2+sp3) / floor = {procs:.2f}s / {s['floor']['seconds']:.2f}s = {size['ratio']:.2f}x "
-                  f"[settings {s['sp1']['settings']}]", flush=True)
+            print(
+                f"ratio (sp1+sp2+sp3) / floor = {procs:.2f}s / {s['floor']['seconds']:.2f}s = {size['ratio']:.2f}x "
+                f"[settings {s['sp1']['settings']}]",
+                flush=True,
+            )
             if args.profile:
                 size["profile"] = {}
                 for step in ("sp1", "sp2", "sp3"):
@@ -507,12 +650,27 @@ def main(argv: list[str] | None = None) -> int:
     for size in results:
         s = size["steps"]
         for step in ("floor", "sp1", "sp2", "sp3"):
-            rows_out.append([f"{size['generate']['rows']:,} / {size['days']}d", step, s[step]["seconds"],
-                             s[step].get("cpu_seconds", float("nan")), s[step]["peak_rss_mib"], s[step]["out_rows"]])
+            rows_out.append(
+                [
+                    f"{size['generate']['rows']:,} / {size['days']}d",
+                    step,
+                    s[step]["seconds"],
+                    s[step].get("cpu_seconds", float("nan")),
+                    s[step]["peak_rss_mib"],
+                    s[step]["out_rows"],
+                ]
+            )
         procs = sum(s[k]["seconds"] for k in ("sp1", "sp2", "sp3"))
-        rows_out.append([f"{size['generate']['rows']:,} / {size['days']}d", "sp1+sp2+sp3",
-                         procs, sum(s[k].get("cpu_seconds", float("nan")) for k in ("sp1", "sp2", "sp3")),
-                         max(s[k]["peak_rss_mib"] for k in ("sp1", "sp2", "sp3")), f"ratio {size['ratio']:.2f}x"])
+        rows_out.append(
+            [
+                f"{size['generate']['rows']:,} / {size['days']}d",
+                "sp1+sp2+sp3",
+                procs,
+                sum(s[k].get("cpu_seconds", float("nan")) for k in ("sp1", "sp2", "sp3")),
+                max(s[k]["peak_rss_mib"] for k in ("sp1", "sp2", "sp3")),
+                f"ratio {size['ratio']:.2f}x",
+            ]
+        )
     print(table(["raw rows / window", "step", "wall s", "cpu s", "peak RSS MiB", "rows written"], rows_out))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
@@ -524,8 +682,10 @@ def print_profile(step: str, prof: dict) -> None:
     for st in prof["statements"]:
         print(f"  {st['seconds']:7.2f}s  {st['statement']}")
         for o in st["top"][:6]:
-            print(f"      {o['share'] * 100:5.1f}%  {o['timing']:7.2f}s cpu  {o['op']:<24} rows={o['rows']}  "
-                  f"{o['detail'][:140]}")
+            print(
+                f"      {o['share'] * 100:5.1f}%  {o['timing']:7.2f}s cpu  {o['op']:<24} rows={o['rows']}  "
+                f"{o['detail'][:140]}"
+            )
 
 
 def child(argv: list[str]) -> int:
@@ -540,11 +700,23 @@ def child(argv: list[str]) -> int:
     if args.step == "generate":
         res = step_generate(args.db, int(args.a), int(args.b), args.threads, args.memory_limit)
     elif args.step.startswith("profile-"):
-        res = step_profile(args.step.split("-", 1)[1], args.db, dt.date.fromisoformat(args.a),
-                           dt.date.fromisoformat(args.b), args.threads, args.memory_limit)
+        res = step_profile(
+            args.step.split("-", 1)[1],
+            args.db,
+            dt.date.fromisoformat(args.a),
+            dt.date.fromisoformat(args.b),
+            args.threads,
+            args.memory_limit,
+        )
     else:
-        res = step_run(args.step, args.db, dt.date.fromisoformat(args.a), dt.date.fromisoformat(args.b),
-                       args.threads, args.memory_limit)
+        res = step_run(
+            args.step,
+            args.db,
+            dt.date.fromisoformat(args.a),
+            dt.date.fromisoformat(args.b),
+            args.threads,
+            args.memory_limit,
+        )
     emit(res)
     return 0
 

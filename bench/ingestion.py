@@ -40,21 +40,40 @@ BILLING_TABLE = "billing-admin.billing_export.gcp_billing_export_v1_000000_00000
 
 def credentials(provider: str, base: str) -> dict[str, Any]:
     """The simulator's default credentials (simulator/README.md) in the shape registry.py expects."""
-    from provider_sim.catalog import (AZURE_ACCOUNT, AZURE_RESOURCE_GROUP, AZURE_SUBSCRIPTION, gemini_projects,
-                                      vertex_projects)
+    from provider_sim.catalog import (
+        AZURE_ACCOUNT,
+        AZURE_RESOURCE_GROUP,
+        AZURE_SUBSCRIPTION,
+        gemini_projects,
+        vertex_projects,
+    )
 
-    gcp = {"access_token": "sim-gcp-token", "monitoring_base_url": f"{base}/gcp/monitoring",
-           "bigquery_api_endpoint": f"{base}/gcp", "billing_export_table": BILLING_TABLE}
+    gcp = {
+        "access_token": "sim-gcp-token",
+        "monitoring_base_url": f"{base}/gcp/monitoring",
+        "bigquery_api_endpoint": f"{base}/gcp",
+        "billing_export_table": BILLING_TABLE,
+    }
     return {
         "openai": {"admin_api_key": "sk-admin-sim-openai", "base_url": f"{base}/openai/v1"},
         "anthropic": {"admin_api_key": "sk-ant-admin01-sim-anthropic", "base_url": f"{base}/anthropic"},
-        "azure_openai": {"tenant_id": "00000000-0000-4000-8000-0000000000aa", "client_id": "bench",
-                         "client_secret": "unused-by-simulator", "subscription_id": AZURE_SUBSCRIPTION,
-                         "resource_group": AZURE_RESOURCE_GROUP, "account_name": AZURE_ACCOUNT,
-                         "arm_base_url": f"{base}/azure", "access_token": "sim-azure-token"},
-        "aws_bedrock": {"aws_access_key_id": "AKIASIMULATOR0000001", "aws_secret_access_key": "unused-by-simulator",
-                        "region": "us-east-1", "cloudwatch_endpoint_url": f"{base}/aws/cloudwatch",
-                        "ce_endpoint_url": f"{base}/aws/ce"},
+        "azure_openai": {
+            "tenant_id": "00000000-0000-4000-8000-0000000000aa",
+            "client_id": "bench",
+            "client_secret": "unused-by-simulator",
+            "subscription_id": AZURE_SUBSCRIPTION,
+            "resource_group": AZURE_RESOURCE_GROUP,
+            "account_name": AZURE_ACCOUNT,
+            "arm_base_url": f"{base}/azure",
+            "access_token": "sim-azure-token",
+        },
+        "aws_bedrock": {
+            "aws_access_key_id": "AKIASIMULATOR0000001",
+            "aws_secret_access_key": "unused-by-simulator",
+            "region": "us-east-1",
+            "cloudwatch_endpoint_url": f"{base}/aws/cloudwatch",
+            "ce_endpoint_url": f"{base}/aws/ce",
+        },
         "vertex_ai": {"project_id": vertex_projects(SIM_ORG)[0], **gcp},
         "gemini": {"project_id": gemini_projects(SEED, SIM_ORG)[0], **gcp},
     }[provider]
@@ -83,8 +102,9 @@ def step_ingest(provider: str, days: int, db: Path, secrets_dir: Path, key_file:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     wh = DuckDBWarehouse(db)
     store = LocalSecretStore(secrets_dir, key_file)
-    message = PaygMessage(org_slug=ORG, provider=provider, start_date=END_DATE - dt.timedelta(days=days),
-                          end_date=END_DATE)
+    message = PaygMessage(
+        org_slug=ORG, provider=provider, start_date=END_DATE - dt.timedelta(days=days), end_date=END_DATE
+    )
     out: dict[str, Any] = {}
     marks: list[dict] = []
     if trace:
@@ -97,20 +117,36 @@ def step_ingest(provider: str, days: int, db: Path, secrets_dir: Path, key_file:
         original = wh.apply_staged
 
         def traced(dataset, spec, rows, statements, params=None):
-            marks.append({"at": f"before {spec.name}", "hwm_mib": peak_rss_mib(), "rss_mib": current_rss_mib(),
-                          "py_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20})
+            marks.append(
+                {
+                    "at": f"before {spec.name}",
+                    "hwm_mib": peak_rss_mib(),
+                    "rss_mib": current_rss_mib(),
+                    "py_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20,
+                }
+            )
             tracemalloc.reset_peak()
             n = original(dataset, spec, rows, statements, params)
-            marks.append({"at": f"after {spec.name} ({n} rows)", "hwm_mib": peak_rss_mib(),
-                          "rss_mib": current_rss_mib(), "py_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20})
+            marks.append(
+                {
+                    "at": f"after {spec.name} ({n} rows)",
+                    "hwm_mib": peak_rss_mib(),
+                    "rss_mib": current_rss_mib(),
+                    "py_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20,
+                }
+            )
             return n
 
         wh.apply_staged = traced  # type: ignore[method-assign]
 
     def work() -> dict:
         result = ingest_payg(message, warehouse=wh, secrets=store, today=END_DATE)
-        out.update(status=result.status, rows_usage=result.rows_usage, rows_costs=result.rows_costs,
-                   rows_quarantined=result.rows_quarantined)
+        out.update(
+            status=result.status,
+            rows_usage=result.rows_usage,
+            rows_costs=result.rows_costs,
+            rows_quarantined=result.rows_quarantined,
+        )
         return {}
 
     res = measure(work)
@@ -118,7 +154,8 @@ def step_ingest(provider: str, days: int, db: Path, secrets_dir: Path, key_file:
     if marks:
         res["memory_marks"] = marks
     stored = wh.connection.execute(
-        f"SELECT count(*), count(DISTINCT usage_date) FROM {ORG}_prod.genai_payg_{provider}_usage").fetchone()
+        f"SELECT count(*), count(DISTINCT usage_date) FROM {ORG}_prod.genai_payg_{provider}_usage"
+    ).fetchone()
     res.update(stored_usage_rows=stored[0], stored_usage_days=stored[1])
     wh.close()
     res["db_mib"] = db.stat().st_size / 2**20
@@ -144,8 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--windows", help="comma-separated window lengths in days (default 30,90,365)")
     ap.add_argument("--scale", type=float, help="simulator scale factor (rows per hour; default 1)")
     ap.add_argument("--providers", help=f"comma-separated subset of {','.join(PROVIDERS)}")
-    ap.add_argument("--trace-memory", action="store_true",
-                    help="record RSS / Python-heap marks around each staged write (adds tracemalloc overhead)")
+    ap.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="record RSS / Python-heap marks around each staged write (adds tracemalloc overhead)",
+    )
     ap.add_argument("--json", help="also write all figures to this JSON file")
     args = ap.parse_args(argv)
 
@@ -154,23 +194,28 @@ def main(argv: list[str] | None = None) -> int:
     providers = args.providers.split(",") if args.providers else PROVIDERS
 
     import httpx
-    from provider_sim import SimConfig, serve
 
     from genai_costs.secrets.local import LocalSecretStore
+    from provider_sim import SimConfig, serve
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request access log
-    config = SimConfig(seed=SEED, org=SIM_ORG, start=END_DATE - dt.timedelta(days=max(windows)), end=END_DATE,
-                       scale=scale)
+    config = SimConfig(
+        seed=SEED, org=SIM_ORG, start=END_DATE - dt.timedelta(days=max(windows)), end=END_DATE, scale=scale
+    )
     base_url, stop = serve(config, host="127.0.0.1", port=0)
     tmp = Path(tempfile.mkdtemp(prefix="genai-bench-ingestion-"))
     results: list[dict[str, Any]] = []
     failures: dict[str, str] = {}
-    print(f"# ingestion benchmark  (simulator {base_url}, scale {scale:g}, windows ending {END_DATE}; "
-          f"each run in a fresh subprocess; files under {tmp})")
+    print(
+        f"# ingestion benchmark  (simulator {base_url}, scale {scale:g}, windows ending {END_DATE}; "
+        f"each run in a fresh subprocess; files under {tmp})"
+    )
     try:
         sql_info = snapshot_sql(tmp / "sql")
-        print(f"# sql/ at {sql_info.get('git_head', '?')}"
-              f"{' + uncommitted edits' if sql_info.get('sql_dirty') else ''}, snapshotted for the whole run")
+        print(
+            f"# sql/ at {sql_info.get('git_head', '?')}"
+            f"{' + uncommitted edits' if sql_info.get('sql_dirty') else ''}, snapshotted for the whole run"
+        )
         secrets_dir, key_file = tmp / "secrets", tmp / "secret.key"
         store = LocalSecretStore(secrets_dir, key_file)
         for provider in providers:
@@ -185,8 +230,18 @@ def main(argv: list[str] | None = None) -> int:
                     admin.delete("/_sim/requests")
                     cpu0 = _self_cpu()
                     try:
-                        res = run_child("bench.ingestion", ["_step", provider, days, db, secrets_dir, key_file,
-                                                            *(["--trace"] if args.trace_memory else [])])
+                        res = run_child(
+                            "bench.ingestion",
+                            [
+                                "_step",
+                                provider,
+                                days,
+                                db,
+                                secrets_dir,
+                                key_file,
+                                *(["--trace"] if args.trace_memory else []),
+                            ],
+                        )
                     except Exception as exc:  # a client that does not work yet: report and go on
                         failures[provider] = str(exc).splitlines()[-1][:300]
                         print(f"{provider:>13} {days:>4}d: FAILED {failures[provider]}", flush=True)
@@ -198,36 +253,82 @@ def main(argv: list[str] | None = None) -> int:
                     rows = res["rows_usage"] + res["rows_costs"] + res["rows_quarantined"]
                     res.update(provider=provider, days=days, rows=rows, rows_per_s=rows / res["seconds"])
                     results.append(res)
-                    print(f"{provider:>13} {days:>4}d: {res['rows_usage']:>8,} usage + {res['rows_costs']:>7,} cost "
-                          f"+ {res['rows_quarantined']:,} quarantined rows in {res['seconds']:7.2f}s "
-                          f"= {res['rows_per_s']:8,.0f} rows/s, {res['requests']:,} requests, "
-                          f"cpu {res['cpu_seconds']:.1f}s "
-                          f"client / {res['server_cpu_seconds']:.1f}s simulator, "
-                          f"peak RSS {res['peak_rss_mib']:6.0f} MiB (before {res['rss_before_mib']:.0f})", flush=True)
+                    print(
+                        f"{provider:>13} {days:>4}d: {res['rows_usage']:>8,} usage + {res['rows_costs']:>7,} cost "
+                        f"+ {res['rows_quarantined']:,} quarantined rows in {res['seconds']:7.2f}s "
+                        f"= {res['rows_per_s']:8,.0f} rows/s, {res['requests']:,} requests, "
+                        f"cpu {res['cpu_seconds']:.1f}s "
+                        f"client / {res['server_cpu_seconds']:.1f}s simulator, "
+                        f"peak RSS {res['peak_rss_mib']:6.0f} MiB (before {res['rss_before_mib']:.0f})",
+                        flush=True,
+                    )
                     for m in res.get("memory_marks", []):
-                        print(f"{'':>20}{m['at']:<48} RSS high-water {m['hwm_mib']:6.0f} MiB, "
-                              f"RSS {m['rss_mib']:6.0f} MiB, "
-                              f"Python heap peak since last mark {m['py_peak_mib']:6.1f} MiB", flush=True)
+                        print(
+                            f"{'':>20}{m['at']:<48} RSS high-water {m['hwm_mib']:6.0f} MiB, "
+                            f"RSS {m['rss_mib']:6.0f} MiB, "
+                            f"Python heap peak since last mark {m['py_peak_mib']:6.1f} MiB",
+                            flush=True,
+                        )
     finally:
         stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("\n## summary\n")
-    print(table(["provider", "days", "usage rows", "cost rows", "wall s", "rows/s", "HTTP requests",
-                 "client cpu s", "simulator cpu s", "peak RSS MiB"],
-                [[r["provider"], r["days"], r["rows_usage"], r["rows_costs"], r["seconds"], r["rows_per_s"],
-                  r["requests"], r["cpu_seconds"], r["server_cpu_seconds"], r["peak_rss_mib"]] for r in results]))
+    print(
+        table(
+            [
+                "provider",
+                "days",
+                "usage rows",
+                "cost rows",
+                "wall s",
+                "rows/s",
+                "HTTP requests",
+                "client cpu s",
+                "simulator cpu s",
+                "peak RSS MiB",
+            ],
+            [
+                [
+                    r["provider"],
+                    r["days"],
+                    r["rows_usage"],
+                    r["rows_costs"],
+                    r["seconds"],
+                    r["rows_per_s"],
+                    r["requests"],
+                    r["cpu_seconds"],
+                    r["server_cpu_seconds"],
+                    r["peak_rss_mib"],
+                ]
+                for r in results
+            ],
+        )
+    )
     print("\npeak RSS (MiB) by window length:\n")
     by_provider = [p for p in providers if any(r["provider"] == p for r in results)]
-    print(table(["provider", *[f"{d} days" for d in windows], f"growth {windows[0]}->{windows[-1]}d"],
-                [[p, *[next((r["peak_rss_mib"] for r in results if r["provider"] == p and r["days"] == d), "-")
-                       for d in windows],
-                  _growth([r for r in results if r["provider"] == p])] for p in by_provider]))
+    print(
+        table(
+            ["provider", *[f"{d} days" for d in windows], f"growth {windows[0]}->{windows[-1]}d"],
+            [
+                [
+                    p,
+                    *[
+                        next((r["peak_rss_mib"] for r in results if r["provider"] == p and r["days"] == d), "-")
+                        for d in windows
+                    ],
+                    _growth([r for r in results if r["provider"] == p]),
+                ]
+                for p in by_provider
+            ],
+        )
+    )
     if failures:
         print("\nproviders whose client did not work: " + "; ".join(f"{p}: {e}" for p, e in failures.items()))
     if args.json:
-        Path(args.json).write_text(json.dumps({"scale": scale, "results": results, "failures": failures},
-                                              indent=1, default=str))
+        Path(args.json).write_text(
+            json.dumps({"scale": scale, "results": results, "failures": failures}, indent=1, default=str)
+        )
     return 0
 
 
@@ -243,8 +344,9 @@ def _growth(rows: list[dict]) -> str:
     if len(rows) < 2:
         return "-"
     first, last = rows[0], rows[-1]
-    return (f"{last['peak_rss_mib'] - first['peak_rss_mib']:+.0f} MiB for "
-            f"{last['rows'] / max(first['rows'], 1):.1f}x rows")
+    return (
+        f"{last['peak_rss_mib'] - first['peak_rss_mib']:+.0f} MiB for {last['rows'] / max(first['rows'], 1):.1f}x rows"
+    )
 
 
 if __name__ == "__main__":

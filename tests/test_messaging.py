@@ -58,8 +58,9 @@ def test_malformed_messages_are_acknowledged(caplog):
 
 
 def test_old_events_are_dropped():
-    old = pubsub_cloud_event("p", "t", {"org_slug": "acme"},
-                             publish_time=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
+    old = pubsub_cloud_event(
+        "p", "t", {"org_slug": "acme"}, publish_time=dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    )
     assert handle_pubsub_event(old, Msg, pytest.fail) is None
 
 

@@ -15,16 +15,21 @@ ONBOARD_MAIN = Path(__file__).resolve().parents[1] / "functions" / "onboard" / "
 
 
 def counts(wh):
-    return {t: wh.query("acme_prod", f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
-            for t in ("llm_model_pricing", "llm_subscriptions")}
+    return {
+        t: wh.query("acme_prod", f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
+        for t in ("llm_model_pricing", "llm_subscriptions")
+    }
 
 
 def add_custom_price(wh):
-    wh.execute("acme_prod", """
+    wh.execute(
+        "acme_prod",
+        """
         INSERT INTO llm_model_pricing (pricing_id, provider, model_id, is_custom, input_price_per_1k,
           output_price_per_1k, effective_date, is_enabled, pricing_type, currency)
         VALUES ('custom-1', 'openai', 'gpt-4o', TRUE, @p_in, @p_out, @p_from, TRUE, 'negotiated', 'USD')""",
-               {"p_in": Decimal("0.0019"), "p_out": Decimal("0.0081"), "p_from": dt.date(2025, 1, 1)})
+        {"p_in": Decimal("0.0019"), "p_out": Decimal("0.0081"), "p_from": dt.date(2025, 1, 1)},
+    )
 
 
 def test_onboarding_three_times_gives_identical_counts(warehouse):
@@ -44,20 +49,39 @@ def test_custom_price_survives_reonboard_and_seed_reset(warehouse):
     onboard(warehouse, OnboardRequest(org_slug="acme"))
     add_custom_price(warehouse)
     # A seed row a user edited in place is restored by a reset, the custom row is not touched.
-    warehouse.execute("acme_prod", "UPDATE llm_model_pricing SET input_price_per_1k = 99 WHERE is_custom = FALSE "
-                                   "AND model_id = 'gpt-4o-mini'")
+    warehouse.execute(
+        "acme_prod",
+        "UPDATE llm_model_pricing SET input_price_per_1k = 99 WHERE is_custom = FALSE AND model_id = 'gpt-4o-mini'",
+    )
     onboard(warehouse, OnboardRequest(org_slug="acme"))
     onboard(warehouse, OnboardRequest(org_slug="acme", reset_seed=True))
-    custom = warehouse.query("acme_prod", "SELECT input_price_per_1k, output_price_per_1k FROM llm_model_pricing "
-                                          "WHERE pricing_id = 'custom-1'")
+    custom = warehouse.query(
+        "acme_prod",
+        "SELECT input_price_per_1k, output_price_per_1k FROM llm_model_pricing WHERE pricing_id = 'custom-1'",
+    )
     assert custom == [{"input_price_per_1k": Decimal("0.0019"), "output_price_per_1k": Decimal("0.0081")}]
-    mini = warehouse.query("acme_prod", "SELECT DISTINCT input_price_per_1k AS p FROM llm_model_pricing "
-                                        "WHERE model_id = 'gpt-4o-mini' AND provider = 'openai'")
+    mini = warehouse.query(
+        "acme_prod",
+        "SELECT DISTINCT input_price_per_1k AS p FROM llm_model_pricing "
+        "WHERE model_id = 'gpt-4o-mini' AND provider = 'openai'",
+    )
     assert mini == [{"p": Decimal("0.00015")}]
 
 
-HOSTILE = ["acme; DROP", "../x", "a" * 300, "ácme", "", "Acme", "1acme", "acme-prod", "ac", "acme\n", "acme prod",
-           "acme`; DROP SCHEMA x; --"]
+HOSTILE = [
+    "acme; DROP",
+    "../x",
+    "a" * 300,
+    "ácme",
+    "",
+    "Acme",
+    "1acme",
+    "acme-prod",
+    "ac",
+    "acme\n",
+    "acme prod",
+    "acme`; DROP SCHEMA x; --",
+]
 
 
 @pytest.mark.parametrize("slug", HOSTILE)
@@ -65,7 +89,8 @@ def test_hostile_slugs_are_rejected_with_nothing_created(warehouse, slug):
     with pytest.raises(ValueError, match="org_slug"):
         onboard(warehouse, OnboardRequest(org_slug=slug))
     schemas = warehouse.connection.execute(
-        "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('main', 'information_schema', 'pg_catalog')"
+        "SELECT schema_name FROM information_schema.schemata "
+        "WHERE schema_name NOT IN ('main', 'information_schema', 'pg_catalog')"
     ).fetchall()
     assert schemas == []
 
@@ -84,13 +109,16 @@ def test_http_function_onboards_and_reports(http_client, tmp_path):
     assert again["dataset_created"] is False and again["seed_rows_inserted"]["llm_model_pricing"] == 0
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"org_slug": "acme; DROP"}, "org_slug"),
-    ({"org_slug": "a" * 300}, "org_slug"),
-    ({}, "org_slug"),
-    ({"org_slug": "acme", "extra": 1}, "extra"),
-    (["acme"], "JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"org_slug": "acme; DROP"}, "org_slug"),
+        ({"org_slug": "a" * 300}, "org_slug"),
+        ({}, "org_slug"),
+        ({"org_slug": "acme", "extra": 1}, "extra"),
+        (["acme"], "JSON object"),
+    ],
+)
 def test_http_function_rejects_bad_input_with_400(http_client, body, message, tmp_path):
     response = http_client.post("/", json=body)
     assert response.status_code == 400

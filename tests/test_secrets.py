@@ -88,4 +88,5 @@ def test_secret_manager_store_reads_latest_version():
     client.access_secret_version.return_value.payload.data = VALUE.encode()
     assert SecretManagerStore("proj-1", client=client).get("genai-acme-openai") == VALUE
     client.access_secret_version.assert_called_once_with(
-        request={"name": "projects/proj-1/secrets/genai-acme-openai/versions/latest"})
+        request={"name": "projects/proj-1/secrets/genai-acme-openai/versions/latest"}
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import uuid
 from collections import defaultdict
@@ -57,37 +58,109 @@ DOCUMENT_FREE_TIERS = {
 }
 # Document's plans: provider, plan -> expected column values (None = empty cell).
 DOCUMENT_PLANS = {
-    ("openai", "FREE"): dict(tier_type="free", unit_price_usd="0", rpm_limit=3, tpm_limit=40000, rpd_limit=200),
-    ("openai", "TIER1"): dict(tier_type="paid", unit_price_usd="20", rpm_limit=500, tpm_limit=30000, rpd_limit=10000),
-    ("openai", "TIER2"): dict(tier_type="paid", unit_price_usd="100", rpm_limit=5000, tpm_limit=450000, rpd_limit=None),
-    ("openai", "TIER3"): dict(tier_type="paid", unit_price_usd="500", rpm_limit=10000, tpm_limit=1000000, rpd_limit=None),
-    ("openai", "TIER4"): dict(
-        tier_type="enterprise", unit_price_usd="1000", rpm_limit=20000, tpm_limit=2000000, rpd_limit=None
-    ),
-    ("anthropic", "FREE"): dict(tier_type="trial", trial_credit_usd="5", rpm_limit=5, tpm_limit=20000, tpd_limit=100000),
-    ("anthropic", "BUILD"): dict(tier_type="paid", trial_credit_usd="0", rpm_limit=50, tpm_limit=40000, tpd_limit=2000000),
-    ("anthropic", "BUILD_TIER2"): dict(
-        tier_type="paid", trial_credit_usd="0", rpm_limit=100, tpm_limit=80000, tpd_limit=4000000
-    ),
-    ("anthropic", "BUILD_TIER3"): dict(
-        tier_type="paid", trial_credit_usd="0", rpm_limit=200, tpm_limit=160000, tpd_limit=8000000
-    ),
-    ("anthropic", "BUILD_TIER4"): dict(
-        tier_type="paid", trial_credit_usd="0", rpm_limit=400, tpm_limit=400000, tpd_limit=20000000
-    ),
-    ("anthropic", "SCALE"): dict(
-        tier_type="paid", trial_credit_usd="0", rpm_limit=1000, tpm_limit=800000, tpd_limit=80000000
-    ),
-    ("gemini", "FREE"): dict(tier_type="free", trial_credit_usd="0", rpm_limit=15, tpm_limit=1000000, tpd_limit=1500000),
-    ("gemini", "PAY_AS_YOU_GO"): dict(
-        tier_type="paid", trial_credit_usd="300", rpm_limit=360, tpm_limit=4000000, tpd_limit=4000000000
-    ),
-    ("gemini", "CUD_1_YEAR"): dict(
-        tier_type="committed_use", trial_credit_usd="0", discount_percentage="25", commitment_term_months=12
-    ),
-    ("gemini", "CUD_3_YEAR"): dict(
-        tier_type="committed_use", trial_credit_usd="0", discount_percentage="52", commitment_term_months=36
-    ),
+    ("openai", "FREE"): {
+        "tier_type": "free",
+        "unit_price_usd": "0",
+        "rpm_limit": 3,
+        "tpm_limit": 40000,
+        "rpd_limit": 200,
+    },
+    ("openai", "TIER1"): {
+        "tier_type": "paid",
+        "unit_price_usd": "20",
+        "rpm_limit": 500,
+        "tpm_limit": 30000,
+        "rpd_limit": 10000,
+    },
+    ("openai", "TIER2"): {
+        "tier_type": "paid",
+        "unit_price_usd": "100",
+        "rpm_limit": 5000,
+        "tpm_limit": 450000,
+        "rpd_limit": None,
+    },
+    ("openai", "TIER3"): {
+        "tier_type": "paid",
+        "unit_price_usd": "500",
+        "rpm_limit": 10000,
+        "tpm_limit": 1000000,
+        "rpd_limit": None,
+    },
+    ("openai", "TIER4"): {
+        "tier_type": "enterprise",
+        "unit_price_usd": "1000",
+        "rpm_limit": 20000,
+        "tpm_limit": 2000000,
+        "rpd_limit": None,
+    },
+    ("anthropic", "FREE"): {
+        "tier_type": "trial",
+        "trial_credit_usd": "5",
+        "rpm_limit": 5,
+        "tpm_limit": 20000,
+        "tpd_limit": 100000,
+    },
+    ("anthropic", "BUILD"): {
+        "tier_type": "paid",
+        "trial_credit_usd": "0",
+        "rpm_limit": 50,
+        "tpm_limit": 40000,
+        "tpd_limit": 2000000,
+    },
+    ("anthropic", "BUILD_TIER2"): {
+        "tier_type": "paid",
+        "trial_credit_usd": "0",
+        "rpm_limit": 100,
+        "tpm_limit": 80000,
+        "tpd_limit": 4000000,
+    },
+    ("anthropic", "BUILD_TIER3"): {
+        "tier_type": "paid",
+        "trial_credit_usd": "0",
+        "rpm_limit": 200,
+        "tpm_limit": 160000,
+        "tpd_limit": 8000000,
+    },
+    ("anthropic", "BUILD_TIER4"): {
+        "tier_type": "paid",
+        "trial_credit_usd": "0",
+        "rpm_limit": 400,
+        "tpm_limit": 400000,
+        "tpd_limit": 20000000,
+    },
+    ("anthropic", "SCALE"): {
+        "tier_type": "paid",
+        "trial_credit_usd": "0",
+        "rpm_limit": 1000,
+        "tpm_limit": 800000,
+        "tpd_limit": 80000000,
+    },
+    ("gemini", "FREE"): {
+        "tier_type": "free",
+        "trial_credit_usd": "0",
+        "rpm_limit": 15,
+        "tpm_limit": 1000000,
+        "tpd_limit": 1500000,
+    },
+    ("gemini", "PAY_AS_YOU_GO"): {
+        "tier_type": "paid",
+        "trial_credit_usd": "300",
+        "rpm_limit": 360,
+        "tpm_limit": 4000000,
+        "tpd_limit": 4000000000,
+    },
+    ("gemini", "CUD_1_YEAR"): {
+        "tier_type": "committed_use",
+        "trial_credit_usd": "0",
+        "discount_percentage": "25",
+        "commitment_term_months": 12,
+    },
+    ("gemini", "CUD_3_YEAR"): {
+        "tier_type": "committed_use",
+        "trial_credit_usd": "0",
+        "discount_percentage": "52",
+        "commitment_term_months": 36,
+    },
 }
 # Models the catalog must price beyond the document (one per provider at least).
 REQUIRED_MODELS = {
@@ -315,7 +388,7 @@ def test_no_two_prices_for_the_same_day():
         by_key[price_key(row)].append((start, end or dt.date.max))
     for key, ranges in by_key.items():
         ranges.sort()
-        for (_, prev_end), (next_start, _) in zip(ranges, ranges[1:]):
+        for (_, prev_end), (next_start, _) in itertools.pairwise(ranges):
             assert prev_end < next_start, f"overlapping prices for {key}"
 
 
@@ -325,7 +398,7 @@ def test_price_change_is_a_new_row_ending_the_day_before():
         (r for r in PRICING if price_key(r) == ("openai", "gpt-4o", "", "")), key=lambda r: r["effective_date"]
     )
     assert len(rows) >= 2
-    for earlier, later in zip(rows, rows[1:]):
+    for earlier, later in itertools.pairwise(rows):
         assert date(earlier["end_date"]) == date(later["effective_date"]) - dt.timedelta(days=1)
     assert rows[-1]["end_date"] == ""
 

@@ -2,7 +2,8 @@
 
 The six providers' pay-as-you-go raw tables share one shape, and so do the three capacity
 commitment tables (``genai_commitment_PROVIDER_*``: azure_openai, aws_bedrock and vertex_ai only,
-the providers that sell capacity); each template is the single source and the rendered files are committed (Terraform and both backends read sql/tables/*.json). A test
+the providers that sell capacity); each template is the single source and the rendered files are committed
+(Terraform and both backends read sql/tables/*.json). A test
 fails when a rendered file is stale: run `python tools/render_table_templates.py`.
 """
 
@@ -23,8 +24,12 @@ TEMPLATE_PROVIDERS = {
     "genai_commitment_": ("azure_openai", "aws_bedrock", "vertex_ai"),
 }
 PROVIDER_NAMES = {
-    "openai": "OpenAI", "anthropic": "Anthropic", "gemini": "the Gemini API", "azure_openai": "Azure OpenAI",
-    "aws_bedrock": "AWS Bedrock", "vertex_ai": "Vertex AI",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "gemini": "the Gemini API",
+    "azure_openai": "Azure OpenAI",
+    "aws_bedrock": "AWS Bedrock",
+    "vertex_ai": "Vertex AI",
 }
 
 
@@ -32,8 +37,9 @@ def rendered() -> dict[Path, str]:
     out = {}
     for template in sorted(TEMPLATES.glob("*PROVIDER*.json")):
         text = template.read_text()
-        providers = next((subset for prefix, subset in TEMPLATE_PROVIDERS.items()
-                          if template.name.startswith(prefix)), PROVIDERS)
+        providers = next(
+            (subset for prefix, subset in TEMPLATE_PROVIDERS.items() if template.name.startswith(prefix)), PROVIDERS
+        )
         for provider in providers:
             spec = json.loads(text.replace("PROVIDER", PROVIDER_NAMES[provider]))
             name = template.name.replace("PROVIDER", provider)

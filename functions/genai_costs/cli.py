@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -66,9 +65,17 @@ def print_catalog(org_slug: str) -> None:
         table.add_column(col)
     for r in rows:
         where = "/".join(x for x in (r["region"], r["service_tier"]) if x) or "-"
-        table.add_row(r["provider"], r["model_id"], where, _usd(r["input_per_1m_usd"]), _usd(r["output_per_1m_usd"]),
-                      _usd(r["cached_input_per_1m_usd"]), str(r["effective_date"]), str(r["end_date"] or ""),
-                      "yes" if r["is_custom"] else "")
+        table.add_row(
+            r["provider"],
+            r["model_id"],
+            where,
+            _usd(r["input_per_1m_usd"]),
+            _usd(r["output_per_1m_usd"]),
+            _usd(r["cached_input_per_1m_usd"]),
+            str(r["effective_date"]),
+            str(r["end_date"] or ""),
+            "yes" if r["is_custom"] else "",
+        )
     console.print(table)
 
 
@@ -84,8 +91,11 @@ def onboard_cmd(org_slug: str, reset_seed: bool = typer.Option(False, help="Relo
 
 
 @secrets_app.command("set")
-def secrets_set(org_slug: str, provider: str,
-                from_file: Optional[typer.FileText] = typer.Option(None, help="JSON file; default: stdin")) -> None:
+def secrets_set(
+    org_slug: str,
+    provider: str,
+    from_file: typer.FileText | None = typer.Option(None, help="JSON file; default: stdin"),
+) -> None:
     """Store a provider credential JSON for an organization (read from a file or stdin)."""
     try:
         validate_org_slug(org_slug)
@@ -100,7 +110,7 @@ def secrets_set(org_slug: str, provider: str,
 
 
 @secrets_app.command("list")
-def secrets_list(org_slug: Optional[str] = typer.Argument(None)) -> None:
+def secrets_list(org_slug: str | None = typer.Argument(None)) -> None:
     """List secret ids and version counts (never values)."""
     prefix = f"genai-{validate_org_slug(org_slug)}-" if org_slug else "genai-"
     table = Table("secret", "versions", "updated")
@@ -118,13 +128,16 @@ def _report(org_slug: str, window: Window, html_path: Path | None) -> None:
 
 
 @app.command("report")
-def report_cmd(org_slug: str, days: int = typer.Option(30, min=1, max=400, help="Days before today"),
-               html: Optional[Path] = typer.Option(None, help="Also write an HTML page with charts here"),
-               catalog: bool = typer.Option(False, help="Print the price catalog too")) -> None:
+def report_cmd(
+    org_slug: str,
+    days: int = typer.Option(30, min=1, max=400, help="Days before today"),
+    html: Path | None = typer.Option(None, help="Also write an HTML page with charts here"),
+    catalog: bool = typer.Option(False, help="Print the price catalog too"),
+) -> None:
     """Print an organization's spend (and optionally its price catalog)."""
     try:
         validate_org_slug(org_slug)
-        today = dt.datetime.now(dt.timezone.utc).date()
+        today = dt.datetime.now(dt.UTC).date()
         if catalog:
             print_catalog(org_slug)
         _report(org_slug, Window(start=today - dt.timedelta(days=days), end=today), html)
@@ -133,9 +146,11 @@ def report_cmd(org_slug: str, days: int = typer.Option(30, min=1, max=400, help=
 
 
 @app.command("run")
-def run_cmd(org_slug: str = typer.Option("demo", help="Organization to run for"),
-            days: int = typer.Option(30, min=1, max=400, help="Days of history to ingest"),
-            seed: int = typer.Option(42, help="Simulator seed (same seed, same data)")) -> None:
+def run_cmd(
+    org_slug: str = typer.Option("demo", help="Organization to run for"),
+    days: int = typer.Option(30, min=1, max=400, help="Days of history to ingest"),
+    seed: int = typer.Option(42, help="Simulator seed (same seed, same data)"),
+) -> None:
     """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
     from .local.pipeline import run_local_pipeline
     from .settings import get_settings
@@ -151,11 +166,28 @@ def run_cmd(org_slug: str = typer.Option("demo", help="Organization to run for")
     except GenAICostsError as exc:
         _fail(exc)
     print_onboarding(result.onboarding)
-    table = Table("provider", "flow", "status", "usage rows", "cost rows", "quarantined", "ms", "error",
-                  title="Runs (from the ledger genai_ingestion_runs)")
+    table = Table(
+        "provider",
+        "flow",
+        "status",
+        "usage rows",
+        "cost rows",
+        "quarantined",
+        "ms",
+        "error",
+        title="Runs (from the ledger genai_ingestion_runs)",
+    )
     for r in result.runs:
-        table.add_row(r["provider"], r["flow"], r["status"], _count(r["rows_usage"]), _count(r["rows_costs"]),
-                      _count(r["rows_quarantined"]), _count(r["duration_ms"]), (r["error"] or "")[:60])
+        table.add_row(
+            r["provider"],
+            r["flow"],
+            r["status"],
+            _count(r["rows_usage"]),
+            _count(r["rows_costs"]),
+            _count(r["rows_quarantined"]),
+            _count(r["duration_ms"]),
+            (r["error"] or "")[:60],
+        )
     console.print(table)
     print_catalog(org_slug)
     _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from .conformance import CheckResult, run_conformance_checks
 from .errors import ConfigurationError, ConformanceError
 from .ingestion.ledger import Run, record_event
-from .logs import redact
 from .ingestion.window import Window
+from .logs import redact
 from .messages import ConsolidateMessage
 from .orgs import dataset_for
 from .paths import sql_root
@@ -35,15 +35,16 @@ class ConsolidationResult:
     checks: list[CheckResult] = field(default_factory=list)
 
 
-def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.date | None = None,
-                trigger_id: str | None = None) -> ConsolidationResult:
+def consolidate(
+    message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.date | None = None, trigger_id: str | None = None
+) -> ConsolidationResult:
     dataset = dataset_for(message.org_slug)
     if not warehouse.dataset_exists(dataset):
         raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
     if message.start_date and message.end_date:
         window = Window(start=message.start_date, end=message.end_date)
     else:
-        window = Window.trailing(today or dt.datetime.now(dt.timezone.utc).date(), max(get_settings().trailing_days, 1))
+        window = Window.trailing(today or dt.datetime.now(dt.UTC).date(), max(get_settings().trailing_days, 1))
     procedures = load_procedures(sql_root())
     params = {"p_org_slug": message.org_slug, "p_start_date": window.start, "p_end_date": window.end}
     result = ConsolidationResult(message.org_slug, window)
@@ -58,9 +59,13 @@ def consolidate(message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.
         failed = [c for c in result.checks if c.violations]
         if failed:
             summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
-            raise ConformanceError(f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}")
+            raise ConformanceError(
+                f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}"
+            )
     except Exception as exc:
-        record_event(warehouse, dataset, run.event("failed", error=redact(str(exc))[:2000], error_kind=type(exc).__name__))
+        record_event(
+            warehouse, dataset, run.event("failed", error=redact(str(exc))[:2000], error_kind=type(exc).__name__)
+        )
         raise
     record_event(warehouse, dataset, run.event("succeeded"))
     return result

@@ -25,15 +25,17 @@ def _describe(exc: PydanticValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
 
 
-def handle_pubsub_event(event: CloudEvent, model: type[M], work: Callable[[M], Any],
-                        *, now: dt.datetime | None = None) -> Any:
+def handle_pubsub_event(
+    event: CloudEvent, model: type[M], work: Callable[[M], Any], *, now: dt.datetime | None = None
+) -> Any:
     configure_logging()
     settings = get_settings()
     published = event_time(event)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if published and (now - published).total_seconds() > settings.max_message_age_seconds:
-        log.error("dropping event %s published %s: older than %ss", event["id"], published,
-                  settings.max_message_age_seconds)
+        log.error(
+            "dropping event %s published %s: older than %ss", event["id"], published, settings.max_message_age_seconds
+        )
         return None
     try:
         message = model.model_validate(decode_pubsub_payload(event))

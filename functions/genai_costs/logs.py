@@ -19,7 +19,7 @@ def register_secret(value: str) -> None:
     try:
         parsed = json.loads(value)
         if isinstance(parsed, dict):
-            candidates |= {v for v in _strings(parsed)}
+            candidates |= set(_strings(parsed))
     except ValueError:
         pass
     with _lock:

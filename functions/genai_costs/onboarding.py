@@ -48,8 +48,10 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     specs = load_table_specs(root)
     procedures = load_procedures(root)
     views = load_views(root)
-    seed_rows = {table: list(read_seed_rows(root / "seed" / file_name, specs[table]))
-                 for file_name, (table, _) in SEED_FILES.items()}
+    seed_rows = {
+        table: list(read_seed_rows(root / "seed" / file_name, specs[table]))
+        for file_name, (table, _) in SEED_FILES.items()
+    }
     dataset = dataset_for(request.org_slug)
 
     created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
@@ -65,19 +67,28 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     for table, key in SEED_FILES.values():
         statements = []
         if request.reset_seed:
-            statements.append(bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(),
-                                               {"target_table": table}))
-        statements.append(bind_identifiers(load_statement(root, "seed_insert_missing").parsed(),
-                                           {"target_table": table}, {"key_column": key}))
+            statements.append(
+                bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), {"target_table": table})
+            )
+        statements.append(
+            bind_identifiers(
+                load_statement(root, "seed_insert_missing").parsed(), {"target_table": table}, {"key_column": key}
+            )
+        )
         before = _count(warehouse, dataset, table) if not request.reset_seed else 0
         warehouse.apply_staged(dataset, specs[table], seed_rows[table], statements)
         totals[table] = _count(warehouse, dataset, table)
         inserted[table] = totals[table] - before if not request.reset_seed else totals[table]
     return OnboardResult(
-        org_slug=request.org_slug, dataset=dataset, dataset_created=created,
-        tables_created=tables_created, tables_present=tables_present,
-        procedures=sorted(procedures), views=sorted(views),
-        seed_rows_inserted=inserted, seed_rows_total=totals,
+        org_slug=request.org_slug,
+        dataset=dataset,
+        dataset_created=created,
+        tables_created=tables_created,
+        tables_present=tables_present,
+        procedures=sorted(procedures),
+        views=sorted(views),
+        seed_rows_inserted=inserted,
+        seed_rows_total=totals,
     )
 
 

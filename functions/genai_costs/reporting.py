@@ -18,8 +18,15 @@ from .paths import sql_root
 from .warehouse.base import Warehouse
 from .warehouse.sqlfiles import read_single_statement
 
-REPORTS = ("cost_by_provider", "daily_cost", "top_models", "unpriced_models", "reconciliation_by_provider",
-           "commitment_utilization", "focus_by_service")
+REPORTS = (
+    "cost_by_provider",
+    "daily_cost",
+    "top_models",
+    "unpriced_models",
+    "reconciliation_by_provider",
+    "commitment_utilization",
+    "focus_by_service",
+)
 
 
 @dataclass
@@ -45,7 +52,9 @@ def build_report(warehouse: Warehouse, org_slug: str, window: Window) -> Report:
     params = {"p_start_date": window.start, "p_end_date": window.end}
     report = Report(org_slug, window)
     for name in REPORTS:
-        report.sections[name] = warehouse.query(dataset, read_single_statement(sql_root() / "reports" / f"{name}.sql"), params)
+        report.sections[name] = warehouse.query(
+            dataset, read_single_statement(sql_root() / "reports" / f"{name}.sql"), params
+        )
     return report
 
 
@@ -69,11 +78,24 @@ def print_report(console: Console, report: Report) -> None:
     for r in report.sections["top_models"]:
         t.add_row(r["provider"], r["model"] or "-", _usd(r["cost_usd"]), str(r["share_pct"]))
     console.print(t)
-    t = Table("provider", "computed", "provider-reported", "difference", "diff %", "unpriced tokens",
-              title="Reconciliation with the providers' own cost data")
+    t = Table(
+        "provider",
+        "computed",
+        "provider-reported",
+        "difference",
+        "diff %",
+        "unpriced tokens",
+        title="Reconciliation with the providers' own cost data",
+    )
     for r in report.sections["reconciliation_by_provider"]:
-        t.add_row(r["provider"], _usd(r["computed_usd"]), _usd(r["reported_usd"]), _usd(r["difference_usd"]),
-                  str(r["difference_pct"]), _int(r["unpriced_tokens"]))
+        t.add_row(
+            r["provider"],
+            _usd(r["computed_usd"]),
+            _usd(r["reported_usd"]),
+            _usd(r["difference_usd"]),
+            str(r["difference_pct"]),
+            _int(r["unpriced_tokens"]),
+        )
     console.print(t)
     if report.sections["unpriced_models"]:
         t = Table("provider", "model", "tokens", "why", title="Unpriced usage (never booked at $0)")
@@ -81,17 +103,37 @@ def print_report(console: Console, report: Report) -> None:
             t.add_row(r["provider"], r["model"] or "-", _int(r["tokens"]), r["reason"])
         console.print(t)
     if report.sections["commitment_utilization"]:
-        t = Table("provider", "commitment", "unit-hours bought", "used", "utilization %", "cost", "wasted",
-                  title="Commitments (PTU, provisioned throughput, GSU)")
+        t = Table(
+            "provider",
+            "commitment",
+            "unit-hours bought",
+            "used",
+            "utilization %",
+            "cost",
+            "wasted",
+            title="Commitments (PTU, provisioned throughput, GSU)",
+        )
         for r in report.sections["commitment_utilization"]:
-            t.add_row(r["provider"], r["commitment_name"] or r["commitment_id"], f"{r['provisioned_unit_hours']:,.1f}",
-                      f"{r['used_unit_hours']:,.1f}", str(r["utilization_pct"]), _usd(r["commitment_cost_usd"]),
-                      _usd(r["wasted_cost_usd"]))
+            t.add_row(
+                r["provider"],
+                r["commitment_name"] or r["commitment_id"],
+                f"{r['provisioned_unit_hours']:,.1f}",
+                f"{r['used_unit_hours']:,.1f}",
+                str(r["utilization_pct"]),
+                _usd(r["commitment_cost_usd"]),
+                _usd(r["wasted_cost_usd"]),
+            )
         console.print(t)
     t = Table("service", "charge", "rows", "billed", "effective", "list", title="FOCUS 1.3 (cost_data_standard_1_3)")
     for r in report.sections["focus_by_service"]:
-        t.add_row(r["service_name"], r["charge_category"], _int(r["focus_rows"]), _usd(r["billed_cost"]),
-                  _usd(r["effective_cost"]), _usd(r["list_cost"]))
+        t.add_row(
+            r["service_name"],
+            r["charge_category"],
+            _int(r["focus_rows"]),
+            _usd(r["billed_cost"]),
+            _usd(r["effective_cost"]),
+            _usd(r["list_cost"]),
+        )
     console.print(t)
 
 
@@ -113,13 +155,19 @@ def _stacked_daily_svg(rows: list[dict], width: int = 900, height: int = 260) ->
         for j, provider in enumerate(providers):
             h = by.get((day, provider), 0) / peak * (height - 20)
             y -= h
-            parts.append(f'<rect x="{50 + i * bar_w:.1f}" y="{y:.1f}" width="{bar_w * 0.85:.1f}" height="{h:.1f}" '
-                         f'fill="{_COLORS[j % len(_COLORS)]}"><title>{html.escape(provider)} {day}: '
-                         f'${by.get((day, provider), 0):,.2f}</title></rect>')
-    parts.append(f'<text x="0" y="15" font-size="11">${peak:,.0f}</text><text x="0" y="{height}" font-size="11">$0</text>')
+            parts.append(
+                f'<rect x="{50 + i * bar_w:.1f}" y="{y:.1f}" width="{bar_w * 0.85:.1f}" height="{h:.1f}" '
+                f'fill="{_COLORS[j % len(_COLORS)]}"><title>{html.escape(provider)} {day}: '
+                f"${by.get((day, provider), 0):,.2f}</title></rect>"
+            )
+    parts.append(
+        f'<text x="0" y="15" font-size="11">${peak:,.0f}</text><text x="0" y="{height}" font-size="11">$0</text>'
+    )
     for j, provider in enumerate(providers):
-        parts.append(f'<rect x="{50 + j * 140}" y="{height + 18}" width="10" height="10" fill="{_COLORS[j % len(_COLORS)]}"/>'
-                     f'<text x="{64 + j * 140}" y="{height + 27}" font-size="11">{html.escape(provider)}</text>')
+        parts.append(
+            f'<rect x="{50 + j * 140}" y="{height + 18}" width="10" height="10" fill="{_COLORS[j % len(_COLORS)]}"/>'
+            f'<text x="{64 + j * 140}" y="{height + 27}" font-size="11">{html.escape(provider)}</text>'
+        )
     return "".join(parts) + "</svg>"
 
 
@@ -130,9 +178,11 @@ def _bars_svg(rows: list[dict], label, value, width: int = 900) -> str:
     parts = [f'<svg viewBox="0 0 {width} {len(rows) * 24 + 10}" role="img">']
     for i, r in enumerate(rows):
         w = float(value(r) or 0) / peak * (width - 380)
-        parts.append(f'<text x="0" y="{i * 24 + 16}" font-size="12">{html.escape(label(r))}</text>'
-                     f'<rect x="300" y="{i * 24 + 4}" width="{w:.1f}" height="16" fill="#4e79a7"/>'
-                     f'<text x="{306 + w:.1f}" y="{i * 24 + 16}" font-size="12">${float(value(r) or 0):,.2f}</text>')
+        parts.append(
+            f'<text x="0" y="{i * 24 + 16}" font-size="12">{html.escape(label(r))}</text>'
+            f'<rect x="300" y="{i * 24 + 4}" width="{w:.1f}" height="16" fill="#4e79a7"/>'
+            f'<text x="{306 + w:.1f}" y="{i * 24 + 16}" font-size="12">${float(value(r) or 0):,.2f}</text>'
+        )
     return "".join(parts) + "</svg>"
 
 
@@ -150,8 +200,9 @@ def _table_html(rows: list[dict]) -> str:
     if not rows:
         return "<p>None.</p>"
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(k, v))}</td>" for k, v in r.items()) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(k, v))}</td>" for k, v in r.items()) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -159,8 +210,10 @@ def write_html(report: Report, path: Path) -> Path:
     s = report.sections
     title = f"GenAI spend of {report.org_slug}, {report.window.start} to {report.window.end}"
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:960px}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f3f3f3}}h2{{margin-top:2rem}}</style></head><body>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:960px}}
+table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f3f3f3}}
+h2{{margin-top:2rem}}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>Total computed cost <b>{_usd(report.total_cost)}</b>; tokens priced: <b>{report.coverage_pct}%</b>
 (unpriced usage is listed below, never booked at $0).</p>

@@ -43,7 +43,7 @@ def _convert(field: FieldSpec, raw: str, where: str) -> Any:
             case "DATE":
                 value = dt.date.fromisoformat(raw)
             case "TIMESTAMP":
-                value = dt.datetime.fromisoformat(raw).astimezone(dt.timezone.utc)
+                value = dt.datetime.fromisoformat(raw).astimezone(dt.UTC)
             case _:
                 raise ValueError(f"type {field.type} is not supported in seed files")
     except (ValueError, InvalidOperation) as exc:

@@ -25,8 +25,10 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = Field(None, description="AES-256-GCM key file (mode 0600)")
     trailing_days: int = Field(3, ge=0, le=31, description="Days re-pulled because providers revise them")
     duckdb_memory_limit: str | None = Field(
-        None, pattern=r"^[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-        description="Embedded mode: cap DuckDB's memory (it spills to disk beyond it), e.g. '2GiB'")
+        None,
+        pattern=r"^[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Embedded mode: cap DuckDB's memory (it spills to disk beyond it), e.g. '2GiB'",
+    )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
 

@@ -17,7 +17,8 @@ from genai_costs.warehouse import open_warehouse
 def ingest_payg(cloud_event):
     def work(message: PaygMessage):
         with open_warehouse() as warehouse:
-            return run_ingestion(message, warehouse=warehouse, secrets=open_secret_store(),
-                                 trigger_id=cloud_event["id"])
+            return run_ingestion(
+                message, warehouse=warehouse, secrets=open_secret_store(), trigger_id=cloud_event["id"]
+            )
 
     handle_pubsub_event(cloud_event, PaygMessage, work)

@@ -3,7 +3,8 @@
 import functions_framework
 
 from genai_costs.handlers import handle_json_request
-from genai_costs.onboarding import OnboardRequest, onboard as run_onboarding
+from genai_costs.onboarding import OnboardRequest
+from genai_costs.onboarding import onboard as run_onboarding
 from genai_costs.warehouse import open_warehouse
 
 

@@ -27,8 +27,13 @@ DIMENSIONS: dict[str, Callable[[Dims], Any]] = {
     "service_tier": lambda d: d.service_tier,
     "context_window": lambda d: d.context_window,
 }
-FILTERS = {"api_key_ids[]": "api_key_id", "workspace_ids[]": "workspace_id", "models[]": "model",
-           "service_tiers[]": "service_tier", "context_window[]": "context_window"}
+FILTERS = {
+    "api_key_ids[]": "api_key_id",
+    "workspace_ids[]": "workspace_id",
+    "models[]": "model",
+    "service_tiers[]": "service_tier",
+    "context_window[]": "context_window",
+}
 COST_GROUP_BY = ("workspace_id", "description")
 TOKEN_TYPES = {  # usage category -> (token_type, description suffix)
     "uncached_input": ("uncached_input_tokens", "Input Tokens"),
@@ -52,8 +57,7 @@ class AnthropicErrors(ErrorShapes):
         return _error(401, "authentication_error", "API key expired" if expired else "invalid x-api-key")
 
     def throttled(self) -> Response:
-        return _error(429, "rate_limit_error", "Number of requests has exceeded your rate limit",
-                      {"retry-after": "1"})
+        return _error(429, "rate_limit_error", "Number of requests has exceeded your rate limit", {"retry-after": "1"})
 
     def server_error(self) -> Response:
         return _error(500, "api_error", "Internal server error")
@@ -92,7 +96,9 @@ def create_blueprint(state: SimState) -> Blueprint:
     return bp
 
 
-def _buckets(state: SimState, width: str, bounds: tuple[int, int]) -> tuple[list[tuple[datetime, datetime]], str | None]:
+def _buckets(
+    state: SimState, width: str, bounds: tuple[int, int]
+) -> tuple[list[tuple[datetime, datetime]], str | None]:
     """Buckets of this page: starting_at snapped to the bucket start in UTC; only buckets that
     end at or before ending_at (default: now)."""
     try:
@@ -134,8 +140,7 @@ def _group_by(allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _keep() -> Callable[[UsageRow], bool]:
-    wanted = {dim: set(request.args.getlist(param)) for param, dim in FILTERS.items()
-              if request.args.getlist(param)}
+    wanted = {dim: set(request.args.getlist(param)) for param, dim in FILTERS.items() if request.args.getlist(param)}
     return lambda row: all(DIMENSIONS[d](row.dims) in v for d, v in wanted.items())
 
 
@@ -153,7 +158,7 @@ def _usage(state: SimState) -> Response:
     for lo, hi in buckets:
         rows = (r for r in state.dataset.window_rows(PROVIDER, lo, hi) if keep(r))
         totals = aggregate(rows, lambda r: tuple(DIMENSIONS[g](r.dims) for g in group_by))
-        results = [_usage_result(dict(zip(group_by, k)), totals[k]) for k in sorted(totals, key=sort_key)]
+        results = [_usage_result(dict(zip(group_by, k, strict=False)), totals[k]) for k in sorted(totals, key=sort_key)]
         data.append({"starting_at": fmt_rfc3339(lo), "ending_at": fmt_rfc3339(hi), "results": results})
     return _envelope(data, next_page)
 
@@ -163,8 +168,10 @@ def _usage_result(group: dict[str, Any], usage: Usage) -> dict[str, Any]:
         **{name: group.get(name) for name in DIMENSIONS},
         "inference_geo": None,
         "uncached_input_tokens": usage.uncached_input,
-        "cache_creation": {"ephemeral_1h_input_tokens": usage.cache_write_1h,
-                           "ephemeral_5m_input_tokens": usage.cache_write_5m},
+        "cache_creation": {
+            "ephemeral_1h_input_tokens": usage.cache_write_1h,
+            "ephemeral_5m_input_tokens": usage.cache_write_5m,
+        },
         "cache_read_input_tokens": usage.cached_input,
         "output_tokens": usage.output,
         "server_tool_use": {"web_search_requests": usage.web_search_requests},
@@ -188,13 +195,23 @@ def _description(dims: Dims, category: str) -> dict[str, Any]:
     suffix = " (Batch)" if dims.batch else ""
     suffix += " (Long Context)" if dims.context_window == "200k-1M" else ""
     if category == "web_search":
-        return {"description": f"{name} - Web Search{suffix}", "cost_type": "web_search",
-                "context_window": dims.context_window, "model": dims.model,
-                "service_tier": dims.service_tier, "token_type": None}
+        return {
+            "description": f"{name} - Web Search{suffix}",
+            "cost_type": "web_search",
+            "context_window": dims.context_window,
+            "model": dims.model,
+            "service_tier": dims.service_tier,
+            "token_type": None,
+        }
     token_type, label = TOKEN_TYPES[category]
-    return {"description": f"{name} - {label}{suffix}", "cost_type": "tokens",
-            "context_window": dims.context_window, "model": dims.model,
-            "service_tier": dims.service_tier, "token_type": token_type}
+    return {
+        "description": f"{name} - {label}{suffix}",
+        "cost_type": "tokens",
+        "context_window": dims.context_window,
+        "model": dims.model,
+        "service_tier": dims.service_tier,
+        "token_type": token_type,
+    }
 
 
 def _costs(state: SimState) -> Response:
@@ -212,17 +229,23 @@ def _costs(state: SimState) -> Response:
                 continue
             for category, (_, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
                 desc = _description(row.dims, category) if by_description else {}
-                key = (row.dims.project if "workspace_id" in group_by else None,
-                       *(desc[f] for f in sorted(desc)))
+                key = (row.dims.project if "workspace_id" in group_by else None, *(desc[f] for f in sorted(desc)))
                 totals[key] = totals.get(key, Decimal(0)) + usd
                 attrs[key] = {"workspace_id": key[0], **desc}
-        results = [{
-            "currency": "USD",
-            "amount": str((totals[k] * CENTS).quantize(AMOUNT_QUANTUM)),
-            "workspace_id": attrs[k]["workspace_id"],
-            "description": None, "cost_type": None, "context_window": None, "model": None,
-            "service_tier": None, "token_type": None,
-            **{f: attrs[k][f] for f in attrs[k] if f != "workspace_id"},
-        } for k in sorted(totals, key=sort_key)]
+        results = [
+            {
+                "currency": "USD",
+                "amount": str((totals[k] * CENTS).quantize(AMOUNT_QUANTUM)),
+                "workspace_id": attrs[k]["workspace_id"],
+                "description": None,
+                "cost_type": None,
+                "context_window": None,
+                "model": None,
+                "service_tier": None,
+                "token_type": None,
+                **{f: attrs[k][f] for f in attrs[k] if f != "workspace_id"},
+            }
+            for k in sorted(totals, key=sort_key)
+        ]
         data.append({"starting_at": fmt_rfc3339(lo), "ending_at": fmt_rfc3339(hi), "results": results})
     return _envelope(data, next_page)

@@ -60,9 +60,15 @@ def create_app(config: SimConfig | None = None) -> Flask:
             body = response.get_data()
             response.set_data(body[: len(body) // 2])
         if not request.path.startswith("/_sim/"):
-            state.log.add(request.method, request.path, surface.provider if surface else None,
-                          response.status_code, fault.kind if fault else None,
-                          request.args.to_dict(flat=False), request.headers.get)
+            state.log.add(
+                request.method,
+                request.path,
+                surface.provider if surface else None,
+                response.status_code,
+                fault.kind if fault else None,
+                request.args.to_dict(flat=False),
+                request.headers.get,
+            )
         return response
 
     for module in (openai, anthropic, azure, azure_prices, aws, gcp):

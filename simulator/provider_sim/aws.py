@@ -47,8 +47,15 @@ USAGE_TYPE_SUFFIXES = {
 }
 REGION_CODES = {"us-east-1": "USE1", "us-west-2": "USW2"}
 CE_DIMENSIONS = ("SERVICE", "USAGE_TYPE", "REGION", "LINKED_ACCOUNT", "OPERATION", "RECORD_TYPE")
-CE_METRICS = ("AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost",
-              "UnblendedCost", "UsageQuantity", "NormalizedUsageAmount")
+CE_METRICS = (
+    "AmortizedCost",
+    "BlendedCost",
+    "NetAmortizedCost",
+    "NetUnblendedCost",
+    "UnblendedCost",
+    "UsageQuantity",
+    "NormalizedUsageAmount",
+)
 AMOUNT_QUANTUM = Decimal("0.0000000001")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/")
 
@@ -63,9 +70,11 @@ class QueryErrors(ErrorShapes):
     """CloudWatch (awsquery protocol): XML ErrorResponse."""
 
     def render(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-        body = (f'<ErrorResponse xmlns="{CW_NS}"><Error><Type>Sender</Type><Code>{escape(code)}</Code>'
-                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
-                "</ErrorResponse>")
+        body = (
+            f'<ErrorResponse xmlns="{CW_NS}"><Error><Type>Sender</Type><Code>{escape(code)}</Code>'
+            f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+            "</ErrorResponse>"
+        )
         return Response(body, status=status, headers=headers, mimetype="text/xml")
 
     def auth(self, expired: bool) -> Response:
@@ -84,8 +93,9 @@ class JsonErrors(ErrorShapes):
     """Cost Explorer (awsJson1_1): {"__type": ..., "message": ...}."""
 
     def render(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-        return json_response({"__type": code, "message": message}, status,
-                             {**(headers or {}), "x-amzn-RequestId": str(uuid.uuid4())})
+        return json_response(
+            {"__type": code, "message": message}, status, {**(headers or {}), "x-amzn-RequestId": str(uuid.uuid4())}
+        )
 
     def auth(self, expired: bool) -> Response:
         if expired:
@@ -124,8 +134,7 @@ def create_blueprint(state: SimState) -> Blueprint:
         """SigV4 presence and access-key check (the signature itself is not verified)."""
         match = _CREDENTIAL.search(request.headers.get("Authorization", ""))
         if not match:
-            return None, errors.render(403, "MissingAuthenticationTokenException",
-                                       "Missing Authentication Token")
+            return None, errors.render(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
         key_id, region = match.groups()
         if key_id == creds.aws_access_key_id:
             return region, None
@@ -179,13 +188,15 @@ def create_blueprint(state: SimState) -> Blueprint:
         for c in _provisioned(state, region or "us-east-1"):
             if provisioned_id in (c.commitment_id, c.name):
                 return json_response(_pt_summary(c))
-        return BEDROCK_ERRORS.render(404, "ResourceNotFoundException",
-                                     f"Provisioned model {provisioned_id} was not found")
+        return BEDROCK_ERRORS.render(
+            404, "ResourceNotFoundException", f"Provisioned model {provisioned_id} was not found"
+        )
 
     return bp
 
 
 # ---------------------------------------------------------------- Bedrock provisioned throughput
+
 
 def _provisioned(state: SimState, region: str) -> list[Commitment]:
     """Provisioned throughputs of the region that exist at `now` (bought before it)."""
@@ -196,10 +207,16 @@ def _provisioned(state: SimState, region: str) -> list[Commitment]:
 def _pt_summary(c: Commitment) -> dict[str, Any]:
     model_arn = f"arn:aws:bedrock:{c.region}::foundation-model/{c.model}"
     summary: dict[str, Any] = {
-        "provisionedModelName": c.name, "provisionedModelArn": c.commitment_id,
-        "modelArn": model_arn, "desiredModelArn": model_arn, "foundationModelArn": model_arn,
-        "modelUnits": c.units, "desiredModelUnits": c.units, "status": "InService",
-        "creationTime": fmt_rfc3339(c.start), "lastModifiedTime": fmt_rfc3339(c.start),
+        "provisionedModelName": c.name,
+        "provisionedModelArn": c.commitment_id,
+        "modelArn": model_arn,
+        "desiredModelArn": model_arn,
+        "foundationModelArn": model_arn,
+        "modelUnits": c.units,
+        "desiredModelUnits": c.units,
+        "status": "InService",
+        "creationTime": fmt_rfc3339(c.start),
+        "lastModifiedTime": fmt_rfc3339(c.start),
     }
     if c.term:
         summary["commitmentDuration"] = c.term
@@ -208,15 +225,19 @@ def _pt_summary(c: Commitment) -> dict[str, Any]:
 
 
 def _list_provisioned(state: SimState, region: str, args: Any) -> dict[str, Any]:
-    items = sorted(_provisioned(state, region), key=lambda c: c.start,
-                   reverse=args.get("sortOrder", "Descending") == "Descending")
+    items = sorted(
+        _provisioned(state, region), key=lambda c: c.start, reverse=args.get("sortOrder", "Descending") == "Descending"
+    )
     if args.get("statusEquals") and args["statusEquals"] != "InService":
         items = []
     if args.get("nameContains"):
         items = [c for c in items if args["nameContains"] in c.name]
     if args.get("modelArnEquals"):
         items = [c for c in items if _pt_summary(c)["modelArn"] == args["modelArnEquals"]]
-    for key, keep in (("creationTimeAfter", lambda c, t: c.start > t), ("creationTimeBefore", lambda c, t: c.start < t)):
+    for key, keep in (
+        ("creationTimeAfter", lambda c, t: c.start > t),
+        ("creationTimeBefore", lambda c, t: c.start < t),
+    ):
         if args.get(key):
             moment = parse_rfc3339(args[key])
             items = [c for c in items if keep(c, moment)]
@@ -225,7 +246,7 @@ def _list_provisioned(state: SimState, region: str, args: Any) -> dict[str, Any]
         raise AwsError(400, "ValidationException", "maxResults must be between 1 and 1000")
     offset = int(decode_token("pt_", args["nextToken"])) if args.get("nextToken") else 0
     size = min(max_results, state.config.paging.aws_bedrock_models)
-    body: dict[str, Any] = {"provisionedModelSummaries": [_pt_summary(c) for c in items[offset: offset + size]]}
+    body: dict[str, Any] = {"provisionedModelSummaries": [_pt_summary(c) for c in items[offset : offset + size]]}
     if offset + size < len(items):
         body["nextToken"] = encode_token("pt_", offset + size)
     return body
@@ -237,6 +258,7 @@ def model_id(dims: Dims) -> str:
 
 
 # ---------------------------------------------------------------- CloudWatch
+
 
 def _parse_query_form(form: dict[str, str]) -> dict[str, Any]:
     """Flattened query-protocol keys (A.member.1.B=x) into nested dicts and lists."""
@@ -265,9 +287,11 @@ def _listify(node: Any) -> Any:
 
 
 def _xml(action: str, result: str) -> Response:
-    body = (f'<{action}Response xmlns="{CW_NS}"><{action}Result>{result}</{action}Result>'
-            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
-            f"</{action}Response>")
+    body = (
+        f'<{action}Response xmlns="{CW_NS}"><{action}Result>{result}</{action}Result>'
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        f"</{action}Response>"
+    )
     return Response(body, mimetype="text/xml")
 
 
@@ -279,8 +303,9 @@ def _dimension_model(metric: dict[str, Any]) -> str | None:
     return None
 
 
-def _series(state: SimState, region: str, query: dict[str, Any], start: datetime,
-            end: datetime) -> list[tuple[datetime, float]]:
+def _series(
+    state: SimState, region: str, query: dict[str, Any], start: datetime, end: datetime
+) -> list[tuple[datetime, float]]:
     stat = query.get("MetricStat")
     if not stat:
         raise AwsError(400, "ValidationError", "Only MetricStat queries are supported by the simulator")
@@ -297,8 +322,11 @@ def _series(state: SimState, region: str, query: dict[str, Any], start: datetime
     cursor = floor_to(start, period)
     while cursor < end:
         upper = cursor + timedelta(seconds=period)
-        rows = [r for r in state.dataset.window_rows(PROVIDER, cursor, upper)
-                if r.dims.region == region and (model is None or model_id(r.dims) == model)]
+        rows = [
+            r
+            for r in state.dataset.window_rows(PROVIDER, cursor, upper)
+            if r.dims.region == region and (model is None or model_id(r.dims) == model)
+        ]
         if rows:  # CloudWatch has no datapoint for a period without invocations
             points.append((cursor, float(sum(METRICS[name](r.usage) for r in rows))))
         cursor = upper
@@ -331,9 +359,11 @@ def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> st
         values = "".join(f"<member>{v}</member>" for _, v in points[lo:hi])
         status = "Complete" if hi == len(points) else "PartialData"
         label = query.get("Label") or query["MetricStat"]["Metric"]["MetricName"]
-        members.append(f"<member><Id>{escape(query['Id'])}</Id><Label>{escape(label)}</Label>"
-                       f"<Timestamps>{stamps}</Timestamps><Values>{values}</Values>"
-                       f"<StatusCode>{status}</StatusCode></member>")
+        members.append(
+            f"<member><Id>{escape(query['Id'])}</Id><Label>{escape(label)}</Label>"
+            f"<Timestamps>{stamps}</Timestamps><Values>{values}</Values>"
+            f"<StatusCode>{status}</StatusCode></member>"
+        )
     consumed = offset + page_size
     token = f"<NextToken>{encode_token('cw_', consumed)}</NextToken>" if consumed < position else ""
     return f"<MetricDataResults>{''.join(members)}</MetricDataResults>{token}<Messages/>"
@@ -342,17 +372,23 @@ def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> st
 def _list_metrics(state: SimState, region: str, params: dict[str, Any]) -> str:
     if params.get("Namespace", "AWS/Bedrock") != "AWS/Bedrock":
         return "<Metrics/>"
-    models = sorted({c.dims.model for c in state.dataset.combos(PROVIDER) if c.dims.region == region}
-                    | {c.commitment_id for c in _provisioned(state, region)})
+    models = sorted(
+        {c.dims.model for c in state.dataset.combos(PROVIDER) if c.dims.region == region}
+        | {c.commitment_id for c in _provisioned(state, region)}
+    )
     wanted = params.get("MetricName")
     members = "".join(
         f"<member><Namespace>AWS/Bedrock</Namespace><MetricName>{name}</MetricName><Dimensions>"
         f"<member><Name>ModelId</Name><Value>{escape(model)}</Value></member></Dimensions></member>"
-        for name in METRICS if wanted in (None, name) for model in models)
+        for name in METRICS
+        if wanted in (None, name)
+        for model in models
+    )
     return f"<Metrics>{members}</Metrics>"
 
 
 # ---------------------------------------------------------------- Cost Explorer
+
 
 def usage_type(dims: Dims, category: str) -> str:
     return f"{REGION_CODES[dims.region]}-{USAGE_TYPE_STEMS[dims.model]}-{USAGE_TYPE_SUFFIXES[category]}"
@@ -415,13 +451,17 @@ def _get_cost_and_usage(state: SimState, body: dict[str, Any]) -> dict[str, Any]
             raise AwsError(400, "ValidationException", f"Invalid group by dimension: {group.get('Key')}")
 
     def attributes(dims: Dims, category: str) -> dict[str, str]:
-        return {"SERVICE": "Amazon Bedrock", "USAGE_TYPE": usage_type(dims, category),
-                "REGION": dims.region, "LINKED_ACCOUNT": AWS_ACCOUNT, "OPERATION": "InvokeModelInference",
-                "RECORD_TYPE": "Usage"}
+        return {
+            "SERVICE": "Amazon Bedrock",
+            "USAGE_TYPE": usage_type(dims, category),
+            "REGION": dims.region,
+            "LINKED_ACCOUNT": AWS_ACCOUNT,
+            "OPERATION": "InvokeModelInference",
+            "RECORD_TYPE": "Usage",
+        }
 
     def group_keys(attrs: dict[str, str]) -> tuple[str, ...]:
-        return tuple(attrs[g["Key"]] if g.get("Type") == "DIMENSION" else f"{g.get('Key')}$"
-                     for g in group_by)
+        return tuple(attrs[g["Key"]] if g.get("Type") == "DIMENSION" else f"{g.get('Key')}$" for g in group_by)
 
     now = state.config.effective_now
     entries: list[tuple[int, tuple[str, ...] | None, dict[str, Any]]] = []
@@ -439,20 +479,36 @@ def _get_cost_and_usage(state: SimState, body: dict[str, Any]) -> dict[str, Any]
             seconds = pt.active_seconds(live_lo, live_hi) if live_lo < live_hi else 0
             if seconds:
                 unit_hours = Decimal(pt.units * seconds) / 3600
-                lines.append(({"SERVICE": "Amazon Bedrock",
-                               "USAGE_TYPE": f"{REGION_CODES[pt.region]}-ProvisionedThroughput-"
-                                             f"{USAGE_TYPE_STEMS.get(pt.model, pt.model)}-ModelUnits",
-                               "REGION": pt.region, "LINKED_ACCOUNT": AWS_ACCOUNT,
-                               "OPERATION": "ProvisionedThroughput", "RECORD_TYPE": "Usage"},
-                              unit_hours * pt.unit_hourly_usd, unit_hours))
+                lines.append(
+                    (
+                        {
+                            "SERVICE": "Amazon Bedrock",
+                            "USAGE_TYPE": f"{REGION_CODES[pt.region]}-ProvisionedThroughput-"
+                            f"{USAGE_TYPE_STEMS.get(pt.model, pt.model)}-ModelUnits",
+                            "REGION": pt.region,
+                            "LINKED_ACCOUNT": AWS_ACCOUNT,
+                            "OPERATION": "ProvisionedThroughput",
+                            "RECORD_TYPE": "Usage",
+                        },
+                        unit_hours * pt.unit_hourly_usd,
+                        unit_hours,
+                    )
+                )
         for attrs, usd, quantity in lines:
             if _matches(body.get("Filter"), attrs):
                 acc = totals.setdefault(group_keys(attrs), [Decimal(0), Decimal(0)])
                 acc[0] += usd
                 acc[1] += quantity
-        values = {k: {m: {"Amount": _amount(v[1] if m == "UsageQuantity" else v[0]),
-                          "Unit": "N/A" if m == "UsageQuantity" else "USD"} for m in metrics}
-                  for k, v in totals.items()}
+        values = {
+            k: {
+                m: {
+                    "Amount": _amount(v[1] if m == "UsageQuantity" else v[0]),
+                    "Unit": "N/A" if m == "UsageQuantity" else "USD",
+                }
+                for m in metrics
+            }
+            for k, v in totals.items()
+        }
         if group_by:
             entries.extend((index, k, values[k]) for k in sorted(values))
             if not values:
@@ -461,21 +517,29 @@ def _get_cost_and_usage(state: SimState, body: dict[str, Any]) -> dict[str, Any]
             total = values.get((), {m: {"Amount": "0", "Unit": "USD"} for m in metrics})
             entries.append((index, None, total))
     offset = int(decode_token("ce_", body["NextPageToken"])) if body.get("NextPageToken") else 0
-    page = entries[offset: offset + state.config.paging.aws_ce_groups]
+    page = entries[offset : offset + state.config.paging.aws_ce_groups]
     results: dict[int, dict[str, Any]] = {}
     for index, keys, metric_values in page:
         lo, hi = periods[index]
-        result = results.setdefault(index, {
-            "TimePeriod": {"Start": lo.strftime("%Y-%m-%dT%H:%M:%SZ" if granularity == "HOURLY" else "%Y-%m-%d"),
-                           "End": hi.strftime("%Y-%m-%dT%H:%M:%SZ" if granularity == "HOURLY" else "%Y-%m-%d")},
-            "Total": {} if group_by else metric_values,
-            "Groups": [],
-            "Estimated": hi > now - timedelta(days=2),
-        })
+        result = results.setdefault(
+            index,
+            {
+                "TimePeriod": {
+                    "Start": lo.strftime("%Y-%m-%dT%H:%M:%SZ" if granularity == "HOURLY" else "%Y-%m-%d"),
+                    "End": hi.strftime("%Y-%m-%dT%H:%M:%SZ" if granularity == "HOURLY" else "%Y-%m-%d"),
+                },
+                "Total": {} if group_by else metric_values,
+                "Groups": [],
+                "Estimated": hi > now - timedelta(days=2),
+            },
+        )
         if keys is not None:
             result["Groups"].append({"Keys": list(keys), "Metrics": metric_values})
-    response: dict[str, Any] = {"GroupDefinitions": [{"Type": g.get("Type"), "Key": g.get("Key")} for g in group_by],
-                                "ResultsByTime": list(results.values()), "DimensionValueAttributes": []}
+    response: dict[str, Any] = {
+        "GroupDefinitions": [{"Type": g.get("Type"), "Key": g.get("Key")} for g in group_by],
+        "ResultsByTime": list(results.values()),
+        "DimensionValueAttributes": [],
+    }
     if offset + len(page) < len(entries):
         response["NextPageToken"] = encode_token("ce_", offset + len(page))
     return response

@@ -4,16 +4,22 @@ Monitor metrics for Azure OpenAI accounts, and the Cost Management Query API."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
-from provider_sim.catalog import (AZURE_ACCOUNT, AZURE_DEPLOYMENTS, AZURE_REGION, AZURE_RESOURCE_GROUP,
-                                  AZURE_SUBSCRIPTION, AzureDeployment)
+from provider_sim.catalog import (
+    AZURE_ACCOUNT,
+    AZURE_DEPLOYMENTS,
+    AZURE_REGION,
+    AZURE_RESOURCE_GROUP,
+    AZURE_SUBSCRIPTION,
+    AzureDeployment,
+)
 from provider_sim.commitments import commitments
 from provider_sim.dataset_types import Dims, Usage
 from provider_sim.http import json_response
@@ -22,8 +28,10 @@ from provider_sim.state import ErrorShapes, SimState
 from provider_sim.timeutil import UTC, aligned_buckets, fmt_rfc3339, parse_rfc3339
 
 PROVIDER = "azure"
-ACCOUNT_PATH = (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{AZURE_RESOURCE_GROUP}"
-                f"/providers/Microsoft.CognitiveServices/accounts/{AZURE_ACCOUNT}")
+ACCOUNT_PATH = (
+    f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{AZURE_RESOURCE_GROUP}"
+    f"/providers/Microsoft.CognitiveServices/accounts/{AZURE_ACCOUNT}"
+)
 METRICS: dict[str, tuple[str, Callable[[Usage], int]]] = {
     "ProcessedPromptTokens": ("Processed Prompt Tokens", lambda u: u.input_total),
     "GeneratedTokens": ("Generated Completion Tokens", lambda u: u.output_total),
@@ -31,11 +39,18 @@ METRICS: dict[str, tuple[str, Callable[[Usage], int]]] = {
     "AzureOpenAIRequests": ("Azure OpenAI Requests", lambda u: u.requests),
 }
 UTILIZATION = "AzureOpenAIProvisionedManagedUtilizationV2"  # percent, provisioned deployments only
-INTERVALS = {"PT1M": 60, "PT5M": 300, "PT15M": 900, "PT30M": 1800, "PT1H": 3600, "PT6H": 21600,
-             "PT12H": 43200, "P1D": 86400}
+INTERVALS = {
+    "PT1M": 60,
+    "PT5M": 300,
+    "PT15M": 900,
+    "PT30M": 1800,
+    "PT1H": 3600,
+    "PT6H": 21600,
+    "PT12H": 43200,
+    "P1D": 86400,
+}
 COST_AGGREGATIONS = ("Cost", "PreTaxCost", "CostUSD", "PreTaxCostUSD", "UsageQuantity")
-METER_SUFFIX = {"uncached_input": "Inp", "cached_input": "cchd Inp", "cache_write_5m": "Inp",
-                "output": "Outp"}
+METER_SUFFIX = {"uncached_input": "Inp", "cached_input": "cchd Inp", "cache_write_5m": "Inp", "output": "Outp"}
 _FILTER = re.compile(r"^\s*ModelDeploymentName\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
 
 
@@ -52,16 +67,23 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 class AzureErrors(ErrorShapes):
     def auth(self, expired: bool) -> Response:
         if expired:
-            return _error(401, "ExpiredAuthenticationToken",
-                          "The access token expiry UTC time is earlier than current UTC time.")
+            return _error(
+                401, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time."
+            )
         return _error(401, "InvalidAuthenticationToken", "The access token is invalid.")
 
     def throttled(self) -> Response:
         if "Microsoft.CostManagement" in request.path:  # QPU-based throttling has its own headers
-            return _error(429, "429", "Too many requests. Please retry.", {
-                "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "1",
-                "x-ms-ratelimit-microsoft.costmanagement-qpu-consumed": "12",
-                "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining": "0"})
+            return _error(
+                429,
+                "429",
+                "Too many requests. Please retry.",
+                {
+                    "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "1",
+                    "x-ms-ratelimit-microsoft.costmanagement-qpu-consumed": "12",
+                    "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining": "0",
+                },
+            )
         return _error(429, "TooManyRequests", "Rate limit exceeded.", {"Retry-After": "1"})
 
     def server_error(self) -> Response:
@@ -84,8 +106,11 @@ def create_blueprint(state: SimState) -> Blueprint:
         if token != creds.azure_token:
             return ERRORS.auth(expired=token == creds.azure_expired_token)
         if not request.args.get("api-version"):
-            return _error(400, "MissingApiVersionParameter",
-                          "The api-version query parameter (?api-version=) is required for all requests.")
+            return _error(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
         return None
 
     @bp.errorhandler(AzureError)
@@ -117,8 +142,12 @@ def _deployment(state: SimState, dep: AzureDeployment) -> dict[str, Any]:
         "type": "Microsoft.CognitiveServices/accounts/deployments",
         "name": dep.name,
         "sku": {"name": dep.sku, "capacity": dep.capacity},
-        "systemData": {"createdAt": fmt_rfc3339(created), "createdByType": "User",
-                       "lastModifiedAt": fmt_rfc3339(created), "lastModifiedByType": "User"},
+        "systemData": {
+            "createdAt": fmt_rfc3339(created),
+            "createdByType": "User",
+            "lastModifiedAt": fmt_rfc3339(created),
+            "lastModifiedByType": "User",
+        },
         "properties": {
             "model": {"format": "OpenAI", "name": dep.model, "version": dep.model_version},
             "versionUpgradeOption": "OnceNewDefaultVersionAvailable",
@@ -133,8 +162,11 @@ def _metrics(state: SimState) -> dict[str, Any]:
     names = [n.strip() for n in args.get("metricnames", "").split(",") if n.strip()]
     for name in names:
         if name not in METRICS and name != UTILIZATION:
-            raise AzureError(400, "BadRequest", f"Failed to find metric configuration for provider: "
-                                                f"Microsoft.CognitiveServices, metric: {name}")
+            raise AzureError(
+                400,
+                "BadRequest",
+                f"Failed to find metric configuration for provider: Microsoft.CognitiveServices, metric: {name}",
+            )
     interval = args.get("interval", "PT1H").upper()
     if interval not in INTERVALS:
         raise AzureError(400, "BadRequest", f"Invalid interval {interval}")
@@ -160,21 +192,49 @@ def _metrics(state: SimState) -> dict[str, Any]:
         display, metric = METRICS[name]
         series = []
         for deployment in deployments:
-            data = [{"timeStamp": fmt_rfc3339(lo),
-                     "total": float(sum(metric(r.usage) for r in per_bucket[(lo, hi)]
-                                        if deployment is None or r.dims.project == deployment))}
-                    for lo, hi in buckets]
-            metadata = [] if deployment is None else [
-                {"name": {"value": "modeldeploymentname", "localizedValue": "modeldeploymentname"},
-                 "value": deployment}]
+            data = [
+                {
+                    "timeStamp": fmt_rfc3339(lo),
+                    "total": float(
+                        sum(
+                            metric(r.usage)
+                            for r in per_bucket[(lo, hi)]
+                            if deployment is None or r.dims.project == deployment
+                        )
+                    ),
+                }
+                for lo, hi in buckets
+            ]
+            metadata = (
+                []
+                if deployment is None
+                else [
+                    {
+                        "name": {"value": "modeldeploymentname", "localizedValue": "modeldeploymentname"},
+                        "value": deployment,
+                    }
+                ]
+            )
             series.append({"metadatavalues": metadata, "data": data})
-        value.append({"id": f"{ACCOUNT_PATH}/providers/Microsoft.Insights/metrics/{name}",
-                      "type": "Microsoft.Insights/metrics",
-                      "name": {"value": name, "localizedValue": display},
-                      "displayDescription": f"{display} (simulated)", "unit": "Count",
-                      "timeseries": series, "errorCode": "Success"})
-    return {"cost": 0, "timespan": args["timespan"], "interval": interval, "value": value,
-            "namespace": "Microsoft.CognitiveServices/accounts", "resourceregion": AZURE_REGION}
+        value.append(
+            {
+                "id": f"{ACCOUNT_PATH}/providers/Microsoft.Insights/metrics/{name}",
+                "type": "Microsoft.Insights/metrics",
+                "name": {"value": name, "localizedValue": display},
+                "displayDescription": f"{display} (simulated)",
+                "unit": "Count",
+                "timeseries": series,
+                "errorCode": "Success",
+            }
+        )
+    return {
+        "cost": 0,
+        "timespan": args["timespan"],
+        "interval": interval,
+        "value": value,
+        "namespace": "Microsoft.CognitiveServices/accounts",
+        "resourceregion": AZURE_REGION,
+    }
 
 
 def _utilization(state: SimState, buckets: list, per_bucket: dict, split: str | None) -> dict[str, Any]:
@@ -187,20 +247,31 @@ def _utilization(state: SimState, buckets: list, per_bucket: dict, split: str | 
         data = []
         for lo, hi in buckets:
             capacity = ptu.units * ptu.capacity_per_unit_hour * ptu.active_seconds(lo, hi) / 3600
-            used = sum(r.usage.tokens for r in per_bucket[(lo, hi)]
-                       if r.dims.traffic == "provisioned" and r.dims.capacity_id == ptu.commitment_id)
+            used = sum(
+                r.usage.tokens
+                for r in per_bucket[(lo, hi)]
+                if r.dims.traffic == "provisioned" and r.dims.capacity_id == ptu.commitment_id
+            )
             point: dict[str, Any] = {"timeStamp": fmt_rfc3339(lo)}
             if capacity > 0:
                 point["average"] = min(100.0, 100.0 * used / capacity)
             data.append(point)
-        metadata = [{"name": {"value": "modeldeploymentname", "localizedValue": "modeldeploymentname"},
-                     "value": ptu.commitment_id}]
+        metadata = [
+            {
+                "name": {"value": "modeldeploymentname", "localizedValue": "modeldeploymentname"},
+                "value": ptu.commitment_id,
+            }
+        ]
         series.append({"metadatavalues": metadata, "data": data})
-    return {"id": f"{ACCOUNT_PATH}/providers/Microsoft.Insights/metrics/{UTILIZATION}",
-            "type": "Microsoft.Insights/metrics",
-            "name": {"value": UTILIZATION, "localizedValue": "Provisioned-managed Utilization V2"},
-            "displayDescription": "Utilization % of a provisioned-managed deployment (simulated)",
-            "unit": "Percent", "timeseries": series, "errorCode": "Success"}
+    return {
+        "id": f"{ACCOUNT_PATH}/providers/Microsoft.Insights/metrics/{UTILIZATION}",
+        "type": "Microsoft.Insights/metrics",
+        "name": {"value": UTILIZATION, "localizedValue": "Provisioned-managed Utilization V2"},
+        "displayDescription": "Utilization % of a provisioned-managed deployment (simulated)",
+        "unit": "Percent",
+        "timeseries": series,
+        "errorCode": "Success",
+    }
 
 
 def meter_name(dims: Dims, category: str) -> str:
@@ -221,20 +292,33 @@ def _cost_lines(state: SimState, day: date) -> list[tuple[dict[str, str], Decima
             acc = lines.setdefault((row.dims.project, meter_name(row.dims, category)), [Decimal(0), Decimal(0)])
             acc[0] += usd
             acc[1] += Decimal(quantity) / 1000  # token meters are billed per 1K tokens
-    live_hours = sum(1 for h in range(24) if state.config.window_start <= lo + timedelta(hours=h)
-                     < min(state.config.window_end, state.config.effective_now))
+    live_hours = sum(
+        1
+        for h in range(24)
+        if state.config.window_start
+        <= lo + timedelta(hours=h)
+        < min(state.config.window_end, state.config.effective_now)
+    )
     for dep in AZURE_DEPLOYMENTS:
         if dep.sku.endswith("ProvisionedManaged") and live_hours:
             ptu_hours = Decimal(dep.capacity * live_hours)
             lines[(dep.name, "Provisioned Managed Global Unit")] = [ptu_hours * AZURE_PTU_HOURLY_USD, ptu_hours]
     result = []
     for (deployment, meter), (usd, quantity) in sorted(lines.items()):
-        dims = {"ResourceId": ACCOUNT_PATH.lower(), "ResourceGroup": AZURE_RESOURCE_GROUP,
-                "ResourceGroupName": AZURE_RESOURCE_GROUP, "ServiceName": "Cognitive Services",
-                "MeterCategory": "Cognitive Services", "MeterSubCategory": "Azure OpenAI", "Meter": meter,
-                "ResourceLocation": AZURE_REGION, "ChargeType": "Usage",
-                "PricingModel": "OnDemand", "SubscriptionId": AZURE_SUBSCRIPTION,
-                "x_DeploymentName": deployment}
+        dims = {
+            "ResourceId": ACCOUNT_PATH.lower(),
+            "ResourceGroup": AZURE_RESOURCE_GROUP,
+            "ResourceGroupName": AZURE_RESOURCE_GROUP,
+            "ServiceName": "Cognitive Services",
+            "MeterCategory": "Cognitive Services",
+            "MeterSubCategory": "Azure OpenAI",
+            "Meter": meter,
+            "ResourceLocation": AZURE_REGION,
+            "ChargeType": "Usage",
+            "PricingModel": "OnDemand",
+            "SubscriptionId": AZURE_SUBSCRIPTION,
+            "x_DeploymentName": deployment,
+        }
         result.append((dims, usd, quantity))
     return result
 
@@ -311,8 +395,12 @@ def _cost_query(state: SimState, scope: str, body: dict[str, Any]) -> dict[str, 
         columns.append({"name": "UsageDate", "type": "Number"})
     columns += [{"name": g["name"], "type": "String"} for g in grouping]
     columns.append({"name": "Currency", "type": "String"})
-    rows = [[float(acc[1] if spec["name"] == "UsageQuantity" else acc[0]) for spec in aggregation.values()]
-            + list(key) + ["USD"] for key, acc in sorted(table.items())]
+    rows = [
+        [float(acc[1] if spec["name"] == "UsageQuantity" else acc[0]) for spec in aggregation.values()]
+        + list(key)
+        + ["USD"]
+        for key, acc in sorted(table.items())
+    ]
 
     skip = int(request.args.get("$skiptoken", "0"))
     size = state.config.paging.azure_cost_rows
@@ -320,6 +408,12 @@ def _cost_query(state: SimState, scope: str, body: dict[str, Any]) -> dict[str, 
     if skip + size < len(rows):  # the real nextLink is the same URL plus a $skiptoken
         args = {**request.args.to_dict(flat=False), "$skiptoken": [str(skip + size)]}
         next_link = f"{request.base_url}?{urlencode(args, doseq=True, safe='$')}"
-    return {"id": f"/{scope}/providers/Microsoft.CostManagement/query/sim", "name": "sim",
-            "type": "microsoft.costmanagement/Query", "location": None, "sku": None, "eTag": None,
-            "properties": {"nextLink": next_link, "columns": columns, "rows": rows[skip: skip + size]}}
+    return {
+        "id": f"/{scope}/providers/Microsoft.CostManagement/query/sim",
+        "name": "sim",
+        "type": "microsoft.costmanagement/Query",
+        "location": None,
+        "sku": None,
+        "eTag": None,
+        "properties": {"nextLink": next_link, "columns": columns, "rows": rows[skip : skip + size]},
+    }

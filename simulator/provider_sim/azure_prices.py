@@ -51,16 +51,30 @@ class RetailErrors(ErrorShapes):
 ERRORS = RetailErrors()
 
 
-def _item(region: str, sku: str, meter: str, price: Decimal, unit: str, kind: str = "Consumption",
-          term: str | None = None) -> dict[str, Any]:
+def _item(
+    region: str, sku: str, meter: str, price: Decimal, unit: str, kind: str = "Consumption", term: str | None = None
+) -> dict[str, Any]:
     item = {
-        "currencyCode": "USD", "tierMinimumUnits": 0.0, "retailPrice": float(price), "unitPrice": float(price),
-        "armRegionName": region, "location": REGIONS[region], "effectiveStartDate": "2024-08-01T00:00:00Z",
-        "meterId": stable_id("", "meter", region, sku, meter, kind, length=32), "meterName": meter,
-        "productId": "DZH318Z0BQ4P", "skuId": f"DZH318Z0BQ4P/{stable_id('', 'sku', sku, length=4)}",
-        "productName": "Azure OpenAI", "skuName": sku, "serviceName": "Cognitive Services",
-        "serviceId": "DZH318Z0BQPS", "serviceFamily": "AI + Machine Learning", "unitOfMeasure": unit,
-        "type": kind, "isPrimaryMeterRegion": True, "armSkuName": "",
+        "currencyCode": "USD",
+        "tierMinimumUnits": 0.0,
+        "retailPrice": float(price),
+        "unitPrice": float(price),
+        "armRegionName": region,
+        "location": REGIONS[region],
+        "effectiveStartDate": "2024-08-01T00:00:00Z",
+        "meterId": stable_id("", "meter", region, sku, meter, kind, length=32),
+        "meterName": meter,
+        "productId": "DZH318Z0BQ4P",
+        "skuId": f"DZH318Z0BQ4P/{stable_id('', 'sku', sku, length=4)}",
+        "productName": "Azure OpenAI",
+        "skuName": sku,
+        "serviceName": "Cognitive Services",
+        "serviceId": "DZH318Z0BQPS",
+        "serviceFamily": "AI + Machine Learning",
+        "unitOfMeasure": unit,
+        "type": kind,
+        "isPrimaryMeterRegion": True,
+        "armSkuName": "",
     }
     if term:
         item["reservationTerm"] = term
@@ -72,8 +86,17 @@ def catalog() -> list[dict[str, Any]]:
     for region in REGIONS:
         for sku, (meter, price) in PTU_SKUS.items():
             items.append(_item(region, sku, meter, price, "1/Hour"))
-            items.append(_item(region, sku, meter, (price * 730 * Decimal("0.7")).quantize(Decimal("0.01")),
-                               "1/Month", "Reservation", "1 Month"))
+            items.append(
+                _item(
+                    region,
+                    sku,
+                    meter,
+                    (price * 730 * Decimal("0.7")).quantize(Decimal("0.01")),
+                    "1/Month",
+                    "Reservation",
+                    "1 Month",
+                )
+            )
         items.append(_item(region, "gpt-4o-0806-Inp-glbl", "gpt-4o-0806-Inp-glbl Tokens", Decimal("0.0025"), "1K"))
         items.append(_item(region, "gpt-4o-0806-Outp-glbl", "gpt-4o-0806-Outp-glbl Tokens", Decimal("0.01"), "1K"))
     return items
@@ -104,13 +127,20 @@ def create_blueprint(state: SimState) -> Blueprint:
             return ERRORS._error(400, "BadRequest", str(exc))
         skip = int(request.args.get("$skip", "0") or 0)
         size = state.config.paging.azure_retail_items
-        page = items[skip: skip + size]
+        page = items[skip : skip + size]
         next_link = None
         if skip + size < len(items):
             args = {**request.args.to_dict(flat=False), "$skip": [str(skip + size)]}
             next_link = f"{request.base_url}?{urlencode(args, doseq=True, safe='$')}"
-        return json_response({"BillingCurrency": "USD", "CustomerEntityId": "Default",
-                              "CustomerEntityType": "Retail", "Items": page, "NextPageLink": next_link,
-                              "Count": len(page)})
+        return json_response(
+            {
+                "BillingCurrency": "USD",
+                "CustomerEntityId": "Default",
+                "CustomerEntityType": "Retail",
+                "Items": page,
+                "NextPageLink": next_link,
+                "Count": len(page),
+            }
+        )
 
     return bp

@@ -92,12 +92,16 @@ def _pools(provider: str, seed: int, org: str, scale: float) -> dict[str, tuple[
         return tuple(stable_id(prefix, seed, org, provider, kind, i, length=length) for i in range(n))
 
     if provider == "openai":
-        return {"project": ids("proj_", "project", _count(4, scale)),
-                "api_key": ids("key_", "key", _count(7, scale), 16),
-                "user": ids("user-", "user", _count(9, scale), 24)}
+        return {
+            "project": ids("proj_", "project", _count(4, scale)),
+            "api_key": ids("key_", "key", _count(7, scale), 16),
+            "user": ids("user-", "user", _count(9, scale), 24),
+        }
     if provider == "anthropic":
-        return {"project": (None, *ids("wrkspc_01", "workspace", _count(3, scale))),
-                "api_key": (None, *ids("apikey_01", "key", _count(7, scale)))}
+        return {
+            "project": (None, *ids("wrkspc_01", "workspace", _count(3, scale))),
+            "api_key": (None, *ids("apikey_01", "key", _count(7, scale))),
+        }
     if provider == "bedrock":
         return {"project": (AWS_ACCOUNT,), "region": BEDROCK_REGIONS}
     if provider == "vertex":
@@ -111,8 +115,7 @@ def _draw_dims(provider: str, model: str, pools: dict[str, tuple[str | None, ...
     if provider == "openai":
         batch = price.batch and rng.random() < 0.2
         tier = "default" if batch or not price.tiers or rng.random() < 0.5 else rng.choice(sorted(price.tiers))
-        return Dims(model, project, rng.choice(pools["api_key"]), rng.choice(pools["user"]),
-                    tier, batch, "global")
+        return Dims(model, project, rng.choice(pools["api_key"]), rng.choice(pools["user"]), tier, batch, "global")
     if provider == "anthropic":
         roll = rng.random()
         tier = "batch" if roll < 0.2 else "priority" if roll < 0.3 else "standard"

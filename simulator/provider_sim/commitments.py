@@ -101,7 +101,7 @@ def gpu_sku(accelerator: str, location: str) -> tuple[str, str]:
     """(sku id, description) e.g. "Vertex AI: Online Prediction Nvidia H100 80GB GPU running in Americas"."""
     description = f"Vertex AI: Online Prediction {GPU_SKU_NAMES[accelerator]} running in {GEOGRAPHY[location]}"
     sku = stable_hex("sku", description, length=12)
-    return "-".join(sku[i:i + 4] for i in range(0, 12, 4)), description
+    return "-".join(sku[i : i + 4] for i in range(0, 12, 4)), description
 
 
 def gpu_deployments(config: SimConfig) -> tuple[GpuDeployment, ...]:
@@ -112,12 +112,45 @@ def gpu_deployments(config: SimConfig) -> tuple[GpuDeployment, ...]:
 
     us, eu = ident("endpoint", 1), ident("endpoint", 2)
     return (
-        GpuDeployment(prod, "us-central1", us, "llm-serving-us", ident("dm", 1), "llama-3-1-70b-instruct",
-                      "a3-highgpu-2g", "NVIDIA_H100_80GB", 2, 1, 3),
-        GpuDeployment(prod, "us-central1", us, "llm-serving-us", ident("dm", 2), "gemma-2-27b-it",
-                      "a3-highgpu-1g", "NVIDIA_H100_80GB", 1, 1, 2),
-        GpuDeployment(prod, "europe-west4", eu, "embeddings-eu", ident("dm", 3), "e5-large-v2",
-                      "g2-standard-8", "NVIDIA_L4", 1, 1, 2),
+        GpuDeployment(
+            prod,
+            "us-central1",
+            us,
+            "llm-serving-us",
+            ident("dm", 1),
+            "llama-3-1-70b-instruct",
+            "a3-highgpu-2g",
+            "NVIDIA_H100_80GB",
+            2,
+            1,
+            3,
+        ),
+        GpuDeployment(
+            prod,
+            "us-central1",
+            us,
+            "llm-serving-us",
+            ident("dm", 2),
+            "gemma-2-27b-it",
+            "a3-highgpu-1g",
+            "NVIDIA_H100_80GB",
+            1,
+            1,
+            2,
+        ),
+        GpuDeployment(
+            prod,
+            "europe-west4",
+            eu,
+            "embeddings-eu",
+            ident("dm", 3),
+            "e5-large-v2",
+            "g2-standard-8",
+            "NVIDIA_L4",
+            1,
+            1,
+            2,
+        ),
     )
 
 
@@ -142,34 +175,85 @@ def build_commitments(config: SimConfig, combos: dict[str, tuple[Combo, ...]]) -
     ptu = next(d for d in AZURE_DEPLOYMENTS if d.sku.endswith("ProvisionedManaged"))
     base = next(c for c in combos["azure"] if c.dims.project == ptu.name)
     spill = next(d for d in AZURE_DEPLOYMENTS if d.model == ptu.model and not d.sku.endswith("ProvisionedManaged"))
-    found.append(Commitment("azure", ptu.name, ptu.name, ptu.model, AZURE_REGION, ptu.name, ptu.capacity,
-                            start - timedelta(days=45), None, _per_unit(base.base_input_per_hour, ptu.capacity, 60),
-                            AZURE_PTU_HOURLY_USD, spill_to=spill.name))
+    found.append(
+        Commitment(
+            "azure",
+            ptu.name,
+            ptu.name,
+            ptu.model,
+            AZURE_REGION,
+            ptu.name,
+            ptu.capacity,
+            start - timedelta(days=45),
+            None,
+            _per_unit(base.base_input_per_hour, ptu.capacity, 60),
+            AZURE_PTU_HOURLY_USD,
+            spill_to=spill.name,
+        )
+    )
 
-    bedrock = sorted((c for c in combos["bedrock"] if c.dims.region == "us-east-1"
-                      and PRICES["bedrock"][c.dims.model].kind == "chat" and not c.dims.model.startswith("us.")),
-                     key=lambda c: c.dims.model)
-    windows = ((start + timedelta(days=9, hours=14, minutes=23, seconds=17), "mid-month"),
-               (start - timedelta(days=20) + timedelta(hours=6, minutes=10), "expiring"))
-    for i, (combo, (begin, label)) in enumerate(zip(bedrock, windows)):
+    bedrock = sorted(
+        (
+            c
+            for c in combos["bedrock"]
+            if c.dims.region == "us-east-1"
+            and PRICES["bedrock"][c.dims.model].kind == "chat"
+            and not c.dims.model.startswith("us.")
+        ),
+        key=lambda c: c.dims.model,
+    )
+    windows = (
+        (start + timedelta(days=9, hours=14, minutes=23, seconds=17), "mid-month"),
+        (start - timedelta(days=20) + timedelta(hours=6, minutes=10), "expiring"),
+    )
+    for i, (combo, (begin, label)) in enumerate(zip(bedrock, windows, strict=False)):
         pt_id = stable_hex(config.seed, config.org, "bedrock-pt", i, length=12).lower()
         arn = f"arn:aws:bedrock:{combo.dims.region}:{AWS_ACCOUNT}:provisioned-model/{pt_id}"
         short = combo.dims.model.split(".")[-1].split("-v")[0]
-        found.append(Commitment("bedrock", arn, f"pt-{short}-{label}", combo.dims.model, combo.dims.region,
-                                combo.dims.project or AWS_ACCOUNT, 1, begin, begin + timedelta(days=30),
-                                _per_unit(combo.base_input_per_hour, 1, 60), BEDROCK_PT_HOURLY_USD[i],
-                                term="OneMonth"))
+        found.append(
+            Commitment(
+                "bedrock",
+                arn,
+                f"pt-{short}-{label}",
+                combo.dims.model,
+                combo.dims.region,
+                combo.dims.project or AWS_ACCOUNT,
+                1,
+                begin,
+                begin + timedelta(days=30),
+                _per_unit(combo.base_input_per_hour, 1, 60),
+                BEDROCK_PT_HOURLY_USD[i],
+                term="OneMonth",
+            )
+        )
 
     prod = vertex_projects(config.org)[0]
-    vertex = sorted((c for c in combos["vertex"] if c.dims.project == prod and c.dims.region != "global"
-                     and PRICES["vertex"][c.dims.model].kind == "chat"),
-                    key=lambda c: (c.dims.region != "us-central1", c.dims.model))
+    vertex = sorted(
+        (
+            c
+            for c in combos["vertex"]
+            if c.dims.project == prod and c.dims.region != "global" and PRICES["vertex"][c.dims.model].kind == "chat"
+        ),
+        key=lambda c: (c.dims.region != "us-central1", c.dims.model),
+    )
     if vertex:
         combo = vertex[0]
         order = "gsu-" + stable_hex(config.seed, config.org, "gsu", length=10).lower()
-        found.append(Commitment("vertex", order, f"{combo.dims.model} provisioned throughput", combo.dims.model,
-                                combo.dims.region, prod, 2, start + timedelta(days=3), start + timedelta(days=24),
-                                _per_unit(combo.base_input_per_hour, 2, 3600), VERTEX_GSU_HOURLY_USD))
+        found.append(
+            Commitment(
+                "vertex",
+                order,
+                f"{combo.dims.model} provisioned throughput",
+                combo.dims.model,
+                combo.dims.region,
+                prod,
+                2,
+                start + timedelta(days=3),
+                start + timedelta(days=24),
+                _per_unit(combo.base_input_per_hour, 2, 3600),
+                VERTEX_GSU_HOURLY_USD,
+            )
+        )
     return tuple(found)
 
 
@@ -188,12 +272,14 @@ def take(usage: Usage, want: int) -> Usage:
         part[c] += extra
         rest -= extra
     requests = max(1, usage.requests * want // total) if usage.requests else 0
-    return Usage(**part, reasoning=min(usage.reasoning * want // total, part["output"]),
-                 requests=requests, web_search_requests=0)
+    return Usage(
+        **part, reasoning=min(usage.reasoning * want // total, part["output"]), requests=requests, web_search_requests=0
+    )
 
 
-def split_hour(commitments: tuple[Commitment, ...], provider: str, hour: datetime,
-               rows: tuple[UsageRow, ...]) -> tuple[UsageRow, ...]:
+def split_hour(
+    commitments: tuple[Commitment, ...], provider: str, hour: datetime, rows: tuple[UsageRow, ...]
+) -> tuple[UsageRow, ...]:
     """Route each active commitment's base-combo demand to provisioned + spillover rows."""
     out = list(rows)
     for c in commitments:
@@ -210,8 +296,11 @@ def split_hour(commitments: tuple[Commitment, ...], provider: str, hour: datetim
             excess = row.usage.minus(served)
             new = []
             if not served.is_zero():
-                new.append(UsageRow(provider, row.start, replace(d, traffic="provisioned", capacity_id=c.commitment_id),
-                                    served))
+                new.append(
+                    UsageRow(
+                        provider, row.start, replace(d, traffic="provisioned", capacity_id=c.commitment_id), served
+                    )
+                )
             if excess.tokens > 0:
                 if c.spill_to:
                     target = next(x for x in AZURE_DEPLOYMENTS if x.name == c.spill_to)
@@ -219,7 +308,7 @@ def split_hour(commitments: tuple[Commitment, ...], provider: str, hour: datetim
                 else:
                     spill_dims = replace(d, traffic="spillover")
                 new.append(UsageRow(provider, row.start, spill_dims, excess))
-            out[i:i + 1] = new
+            out[i : i + 1] = new
             break
     return tuple(out)
 

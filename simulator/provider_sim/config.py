@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from provider_sim.faults import FaultPlan
 
@@ -53,12 +53,12 @@ class SimConfig:
 
     @property
     def window_start(self) -> datetime:
-        return datetime.combine(self.start, time(), timezone.utc)
+        return datetime.combine(self.start, time(), UTC)
 
     @property
     def window_end(self) -> datetime:
-        return datetime.combine(self.end, time(), timezone.utc)
+        return datetime.combine(self.end, time(), UTC)
 
     @property
     def effective_now(self) -> datetime:
-        return self.now.astimezone(timezone.utc) if self.now else self.window_end
+        return self.now.astimezone(UTC) if self.now else self.window_end

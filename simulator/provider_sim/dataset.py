@@ -66,7 +66,7 @@ class Dataset:
             if j0 == j1:
                 continue
             for row in rows:
-                share = row.usage.map(lambda v: v * j1 // k - v * j0 // k)
+                share = row.usage.map(lambda v: v * j1 // k - v * j0 // k)  # noqa: B023 (called at once)
                 if not share.is_zero():
                     yield UsageRow(row.provider, row.start, row.dims, share)
 

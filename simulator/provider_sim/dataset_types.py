@@ -60,8 +60,7 @@ class Usage:
     @property
     def input_total(self) -> int:
         """All input incl. cached, cache writes and audio (OpenAI `input_tokens` semantics)."""
-        return (self.uncached_input + self.cached_input + self.cache_write_5m
-                + self.cache_write_1h + self.audio_input)
+        return self.uncached_input + self.cached_input + self.cache_write_5m + self.cache_write_1h + self.audio_input
 
     @property
     def output_total(self) -> int:
@@ -85,4 +84,3 @@ class UsageRow:
     start: datetime
     dims: Dims
     usage: Usage
-

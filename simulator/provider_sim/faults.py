@@ -61,6 +61,4 @@ class FaultQueues:
 
     def pending(self) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
-            return {
-                p: [{"kind": f.kind, "ms": f.ms} for f in q] for p, q in self._queues.items() if q
-            }
+            return {p: [{"kind": f.kind, "ms": f.ms} for f in q] for p, q in self._queues.items() if q}

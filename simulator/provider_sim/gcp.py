@@ -33,21 +33,25 @@ class GoogleErrors(ErrorShapes):
     def __init__(self, bigquery: bool) -> None:
         self.bigquery = bigquery
 
-    def render(self, status: int, grpc_status: str, reason: str, message: str,
-               headers: dict[str, str] | None = None) -> Response:
+    def render(
+        self, status: int, grpc_status: str, reason: str, message: str, headers: dict[str, str] | None = None
+    ) -> Response:
         error: dict[str, Any] = {"code": status, "message": message, "status": grpc_status}
         if self.bigquery:  # BigQuery adds errors[].reason, which its client's retry predicate reads
             error["errors"] = [{"message": message, "domain": "global", "reason": reason}]
         return json_response({"error": error}, status, headers)
 
     def auth(self, expired: bool) -> Response:
-        return self.render(401, "UNAUTHENTICATED", "authError",
-                           "Request had invalid authentication credentials. Expected OAuth 2 access token, "
-                           "login cookie or other valid authentication credential.")
+        return self.render(
+            401,
+            "UNAUTHENTICATED",
+            "authError",
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+            "login cookie or other valid authentication credential.",
+        )
 
     def throttled(self) -> Response:
-        return self.render(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", "Quota exceeded.",
-                           {"Retry-After": "1"})
+        return self.render(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", "Quota exceeded.", {"Retry-After": "1"})
 
     def server_error(self) -> Response:
         return self.render(500, "INTERNAL", "backendError", "Internal error encountered.")
@@ -85,14 +89,19 @@ def create_blueprint(state: SimState) -> Blueprint:
     def get_endpoint(project: str, location: str, endpoint_id: str) -> Response:
         body = _endpoint(state, project, location, endpoint_id)
         if body is None:
-            return MONITORING_ERRORS.render(404, "NOT_FOUND", "notFound",
-                                            f"Endpoint `projects/{project}/locations/{location}/endpoints/{endpoint_id}` not found.")
+            return MONITORING_ERRORS.render(
+                404,
+                "NOT_FOUND",
+                "notFound",
+                f"Endpoint `projects/{project}/locations/{location}/endpoints/{endpoint_id}` not found.",
+            )
         return json_response(body)
 
     @bp.get("/aiplatform/v1/projects/<project>/locations/<location>/endpoints")
     def list_endpoints(project: str, location: str) -> Response:
-        ids = sorted({d.endpoint_id for d in gpu_deployments(state.config)
-                      if (d.project, d.location) == (project, location)})
+        ids = sorted(
+            {d.endpoint_id for d in gpu_deployments(state.config) if (d.project, d.location) == (project, location)}
+        )
         return json_response({"endpoints": [_endpoint(state, project, location, e) for e in ids]} if ids else {})
 
     @bp.post("/bigquery/v2/projects/<project>/jobs")
@@ -111,23 +120,33 @@ def create_blueprint(state: SimState) -> Blueprint:
     @bp.get("/bigquery/v2/projects/<project>/queries/<job_id>")
     def get_query_results(project: str, job_id: str) -> Response:
         args = request.args
-        return json_response(_results_page(
-            state, _job(state, job_id), args.get("maxResults"), args.get("pageToken"),
-            args.get("startIndex"), args.get("formatOptions.useInt64Timestamp", "false").lower() == "true"))
+        return json_response(
+            _results_page(
+                state,
+                _job(state, job_id),
+                args.get("maxResults"),
+                args.get("pageToken"),
+                args.get("startIndex"),
+                args.get("formatOptions.useInt64Timestamp", "false").lower() == "true",
+            )
+        )
 
     @bp.post("/bigquery/v2/projects/<project>/queries")
     def jobs_query(project: str) -> Response:
         body = request.get_json(force=True)
-        job = _create_job(state, project, f"job_{uuid.uuid4().hex}", body.get("query", ""),
-                          body.get("queryParameters", []))
-        page = _results_page(state, job, body.get("maxResults"), None, None,
-                             bool(body.get("formatOptions", {}).get("useInt64Timestamp")))
+        job = _create_job(
+            state, project, f"job_{uuid.uuid4().hex}", body.get("query", ""), body.get("queryParameters", [])
+        )
+        page = _results_page(
+            state, job, body.get("maxResults"), None, None, bool(body.get("formatOptions", {}).get("useInt64Timestamp"))
+        )
         return json_response({**page, "kind": "bigquery#queryResponse"})
 
     return bp
 
 
 # ---------------------------------------------------------------- Cloud Monitoring
+
 
 def _seconds(text: str) -> int:
     match = re.fullmatch(r"(\d+)s", text.strip())
@@ -148,9 +167,16 @@ Window = tuple[datetime, datetime]
 
 def _publisher_resource(project: str, model: str, location: str) -> dict[str, Any]:
     publisher = "anthropic" if model.startswith("claude") else "google"
-    return {"type": "aiplatform.googleapis.com/PublisherModel",
-            "labels": {"resource_container": project, "location": location, "publisher": publisher,
-                       "model_user_id": model, "model_version_id": ""}}
+    return {
+        "type": "aiplatform.googleapis.com/PublisherModel",
+        "labels": {
+            "resource_container": project,
+            "location": location,
+            "publisher": publisher,
+            "model_user_id": model,
+            "model_version_id": "",
+        },
+    }
 
 
 def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesSpec]:
@@ -162,27 +188,41 @@ def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesS
         for model, location in sorted(combos):
             resource = _publisher_resource(project, model, location)
             traffics = ("payg", "provisioned", "spillover") if (model, location) in gsu else ("payg",)
-            kinds = ((("input", lambda u: u.input_total), ("output", lambda u: u.output_total))
-                     if metric_type == VERTEX_METRIC else ((None, lambda u: u.tokens),))
+            kinds = (
+                (("input", lambda u: u.input_total), ("output", lambda u: u.output_total))
+                if metric_type == VERTEX_METRIC
+                else ((None, lambda u: u.tokens),)
+            )
             for traffic in traffics:
                 for kind, value in kinds:
                     labels = {"request_type": REQUEST_TYPES[traffic]}
                     if kind:
                         labels = {"type": kind, **labels}
                     metric = {"type": metric_type, "labels": labels}
-                    series.append((metric, resource, lambda r, m=model, loc=location, t=traffic:
-                                   r.dims.model == m and r.dims.region == loc and r.dims.traffic == t, value))
+                    series.append(
+                        (
+                            metric,
+                            resource,
+                            lambda r, m=model, loc=location, t=traffic: (
+                                r.dims.model == m and r.dims.region == loc and r.dims.traffic == t
+                            ),
+                            value,
+                        )
+                    )
     elif metric_type in GEMINI_METRICS:
         for model in sorted({c.dims.model for c in state.dataset.combos("gemini") if c.dims.project == project}):
-            resource = {"type": "generativelanguage.googleapis.com/Location",
-                        "labels": {"resource_container": project, "location": "global"}}
+            resource = {
+                "type": "generativelanguage.googleapis.com/Location",
+                "labels": {"resource_container": project, "location": "global"},
+            }
             metric = {"type": metric_type, "labels": {"model": model}}
             series.append((metric, resource, lambda r, m=model: r.dims.model == m, GEMINI_METRICS[metric_type]))
     return series
 
 
-def _gauges_for(state: SimState, project: str, metric_type: str,
-                aligner: str) -> list[tuple[dict[str, Any], dict[str, Any], Callable[[Window], float]]]:
+def _gauges_for(
+    state: SimState, project: str, metric_type: str, aligner: str
+) -> list[tuple[dict[str, Any], dict[str, Any], Callable[[Window], float]]]:
     """(metric, resource, value over a window) per GAUGE series: the time-weighted mean for
     ALIGN_MEAN, the largest value for ALIGN_MAX / ALIGN_NONE (0 = no point)."""
     out = []
@@ -205,14 +245,18 @@ def _gauges_for(state: SimState, project: str, metric_type: str,
                 continue
 
             def value(w: Window, d=d) -> float:
-                levels = [(min(h + timedelta(hours=1), w[1]) - max(h, w[0])).total_seconds()
-                          * replicas(state.config, d, h) for h in hours(*w)]
+                levels = [
+                    (min(h + timedelta(hours=1), w[1]) - max(h, w[0])).total_seconds() * replicas(state.config, d, h)
+                    for h in hours(*w)
+                ]
                 if aligner == "ALIGN_MEAN":
                     return sum(levels) / (w[1] - w[0]).total_seconds()
                 return max((replicas(state.config, d, h) for h in hours(*w)), default=0)
 
-            resource = {"type": "aiplatform.googleapis.com/Endpoint",
-                        "labels": {"resource_container": project, "location": d.location, "endpoint_id": d.endpoint_id}}
+            resource = {
+                "type": "aiplatform.googleapis.com/Endpoint",
+                "labels": {"resource_container": project, "location": d.location, "endpoint_id": d.endpoint_id},
+            }
             out.append(({"type": metric_type, "labels": {"deployed_model_id": d.deployed_model_id}}, resource, value))
     return out
 
@@ -260,24 +304,38 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
         specs = [(m, r, value) for m, r, value in _gauges_for(state, project, metric_type, aligner)]
     else:
         provider = "vertex" if metric_type in (VERTEX_METRIC, CONSUMED) else "gemini"
-        window_rows = {w: [r for r in state.dataset.window_rows(provider, *w) if r.dims.project == project]
-                       for w in windows}
-        specs = [(m, r, lambda w, keep=keep, value=value: sum(value(x.usage) for x in window_rows[w] if keep(x)))
-                 for m, r, keep, value in _series_for(state, project, metric_type)]
+        window_rows = {
+            w: [r for r in state.dataset.window_rows(provider, *w) if r.dims.project == project] for w in windows
+        }
+        specs = [
+            (m, r, lambda w, keep=keep, value=value: sum(value(x.usage) for x in window_rows[w] if keep(x)))
+            for m, r, keep, value in _series_for(state, project, metric_type)
+        ]
     built: dict[str, dict[str, Any]] = {}
     for metric, resource, value in specs:
         parts = {"metric": metric, "resource": resource}
         if any(_label(parts, field) != wanted for field, wanted in clauses.items()):
             continue
         if reducer == "REDUCE_SUM":
-            metric = {"type": metric["type"], "labels": {f.split(".")[-1]: _label(parts, f)
-                                                        for f in group_fields if f.startswith("metric.")}}
-            resource = {"type": resource["type"], "labels": {f.split(".")[-1]: _label(parts, f)
-                                                            for f in group_fields if f.startswith("resource.")}}
+            metric = {
+                "type": metric["type"],
+                "labels": {f.split(".")[-1]: _label(parts, f) for f in group_fields if f.startswith("metric.")},
+            }
+            resource = {
+                "type": resource["type"],
+                "labels": {f.split(".")[-1]: _label(parts, f) for f in group_fields if f.startswith("resource.")},
+            }
         key = repr((metric, resource))
-        entry = built.setdefault(key, {"metric": metric, "resource": resource,
-                                       "metricKind": "GAUGE" if gauge else "DELTA",
-                                       "valueType": "DOUBLE" if aligner == "ALIGN_MEAN" else "INT64", "points": {}})
+        entry = built.setdefault(
+            key,
+            {
+                "metric": metric,
+                "resource": resource,
+                "metricKind": "GAUGE" if gauge else "DELTA",
+                "valueType": "DOUBLE" if aligner == "ALIGN_MEAN" else "INT64",
+                "points": {},
+            },
+        )
         for window in windows:  # newest first
             total = value(window)
             if total:
@@ -285,16 +343,20 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
     series = []
     for entry in built.values():
         typed = "doubleValue" if entry["valueType"] == "DOUBLE" else "int64Value"
-        points = [{"interval": {"startTime": fmt_rfc3339(lo), "endTime": fmt_rfc3339(hi)},
-                   "value": {typed: float(v) if typed == "doubleValue" else str(int(v))}}
-                  for (lo, hi), v in entry["points"].items()]
+        points = [
+            {
+                "interval": {"startTime": fmt_rfc3339(lo), "endTime": fmt_rfc3339(hi)},
+                "value": {typed: float(v) if typed == "doubleValue" else str(int(v))},
+            }
+            for (lo, hi), v in entry["points"].items()
+        ]
         if points:
             series.append({**entry, "points": points})
     offset = int(decode_token("ts_", args["pageToken"])) if args.get("pageToken") else 0
     size = int(args.get("pageSize") or state.config.paging.gcp_series)
     body: dict[str, Any] = {}
-    if series[offset: offset + size]:
-        body["timeSeries"] = series[offset: offset + size]
+    if series[offset : offset + size]:
+        body["timeSeries"] = series[offset : offset + size]
     if offset + size < len(series):
         body["nextPageToken"] = encode_token("ts_", offset + size)
     return body  # the real API omits empty fields: no data -> {}
@@ -302,30 +364,44 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- Vertex AI endpoints (GPU serving)
 
+
 def _endpoint(state: SimState, project: str, location: str, endpoint_id: str) -> dict[str, Any] | None:
-    deployed = [d for d in gpu_deployments(state.config)
-                if (d.project, d.location, d.endpoint_id) == (project, location, endpoint_id)]
+    deployed = [
+        d
+        for d in gpu_deployments(state.config)
+        if (d.project, d.location, d.endpoint_id) == (project, location, endpoint_id)
+    ]
     if not deployed:
         return None
     name = f"projects/{project}/locations/{location}/endpoints/{endpoint_id}"
     return {
-        "name": name, "displayName": deployed[0].endpoint_name,
-        "deployedModels": [{
-            "id": d.deployed_model_id,
-            "model": f"projects/{project}/locations/{location}/models/{d.display_name}",
-            "displayName": d.display_name,
-            "dedicatedResources": {
-                "machineSpec": {"machineType": d.machine_type, "acceleratorType": d.accelerator_type,
-                                "acceleratorCount": d.accelerator_count},
-                "minReplicaCount": d.min_replicas, "maxReplicaCount": d.max_replicas},
-            "createTime": fmt_rfc3339(state.config.window_start - timedelta(days=30)),
-        } for d in deployed],
+        "name": name,
+        "displayName": deployed[0].endpoint_name,
+        "deployedModels": [
+            {
+                "id": d.deployed_model_id,
+                "model": f"projects/{project}/locations/{location}/models/{d.display_name}",
+                "displayName": d.display_name,
+                "dedicatedResources": {
+                    "machineSpec": {
+                        "machineType": d.machine_type,
+                        "acceleratorType": d.accelerator_type,
+                        "acceleratorCount": d.accelerator_count,
+                    },
+                    "minReplicaCount": d.min_replicas,
+                    "maxReplicaCount": d.max_replicas,
+                },
+                "createTime": fmt_rfc3339(state.config.window_start - timedelta(days=30)),
+            }
+            for d in deployed
+        ],
         "trafficSplit": {d.deployed_model_id: 100 // len(deployed) for d in deployed},
         "createTime": fmt_rfc3339(state.config.window_start - timedelta(days=30)),
     }
 
 
 # ---------------------------------------------------------------- BigQuery billing export
+
 
 def _param(params: list[dict[str, Any]], name: str) -> str | None:
     for param in params:
@@ -334,15 +410,19 @@ def _param(params: list[dict[str, Any]], name: str) -> str | None:
     return None
 
 
-def _create_job(state: SimState, project: str, job_id: str, query: str,
-                params: list[dict[str, Any]]) -> dict[str, Any]:
+def _create_job(state: SimState, project: str, job_id: str, query: str, params: list[dict[str, Any]]) -> dict[str, Any]:
     start, end = _param(params, "start_time"), _param(params, "end_time")
     if start is None or end is None:
         raise BadRequest("Query parameters @start_time and @end_time are required by the simulator.")
     service = _param(params, "service_description")
-    job = {"project": project, "job_id": job_id, "query": query,
-           "start": parse_rfc3339(start), "end": parse_rfc3339(end),
-           "services": {service} if service else None}
+    job = {
+        "project": project,
+        "job_id": job_id,
+        "query": query,
+        "start": parse_rfc3339(start),
+        "end": parse_rfc3339(end),
+        "services": {service} if service else None,
+    }
     job["total_rows"] = sum(1 for _ in billing_rows(state, job["start"], job["end"], job["services"]))
     state.bigquery_jobs[job_id] = job
     return job
@@ -357,11 +437,19 @@ def _job(state: SimState, job_id: str) -> dict[str, Any]:
 
 def _job_resource(job: dict[str, Any], configuration: dict[str, Any]) -> dict[str, Any]:
     reference = {"projectId": job["project"], "jobId": job["job_id"], "location": "US"}
-    return {"kind": "bigquery#job", "id": f"{job['project']}:US.{job['job_id']}",
-            "jobReference": reference, "configuration": configuration,
-            "status": {"state": "DONE"},
-            "statistics": {"creationTime": "0", "startTime": "0", "endTime": "0",
-                           "query": {"totalBytesProcessed": "0", "statementType": "SELECT"}}}
+    return {
+        "kind": "bigquery#job",
+        "id": f"{job['project']}:US.{job['job_id']}",
+        "jobReference": reference,
+        "configuration": configuration,
+        "status": {"state": "DONE"},
+        "statistics": {
+            "creationTime": "0",
+            "startTime": "0",
+            "endTime": "0",
+            "query": {"totalBytesProcessed": "0", "statementType": "SELECT"},
+        },
+    }
 
 
 def _encode_value(value: Any, field: dict[str, Any], int64_timestamps: bool) -> Any:
@@ -378,10 +466,20 @@ def _encode_value(value: Any, field: dict[str, Any], int64_timestamps: bool) -> 
     return str(value)
 
 
-def _results_page(state: SimState, job: dict[str, Any], max_results: Any, page_token: str | None,
-                  start_index: Any, int64_timestamps: bool) -> dict[str, Any]:
+def _results_page(
+    state: SimState,
+    job: dict[str, Any],
+    max_results: Any,
+    page_token: str | None,
+    start_index: Any,
+    int64_timestamps: bool,
+) -> dict[str, Any]:
     offset = int(decode_token("bq_", page_token)) if page_token else int(start_index or 0)
-    limit = state.config.paging.bigquery_rows if max_results is None else min(int(max_results), state.config.paging.bigquery_rows)
+    limit = (
+        state.config.paging.bigquery_rows
+        if max_results is None
+        else min(int(max_results), state.config.paging.bigquery_rows)
+    )
     page: dict[str, Any] = {
         "kind": "bigquery#getQueryResultsResponse",
         "schema": {"fields": SCHEMA},

@@ -28,7 +28,7 @@ def decode_token(prefix: str, token: str) -> Any:
     if not token.startswith(prefix):
         raise ValueError("bad page token")
     try:
-        return json.loads(base64.urlsafe_b64decode(token[len(prefix):].encode()))
+        return json.loads(base64.urlsafe_b64decode(token[len(prefix) :].encode()))
     except (ValueError, json.JSONDecodeError) as exc:
         raise ValueError("bad page token") from exc
 

@@ -48,21 +48,35 @@ class BadRequest(Exception):
         self.param = param
 
 
-def _error(status: int, message: str, kind: str, code: str | None = None,
-           param: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def _error(
+    status: int,
+    message: str,
+    kind: str,
+    code: str | None = None,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return json_response(body, status, headers)
 
 
 class OpenAIErrors(ErrorShapes):
     def auth(self, expired: bool) -> Response:
-        message = ("Your admin API key has expired." if expired else
-                   "Incorrect API key provided. You must use an Admin API key for this endpoint.")
+        message = (
+            "Your admin API key has expired."
+            if expired
+            else "Incorrect API key provided. You must use an Admin API key for this endpoint."
+        )
         return _error(401, message, "invalid_request_error", "invalid_api_key")
 
     def throttled(self) -> Response:
-        return _error(429, "Rate limit reached for organization usage requests.", "requests",
-                      "rate_limit_exceeded", headers={"Retry-After": "1"})
+        return _error(
+            429,
+            "Rate limit reached for organization usage requests.",
+            "requests",
+            "rate_limit_exceeded",
+            headers={"Retry-After": "1"},
+        )
 
     def server_error(self) -> Response:
         return _error(500, "The server had an error while processing your request.", "server_error")
@@ -136,8 +150,7 @@ def _limit(width: str, bounds: tuple[int, int]) -> int:
     if limit is None:
         return default
     if not 1 <= limit <= maximum:
-        raise BadRequest(f"Invalid 'limit': must be between 1 and {maximum} for bucket_width {width}.",
-                         "limit")
+        raise BadRequest(f"Invalid 'limit': must be between 1 and {maximum} for bucket_width {width}.", "limit")
     return limit
 
 
@@ -150,8 +163,7 @@ def _group_by(endpoint: str) -> tuple[str, ...]:
 
 
 def _row_filter(endpoint: str) -> Callable[[UsageRow], bool]:
-    wanted = {dim: set(request.args.getlist(param)) for param, dim in FILTERS.items()
-              if request.args.getlist(param)}
+    wanted = {dim: set(request.args.getlist(param)) for param, dim in FILTERS.items() if request.args.getlist(param)}
     batch = request.args.get("batch")
     kind = "embedding" if endpoint == "embeddings" else "chat"
 
@@ -165,19 +177,20 @@ def _row_filter(endpoint: str) -> Callable[[UsageRow], bool]:
     return keep
 
 
-def _page(buckets: Iterator[tuple[datetime, datetime]], limit: int,
-          render: Callable[[datetime, datetime], list[dict[str, Any]]]) -> Response:
+def _page(
+    buckets: Iterator[tuple[datetime, datetime]],
+    limit: int,
+    render: Callable[[datetime, datetime], list[dict[str, Any]]],
+) -> Response:
     data: list[dict[str, Any]] = []
     next_start: datetime | None = None
     for lo, hi in buckets:
         if len(data) == limit:
             next_start = lo
             break
-        data.append({"object": "bucket", "start_time": to_unix(lo), "end_time": to_unix(hi),
-                     "results": render(lo, hi)})
+        data.append({"object": "bucket", "start_time": to_unix(lo), "end_time": to_unix(hi), "results": render(lo, hi)})
     next_page = encode_token("page_", {"next": to_unix(next_start)}) if next_start else None
-    return json_response({"object": "page", "data": data, "has_more": next_page is not None,
-                          "next_page": next_page})
+    return json_response({"object": "page", "data": data, "has_more": next_page is not None, "next_page": next_page})
 
 
 def _usage(state: SimState, endpoint: str) -> Response:
@@ -191,8 +204,10 @@ def _usage(state: SimState, endpoint: str) -> Response:
     def render(lo: datetime, hi: datetime) -> list[dict[str, Any]]:
         rows = (r for r in state.dataset.window_rows(PROVIDER, lo, hi) if keep(r))
         totals = aggregate(rows, lambda r: tuple(DIMENSIONS[g](r.dims) for g in group_by))
-        return [_usage_result(endpoint, dict(zip(group_by, key)), totals[key])
-                for key in sorted(totals, key=sort_key)]
+        return [
+            _usage_result(endpoint, dict(zip(group_by, key, strict=False)), totals[key])
+            for key in sorted(totals, key=sort_key)
+        ]
 
     return _page(aligned_buckets(cursor, end, WIDTHS[width]), limit, render)
 
@@ -200,8 +215,12 @@ def _usage(state: SimState, endpoint: str) -> Response:
 def _usage_result(endpoint: str, group: dict[str, Any], usage: Usage) -> dict[str, Any]:
     dims = {name: group.get(name) for name in GROUP_BY[endpoint]}
     if endpoint == "embeddings":
-        return {"object": "organization.usage.embeddings.result", "input_tokens": usage.input_total,
-                "num_model_requests": usage.requests, **dims}
+        return {
+            "object": "organization.usage.embeddings.result",
+            "input_tokens": usage.input_total,
+            "num_model_requests": usage.requests,
+            **dims,
+        }
     return {
         "object": "organization.usage.completions.result",
         "input_tokens": usage.input_total,
@@ -247,20 +266,28 @@ def _costs(state: SimState) -> Response:
             if not keep(row):
                 continue
             for category, (quantity, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
-                values = {"project_id": row.dims.project, "api_key_id": row.dims.api_key,
-                          "line_item": line_item(row.dims, category)}
+                values = {
+                    "project_id": row.dims.project,
+                    "api_key_id": row.dims.api_key,
+                    "line_item": line_item(row.dims, category),
+                }
                 key = tuple(values[g] for g in group_by)
                 q, total = totals.get(key, (0, Decimal(0)))
                 totals[key] = (q + quantity, total + usd)
         by_line = "line_item" in group_by
-        return [{
-            "object": "organization.costs.result",
-            "amount": {"value": float(totals[key][1]), "currency": "usd"},
-            "line_item": None, "project_id": None, "api_key_id": None,
-            **dict(zip(group_by, key)),
-            "quantity": totals[key][0] if by_line else None,
-            "quantity_unit": "tokens" if by_line else None,
-        } for key in sorted(totals, key=sort_key)]
+        return [
+            {
+                "object": "organization.costs.result",
+                "amount": {"value": float(totals[key][1]), "currency": "usd"},
+                "line_item": None,
+                "project_id": None,
+                "api_key_id": None,
+                **dict(zip(group_by, key, strict=False)),
+                "quantity": totals[key][0] if by_line else None,
+                "quantity_unit": "tokens" if by_line else None,
+            }
+            for key in sorted(totals, key=sort_key)
+        ]
 
     # Costs are daily data: buckets are whole UTC days, the first one snapped to its midnight.
     day_start = floor_to(cursor, 86400)

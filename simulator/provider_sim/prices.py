@@ -53,8 +53,15 @@ class Rate:
         }
 
 
-def rate(inp: str, out: str, cached: str | None = None, w5m: str | None = None,
-         w1h: str | None = None, audio_in: str | None = None, audio_out: str | None = None) -> Rate:
+def rate(
+    inp: str,
+    out: str,
+    cached: str | None = None,
+    w5m: str | None = None,
+    w1h: str | None = None,
+    audio_in: str | None = None,
+    audio_out: str | None = None,
+) -> Rate:
     return Rate(Decimal(inp), Decimal(out), _d(cached), _d(w5m), _d(w1h), _d(audio_in), _d(audio_out))
 
 
@@ -72,18 +79,15 @@ _SONNET_LONG = rate("6", "22.50", "0.60", "7.50", "12")
 
 PRICES: dict[str, dict[str, ModelPrice]] = {
     "openai": {
-        "gpt-4o-2024-08-06": ModelPrice(rate("2.50", "10", "1.25"),
-                                        tiers={"priority": rate("4.25", "17", "2.125")}),
+        "gpt-4o-2024-08-06": ModelPrice(rate("2.50", "10", "1.25"), tiers={"priority": rate("4.25", "17", "2.125")}),
         "gpt-4o-mini-2024-07-18": ModelPrice(rate("0.15", "0.60", "0.075")),
-        "gpt-4.1-2025-04-14": ModelPrice(rate("2", "8", "0.50"),
-                                         tiers={"priority": rate("3.50", "14", "0.875")}),
-        "o4-mini-2025-04-16": ModelPrice(rate("1.10", "4.40", "0.275"),
-                                         tiers={"flex": rate("0.55", "2.20", "0.1375")}),
-        "gpt-5-2025-08-07": ModelPrice(rate("1.25", "10", "0.125"),
-                                       tiers={"flex": rate("0.625", "5", "0.0625"),
-                                              "priority": rate("2.50", "20", "0.25")}),
-        "gpt-4o-audio-preview-2024-12-17": ModelPrice(
-            rate("2.50", "10", audio_in="40", audio_out="80"), batch=False),
+        "gpt-4.1-2025-04-14": ModelPrice(rate("2", "8", "0.50"), tiers={"priority": rate("3.50", "14", "0.875")}),
+        "o4-mini-2025-04-16": ModelPrice(rate("1.10", "4.40", "0.275"), tiers={"flex": rate("0.55", "2.20", "0.1375")}),
+        "gpt-5-2025-08-07": ModelPrice(
+            rate("1.25", "10", "0.125"),
+            tiers={"flex": rate("0.625", "5", "0.0625"), "priority": rate("2.50", "20", "0.25")},
+        ),
+        "gpt-4o-audio-preview-2024-12-17": ModelPrice(rate("2.50", "10", audio_in="40", audio_out="80"), batch=False),
         "ft:gpt-4o-mini-2024-07-18:acme::abc123": ModelPrice(rate("0.30", "1.20", "0.15")),
         "gpt-5.5-preview": ModelPrice(rate("5", "40", "0.50")),  # FICTIONAL
         "text-embedding-3-small": ModelPrice(rate("0.02", "0"), kind="embedding", batch=False),
@@ -108,18 +112,15 @@ PRICES: dict[str, dict[str, ModelPrice]] = {
     },
     "bedrock": {
         "anthropic.claude-3-5-sonnet-20240620-v1:0": ModelPrice(rate("3", "15"), batch=False),
-        "us.anthropic.claude-3-7-sonnet-20250219-v1:0": ModelPrice(rate("3", "15", "0.30", "3.75"),
-                                                                   batch=False),
-        "anthropic.claude-3-5-haiku-20241022-v1:0": ModelPrice(rate("0.80", "4", "0.08", "1"),
-                                                               batch=False),
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0": ModelPrice(rate("3", "15", "0.30", "3.75"), batch=False),
+        "anthropic.claude-3-5-haiku-20241022-v1:0": ModelPrice(rate("0.80", "4", "0.08", "1"), batch=False),
         "amazon.nova-pro-v1:0": ModelPrice(rate("0.80", "3.20", "0.20", "0"), batch=False),
         "amazon.nova-lite-v1:0": ModelPrice(rate("0.06", "0.24", "0.015", "0"), batch=False),
         "meta.llama3-1-70b-instruct-v1:0": ModelPrice(rate("0.72", "0.72"), batch=False),
         "us.amazon.nova-premier-preview-v1:0": ModelPrice(rate("2.50", "12.50"), batch=False),  # FICTIONAL
     },
     "vertex": {
-        "gemini-2.5-pro": ModelPrice(rate("1.25", "10", "0.125"),
-                                     long_context=rate("2.50", "15", "0.25"), batch=False),
+        "gemini-2.5-pro": ModelPrice(rate("1.25", "10", "0.125"), long_context=rate("2.50", "15", "0.25"), batch=False),
         "gemini-2.5-flash": ModelPrice(rate("0.30", "2.50", "0.03"), batch=False),
         "gemini-2.5-flash-lite": ModelPrice(rate("0.10", "0.40", "0.01"), batch=False),
         "gemini-2.0-flash-001": ModelPrice(rate("0.15", "0.60", "0.0375"), batch=False),
@@ -128,8 +129,7 @@ PRICES: dict[str, dict[str, ModelPrice]] = {
         "gemini-3.0-pro-preview-0917": ModelPrice(rate("2", "12", "0.20"), batch=False),  # FICTIONAL
     },
     "gemini": {
-        "gemini-2.5-pro": ModelPrice(rate("1.25", "10", "0.125"),
-                                     long_context=rate("2.50", "15", "0.25"), batch=False),
+        "gemini-2.5-pro": ModelPrice(rate("1.25", "10", "0.125"), long_context=rate("2.50", "15", "0.25"), batch=False),
         "gemini-2.5-flash": ModelPrice(rate("0.30", "2.50", "0.03"), batch=False),
         "gemini-2.5-flash-lite": ModelPrice(rate("0.10", "0.40", "0.01"), batch=False),
         "gemini-2.0-flash": ModelPrice(rate("0.10", "0.40", "0.025"), batch=False),
@@ -169,8 +169,7 @@ def line_costs(provider: str, dims: Dims, usage: Usage) -> dict[str, tuple[int, 
         if quantity:
             items[category] = (quantity, per_token[category] * quantity / MILLION)
     if provider == "anthropic" and usage.web_search_requests:
-        items["web_search"] = (usage.web_search_requests,
-                               ANTHROPIC_WEB_SEARCH_USD * usage.web_search_requests)
+        items["web_search"] = (usage.web_search_requests, ANTHROPIC_WEB_SEARCH_USD * usage.web_search_requests)
     return items
 
 

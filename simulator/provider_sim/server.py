@@ -11,8 +11,7 @@ from provider_sim.app import create_app
 from provider_sim.config import SimConfig
 
 
-def serve(config: SimConfig | None = None, host: str = "127.0.0.1",
-          port: int = 0) -> tuple[str, Callable[[], None]]:
+def serve(config: SimConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> tuple[str, Callable[[], None]]:
     """Start serving; returns (base_url, stop).  Binds to loopback only, whatever `host` says."""
     if host not in ("127.0.0.1", "localhost"):
         raise ValueError("the simulator only binds to 127.0.0.1")

@@ -42,16 +42,23 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
 
-    def add(self, method: str, path: str, provider: str | None, status: int, fault: str | None,
-            args: dict[str, list[str]], headers: Callable[[str], str | None]) -> None:
+    def add(
+        self,
+        method: str,
+        path: str,
+        provider: str | None,
+        status: int,
+        fault: str | None,
+        args: dict[str, list[str]],
+        headers: Callable[[str], str | None],
+    ) -> None:
         entry = {
             "method": method,
             "path": path,
             "provider": provider,
             "status": status,
             "fault": fault,
-            "query": {k: ["[REDACTED]"] * len(v) if k.lower() in _SECRET_PARAMS else v
-                      for k, v in args.items()},
+            "query": {k: ["[REDACTED]"] * len(v) if k.lower() in _SECRET_PARAMS else v for k, v in args.items()},
             "credentials": {h: "[REDACTED]" for h in _SECRET_HEADERS if headers(h)},
         }
         with self._lock:

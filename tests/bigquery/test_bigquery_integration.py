@@ -43,20 +43,45 @@ def test_bigquery_and_embedded_compute_the_same_costs(bigquery_world, warehouse)
 
     slug, bq = bigquery_world
     specs = load_table_specs(sql_root())
-    start = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
-    rows = [{"record_id": f"r{i}", "run_id": "it", "ingested_at": start, "org_slug": slug, "provider": "openai",
-             "source": "it", "bucket_start": start, "bucket_width": "1d", "usage_date": start.date(),
-             "model": model, "project_id": "p", "input_uncached_tokens": 1_000_000, "input_cached_tokens": 400_000,
-             "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0, "input_audio_tokens": 0,
-             "output_tokens": 500_000, "output_audio_tokens": 0, "requests": 1, "provider_total_tokens": 1_900_000}
-            for i, model in enumerate(["gpt-4o-2024-08-06", "gpt-4.1", "unknown-model-x"])]
+    start = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    rows = [
+        {
+            "record_id": f"r{i}",
+            "run_id": "it",
+            "ingested_at": start,
+            "org_slug": slug,
+            "provider": "openai",
+            "source": "it",
+            "bucket_start": start,
+            "bucket_width": "1d",
+            "usage_date": start.date(),
+            "model": model,
+            "project_id": "p",
+            "input_uncached_tokens": 1_000_000,
+            "input_cached_tokens": 400_000,
+            "cache_write_5m_tokens": 0,
+            "cache_write_1h_tokens": 0,
+            "input_audio_tokens": 0,
+            "output_tokens": 500_000,
+            "output_audio_tokens": 0,
+            "requests": 1,
+            "provider_total_tokens": 1_900_000,
+        }
+        for i, model in enumerate(["gpt-4o-2024-08-06", "gpt-4.1", "unknown-model-x"])
+    ]
     totals = {}
     for name, wh in (("bigquery", bq), ("embedded", warehouse)):
         onboard(wh, OnboardRequest(org_slug=slug))
         wh.load_rows(f"{slug}_prod", specs["genai_payg_openai_usage"], rows)
         consolidate(ConsolidateMessage(org_slug=slug, start_date="2026-11-02", end_date="2026-11-03"), warehouse=wh)
-        result = wh.query(f"{slug}_prod", "SELECT cost_status, SUM(cost_usd) AS cost, COUNT(*) AS n "
-                                          "FROM genai_costs_daily_unified WHERE usage_date = @p_day "
-                                          "GROUP BY cost_status ORDER BY cost_status", {"p_day": start.date()})
-        totals[name] = [(r["cost_status"], Decimal(r["cost"]) if r["cost"] is not None else None, r["n"]) for r in result]
+        result = wh.query(
+            f"{slug}_prod",
+            "SELECT cost_status, SUM(cost_usd) AS cost, COUNT(*) AS n "
+            "FROM genai_costs_daily_unified WHERE usage_date = @p_day "
+            "GROUP BY cost_status ORDER BY cost_status",
+            {"p_day": start.date()},
+        )
+        totals[name] = [
+            (r["cost_status"], Decimal(r["cost"]) if r["cost"] is not None else None, r["n"]) for r in result
+        ]
     assert totals["bigquery"] == totals["embedded"]

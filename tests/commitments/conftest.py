@@ -22,15 +22,14 @@ except ImportError:
     sys.modules.pop("provider_sim", None)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "simulator"))
 
-from provider_sim import SimConfig, serve  # noqa: E402
-from provider_sim.catalog import AZURE_ACCOUNT, AZURE_RESOURCE_GROUP, AZURE_SUBSCRIPTION  # noqa: E402
-from provider_sim.dataset import Dataset  # noqa: E402
-
-from genai_costs.onboarding import OnboardRequest, onboard  # noqa: E402
-from genai_costs.paths import sql_root  # noqa: E402
-from genai_costs.secrets.local import LocalSecretStore  # noqa: E402
-from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse  # noqa: E402
-from genai_costs.warehouse.tables import load_table_specs  # noqa: E402
+from genai_costs.onboarding import OnboardRequest, onboard
+from genai_costs.paths import sql_root
+from genai_costs.secrets.local import LocalSecretStore
+from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
+from genai_costs.warehouse.tables import load_table_specs
+from provider_sim import SimConfig, serve
+from provider_sim.catalog import AZURE_ACCOUNT, AZURE_RESOURCE_GROUP, AZURE_SUBSCRIPTION
+from provider_sim.dataset import Dataset
 
 MONTH = {"start_date": "2025-10-01", "end_date": "2025-11-01"}
 CONFIG = SimConfig(start=date(2025, 10, 1), end=date(2025, 11, 1))
@@ -51,18 +50,29 @@ def sim() -> Iterator[tuple[str, Dataset]]:
 def credentials(base: str) -> dict[str, dict]:
     return {
         "azure_openai": {
-            "tenant_id": "tenant-1", "client_id": "client-1", "client_secret": AZURE_CLIENT_SECRET,
-            "subscription_id": AZURE_SUBSCRIPTION, "resource_group": AZURE_RESOURCE_GROUP,
-            "account_name": AZURE_ACCOUNT, "arm_base_url": f"{base}/azure", "access_token": "sim-azure-token",
+            "tenant_id": "tenant-1",
+            "client_id": "client-1",
+            "client_secret": AZURE_CLIENT_SECRET,
+            "subscription_id": AZURE_SUBSCRIPTION,
+            "resource_group": AZURE_RESOURCE_GROUP,
+            "account_name": AZURE_ACCOUNT,
+            "arm_base_url": f"{base}/azure",
+            "access_token": "sim-azure-token",
             "retail_prices_base_url": f"{base}/azure-prices",
         },
         "aws_bedrock": {
-            "aws_access_key_id": "AKIASIMULATOR0000001", "aws_secret_access_key": AWS_SECRET, "region": "us-east-1",
-            "cloudwatch_endpoint_url": f"{base}/aws/cloudwatch", "bedrock_endpoint_url": f"{base}/aws/bedrock",
+            "aws_access_key_id": "AKIASIMULATOR0000001",
+            "aws_secret_access_key": AWS_SECRET,
+            "region": "us-east-1",
+            "cloudwatch_endpoint_url": f"{base}/aws/cloudwatch",
+            "bedrock_endpoint_url": f"{base}/aws/bedrock",
         },
         "vertex_ai": {
-            "project_id": "acme-genai-prod", "access_token": GCP_TOKEN, "monitoring_base_url": f"{base}/gcp/monitoring",
-            "aiplatform_base_url": f"{base}/gcp/aiplatform", "bigquery_api_endpoint": f"{base}/gcp",
+            "project_id": "acme-genai-prod",
+            "access_token": GCP_TOKEN,
+            "monitoring_base_url": f"{base}/gcp/monitoring",
+            "aiplatform_base_url": f"{base}/gcp/aiplatform",
+            "bigquery_api_endpoint": f"{base}/gcp",
             "billing_export_table": "billing-admin.billing.gcp_billing_export_v1_SIM",
         },
     }
@@ -100,10 +110,18 @@ def env(commitment_warehouse, tmp_path, sim):
 def add_subscription(warehouse, **fields) -> str:
     """Insert one enabled commitment row into the org's llm_subscriptions."""
     spec = load_table_specs(sql_root())["llm_subscriptions"]
-    row = {"subscription_id": str(uuid.uuid4()), "plan_name": fields.pop("plan_name", "TEST_COMMITMENT"),
-           "is_custom": True, "quantity": fields.get("commitment_units") or 1, "unit_price_usd": Decimal(0),
-           "effective_date": date(2025, 1, 1), "is_enabled": True, "tier_type": "committed_use", "currency": "USD",
-           **fields}
+    row = {
+        "subscription_id": str(uuid.uuid4()),
+        "plan_name": fields.pop("plan_name", "TEST_COMMITMENT"),
+        "is_custom": True,
+        "quantity": fields.get("commitment_units") or 1,
+        "unit_price_usd": Decimal(0),
+        "effective_date": date(2025, 1, 1),
+        "is_enabled": True,
+        "tier_type": "committed_use",
+        "currency": "USD",
+        **fields,
+    }
     warehouse.load_rows("acme_prod", spec, [row])
     return row["subscription_id"]
 

@@ -19,13 +19,16 @@ WINDOW = {"start_date": "2025-10-09", "end_date": "2025-10-12"}
 
 def run(env, kind, window=WINDOW):
     wh, store = env
-    return ingest_commitment(CommitmentMessage(org_slug="acme", commitment_type=kind, **window),
-                             warehouse=wh, secrets=store)
+    return ingest_commitment(
+        CommitmentMessage(org_slug="acme", commitment_type=kind, **window), warehouse=wh, secrets=store
+    )
 
 
 def ledger(wh):
-    return wh.query("acme_prod", "SELECT status, error, error_kind FROM genai_ingestion_runs "
-                                 "WHERE event_date >= '2000-01-01' ORDER BY event_at")
+    return wh.query(
+        "acme_prod",
+        "SELECT status, error, error_kind FROM genai_ingestion_runs WHERE event_date >= '2000-01-01' ORDER BY event_at",
+    )
 
 
 def count(wh, table):
@@ -54,16 +57,27 @@ def test_bedrock_row_without_price_is_named_and_earlier_data_survives(env, sim):
     ds = sim[1]
     for c in ds.commitments:
         if c.provider == "bedrock":
-            add_subscription(wh, provider="aws_bedrock", commitment_type="bedrock_pt", model_id=c.model,
-                             unit_hourly_price_usd=c.unit_hourly_usd, commitment_units=1)
+            add_subscription(
+                wh,
+                provider="aws_bedrock",
+                commitment_type="bedrock_pt",
+                model_id=c.model,
+                unit_hourly_price_usd=c.unit_hourly_usd,
+                commitment_units=1,
+            )
     run(env, "bedrock_pt")
     written = count(wh, "genai_commitment_aws_bedrock_capacity")
     assert written > 0
     # The price of one model is removed: the next run fails before touching the stored window.
-    wh.execute("acme_prod", "UPDATE llm_subscriptions SET unit_hourly_price_usd = NULL "
-                            "WHERE commitment_type = 'bedrock_pt' AND model_id = @m", {"m": bedrock_models(ds)[0]})
-    row_id = wh.query("acme_prod", "SELECT subscription_id FROM llm_subscriptions WHERE model_id = @m",
-                      {"m": bedrock_models(ds)[0]})[0]["subscription_id"]
+    wh.execute(
+        "acme_prod",
+        "UPDATE llm_subscriptions SET unit_hourly_price_usd = NULL "
+        "WHERE commitment_type = 'bedrock_pt' AND model_id = @m",
+        {"m": bedrock_models(ds)[0]},
+    )
+    row_id = wh.query(
+        "acme_prod", "SELECT subscription_id FROM llm_subscriptions WHERE model_id = @m", {"m": bedrock_models(ds)[0]}
+    )[0]["subscription_id"]
     with pytest.raises(ConfigurationError, match=f"llm_subscriptions row {row_id}.*unit_hourly_price_usd"):
         run(env, "bedrock_pt")
     assert count(wh, "genai_commitment_aws_bedrock_capacity") == written
@@ -75,8 +89,15 @@ def test_vertex_gsu_without_an_order_names_what_to_configure(env):
     with pytest.raises(ConfigurationError) as info:
         run(env, "vertex_gsu")
     message = str(info.value)
-    for needed in ("llm_subscriptions", "provider='vertex_ai'", "commitment_type='vertex_gsu'", "model_id",
-                   "commitment_units", "unit_hourly_price_usd", "commitment_start_date"):
+    for needed in (
+        "llm_subscriptions",
+        "provider='vertex_ai'",
+        "commitment_type='vertex_gsu'",
+        "model_id",
+        "commitment_units",
+        "unit_hourly_price_usd",
+        "commitment_start_date",
+    ):
         assert needed in message
     assert count(wh, "genai_commitment_vertex_ai_capacity") == 0
     assert ledger(wh)[-1]["error_kind"] == "ConfigurationError"
@@ -84,8 +105,15 @@ def test_vertex_gsu_without_an_order_names_what_to_configure(env):
 
 def test_vertex_gsu_order_missing_a_field_is_named(env):
     wh, _ = env
-    row_id = add_subscription(wh, provider="vertex_ai", commitment_type="vertex_gsu", model_id="gemini-2.5-flash",
-                              commitment_units=2, commitment_start_date=date(2025, 10, 4), plan_name="GSU_FLASH")
+    row_id = add_subscription(
+        wh,
+        provider="vertex_ai",
+        commitment_type="vertex_gsu",
+        model_id="gemini-2.5-flash",
+        commitment_units=2,
+        commitment_start_date=date(2025, 10, 4),
+        plan_name="GSU_FLASH",
+    )
     with pytest.raises(ConfigurationError) as info:
         run(env, "vertex_gsu")
     assert f"llm_subscriptions row {row_id} (plan_name 'GSU_FLASH')" in str(info.value)
@@ -116,7 +144,7 @@ def test_credentials_never_appear_in_logs_errors_or_ledger(env, sim, caplog):
 
 
 def test_window_without_commitments_writes_nothing_and_succeeds(env):
-    wh, _ = env
+    _wh, _ = env
     result = run(env, "bedrock_pt", {"start_date": "2025-08-01", "end_date": "2025-08-02"})
     assert result.status == "succeeded" and result.rows_usage == 0
 

@@ -16,9 +16,16 @@ from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.tables import load_table_specs
 
-UTC = dt.timezone.utc
-TOKEN_FIELDS = ("input_uncached_tokens", "input_cached_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-                "input_audio_tokens", "output_tokens", "output_audio_tokens")
+UTC = dt.UTC
+TOKEN_FIELDS = (
+    "input_uncached_tokens",
+    "input_cached_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "input_audio_tokens",
+    "output_tokens",
+    "output_audio_tokens",
+)
 
 
 class World:
@@ -27,16 +34,32 @@ class World:
         self.specs = load_table_specs(sql_root())
         onboard(warehouse, OnboardRequest(org_slug="acme"))
 
-    def add_price(self, provider: str, model_id: str, input_1m: str, output_1m: str, *, effective: str = "2026-01-01",
-                  end: str | None = None, **extra) -> str:
+    def add_price(
+        self,
+        provider: str,
+        model_id: str,
+        input_1m: str,
+        output_1m: str,
+        *,
+        effective: str = "2026-01-01",
+        end: str | None = None,
+        **extra,
+    ) -> str:
         """A custom price row; rates given per 1M tokens for readability, stored per 1K."""
         per_1k = lambda v: None if v is None else Decimal(v) / 1000  # noqa: E731
         pricing_id = f"test-{uuid.uuid4().hex[:8]}"
-        row = {f: None for f in self.specs["llm_model_pricing"].field_names} | {
-            "pricing_id": pricing_id, "provider": provider, "model_id": model_id, "is_custom": True,
-            "input_price_per_1k": per_1k(input_1m), "output_price_per_1k": per_1k(output_1m),
-            "effective_date": dt.date.fromisoformat(effective), "end_date": end and dt.date.fromisoformat(end),
-            "is_enabled": True, "pricing_type": extra.pop("pricing_type", "negotiated"), "currency": "USD",
+        row = dict.fromkeys(self.specs["llm_model_pricing"].field_names) | {
+            "pricing_id": pricing_id,
+            "provider": provider,
+            "model_id": model_id,
+            "is_custom": True,
+            "input_price_per_1k": per_1k(input_1m),
+            "output_price_per_1k": per_1k(output_1m),
+            "effective_date": dt.date.fromisoformat(effective),
+            "end_date": end and dt.date.fromisoformat(end),
+            "is_enabled": True,
+            "pricing_type": extra.pop("pricing_type", "negotiated"),
+            "currency": "USD",
         }
         for key, value in extra.items():
             row[key] = per_1k(value) if key.endswith("_price_per_1k") else value
@@ -48,10 +71,21 @@ class World:
         start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), UTC)
         dims = f"{provider}|{day}|{model}|{project}|{sorted(fields.items())}"
         row = {
-            "record_id": hashlib.sha256(dims.encode()).hexdigest()[:32], "run_id": "test", "ingested_at": start,
-            "org_slug": "acme", "provider": provider, "source": "test", "bucket_start": start, "bucket_width": "1d",
-            "usage_date": start.date(), "model": model, "project_id": project,
-            "provider_total_tokens": sum(tokens.values()), "requests": 1, **tokens, **fields,
+            "record_id": hashlib.sha256(dims.encode()).hexdigest()[:32],
+            "run_id": "test",
+            "ingested_at": start,
+            "org_slug": "acme",
+            "provider": provider,
+            "source": "test",
+            "bucket_start": start,
+            "bucket_width": "1d",
+            "usage_date": start.date(),
+            "model": model,
+            "project_id": project,
+            "provider_total_tokens": sum(tokens.values()),
+            "requests": 1,
+            **tokens,
+            **fields,
         }
         self.wh.load_rows("acme_prod", self.specs[f"genai_payg_{provider}_usage"], [row])
 
@@ -59,8 +93,11 @@ class World:
         return consolidate(ConsolidateMessage(org_slug="acme", start_date=start, end_date=end), warehouse=self.wh)
 
     def costs(self, where: str = "TRUE") -> list[dict]:
-        return self.wh.query("acme_prod", f"SELECT * FROM genai_costs_daily_unified WHERE usage_date >= '2000-01-01' "
-                                          f"AND {where} ORDER BY usage_date, model, token_type")
+        return self.wh.query(
+            "acme_prod",
+            f"SELECT * FROM genai_costs_daily_unified WHERE usage_date >= '2000-01-01' "
+            f"AND {where} ORDER BY usage_date, model, token_type",
+        )
 
     def cost_by(self, **match) -> dict:
         rows = [r for r in self.costs() if all(r[k] == v for k, v in match.items())]

@@ -7,26 +7,55 @@ import datetime as dt
 import hashlib
 from decimal import Decimal as D
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-def add_capacity(world, hour: int, *, fraction="1", utilization: str | None = "0.5", units="100", price="1.00",
-                 day="2026-11-02", commitment="aoai/gpt-4o-ptu"):
+def add_capacity(
+    world,
+    hour: int,
+    *,
+    fraction="1",
+    utilization: str | None = "0.5",
+    units="100",
+    price="1.00",
+    day="2026-11-02",
+    commitment="aoai/gpt-4o-ptu",
+):
     start = dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
-    row = {"record_id": hashlib.sha256(f"{commitment}{start}".encode()).hexdigest()[:32], "run_id": "t",
-           "ingested_at": start, "org_slug": "acme", "provider": "azure_openai", "commitment_type": "azure_ptu",
-           "commitment_id": commitment, "commitment_name": "gpt-4o-ptu", "model": "gpt-4o", "region": "eastus",
-           "usage_date": start.date(), "hour_start": start, "active_fraction": D(fraction), "provisioned_units": D(units),
-           "capacity_unit": "PTU", "utilization": None if utilization is None else D(utilization),
-           "hourly_unit_price_usd": None if price is None else D(price), "price_source": "azure_retail_prices",
-           "term": "no_commitment", "commitment_start": dt.datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
-           "commitment_end": None, "terms_source": "provider_api", "source": "test"}
+    row = {
+        "record_id": hashlib.sha256(f"{commitment}{start}".encode()).hexdigest()[:32],
+        "run_id": "t",
+        "ingested_at": start,
+        "org_slug": "acme",
+        "provider": "azure_openai",
+        "commitment_type": "azure_ptu",
+        "commitment_id": commitment,
+        "commitment_name": "gpt-4o-ptu",
+        "model": "gpt-4o",
+        "region": "eastus",
+        "usage_date": start.date(),
+        "hour_start": start,
+        "active_fraction": D(fraction),
+        "provisioned_units": D(units),
+        "capacity_unit": "PTU",
+        "utilization": None if utilization is None else D(utilization),
+        "hourly_unit_price_usd": None if price is None else D(price),
+        "price_source": "azure_retail_prices",
+        "term": "no_commitment",
+        "commitment_start": dt.datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+        "commitment_end": None,
+        "terms_source": "provider_api",
+        "source": "test",
+    }
     world.wh.load_rows("acme_prod", world.specs["genai_commitment_azure_openai_capacity"], [row])
 
 
 def focus(world, where="TRUE"):
-    return world.wh.query("acme_prod", "SELECT * FROM cost_data_standard_1_3 WHERE ChargePeriodStart >= "
-                                       f"TIMESTAMP '2000-01-01' AND {where} ORDER BY ChargeCategory, CommitmentDiscountStatus")
+    return world.wh.query(
+        "acme_prod",
+        "SELECT * FROM cost_data_standard_1_3 WHERE ChargePeriodStart >= "
+        f"TIMESTAMP '2000-01-01' AND {where} ORDER BY ChargeCategory, CommitmentDiscountStatus",
+    )
 
 
 def test_commitment_started_mid_hour_is_prorated_and_split_into_used_and_unused(world):
@@ -38,15 +67,29 @@ def test_commitment_started_mid_hour_is_prorated_and_split_into_used_and_unused(
     rows = {(r["charge_category"], r["commitment_status"]): r for r in world.costs("flow = 'commitment'")}
     purchase, used, unused = rows[("Purchase", None)], rows[("Usage", "Used")], rows[("Usage", "Unused")]
     # used: 50 x 0.8 + 100 x 0.5 + 0 = 90 PTU-hours; unused 160
-    assert (purchase["pricing_quantity"], used["pricing_quantity"], unused["pricing_quantity"]) == (D(250), D(90), D(160))
+    assert (purchase["pricing_quantity"], used["pricing_quantity"], unused["pricing_quantity"]) == (
+        D(250),
+        D(90),
+        D(160),
+    )
     assert (purchase["billed_cost_usd"], purchase["cost_usd"]) == (D(250), D(0))
     assert (used["cost_usd"], unused["cost_usd"]) == (D(90), D(160))
     assert used["cost_usd"] + unused["cost_usd"] == purchase["billed_cost_usd"]
 
     f = {(r["ChargeCategory"], r["CommitmentDiscountStatus"]): r for r in focus(world)}
     fp, fu, fn = f[("Purchase", None)], f[("Usage", "Used")], f[("Usage", "Unused")]
-    assert (fp["ChargeFrequency"], fp["EffectiveCost"], fp["BilledCost"], fp["ConsumedQuantity"]) == ("Recurring", 0, 250, None)
-    assert (fu["PricingCategory"], fu["BilledCost"], fu["EffectiveCost"], fu["ConsumedQuantity"]) == ("Committed", 0, 90, 90)
+    assert (fp["ChargeFrequency"], fp["EffectiveCost"], fp["BilledCost"], fp["ConsumedQuantity"]) == (
+        "Recurring",
+        0,
+        250,
+        None,
+    )
+    assert (fu["PricingCategory"], fu["BilledCost"], fu["EffectiveCost"], fu["ConsumedQuantity"]) == (
+        "Committed",
+        0,
+        90,
+        90,
+    )
     assert (fn["ConsumedQuantity"], fn["EffectiveCost"], fn["CommitmentDiscountQuantity"]) == (None, 160, 160)
     assert fp["PricingUnit"] == "PTU-Hours" and fp["CommitmentDiscountId"] == "aoai/gpt-4o-ptu"
     (contract,) = world.wh.query("acme_prod", "SELECT * FROM contract_commitment_1_3")
@@ -72,14 +115,35 @@ def test_unknown_utilization_counts_as_used_and_says_so(world):
 
 def test_gpu_hours_times_rate(world):
     start = dt.datetime(2026, 11, 2, 10, tzinfo=UTC)
-    row = {"record_id": "g1", "run_id": "t", "ingested_at": start, "org_slug": "acme", "provider": "vertex_ai",
-           "usage_date": start.date(), "hour_start": start, "endpoint_id": "123", "deployed_model_id": "456",
-           "model": "llama-3-70b", "region": "us-central1", "accelerator_type": "NVIDIA_H100_80GB",
-           "accelerator_count": 8, "replica_hours": D("1.5"), "gpu_hours": D("12"), "hourly_rate_usd": D("9.796"),
-           "sku_id": "AE9C-DB60-DF46", "sku_description": "H100", "provider_cost_usd": D("117.552"), "source": "test"}
+    row = {
+        "record_id": "g1",
+        "run_id": "t",
+        "ingested_at": start,
+        "org_slug": "acme",
+        "provider": "vertex_ai",
+        "usage_date": start.date(),
+        "hour_start": start,
+        "endpoint_id": "123",
+        "deployed_model_id": "456",
+        "model": "llama-3-70b",
+        "region": "us-central1",
+        "accelerator_type": "NVIDIA_H100_80GB",
+        "accelerator_count": 8,
+        "replica_hours": D("1.5"),
+        "gpu_hours": D("12"),
+        "hourly_rate_usd": D("9.796"),
+        "sku_id": "AE9C-DB60-DF46",
+        "sku_description": "H100",
+        "provider_cost_usd": D("117.552"),
+        "source": "test",
+    }
     world.wh.load_rows("acme_prod", world.specs["genai_infrastructure_vertex_ai_gpu"], [row])
     world.consolidate("2026-11-02", "2026-11-03")
     gpu = world.cost_by(flow="infrastructure")
     assert (gpu["consumed_quantity"], gpu["cost_usd"], gpu["pricing_unit"]) == (D(12), D("117.552"), "GPU-Hours")
     (f,) = focus(world)
-    assert (f["ServiceSubcategory"], f["SkuMeter"], f["EffectiveCost"]) == ("Machine Learning", "GPU Hours", D("117.552"))
+    assert (f["ServiceSubcategory"], f["SkuMeter"], f["EffectiveCost"]) == (
+        "Machine Learning",
+        "GPU Hours",
+        D("117.552"),
+    )

@@ -14,8 +14,15 @@ from genai_costs.warehouse.tables import load_table_specs
 SPECS = load_table_specs(sql_root())
 PARTITIONED = {name: spec.partition_field for name, spec in SPECS.items() if spec.partition_field}
 WINDOW_PARAMS = {"p_start_date", "p_end_date"}
-LARGE = [n for n in SPECS if n.startswith(("genai_payg_", "genai_commitment_", "genai_infrastructure_"))
-         and not n.endswith("_quarantine")] + ["genai_usage_daily", "genai_costs_daily_unified", "cost_data_standard_1_3"]
+LARGE = [
+    n
+    for n in SPECS
+    if n.startswith(("genai_payg_", "genai_commitment_", "genai_infrastructure_")) and not n.endswith("_quarantine")
+] + ["genai_usage_daily", "genai_costs_daily_unified", "cost_data_standard_1_3"]
+
+
+def names_window_param(expression: exp.Expression) -> bool:
+    return bool({c.name for c in expression.find_all(exp.Column)} & WINDOW_PARAMS)
 
 
 def _bounded_by_window(condition: exp.Expression | None, column: str, alias: str | None) -> bool:
@@ -24,9 +31,9 @@ def _bounded_by_window(condition: exp.Expression | None, column: str, alias: str
     for cmp in condition.find_all(exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ):
         sides = (cmp.this, cmp.expression)
         for side, other in (sides, sides[::-1]):
-            if isinstance(side, exp.Column) and side.name == column and (not side.table or side.table == alias):
-                if {c.name for c in other.find_all(exp.Column)} & WINDOW_PARAMS:
-                    return True
+            is_column = isinstance(side, exp.Column) and side.name == column
+            if is_column and (not side.table or side.table == alias) and names_window_param(other):
+                return True
     return False
 
 
@@ -39,21 +46,34 @@ def _scope_condition(table: exp.Table) -> exp.Expression | None:
     return parent.args.get("where") if parent is not None else None
 
 
-CASES = [(proc.name, i, stmt) for proc in load_procedures(sql_root()).values()
-         for i, stmt in enumerate(proc.parsed()) if not is_transaction_control(stmt)]
+CASES = [
+    (proc.name, i, stmt)
+    for proc in load_procedures(sql_root()).values()
+    for i, stmt in enumerate(proc.parsed())
+    if not is_transaction_control(stmt)
+]
 
 
 @pytest.mark.parametrize("proc, index, statement", CASES, ids=[f"{p}#{i}" for p, i, _ in CASES])
 def test_every_partitioned_read_is_window_filtered(proc, index, statement):
-    insert_target = statement.this.this if isinstance(statement, exp.Insert) and isinstance(statement.this, exp.Schema) \
-        else statement.this if isinstance(statement, exp.Insert) else None
+    insert_target = (
+        statement.this.this
+        if isinstance(statement, exp.Insert) and isinstance(statement.this, exp.Schema)
+        else statement.this
+        if isinstance(statement, exp.Insert)
+        else None
+    )
     for table in statement.find_all(exp.Table):
-        if table.name not in PARTITIONED or table is insert_target or (
-                insert_target is not None and table is getattr(insert_target, "this", None)):
+        if (
+            table.name not in PARTITIONED
+            or table is insert_target
+            or (insert_target is not None and table is getattr(insert_target, "this", None))
+        ):
             continue
         assert _bounded_by_window(_scope_condition(table), PARTITIONED[table.name], table.alias or None), (
             f"{proc} statement {index}: {table.name} is read without a filter on "
-            f"{PARTITIONED[table.name]} by {sorted(WINDOW_PARAMS)}")
+            f"{PARTITIONED[table.name]} by {sorted(WINDOW_PARAMS)}"
+        )
 
 
 def test_the_checker_catches_an_unfiltered_read():
@@ -62,8 +82,10 @@ def test_the_checker_catches_an_unfiltered_read():
     bad = sqlglot.parse_one("SELECT * FROM genai_usage_daily WHERE org_slug = p_org_slug", read="bigquery")
     table = next(bad.find_all(exp.Table))
     assert not _bounded_by_window(_scope_condition(table), "usage_date", None)
-    good = sqlglot.parse_one("SELECT * FROM genai_usage_daily AS u WHERE u.usage_date >= DATE_SUB(p_start_date, "
-                             "INTERVAL 1 DAY)", read="bigquery")
+    good = sqlglot.parse_one(
+        "SELECT * FROM genai_usage_daily AS u WHERE u.usage_date >= DATE_SUB(p_start_date, INTERVAL 1 DAY)",
+        read="bigquery",
+    )
     table = next(good.find_all(exp.Table))
     assert _bounded_by_window(_scope_condition(table), "usage_date", "u")
 

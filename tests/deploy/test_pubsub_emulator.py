@@ -48,9 +48,20 @@ def emulator(tmp_path):
     port = _free_port()
     (tmp_path / "pubsub").mkdir()
     proc = subprocess.Popen(
-        ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port=127.0.0.1:{port}",
-         f"--data-dir={tmp_path / 'pubsub'}", "--quiet"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            "gcloud",
+            "beta",
+            "emulators",
+            "pubsub",
+            "start",
+            f"--host-port=127.0.0.1:{port}",
+            f"--data-dir={tmp_path / 'pubsub'}",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         _wait_http(f"http://127.0.0.1:{port}/v1/projects/p/topics", timeout=90)
         yield f"127.0.0.1:{port}"
@@ -62,18 +73,18 @@ def emulator(tmp_path):
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     """An onboarded org with OpenAI credentials pointing at a running provider simulator."""
-    from provider_sim.config import SimConfig
-    from provider_sim.server import serve
-
     from genai_costs.local.simulator_credentials import simulator_credentials
     from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.secrets.local import LocalSecretStore
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
+    from provider_sim.config import SimConfig
+    from provider_sim.server import serve
 
     data = tmp_path / "data"
     base_url, stop = serve(SimConfig(org="acme", start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 4)))
     LocalSecretStore(data / "secrets", data / "secrets.key").put(
-        "genai-acme-openai", json.dumps(simulator_credentials(base_url, "acme", 42)["openai"]))
+        "genai-acme-openai", json.dumps(simulator_credentials(base_url, "acme", 42)["openai"])
+    )
     with DuckDBWarehouse(data / "warehouse.duckdb") as wh:
         onboard(wh, OnboardRequest(org_slug="acme"))
     yield data
@@ -86,10 +97,24 @@ def function_server(world):
     env = {**os.environ, "GENAI_COSTS_DATA_DIR": str(world), "GENAI_COSTS_MAX_MESSAGE_AGE_SECONDS": "3600"}
     env.pop("GENAI_COSTS_GCP_PROJECT", None)
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "functions-framework"), "--target", "ingest_payg",
-         "--source", str(ROOT / "functions" / "ingest_payg" / "main.py"), "--signature-type", "cloudevent",
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "functions-framework"),
+            "--target",
+            "ingest_payg",
+            "--source",
+            str(ROOT / "functions" / "ingest_payg" / "main.py"),
+            "--signature-type",
+            "cloudevent",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         _wait_http(f"http://127.0.0.1:{port}/", timeout=30)
         yield f"http://127.0.0.1:{port}/"
@@ -105,9 +130,14 @@ def test_scheduler_message_flows_through_pubsub_push_into_the_warehouse(emulator
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     topic = publisher.topic_path("local-proj", "genai-acme-payg")
     publisher.create_topic(name=topic)
-    subscriber.create_subscription(request={
-        "name": subscriber.subscription_path("local-proj", "genai-acme-payg-push"), "topic": topic,
-        "push_config": {"push_endpoint": function_server}, "ack_deadline_seconds": 60})
+    subscriber.create_subscription(
+        request={
+            "name": subscriber.subscription_path("local-proj", "genai-acme-payg-push"),
+            "topic": topic,
+            "push_config": {"push_endpoint": function_server},
+            "ack_deadline_seconds": 60,
+        }
+    )
     body = {"org_slug": "acme", "provider": "openai", "start_date": "2026-10-01", "end_date": "2026-10-03"}
     publisher.publish(topic, json.dumps(body).encode()).result(timeout=30)
 
@@ -116,10 +146,14 @@ def test_scheduler_message_flows_through_pubsub_push_into_the_warehouse(emulator
         time.sleep(1)
         try:
             with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
-                row = con.execute("SELECT status, rows_usage FROM acme_prod.genai_ingestion_runs "
-                                  "WHERE status != 'started' ORDER BY event_at DESC LIMIT 1").fetchone()
-                usage = con.execute("SELECT COUNT(*), MIN(usage_date), MAX(usage_date) FROM acme_prod.genai_payg_openai_usage "
-                                    "WHERE usage_date >= DATE '2026-01-01'").fetchone()
+                row = con.execute(
+                    "SELECT status, rows_usage FROM acme_prod.genai_ingestion_runs "
+                    "WHERE status != 'started' ORDER BY event_at DESC LIMIT 1"
+                ).fetchone()
+                usage = con.execute(
+                    "SELECT COUNT(*), MIN(usage_date), MAX(usage_date) FROM acme_prod.genai_payg_openai_usage "
+                    "WHERE usage_date >= DATE '2026-01-01'"
+                ).fetchone()
         except duckdb.IOException:  # the function holds the file while it writes
             continue
         status = row[0] if row else None

@@ -15,16 +15,25 @@ from genai_costs.messages import PaygMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets.local import LocalSecretStore
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 WINDOW = {"start_date": "2026-11-01", "end_date": "2026-11-04"}
 KEY = "sk-admin-SUPERSECRET-0123456789"
 
 
 def usage(day: int, hour: int, model="gpt-4o", cached=40, total=None) -> UsageRecord:
-    return UsageRecord(provider="openai", source="openai.usage.completions",
-                       bucket_start=dt.datetime(2026, 11, day, hour, tzinfo=UTC), bucket_width="1h", model=model,
-                       project_id="proj_a", input_uncached_tokens=100, input_cached_tokens=cached, output_tokens=50,
-                       requests=3, provider_total_tokens=190 if total is None else total)
+    return UsageRecord(
+        provider="openai",
+        source="openai.usage.completions",
+        bucket_start=dt.datetime(2026, 11, day, hour, tzinfo=UTC),
+        bucket_width="1h",
+        model=model,
+        project_id="proj_a",
+        input_uncached_tokens=100,
+        input_cached_tokens=cached,
+        output_tokens=50,
+        requests=3,
+        provider_total_tokens=190 if total is None else total,
+    )
 
 
 class FakeClient:
@@ -51,8 +60,12 @@ def env(warehouse, tmp_path):
 
 def run(env, client, message=None):
     wh, store = env
-    return ingest_payg(message or PaygMessage(org_slug="acme", provider="openai", **WINDOW),
-                       warehouse=wh, secrets=store, client_factory=lambda *a, **k: client)
+    return ingest_payg(
+        message or PaygMessage(org_slug="acme", provider="openai", **WINDOW),
+        warehouse=wh,
+        secrets=store,
+        client_factory=lambda *a, **k: client,
+    )
 
 
 def table(wh, name, where="usage_date >= '2026-01-01'"):
@@ -66,9 +79,19 @@ def snapshot(wh):
 
 def test_same_window_three_times_gives_identical_tables(env):
     wh, _ = env
-    client = FakeClient([usage(d, h) for d in (1, 2, 3) for h in (0, 5)],
-                        [CostRecord(provider="openai", source="openai.costs", usage_date=dt.date(2026, 11, 1),
-                                    line_item="gpt-4o, input", amount=Decimal("0.000375"), currency="usd")])
+    client = FakeClient(
+        [usage(d, h) for d in (1, 2, 3) for h in (0, 5)],
+        [
+            CostRecord(
+                provider="openai",
+                source="openai.costs",
+                usage_date=dt.date(2026, 11, 1),
+                line_item="gpt-4o, input",
+                amount=Decimal("0.000375"),
+                currency="usd",
+            )
+        ],
+    )
     results = [run(env, client) for _ in range(3)]
     assert {r.rows_usage for r in results} == {6}
     first = snapshot(wh)
@@ -85,8 +108,11 @@ def test_rerun_replaces_only_its_window(env):
     run(env, FakeClient([usage(d, 1) for d in (1, 2, 3)]))
     # Provider revises day 3 only; a run over [3, 4) must leave days 1-2 alone.
     revised = usage(3, 1).model_copy(update={"output_tokens": 60, "provider_total_tokens": 200})
-    run(env, FakeClient([revised]), PaygMessage(org_slug="acme", provider="openai",
-                                                start_date="2026-11-03", end_date="2026-11-04"))
+    run(
+        env,
+        FakeClient([revised]),
+        PaygMessage(org_slug="acme", provider="openai", start_date="2026-11-03", end_date="2026-11-04"),
+    )
     by_day = {r["usage_date"].day: r["output_tokens"] for r in table(wh, "genai_payg_openai_usage")}
     assert by_day == {1: 50, 2: 50, 3: 60}
 
@@ -101,22 +127,31 @@ def test_rows_breaking_the_invariant_are_quarantined_not_loaded(env):
 
 
 def test_repeated_page_is_quarantined_as_duplicate(env):
-    wh, _ = env
+    _wh, _ = env
     result = run(env, FakeClient([usage(1, 0), usage(1, 0)]))
     assert (result.rows_usage, result.rows_quarantined) == (1, 1)
 
 
-@pytest.mark.parametrize("exc, transient", [
-    (ProviderUnavailableError("503 after 5 attempts"), True),
-    (ProviderAuthError("401 from openai for secret genai-acme-openai"), False),
-])
+@pytest.mark.parametrize(
+    "exc, transient",
+    [
+        (ProviderUnavailableError("503 after 5 attempts"), True),
+        (ProviderAuthError("401 from openai for secret genai-acme-openai"), False),
+    ],
+)
 def test_failure_mid_stream_writes_nothing_and_is_ledgered(env, exc, transient):
     wh, _ = env
     run(env, FakeClient([usage(d, 1) for d in (1, 2, 3)]))
     before = snapshot(wh)
     with pytest.raises(type(exc)) as info:
-        run(env, FakeClient([usage(d, 1).model_copy(update={"output_tokens": 1, "provider_total_tokens": 141})
-                             for d in (1, 2, 3)], fail_after=2, exc=exc))
+        run(
+            env,
+            FakeClient(
+                [usage(d, 1).model_copy(update={"output_tokens": 1, "provider_total_tokens": 141}) for d in (1, 2, 3)],
+                fail_after=2,
+                exc=exc,
+            ),
+        )
     assert info.value.transient is transient
     assert snapshot(wh) == before
     (failed,) = wh.query("acme_prod", "SELECT error, error_kind FROM genai_ingestion_runs WHERE status = 'failed'")

@@ -21,10 +21,16 @@ from genai_costs.providers.ids import PROVIDERS
 from genai_costs.secrets.local import LocalSecretStore
 
 # Recent days, so the console views (which look back 90 days from today) see them.
-END = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=4)
+END = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=4)
 START = END - dt.timedelta(days=3)
-SIM_NAMES = {"openai": "openai", "anthropic": "anthropic", "azure_openai": "azure", "aws_bedrock": "aws",
-             "vertex_ai": "gcp", "gemini": "gcp"}
+SIM_NAMES = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "azure_openai": "azure",
+    "aws_bedrock": "aws",
+    "vertex_ai": "gcp",
+    "gemini": "gcp",
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +57,23 @@ def env(warehouse, tmp_path, simulator):
 
 def ingest(env, provider, start=START, end=END):
     wh, store, _ = env
-    return ingest_payg(PaygMessage(org_slug="acme", provider=provider, start_date=start, end_date=end),
-                       warehouse=wh, secrets=store)
+    return ingest_payg(
+        PaygMessage(org_slug="acme", provider=provider, start_date=start, end_date=end), warehouse=wh, secrets=store
+    )
 
 
 def table_state(wh, provider):
-    usage = wh.query("acme_prod", f"SELECT COUNT(*) AS n, SUM(provider_total_tokens) AS tokens, "
-                                  f"SUM(input_cached_tokens) AS cached FROM genai_payg_{provider}_usage "
-                                  f"WHERE usage_date >= '2000-01-01'")[0]
-    costs = wh.query("acme_prod", f"SELECT COUNT(*) AS n, SUM(amount) AS amount FROM genai_payg_{provider}_costs "
-                                  f"WHERE usage_date >= '2000-01-01'")[0]
+    usage = wh.query(
+        "acme_prod",
+        f"SELECT COUNT(*) AS n, SUM(provider_total_tokens) AS tokens, "
+        f"SUM(input_cached_tokens) AS cached FROM genai_payg_{provider}_usage "
+        f"WHERE usage_date >= '2000-01-01'",
+    )[0]
+    costs = wh.query(
+        "acme_prod",
+        f"SELECT COUNT(*) AS n, SUM(amount) AS amount FROM genai_payg_{provider}_costs "
+        f"WHERE usage_date >= '2000-01-01'",
+    )[0]
     return usage, costs
 
 
@@ -85,25 +98,39 @@ def test_computed_cost_matches_provider_cost_for_every_priced_model(env, provide
     wh = env[0]
     ingest(env, provider)
     consolidate(ConsolidateMessage(org_slug="acme", start_date=START, end_date=END), warehouse=wh)
-    rows = wh.query("acme_prod", f"""
+    rows = wh.query(
+        "acme_prod",
+        f"""
         WITH computed AS (
           SELECT model, SUM(cost_usd) AS cost, LOGICAL_AND(cost_status = 'priced') AS all_priced
           FROM genai_costs_daily_unified WHERE usage_date >= '2000-01-01' AND provider = '{provider}' GROUP BY model),
         reported AS (SELECT model, SUM(amount) AS cost FROM genai_payg_{provider}_costs
           WHERE usage_date >= '2000-01-01' GROUP BY model)
         SELECT c.model, c.cost AS computed, r.cost AS reported FROM computed c JOIN reported r ON r.model = c.model
-        WHERE c.all_priced""")
+        WHERE c.all_priced""",
+    )
     assert len(rows) >= 2
     for r in rows:
         assert abs(r["computed"] - r["reported"]) <= Decimal("0.000001") * max(len(rows), 1), r
 
 
-FAULT_CASES = [("openai", "429"), ("openai", "truncated"), ("anthropic", "500"), ("anthropic", "truncated"),
-               ("aws_bedrock", "truncated"), ("aws_bedrock", "500"), ("azure_openai", "429"),
-               ("vertex_ai", {"kind": "slow", "ms": 50}), ("vertex_ai", "500"), ("gemini", "truncated")]
+FAULT_CASES = [
+    ("openai", "429"),
+    ("openai", "truncated"),
+    ("anthropic", "500"),
+    ("anthropic", "truncated"),
+    ("aws_bedrock", "truncated"),
+    ("aws_bedrock", "500"),
+    ("azure_openai", "429"),
+    ("vertex_ai", {"kind": "slow", "ms": 50}),
+    ("vertex_ai", "500"),
+    ("gemini", "truncated"),
+]
 
 
-@pytest.mark.parametrize("provider, fault", FAULT_CASES, ids=[f"{p}-{f if isinstance(f, str) else 'slow'}" for p, f in FAULT_CASES])
+@pytest.mark.parametrize(
+    "provider, fault", FAULT_CASES, ids=[f"{p}-{f if isinstance(f, str) else 'slow'}" for p, f in FAULT_CASES]
+)
 def test_transient_faults_are_retried_to_the_same_result(env, simulator, provider, fault, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)  # honour Retry-After without waiting for it
     ingest(env, provider)
@@ -119,7 +146,7 @@ def test_transient_faults_are_retried_to_the_same_result(env, simulator, provide
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_rejected_credentials_fail_cleanly_and_never_leak(env, simulator, provider, caplog):
-    wh, store, creds = env
+    wh, _store, creds = env
     ingest(env, provider)
     before = table_state(wh, provider)
     caplog.set_level(logging.DEBUG)
@@ -140,9 +167,19 @@ def test_rejected_credentials_fail_cleanly_and_never_leak(env, simulator, provid
 def test_late_revisions_change_only_the_last_days(env, simulator):
     wh = env[0]
     ingest(env, "openai")
-    by_day = lambda: {r["d"]: r["t"] for r in wh.query("acme_prod", (  # noqa: E731
-        "SELECT usage_date AS d, SUM(provider_total_tokens) AS t FROM genai_payg_openai_usage "
-        "WHERE usage_date >= '2000-01-01' GROUP BY 1"))}
+
+    def by_day():
+        return {
+            r["d"]: r["t"]
+            for r in wh.query(
+                "acme_prod",
+                (
+                    "SELECT usage_date AS d, SUM(provider_total_tokens) AS t FROM genai_payg_openai_usage "
+                    "WHERE usage_date >= '2000-01-01' GROUP BY 1"
+                ),
+            )
+        }
+
     before = by_day()
     httpx.post(f"{simulator}/_sim/revision", json={"revision": 1})
     ingest(env, "openai", start=END - dt.timedelta(days=3), end=END)  # the trailing re-pull
@@ -163,8 +200,11 @@ def test_every_model_gap_is_explained(env):
     wh = env[0]
     ingest(env, "openai")
     consolidate(ConsolidateMessage(org_slug="acme", start_date=START, end_date=END), warehouse=wh)
-    rows = wh.query("acme_prod", "SELECT explanation, COUNT(*) AS n FROM genai_reconciliation_by_model "
-                                 "WHERE provider = 'openai' GROUP BY explanation")
+    rows = wh.query(
+        "acme_prod",
+        "SELECT explanation, COUNT(*) AS n FROM genai_reconciliation_by_model "
+        "WHERE provider = 'openai' GROUP BY explanation",
+    )
     by = {r["explanation"]: r["n"] for r in rows}
     assert by.get("matched", 0) >= 3 and by.get("unpriced usage", 0) >= 1
     assert set(by) <= {"matched", "unpriced usage"}, by

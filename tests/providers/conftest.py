@@ -17,4 +17,3 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def fast_retry() -> RetryPolicy:
     return RetryPolicy(max_attempts=5, max_bad_response_attempts=3, backoff_base=0.5, backoff_max=4.0)
-

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 
-
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Credential values used in tests; they must never appear in logs or exception strings.
@@ -28,7 +27,6 @@ class Sleeps(list):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
 
 
 def mock_client(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.Client, list[httpx.Request]]:

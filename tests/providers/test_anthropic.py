@@ -1,7 +1,7 @@
 """Anthropic Admin API contract tests, fixtures from the documented examples."""
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
@@ -19,8 +19,14 @@ SECRET = "genai-acme-anthropic"
 
 def client(handler, sleeps, **options):
     http, seen = mock_client(handler)
-    c = build_client("anthropic", {"admin_api_key": ANTHROPIC_KEY, "base_url": "https://ant.test"}, secret_name=SECRET,
-                     http=http, sleep=sleeps, options=options or None)
+    c = build_client(
+        "anthropic",
+        {"admin_api_key": ANTHROPIC_KEY, "base_url": "https://ant.test"},
+        secret_name=SECRET,
+        http=http,
+        sleep=sleeps,
+        options=options or None,
+    )
     return c, seen
 
 
@@ -39,9 +45,14 @@ def test_documented_example_categories(sleeps):
     assert r.web_search_requests == 10 and r.requests is None
     assert r.provider_total_tokens == 3700 and r.invariant_violation() is None
     assert (r.model, r.project_id, r.api_key_id, r.service_tier, r.context_window, r.is_batch) == (
-        "claude-sonnet-4-20250514", "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ", "apikey_01Rj2N8SVvo6BePZj99NhmiT",
-        "standard", "0-200k", False)
-    assert r.bucket_start == datetime(2025, 8, 1, tzinfo=timezone.utc)
+        "claude-sonnet-4-20250514",
+        "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ",
+        "apikey_01Rj2N8SVvo6BePZj99NhmiT",
+        "standard",
+        "0-200k",
+        False,
+    )
+    assert r.bucket_start == datetime(2025, 8, 1, tzinfo=UTC)
     assert r.source == "anthropic.usage_report.messages"
 
 
@@ -88,8 +99,12 @@ def test_cost_report_cents_to_dollars_exactly(sleeps):
     assert row.amount == Decimal("1.2378912") and str(row.amount) == "1.2378912"
     assert row.currency == "USD" and row.usage_date == date(2025, 8, 1)
     assert (row.line_item, row.token_type, row.model, row.service_tier, row.project_id) == (
-        "Claude Sonnet 4 Usage - Input Tokens", "uncached_input_tokens", "claude-sonnet-4-20250514", "standard",
-        "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ")
+        "Claude Sonnet 4 Usage - Input Tokens",
+        "uncached_input_tokens",
+        "claude-sonnet-4-20250514",
+        "standard",
+        "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ",
+    )
     q = seen[0].url.params
     assert seen[0].url.path == "/v1/organizations/cost_report"
     assert q.get_list("group_by[]") == ["workspace_id", "description"] and q["bucket_width"] == "1d"
@@ -99,7 +114,9 @@ def test_500_then_success_and_401(sleeps):
     c, _ = client(sequence(httpx.Response(500), httpx.Response(200, json=load("anthropic_cost_report.json"))), sleeps)
     assert len(list(c.iter_costs(WINDOW))) == 1 and len(sleeps) == 1
 
-    c, _ = client(lambda r: httpx.Response(401, json={"type": "error", "error": {"type": "authentication_error"}}), sleeps)
+    c, _ = client(
+        lambda r: httpx.Response(401, json={"type": "error", "error": {"type": "authentication_error"}}), sleeps
+    )
     with pytest.raises(ProviderAuthError) as info:
         list(c.iter_costs(WINDOW))
     assert SECRET in str(info.value) and "anthropic" in str(info.value) and ANTHROPIC_KEY not in str(info.value)

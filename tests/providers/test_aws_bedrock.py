@@ -1,6 +1,6 @@
 """Bedrock contract tests with botocore's Stubber (real boto3 clients, no network)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -28,12 +28,18 @@ def metric_page(next_token=None):
 
 
 def make(sleeps, **options):
-    return build_client("aws_bedrock", CREDS, secret_name=SECRET, sleep=sleeps, options={"model_ids": [MODEL], **options})
+    return build_client(
+        "aws_bedrock", CREDS, secret_name=SECRET, sleep=sleeps, options={"model_ids": [MODEL], **options}
+    )
 
 
 def expected_metric_params(token=None):
-    params = {"MetricDataQueries": ANY, "StartTime": datetime(2025, 8, 1, tzinfo=timezone.utc),
-              "EndTime": datetime(2025, 8, 2, tzinfo=timezone.utc), "ScanBy": "TimestampAscending"}
+    params = {
+        "MetricDataQueries": ANY,
+        "StartTime": datetime(2025, 8, 1, tzinfo=UTC),
+        "EndTime": datetime(2025, 8, 2, tzinfo=UTC),
+        "ScanBy": "TimestampAscending",
+    }
     if token:
         params["NextToken"] = token
     return params
@@ -52,10 +58,21 @@ def test_cloudwatch_metrics_merge_into_hourly_records(sleeps):
         records = list(c.iter_usage(DAY))
         stub.assert_no_pending_responses()
     r0, r1 = records
-    assert r0.bucket_start == datetime(2025, 8, 1, 0, tzinfo=timezone.utc) and r0.bucket_width == "1h"
-    assert (r0.input_uncached_tokens, r0.input_cached_tokens, r0.cache_write_5m_tokens, r0.output_tokens) == (1200, 400, 50, 300)
+    assert r0.bucket_start == datetime(2025, 8, 1, 0, tzinfo=UTC) and r0.bucket_width == "1h"
+    assert (r0.input_uncached_tokens, r0.input_cached_tokens, r0.cache_write_5m_tokens, r0.output_tokens) == (
+        1200,
+        400,
+        50,
+        300,
+    )
     assert r0.provider_total_tokens == 1950 and r0.invariant_violation() is None and r0.requests == 7
-    assert (r0.model, r0.region, r0.source, r0.api_key_id, r0.is_batch) == (MODEL, "us-east-1", "aws.cloudwatch", None, None)
+    assert (r0.model, r0.region, r0.source, r0.api_key_id, r0.is_batch) == (
+        MODEL,
+        "us-east-1",
+        "aws.cloudwatch",
+        None,
+        None,
+    )
     assert (r1.input_uncached_tokens, r1.output_tokens, r1.input_cached_tokens, r1.requests) == (800, 100, 0, 3)
 
 
@@ -73,7 +90,13 @@ def test_metric_queries_shape(sleeps):
         c._cloudwatch.get_metric_data = spy
         list(c.iter_usage(DAY))
     names = {q["MetricStat"]["Metric"]["MetricName"] for q in captured["MetricDataQueries"]}
-    assert names == {"InputTokenCount", "OutputTokenCount", "CacheReadInputTokenCount", "CacheWriteInputTokenCount", "Invocations"}
+    assert names == {
+        "InputTokenCount",
+        "OutputTokenCount",
+        "CacheReadInputTokenCount",
+        "CacheWriteInputTokenCount",
+        "Invocations",
+    }
     q = captured["MetricDataQueries"][0]["MetricStat"]
     assert q["Period"] == 3600 and q["Stat"] == "Sum" and q["Metric"]["Namespace"] == "AWS/Bedrock"
     assert q["Metric"]["Dimensions"] == [{"Name": "ModelId", "Value": MODEL}]
@@ -83,7 +106,7 @@ def test_input_includes_cache_option(sleeps):
     c = make(sleeps, input_includes_cache=True, cache_write_ttl="1h")
     with Stubber(c.cloudwatch) as stub:
         stub.add_response("get_metric_data", metric_page(), expected_metric_params())
-        r0 = list(c.iter_usage(DAY))[0]
+        r0 = next(iter(c.iter_usage(DAY)))
     assert (r0.input_uncached_tokens, r0.cache_write_1h_tokens, r0.provider_total_tokens) == (750, 50, 1500)
     assert r0.invariant_violation() is None
 
@@ -109,13 +132,34 @@ def test_pagination_three_pages_and_loop_guard(sleeps):
 def test_model_discovery_via_list_metrics(sleeps):
     c = build_client("aws_bedrock", CREDS, secret_name=SECRET, sleep=sleeps)
     with Stubber(c.cloudwatch) as stub:
-        stub.add_response("list_metrics", {"Metrics": [
-            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount", "Dimensions": [{"Name": "ModelId", "Value": MODEL}]},
-            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount", "Dimensions": []}], "NextToken": "n1"},
-            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount"})
-        stub.add_response("list_metrics", {"Metrics": [
-            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount", "Dimensions": [{"Name": "ModelId", "Value": "amazon.nova-lite-v1:0"}]}]},
-            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount", "NextToken": "n1"})
+        stub.add_response(
+            "list_metrics",
+            {
+                "Metrics": [
+                    {
+                        "Namespace": "AWS/Bedrock",
+                        "MetricName": "InputTokenCount",
+                        "Dimensions": [{"Name": "ModelId", "Value": MODEL}],
+                    },
+                    {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount", "Dimensions": []},
+                ],
+                "NextToken": "n1",
+            },
+            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount"},
+        )
+        stub.add_response(
+            "list_metrics",
+            {
+                "Metrics": [
+                    {
+                        "Namespace": "AWS/Bedrock",
+                        "MetricName": "InputTokenCount",
+                        "Dimensions": [{"Name": "ModelId", "Value": "amazon.nova-lite-v1:0"}],
+                    }
+                ]
+            },
+            {"Namespace": "AWS/Bedrock", "MetricName": "InputTokenCount", "NextToken": "n1"},
+        )
         assert c.model_ids() == ["amazon.nova-lite-v1:0", MODEL]
 
 
@@ -137,8 +181,12 @@ def test_throttling_retried_then_auth_error(sleeps):
 
     c = make(sleeps)
     with Stubber(c.ce) as stub:
-        stub.add_client_error("get_cost_and_usage", "UnrecognizedClientException",
-                              f"The security token included in the request is invalid {AWS_SECRET}", 403)
+        stub.add_client_error(
+            "get_cost_and_usage",
+            "UnrecognizedClientException",
+            f"The security token included in the request is invalid {AWS_SECRET}",
+            403,
+        )
         with pytest.raises(ProviderAuthError) as info:
             list(c.iter_costs(DAY))
     assert SECRET in str(info.value) and AWS_SECRET not in str(info.value)
@@ -156,7 +204,9 @@ def test_cost_explorer(sleeps):
     page1 = {"ResultsByTime": [], "NextPageToken": "ce1"}
     with Stubber(c.ce) as stub:
         stub.add_response("get_cost_and_usage", page1, expected)
-        stub.add_response("get_cost_and_usage", load("aws_ce_get_cost_and_usage.json"), {**expected, "NextPageToken": "ce1"})
+        stub.add_response(
+            "get_cost_and_usage", load("aws_ce_get_cost_and_usage.json"), {**expected, "NextPageToken": "ce1"}
+        )
         rows = list(c.iter_costs(DAY))
         stub.assert_no_pending_responses()
     assert [r.token_type for r in rows] == ["input", "output", "cache_read"]

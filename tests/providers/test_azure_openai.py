@@ -1,7 +1,7 @@
 """Azure OpenAI: Entra token, Monitor metrics, deployments, Cost Management query (mock transport)."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import parse_qs
 
@@ -16,9 +16,17 @@ from .helpers import AZURE_SECRET, load, mock_client
 
 DAY = Window(start=date(2025, 8, 1), end=date(2025, 8, 2))
 SECRET = "genai-acme-azure_openai"
-CREDS = {"tenant_id": "tenant-1", "client_id": "client-1", "client_secret": AZURE_SECRET, "subscription_id": "sub-1",
-         "resource_group": "rg-ai", "account_name": "acct-ai", "cost_scope": None,
-         "arm_base_url": "https://arm.test", "login_base_url": "https://login.test"}
+CREDS = {
+    "tenant_id": "tenant-1",
+    "client_id": "client-1",
+    "client_secret": AZURE_SECRET,
+    "subscription_id": "sub-1",
+    "resource_group": "rg-ai",
+    "account_name": "acct-ai",
+    "cost_scope": None,
+    "arm_base_url": "https://arm.test",
+    "login_base_url": "https://login.test",
+}
 ACCOUNT = "/subscriptions/sub-1/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/acct-ai"
 TOKEN = load("azure_token.json")["access_token"]
 
@@ -72,12 +80,27 @@ def test_metrics_split_by_deployment_and_model(sleeps):
     assert q["timespan"] == "2025-08-01T00:00:00Z/2025-08-02T00:00:00Z"
     by = {(r.deployment, r.bucket_start.hour): r for r in records}
     chat = by[("chat-prod", 0)]
-    assert (chat.input_uncached_tokens, chat.output_tokens, chat.requests, chat.provider_total_tokens) == (1000, 250, 4, 1250)
-    assert (chat.model, chat.service_tier, chat.is_batch, chat.project_id) == ("gpt-4o", "GlobalStandard", False, "acct-ai")
+    assert (chat.input_uncached_tokens, chat.output_tokens, chat.requests, chat.provider_total_tokens) == (
+        1000,
+        250,
+        4,
+        1250,
+    )
+    assert (chat.model, chat.service_tier, chat.is_batch, chat.project_id) == (
+        "gpt-4o",
+        "GlobalStandard",
+        False,
+        "acct-ai",
+    )
     batch = by[("batch-nightly", 0)]
-    assert (batch.input_uncached_tokens, batch.is_batch, batch.service_tier, batch.requests) == (20, True, "GlobalBatch", None)
+    assert (batch.input_uncached_tokens, batch.is_batch, batch.service_tier, batch.requests) == (
+        20,
+        True,
+        "GlobalBatch",
+        None,
+    )
     assert all(r.invariant_violation() is None for r in records)
-    assert chat.bucket_start == datetime(2025, 8, 1, tzinfo=timezone.utc)
+    assert chat.bucket_start == datetime(2025, 8, 1, tzinfo=UTC)
 
 
 def test_cost_query_body_columns_by_name_and_next_link(sleeps):
@@ -87,7 +110,9 @@ def test_cost_query_body_columns_by_name_and_next_link(sleeps):
     order = [4, 3, 2, 1, 0]
     page1["properties"]["columns"] = [cols[i] for i in order]
     page1["properties"]["rows"] = [[row[i] for i in order] for row in page1["properties"]["rows"]]
-    page1["properties"]["nextLink"] = "https://arm.test/subscriptions/sub-1/resourceGroups/rg-ai/providers/Microsoft.CostManagement/query?api-version=2023-11-01&$skiptoken=abc"
+    page1["properties"]["nextLink"] = (
+        "https://arm.test/subscriptions/sub-1/resourceGroups/rg-ai/providers/Microsoft.CostManagement/query?api-version=2023-11-01&$skiptoken=abc"
+    )
     page2 = load("azure_cost_query.json")
     c, seen = make(router(cost_pages=[page1, page2]), sleeps)
     rows = list(c.iter_costs(DAY))
@@ -101,14 +126,22 @@ def test_cost_query_body_columns_by_name_and_next_link(sleeps):
     assert body["dataset"]["granularity"] == "Daily" and len(body["dataset"]["grouping"]) <= 2
     assert json.loads(queries[1].content) == body
     assert len(rows) == 4
-    assert rows[0].amount == Decimal("1.234567") and rows[0].currency == "USD" and rows[0].usage_date == date(2025, 8, 1)
+    assert (
+        rows[0].amount == Decimal("1.234567") and rows[0].currency == "USD" and rows[0].usage_date == date(2025, 8, 1)
+    )
     assert rows[0].line_item == "gpt-4o-0806 Inp glbl Tokens" and rows[0].project_id == "acct-ai"
 
 
 def test_cost_qpu_throttle_header_honoured(sleeps):
-    c, _ = make(router(cost_status=[
-        httpx.Response(429, headers={"x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "15"}),
-        httpx.Response(200, json=load("azure_cost_query.json"))]), sleeps)
+    c, _ = make(
+        router(
+            cost_status=[
+                httpx.Response(429, headers={"x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "15"}),
+                httpx.Response(200, json=load("azure_cost_query.json")),
+            ]
+        ),
+        sleeps,
+    )
     assert len(list(c.iter_costs(DAY))) == 2 and sleeps == [15.0]
 
 
@@ -122,8 +155,13 @@ def test_cost_missing_column_is_response_error(sleeps):
 
 def test_bad_client_secret_is_auth_error(sleeps):
     def handler(request):
-        return httpx.Response(401, json={"error": "invalid_client",
-                                         "error_description": f"AADSTS7000215: Invalid client secret provided {AZURE_SECRET}"})
+        return httpx.Response(
+            401,
+            json={
+                "error": "invalid_client",
+                "error_description": f"AADSTS7000215: Invalid client secret provided {AZURE_SECRET}",
+            },
+        )
 
     c, seen = make(handler, sleeps)
     with pytest.raises(ProviderAuthError) as info:

@@ -1,6 +1,6 @@
 """Vertex AI + Gemini: Monitoring REST (mock transport) and the billing export (fake BigQuery client)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
@@ -9,15 +9,19 @@ import pytest
 from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError, SecretError
 from genai_costs.ingestion.window import Window
 from genai_costs.providers.gcp_billing_export import render_sql, validate_table
+from genai_costs.providers.gcp_monitoring import GcpCredentials
 from genai_costs.providers.registry import build_client
 from genai_costs.providers.vertex_ai import VertexAIClient, VertexOptions
-from genai_costs.providers.gcp_monitoring import GcpCredentials
 
 from .helpers import GCP_TOKEN, load, mock_client, sequence
 
 DAY = Window(start=date(2025, 8, 1), end=date(2025, 8, 2))
-CREDS = {"project_id": "acme-ai", "access_token": GCP_TOKEN, "monitoring_base_url": "https://mon.test",
-         "billing_export_table": "billing-proj.billing_ds.gcp_billing_export_v1_0123AB_CDEF45_6789AB"}
+CREDS = {
+    "project_id": "acme-ai",
+    "access_token": GCP_TOKEN,
+    "monitoring_base_url": "https://mon.test",
+    "billing_export_table": "billing-proj.billing_ds.gcp_billing_export_v1_0123AB_CDEF45_6789AB",
+}
 
 
 def vertex(handler, sleeps):
@@ -35,12 +39,21 @@ def test_vertex_token_count_request_and_merge(sleeps):
     assert q["interval.startTime"] == "2025-08-01T00:00:00Z" and q["interval.endTime"] == "2025-08-02T00:00:00Z"
     assert q["aggregation.alignmentPeriod"] == "3600s" and q["aggregation.perSeriesAligner"] == "ALIGN_SUM"
     assert q["aggregation.crossSeriesReducer"] == "REDUCE_SUM"
-    assert q.get_list("aggregation.groupByFields") == ["metric.label.type", "resource.label.model_user_id",
-                                                      "resource.label.location", "metric.label.request_type"]
-    assert r0.bucket_start == datetime(2025, 8, 1, 0, tzinfo=timezone.utc)
+    assert q.get_list("aggregation.groupByFields") == [
+        "metric.label.type",
+        "resource.label.model_user_id",
+        "resource.label.location",
+        "metric.label.request_type",
+    ]
+    assert r0.bucket_start == datetime(2025, 8, 1, 0, tzinfo=UTC)
     assert (r0.input_uncached_tokens, r0.output_tokens, r0.provider_total_tokens) == (1000, 250, 1250)
     assert (r0.model, r0.region, r0.service_tier, r0.project_id, r0.source) == (
-        "gemini-2.0-flash-001", "us-central1", "shared", "acme-ai", "gcp.monitoring.token_count")
+        "gemini-2.0-flash-001",
+        "us-central1",
+        "shared",
+        "acme-ai",
+        "gcp.monitoring.token_count",
+    )
     assert (r1.input_uncached_tokens, r1.output_tokens) == (4200, 0) and r1.invariant_violation() is None
 
 
@@ -48,13 +61,17 @@ def test_vertex_unknown_type_is_quarantined_not_dropped(sleeps):
     body = load("gcp_vertex_token_count.json")
     body["timeSeries"][1]["metric"]["labels"]["type"] = "cached_input"
     c, _ = vertex(sequence(httpx.Response(200, json=body)), sleeps)
-    r0 = list(c.iter_usage(DAY))[0]
+    r0 = next(iter(c.iter_usage(DAY)))
     assert r0.provider_total_tokens == 1250 and r0.invariant_violation() is not None
 
 
 def test_vertex_three_pages_and_loop_guard(sleeps):
     body = load("gcp_vertex_token_count.json")
-    pages = {None: {**body, "nextPageToken": "p2"}, "p2": {"timeSeries": [], "nextPageToken": "p3"}, "p3": {"timeSeries": []}}
+    pages = {
+        None: {**body, "nextPageToken": "p2"},
+        "p2": {"timeSeries": [], "nextPageToken": "p3"},
+        "p3": {"timeSeries": []},
+    }
     c, seen = vertex(lambda r: httpx.Response(200, json=pages[r.url.params.get("pageToken")]), sleeps)
     assert len(list(c.iter_usage(DAY))) == 2 and len(seen) == 3
 
@@ -80,9 +97,17 @@ def test_gemini_two_metrics_merged_per_model_hour(sleeps):
     c = build_client("gemini", CREDS, secret_name="genai-acme-gemini", http=http, sleep=sleeps)
     [r] = list(c.iter_usage(DAY))
     assert len(seen) == 2
-    assert seen[0].url.params["filter"] == 'metric.type="generativelanguage.googleapis.com/generate_content_usage_input_token_count"'
+    assert (
+        seen[0].url.params["filter"]
+        == 'metric.type="generativelanguage.googleapis.com/generate_content_usage_input_token_count"'
+    )
     assert seen[0].url.params.get_list("aggregation.groupByFields") == ["metric.label.model"]
-    assert (r.model, r.input_uncached_tokens, r.output_tokens, r.provider_total_tokens) == ("gemini-2.5-flash", 777, 123, 900)
+    assert (r.model, r.input_uncached_tokens, r.output_tokens, r.provider_total_tokens) == (
+        "gemini-2.5-flash",
+        777,
+        123,
+        900,
+    )
     assert r.api_key_id is None and r.source == "gcp.monitoring.generativelanguage"
 
 
@@ -121,20 +146,29 @@ def test_table_name_validation_and_substitution():
 
 def test_billing_export_query_and_rows():
     rows = [
-        {"usage_date": date(2025, 8, 1), "project_id": "acme-ai", "service_description": "Vertex AI", "sku_id": "AB-CD",
-         "sku_description": "Gemini 2.0 Flash Input Text", "region": "us-central1", "currency": "USD",
-         "cost": Decimal("12.345678"), "credits": Decimal("-2.000000")},
+        {
+            "usage_date": date(2025, 8, 1),
+            "project_id": "acme-ai",
+            "service_description": "Vertex AI",
+            "sku_id": "AB-CD",
+            "sku_description": "Gemini 2.0 Flash Input Text",
+            "region": "us-central1",
+            "currency": "USD",
+            "cost": Decimal("12.345678"),
+            "credits": Decimal("-2.000000"),
+        },
     ]
     fake = FakeBigQuery(rows)
-    c = VertexAIClient(GcpCredentials(**CREDS), secret_name="s", options=VertexOptions(),
-                       bigquery_client_factory=lambda: fake)
+    c = VertexAIClient(
+        GcpCredentials(**CREDS), secret_name="s", options=VertexOptions(), bigquery_client_factory=lambda: fake
+    )
     c.billing.today = lambda: date(2025, 8, 20)
     gross, credit = list(c.iter_costs(DAY))
     sql, config = fake.calls[0]
     assert "`billing-proj.billing_ds.gcp_billing_export_v1_0123AB_CDEF45_6789AB`" in sql
     params = {p.name: p for p in config.query_parameters}
-    assert params["start_time"].type_ == "TIMESTAMP" and params["start_time"].value == datetime(2025, 8, 1, tzinfo=timezone.utc)
-    assert params["end_time"].type_ == "TIMESTAMP" and params["end_time"].value == datetime(2025, 8, 2, tzinfo=timezone.utc)
+    assert params["start_time"].type_ == "TIMESTAMP" and params["start_time"].value == datetime(2025, 8, 1, tzinfo=UTC)
+    assert params["end_time"].type_ == "TIMESTAMP" and params["end_time"].value == datetime(2025, 8, 2, tzinfo=UTC)
     assert params["service_description"].type_ == "STRING" and params["service_description"].value == "Vertex AI"
     assert gross.amount == Decimal("12.345678") and gross.line_item == "Gemini 2.0 Flash Input Text"
     assert credit.amount == Decimal("-2.000000") and credit.line_item.startswith("Credits: ")
@@ -143,19 +177,28 @@ def test_billing_export_query_and_rows():
 
 def test_billing_export_skipped_without_table():
     creds = {k: v for k, v in CREDS.items() if k != "billing_export_table"}
-    c = VertexAIClient(GcpCredentials(**creds), secret_name="s",
-                       bigquery_client_factory=lambda: (_ for _ in ()).throw(AssertionError("no query expected")))
+    c = VertexAIClient(
+        GcpCredentials(**creds),
+        secret_name="s",
+        bigquery_client_factory=lambda: (_ for _ in ()).throw(AssertionError("no query expected")),
+    )
     assert list(c.iter_costs(DAY)) == []
 
 
 def test_raw_export_rows_are_flattened_and_summed_per_day_and_sku():
     """Endpoints that answer with raw (hourly, SELECT *-shaped) export rows still give one record per key."""
+
     def raw(hour, region, cost, credits):
-        return {"service": {"id": "AEFD-7695-64FA", "description": "Gemini API"},
-                "sku": {"id": "1111-2222", "description": "Gemini 2.5 Flash Text Input - Predictions"},
-                "usage_start_time": datetime(2025, 8, 1, hour, tzinfo=timezone.utc),
-                "project": {"id": "gen-lang-client-1", "name": "x"}, "location": {"region": region},
-                "cost": cost, "currency": "USD", "credits": [{"name": "free tier", "amount": a} for a in credits]}
+        return {
+            "service": {"id": "AEFD-7695-64FA", "description": "Gemini API"},
+            "sku": {"id": "1111-2222", "description": "Gemini 2.5 Flash Text Input - Predictions"},
+            "usage_start_time": datetime(2025, 8, 1, hour, tzinfo=UTC),
+            "project": {"id": "gen-lang-client-1", "name": "x"},
+            "location": {"region": region},
+            "cost": cost,
+            "currency": "USD",
+            "credits": [{"name": "free tier", "amount": a} for a in credits],
+        }
 
     rows = [raw(0, "us-central1", 0.1, [-0.1]), raw(1, None, 0.2, []), raw(2, "europe-west4", 0.3, [])]
     fake = FakeBigQuery(rows)

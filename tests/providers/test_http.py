@@ -1,6 +1,6 @@
 """The shared request helper: retries, waits, error mapping, response validation, pagination guards."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate, pars
 from .helpers import mock_client, sequence
 
 URL = "https://api.example.test/v1/thing"
-NOW = datetime(2025, 8, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2025, 8, 1, 12, tzinfo=UTC)
 
 
 class Thing(ResponseModel):
@@ -27,13 +27,23 @@ class Thing(ResponseModel):
 
 def make(handler, sleeps, policy=None, **kw):
     client, seen = mock_client(handler)
-    http = ProviderHttp("openai", "genai-acme-openai", client=client, policy=policy or RetryPolicy(), sleep=sleeps,
-                        rng=lambda: 0.5, now=lambda: NOW, **kw)
+    http = ProviderHttp(
+        "openai",
+        "genai-acme-openai",
+        client=client,
+        policy=policy or RetryPolicy(),
+        sleep=sleeps,
+        rng=lambda: 0.5,
+        now=lambda: NOW,
+        **kw,
+    )
     return http, seen
 
 
 def test_429_retry_after_seconds_is_honoured(sleeps):
-    http, seen = make(sequence(httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"n": 1})), sleeps)
+    http, seen = make(
+        sequence(httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"n": 1})), sleeps
+    )
     assert http.get(URL, Thing).n == 1
     assert sleeps == [7.0] and len(seen) == 2
 
@@ -47,15 +57,24 @@ def test_retry_after_http_date_and_azure_headers():
 
 
 def test_server_wait_is_capped(sleeps):
-    http, _ = make(sequence(httpx.Response(429, headers={"x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "9999"}),
-                            httpx.Response(200, json={"n": 1})), sleeps, policy=RetryPolicy(max_retry_after=20))
+    http, _ = make(
+        sequence(
+            httpx.Response(429, headers={"x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "9999"}),
+            httpx.Response(200, json={"n": 1}),
+        ),
+        sleeps,
+        policy=RetryPolicy(max_retry_after=20),
+    )
     http.get(URL, Thing)
     assert sleeps == [20]
 
 
 def test_500_then_success_uses_jittered_backoff(sleeps):
-    http, seen = make(sequence(httpx.Response(500), httpx.Response(503), httpx.Response(200, json={"n": 2})), sleeps,
-                      policy=RetryPolicy(backoff_base=1.0, backoff_max=60))
+    http, seen = make(
+        sequence(httpx.Response(500), httpx.Response(503), httpx.Response(200, json={"n": 2})),
+        sleeps,
+        policy=RetryPolicy(backoff_base=1.0, backoff_max=60),
+    )
     assert http.get(URL, Thing).n == 2
     # full jitter: rng()=0.5 times min(max, base * 2**(attempt-1))
     assert sleeps == [0.5, 1.0] and len(seen) == 3
@@ -88,23 +107,31 @@ def test_connect_error_then_success(sleeps):
 
 
 def test_truncated_json_is_retried_a_bounded_number_of_times(sleeps):
-    http, seen = make(lambda r: httpx.Response(200, content=b'{"n": 1'), sleeps,
-                      policy=RetryPolicy(max_attempts=5, max_bad_response_attempts=3))
+    http, seen = make(
+        lambda r: httpx.Response(200, content=b'{"n": 1'),
+        sleeps,
+        policy=RetryPolicy(max_attempts=5, max_bad_response_attempts=3),
+    )
     with pytest.raises(ProviderResponseError):
         http.get(URL, Thing)
     assert len(seen) == 3
 
 
 def test_body_failing_model_is_response_error(sleeps):
-    http, seen = make(lambda r: httpx.Response(200, json={"n": "not a number"}), sleeps,
-                      policy=RetryPolicy(max_bad_response_attempts=2))
+    http, seen = make(
+        lambda r: httpx.Response(200, json={"n": "not a number"}),
+        sleeps,
+        policy=RetryPolicy(max_bad_response_attempts=2),
+    )
     with pytest.raises(ProviderResponseError) as info:
         http.get(URL, Thing)
     assert "n:" in str(info.value) and len(seen) == 2
 
 
 def test_401_is_auth_error_naming_secret_and_not_retried(sleeps):
-    http, seen = make(lambda r: httpx.Response(401, json={"error": {"message": "Incorrect API key provided: sk-x"}}), sleeps)
+    http, seen = make(
+        lambda r: httpx.Response(401, json={"error": {"message": "Incorrect API key provided: sk-x"}}), sleeps
+    )
     with pytest.raises(ProviderAuthError) as info:
         http.get(URL, Thing, headers={"Authorization": "Bearer sk-x-very-secret"})
     assert "genai-acme-openai" in str(info.value) and "openai" in str(info.value)
@@ -114,8 +141,11 @@ def test_401_is_auth_error_naming_secret_and_not_retried(sleeps):
 
 
 def test_other_4xx_is_permanent_and_scrubbed(sleeps):
-    http, seen = make(lambda r: httpx.Response(400, text="bad group_by, your key is hunter2-secret"), sleeps,
-                      secrets=["hunter2-secret"])
+    http, seen = make(
+        lambda r: httpx.Response(400, text="bad group_by, your key is hunter2-secret"),
+        sleeps,
+        secrets=["hunter2-secret"],
+    )
     with pytest.raises(ProviderError) as info:
         http.get(URL, Thing)
     assert type(info.value) is ProviderError and len(seen) == 1

@@ -1,7 +1,7 @@
 """OpenAI contract tests, fixtures from the OpenAPI spec example / cookbook shapes."""
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
@@ -19,8 +19,14 @@ SECRET = "genai-acme-openai"
 
 def client(handler, sleeps, **options):
     http, seen = mock_client(handler)
-    c = build_client("openai", {"admin_api_key": OPENAI_KEY, "base_url": "https://oai.test/v1"}, secret_name=SECRET,
-                     http=http, sleep=sleeps, options={"include_embeddings": False, **options})
+    c = build_client(
+        "openai",
+        {"admin_api_key": OPENAI_KEY, "base_url": "https://oai.test/v1"},
+        secret_name=SECRET,
+        http=http,
+        sleep=sleeps,
+        options={"include_embeddings": False, **options},
+    )
     return c, seen
 
 
@@ -31,12 +37,12 @@ def last_page(body):
 
 
 def test_head_example_normalizes_into_disjoint_categories(sleeps):
-    c, seen = client(sequence(httpx.Response(200, json=last_page(load("openai_usage_completions.json")))), sleeps)
+    c, _seen = client(sequence(httpx.Response(200, json=last_page(load("openai_usage_completions.json")))), sleeps)
     [r] = list(c.iter_usage(WINDOW))
     assert (r.input_uncached_tokens, r.input_cached_tokens, r.cache_write_5m_tokens) == (500, 400, 100)
     assert r.output_tokens == 500 and r.requests == 5
     assert r.provider_total_tokens == 1500 and r.invariant_violation() is None
-    assert r.bucket_start == datetime(2024, 11, 1, tzinfo=timezone.utc) and r.usage_date == date(2024, 11, 1)
+    assert r.bucket_start == datetime(2024, 11, 1, tzinfo=UTC) and r.usage_date == date(2024, 11, 1)
     assert r.source == "openai.usage.completions" and r.bucket_width == "1h"
 
 
@@ -60,7 +66,12 @@ def test_old_shape_without_uncached_derives_it(sleeps):
     assert (r.output_tokens, r.output_audio_tokens) == (800, 100)
     assert r.provider_total_tokens == 5900 and r.invariant_violation() is None
     assert (r.model, r.project_id, r.api_key_id, r.is_batch, r.service_tier) == (
-        "gpt-4o-mini-2024-07-18", "proj_abc", "key_abc", False, "default")
+        "gpt-4o-mini-2024-07-18",
+        "proj_abc",
+        "key_abc",
+        False,
+        "default",
+    )
 
 
 def test_inconsistent_provider_numbers_are_not_fixed(sleeps):
@@ -73,15 +84,24 @@ def test_inconsistent_provider_numbers_are_not_fixed(sleeps):
 
 
 def test_embeddings_endpoint(sleeps):
-    c, seen = client(sequence(httpx.Response(200, json=last_page(load("openai_usage_completions.json"))),
-                              httpx.Response(200, json=load("openai_usage_embeddings.json"))), sleeps,
-                     include_embeddings=True)
+    c, seen = client(
+        sequence(
+            httpx.Response(200, json=last_page(load("openai_usage_completions.json"))),
+            httpx.Response(200, json=load("openai_usage_embeddings.json")),
+        ),
+        sleeps,
+        include_embeddings=True,
+    )
     records = list(c.iter_usage(WINDOW))
     emb = records[-1]
     assert seen[1].url.path.endswith("/usage/embeddings")
     assert seen[1].url.params.get_list("group_by") == ["model", "project_id", "api_key_id"]
     assert (emb.source, emb.input_uncached_tokens, emb.output_tokens, emb.provider_total_tokens) == (
-        "openai.usage.embeddings", 16, 0, 16)
+        "openai.usage.embeddings",
+        16,
+        0,
+        16,
+    )
 
 
 def test_pagination_across_three_pages(sleeps):
@@ -115,8 +135,13 @@ def test_has_more_without_cursor_is_untrustworthy(sleeps):
 
 
 def test_429_retry_after_then_success(sleeps):
-    c, seen = client(sequence(httpx.Response(429, headers={"retry-after": "3"}),
-                              httpx.Response(200, json=last_page(load("openai_usage_completions.json")))), sleeps)
+    c, _seen = client(
+        sequence(
+            httpx.Response(429, headers={"retry-after": "3"}),
+            httpx.Response(200, json=last_page(load("openai_usage_completions.json"))),
+        ),
+        sleeps,
+    )
     assert len(list(c.iter_usage(WINDOW))) == 1
     assert sleeps == [3.0]
 
@@ -135,7 +160,9 @@ def test_costs(sleeps):
 
 
 def test_401_names_secret_not_key(sleeps):
-    c, _ = client(lambda r: httpx.Response(401, json={"error": {"message": f"Incorrect API key provided: {OPENAI_KEY}"}}), sleeps)
+    c, _ = client(
+        lambda r: httpx.Response(401, json={"error": {"message": f"Incorrect API key provided: {OPENAI_KEY}"}}), sleeps
+    )
     with pytest.raises(ProviderAuthError) as info:
         list(c.iter_usage(WINDOW))
     assert SECRET in str(info.value) and OPENAI_KEY not in str(info.value)

@@ -10,8 +10,14 @@ from .helpers import ANTHROPIC_KEY, AWS_SECRET, AZURE_SECRET, GCP_TOKEN, OPENAI_
 MINIMAL = {
     "openai": {"admin_api_key": OPENAI_KEY},
     "anthropic": {"admin_api_key": ANTHROPIC_KEY},
-    "azure_openai": {"tenant_id": "t", "client_id": "c", "client_secret": AZURE_SECRET, "subscription_id": "s",
-                     "resource_group": "rg", "account_name": "a"},
+    "azure_openai": {
+        "tenant_id": "t",
+        "client_id": "c",
+        "client_secret": AZURE_SECRET,
+        "subscription_id": "s",
+        "resource_group": "rg",
+        "account_name": "a",
+    },
     "aws_bedrock": {"aws_access_key_id": "AKID", "aws_secret_access_key": AWS_SECRET},
     "vertex_ai": {"project_id": "p", "access_token": GCP_TOKEN},
     "gemini": {"project_id": "p", "access_token": GCP_TOKEN},

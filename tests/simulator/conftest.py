@@ -19,9 +19,9 @@ except ImportError:
     sys.modules.pop("provider_sim", None)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "simulator"))
 
-from provider_sim import Paging, SimConfig, create_app, serve  # noqa: E402
+from provider_sim import Paging, SimConfig, create_app, serve
 
-WINDOW = dict(start=date(2025, 10, 1), end=date(2025, 10, 11))
+WINDOW = {"start": date(2025, 10, 1), "end": date(2025, 10, 11)}
 
 
 def make_config(**overrides: object) -> SimConfig:

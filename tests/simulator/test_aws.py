@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import boto3
@@ -10,26 +10,47 @@ import pytest
 from provider_sim import SimConfig
 
 KEY, SECRET = "AKIASIMULATOR0000001", "sim-secret"
-START, END = datetime(2025, 10, 1, tzinfo=timezone.utc), datetime(2025, 10, 3, tzinfo=timezone.utc)
+START, END = datetime(2025, 10, 1, tzinfo=UTC), datetime(2025, 10, 3, tzinfo=UTC)
 
 
 def cloudwatch(base_url: str, key: str = KEY, region: str = "us-east-1"):
-    return boto3.client("cloudwatch", endpoint_url=f"{base_url}/aws/cloudwatch", region_name=region,
-                        aws_access_key_id=key, aws_secret_access_key=SECRET)
+    return boto3.client(
+        "cloudwatch",
+        endpoint_url=f"{base_url}/aws/cloudwatch",
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=SECRET,
+    )
 
 
 def cost_explorer(base_url: str, key: str = KEY):
-    return boto3.client("ce", endpoint_url=f"{base_url}/aws/ce", region_name="us-east-1",
-                        aws_access_key_id=key, aws_secret_access_key=SECRET)
+    return boto3.client(
+        "ce",
+        endpoint_url=f"{base_url}/aws/ce",
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=SECRET,
+    )
 
 
 def queries(model_ids: list[str], period: int = 3600) -> list[dict]:
-    return [{"Id": f"m{i}_{metric.lower()}", "ReturnData": True,
-             "MetricStat": {"Metric": {"Namespace": "AWS/Bedrock", "MetricName": metric,
-                                       "Dimensions": [{"Name": "ModelId", "Value": model}]},
-                            "Period": period, "Stat": "Sum"}}
-            for i, model in enumerate(model_ids) for metric in ("Invocations", "InputTokenCount",
-                                                                "CacheReadInputTokenCount")]
+    return [
+        {
+            "Id": f"m{i}_{metric.lower()}",
+            "ReturnData": True,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/Bedrock",
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "ModelId", "Value": model}],
+                },
+                "Period": period,
+                "Stat": "Sum",
+            },
+        }
+        for i, model in enumerate(model_ids)
+        for metric in ("Invocations", "InputTokenCount", "CacheReadInputTokenCount")
+    ]
 
 
 def test_cloudwatch_get_metric_data_pages(live_server: tuple[str, SimConfig]) -> None:
@@ -38,8 +59,9 @@ def test_cloudwatch_get_metric_data_pages(live_server: tuple[str, SimConfig]) ->
     metrics = cw.list_metrics(Namespace="AWS/Bedrock", MetricName="InputTokenCount")["Metrics"]
     models = sorted({m["Dimensions"][0]["Value"] for m in metrics})
     assert len(models) >= 3
-    pages = list(cw.get_paginator("get_metric_data").paginate(
-        MetricDataQueries=queries(models), StartTime=START, EndTime=END))
+    pages = list(
+        cw.get_paginator("get_metric_data").paginate(MetricDataQueries=queries(models), StartTime=START, EndTime=END)
+    )
     assert len(pages) > 1  # the live server pages at 50 datapoints
     paged: dict[str, float] = {}
     for page in pages:
@@ -67,10 +89,13 @@ def test_cloudwatch_auth_errors(live_server: tuple[str, SimConfig]) -> None:
 def test_cost_explorer_pages_and_prices(live_server: tuple[str, SimConfig]) -> None:
     base_url, _ = live_server
     ce = cost_explorer(base_url)
-    request = dict(TimePeriod={"Start": "2025-10-01", "End": "2025-10-03"}, Granularity="DAILY",
-                   Metrics=["UnblendedCost", "UsageQuantity"],
-                   Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Bedrock"]}},
-                   GroupBy=[{"Type": "DIMENSION", "Key": "USAGE_TYPE"}, {"Type": "DIMENSION", "Key": "REGION"}])
+    request = {
+        "TimePeriod": {"Start": "2025-10-01", "End": "2025-10-03"},
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost", "UsageQuantity"],
+        "Filter": {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Bedrock"]}},
+        "GroupBy": [{"Type": "DIMENSION", "Key": "USAGE_TYPE"}, {"Type": "DIMENSION", "Key": "REGION"}],
+    }
     grouped, token, pages = Decimal(0), None, 0
     usage_types: set[str] = set()
     while True:

@@ -14,8 +14,10 @@ from provider_sim import SimConfig
 from provider_sim.commitments import commitments, gpu_deployments
 from provider_sim.dataset import Dataset
 
-ACCOUNT = ("/azure/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-genai"
-           "/providers/Microsoft.CognitiveServices/accounts/aoai-sim-eastus")
+ACCOUNT = (
+    "/azure/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-genai"
+    "/providers/Microsoft.CognitiveServices/accounts/aoai-sim-eastus"
+)
 
 
 def test_retail_prices_filter_and_next_page_link(client: httpx.Client) -> None:
@@ -38,10 +40,18 @@ def test_ptu_utilization_metric_and_created_at(client: httpx.Client, config: Sim
     deps = client.get(f"{ACCOUNT}/deployments", params={"api-version": "2024-10-01"}, headers=auth).json()["value"]
     ptu = next(d for d in deps if d["sku"]["name"] == "GlobalProvisionedManaged")
     assert ptu["systemData"]["createdAt"] < "2025-10-01"
-    body = client.get(f"{ACCOUNT}/providers/Microsoft.Insights/metrics", headers=auth, params={
-        "api-version": "2023-10-01", "metricnames": "AzureOpenAIProvisionedManagedUtilizationV2",
-        "timespan": "2025-10-02T00:00:00Z/2025-10-03T00:00:00Z", "interval": "PT1H", "aggregation": "Average",
-        "$filter": "ModelDeploymentName eq '*'"}).json()
+    body = client.get(
+        f"{ACCOUNT}/providers/Microsoft.Insights/metrics",
+        headers=auth,
+        params={
+            "api-version": "2023-10-01",
+            "metricnames": "AzureOpenAIProvisionedManagedUtilizationV2",
+            "timespan": "2025-10-02T00:00:00Z/2025-10-03T00:00:00Z",
+            "interval": "PT1H",
+            "aggregation": "Average",
+            "$filter": "ModelDeploymentName eq '*'",
+        },
+    ).json()
     (series,) = body["value"][0]["timeseries"]
     assert series["metadatavalues"][0]["value"] == ptu["name"]
     values = [p["average"] for p in series["data"]]
@@ -51,8 +61,13 @@ def test_ptu_utilization_metric_and_created_at(client: httpx.Client, config: Sim
 
 def test_bedrock_provisioned_throughput_with_unmodified_boto3(live_server: tuple[str, SimConfig]) -> None:
     base_url, config = live_server
-    bedrock = boto3.client("bedrock", endpoint_url=f"{base_url}/aws/bedrock", region_name="us-east-1",
-                           aws_access_key_id="AKIASIMULATOR0000001", aws_secret_access_key="x")
+    bedrock = boto3.client(
+        "bedrock",
+        endpoint_url=f"{base_url}/aws/bedrock",
+        region_name="us-east-1",
+        aws_access_key_id="AKIASIMULATOR0000001",
+        aws_secret_access_key="x",
+    )
     pages = list(bedrock.get_paginator("list_provisioned_model_throughputs").paginate())
     summaries = [s for p in pages for s in p["provisionedModelSummaries"]]
     assert len(pages) == 2 and len(summaries) == 2  # one per page (Paging.aws_bedrock_models)
@@ -67,8 +82,13 @@ def test_bedrock_provisioned_throughput_with_unmodified_boto3(live_server: tuple
     with pytest.raises(botocore.exceptions.ClientError) as missing:
         bedrock.get_provisioned_model_throughput(provisionedModelId="nope")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
-    expired = boto3.client("bedrock", endpoint_url=f"{base_url}/aws/bedrock", region_name="us-east-1",
-                           aws_access_key_id="AKIASIMEXPIRED000001", aws_secret_access_key="x")
+    expired = boto3.client(
+        "bedrock",
+        endpoint_url=f"{base_url}/aws/bedrock",
+        region_name="us-east-1",
+        aws_access_key_id="AKIASIMEXPIRED000001",
+        aws_secret_access_key="x",
+    )
     with pytest.raises(botocore.exceptions.ClientError) as denied:
         expired.list_provisioned_model_throughputs()
     assert denied.value.response["Error"]["Code"] == "ExpiredTokenException"
@@ -77,32 +97,68 @@ def test_bedrock_provisioned_throughput_with_unmodified_boto3(live_server: tuple
 def test_vertex_gsu_gauges_and_replicas(client: httpx.Client, config: SimConfig) -> None:
     (gsu,) = commitments(Dataset(config), "vertex")
     series_url = f"/gcp/monitoring/v3/projects/{gsu.project}/timeSeries"
-    day = {"interval.startTime": "2025-10-05T00:00:00Z", "interval.endTime": "2025-10-06T00:00:00Z",
-           "aggregation.alignmentPeriod": "3600s"}
-    limit = client.get(series_url, params={
-        **day, "aggregation.perSeriesAligner": "ALIGN_MEAN",
-        "filter": 'metric.type = "aiplatform.googleapis.com/publisher/online_serving/dedicated_gsu_limit"'}).json()
+    day = {
+        "interval.startTime": "2025-10-05T00:00:00Z",
+        "interval.endTime": "2025-10-06T00:00:00Z",
+        "aggregation.alignmentPeriod": "3600s",
+    }
+    limit = client.get(
+        series_url,
+        params={
+            **day,
+            "aggregation.perSeriesAligner": "ALIGN_MEAN",
+            "filter": 'metric.type = "aiplatform.googleapis.com/publisher/online_serving/dedicated_gsu_limit"',
+        },
+    ).json()
     (series,) = limit["timeSeries"]
     assert series["metricKind"] == "GAUGE" and {p["value"]["doubleValue"] for p in series["points"]} == {2.0}
-    assert client.get(series_url, params={**day, "aggregation.perSeriesAligner": "ALIGN_SUM", "filter":
-                      'metric.type = "aiplatform.googleapis.com/publisher/online_serving/dedicated_gsu_limit"'}
-                      ).status_code == 400
-    before = client.get(series_url, params={**day, "interval.startTime": "2025-10-01T00:00:00Z",
-                                            "interval.endTime": "2025-10-02T00:00:00Z", "aggregation.perSeriesAligner": "ALIGN_MEAN",
-                                            "filter": 'metric.type = "aiplatform.googleapis.com/publisher/online_serving/dedicated_gsu_limit"'})
+    assert (
+        client.get(
+            series_url,
+            params={
+                **day,
+                "aggregation.perSeriesAligner": "ALIGN_SUM",
+                "filter": 'metric.type = "aiplatform.googleapis.com/publisher/online_serving/dedicated_gsu_limit"',
+            },
+        ).status_code
+        == 400
+    )
+    before = client.get(
+        series_url,
+        params={
+            **day,
+            "interval.startTime": "2025-10-01T00:00:00Z",
+            "interval.endTime": "2025-10-02T00:00:00Z",
+            "aggregation.perSeriesAligner": "ALIGN_MEAN",
+            "filter": 'metric.type = "aiplatform.googleapis.com/publisher/online_serving/dedicated_gsu_limit"',
+        },
+    )
     assert before.json() == {}  # the order starts on the 4th
-    replicas = client.get(series_url, params={**day, "aggregation.perSeriesAligner": "ALIGN_MEAN", "pageSize": 50,
-                                              "filter": 'metric.type = "aiplatform.googleapis.com/prediction/online/replicas"'}).json()
-    assert {s["metric"]["labels"]["deployed_model_id"] for s in replicas["timeSeries"]} == \
-        {d.deployed_model_id for d in gpu_deployments(config)}
+    replicas = client.get(
+        series_url,
+        params={
+            **day,
+            "aggregation.perSeriesAligner": "ALIGN_MEAN",
+            "pageSize": 50,
+            "filter": 'metric.type = "aiplatform.googleapis.com/prediction/online/replicas"',
+        },
+    ).json()
+    assert {s["metric"]["labels"]["deployed_model_id"] for s in replicas["timeSeries"]} == {
+        d.deployed_model_id for d in gpu_deployments(config)
+    }
 
 
 def test_vertex_endpoint_machine_spec(client: httpx.Client, config: SimConfig) -> None:
     d = gpu_deployments(config)[0]
-    body = client.get(f"/gcp/aiplatform/v1/projects/{d.project}/locations/{d.location}/endpoints/{d.endpoint_id}").json()
+    body = client.get(
+        f"/gcp/aiplatform/v1/projects/{d.project}/locations/{d.location}/endpoints/{d.endpoint_id}"
+    ).json()
     spec = {m["id"]: m["dedicatedResources"]["machineSpec"] for m in body["deployedModels"]}
-    assert spec[d.deployed_model_id] == {"machineType": d.machine_type, "acceleratorType": d.accelerator_type,
-                                         "acceleratorCount": d.accelerator_count}
+    assert spec[d.deployed_model_id] == {
+        "machineType": d.machine_type,
+        "acceleratorType": d.accelerator_type,
+        "acceleratorCount": d.accelerator_count,
+    }
     assert client.get(f"/gcp/aiplatform/v1/projects/{d.project}/locations/{d.location}/endpoints/1").status_code == 404
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -13,8 +13,12 @@ from provider_sim import SimConfig
 SERIES = "/gcp/monitoring/v3/projects/acme-genai-prod/timeSeries"
 VERTEX = 'metric.type = "aiplatform.googleapis.com/publisher/online_serving/token_count"'
 GEMINI_IN = 'metric.type = "generativelanguage.googleapis.com/generate_content_usage_input_token_count"'
-WINDOW = {"interval.startTime": "2025-10-01T00:00:00Z", "interval.endTime": "2025-10-03T00:00:00Z",
-          "aggregation.alignmentPeriod": "3600s", "aggregation.perSeriesAligner": "ALIGN_SUM"}
+WINDOW = {
+    "interval.startTime": "2025-10-01T00:00:00Z",
+    "interval.endTime": "2025-10-03T00:00:00Z",
+    "aggregation.alignmentPeriod": "3600s",
+    "aggregation.perSeriesAligner": "ALIGN_SUM",
+}
 
 
 def walk(client: httpx.Client, path: str, params: dict) -> list[dict]:
@@ -41,19 +45,29 @@ def test_vertex_token_count_shape_and_paging(client: httpx.Client) -> None:
     assert isinstance(value, str) and int(value) > 0
     ends = [p["interval"]["endTime"] for p in first["points"]]
     assert ends == sorted(ends, reverse=True)  # newest first
-    reduced = walk(client, SERIES, {"filter": VERTEX, **WINDOW, "aggregation.crossSeriesReducer": "REDUCE_SUM",
-                                    "aggregation.groupByFields": "metric.labels.type"})
+    reduced = walk(
+        client,
+        SERIES,
+        {
+            "filter": VERTEX,
+            **WINDOW,
+            "aggregation.crossSeriesReducer": "REDUCE_SUM",
+            "aggregation.groupByFields": "metric.labels.type",
+        },
+    )
     assert {s["metric"]["labels"]["type"] for s in reduced} == {"input", "output"}
     assert point_sum(reduced) == point_sum(series)
 
 
 def test_gemini_metrics_and_filters(client: httpx.Client) -> None:
-    body = client.get("/gcp/monitoring/v3/projects/acme-genai-prod/timeSeries",
-                      params={"filter": GEMINI_IN, **WINDOW}).json()
+    body = client.get(
+        "/gcp/monitoring/v3/projects/acme-genai-prod/timeSeries", params={"filter": GEMINI_IN, **WINDOW}
+    ).json()
     assert body == {}  # Gemini usage lives in the gen-lang-client projects
     assert client.get(SERIES, params={**WINDOW}).status_code == 400
-    expired = client.get(SERIES, params={"filter": VERTEX, **WINDOW},
-                         headers={"Authorization": "Bearer sim-gcp-token-expired"})
+    expired = client.get(
+        SERIES, params={"filter": VERTEX, **WINDOW}, headers={"Authorization": "Bearer sim-gcp-token-expired"}
+    )
     assert expired.status_code == 401 and expired.json()["error"]["status"] == "UNAUTHENTICATED"
 
 
@@ -62,16 +76,22 @@ WHERE usage_start_time >= @start_time AND usage_start_time < @end_time"""
 
 
 def query_params(start: datetime, end: datetime) -> bigquery.QueryJobConfig:
-    return bigquery.QueryJobConfig(query_parameters=[
-        bigquery.ScalarQueryParameter("start_time", "TIMESTAMP", start),
-        bigquery.ScalarQueryParameter("end_time", "TIMESTAMP", end)])
+    return bigquery.QueryJobConfig(
+        query_parameters=[
+            bigquery.ScalarQueryParameter("start_time", "TIMESTAMP", start),
+            bigquery.ScalarQueryParameter("end_time", "TIMESTAMP", end),
+        ]
+    )
 
 
 def test_bigquery_client_reads_billing_export(live_server: tuple[str, SimConfig]) -> None:
     base_url, _ = live_server
-    client = bigquery.Client(project="billing-admin", credentials=AnonymousCredentials(),
-                             client_options=ClientOptions(api_endpoint=f"{base_url}/gcp"))
-    start, end = datetime(2025, 10, 1, tzinfo=timezone.utc), datetime(2025, 10, 2, tzinfo=timezone.utc)
+    client = bigquery.Client(
+        project="billing-admin",
+        credentials=AnonymousCredentials(),
+        client_options=ClientOptions(api_endpoint=f"{base_url}/gcp"),
+    )
+    start, end = datetime(2025, 10, 1, tzinfo=UTC), datetime(2025, 10, 2, tzinfo=UTC)
     rows = list(client.query(SQL, job_config=query_params(start, end)).result())
     assert len(rows) > 500  # more than one getQueryResults page at the live server's page size
     services = {row["service"]["description"] for row in rows}
@@ -88,7 +108,10 @@ def test_bigquery_client_reads_billing_export(live_server: tuple[str, SimConfig]
 
 def test_bigquery_requires_window_parameters(live_server: tuple[str, SimConfig]) -> None:
     base_url, _ = live_server
-    client = bigquery.Client(project="billing-admin", credentials=AnonymousCredentials(),
-                             client_options=ClientOptions(api_endpoint=f"{base_url}/gcp"))
+    client = bigquery.Client(
+        project="billing-admin",
+        credentials=AnonymousCredentials(),
+        client_options=ClientOptions(api_endpoint=f"{base_url}/gcp"),
+    )
     with pytest.raises(Exception, match="start_time"):
         client.query(SQL).result()

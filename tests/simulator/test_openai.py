@@ -31,8 +31,11 @@ def totals(buckets: list[dict], field: str) -> int:
 
 def test_auth_rejections(client: httpx.Client) -> None:
     params = {"start_time": OCT1}
-    for headers in ({}, {"Authorization": "Bearer sk-proj-normal"},
-                    {"Authorization": "Bearer sk-admin-sim-openai-expired"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer sk-proj-normal"},
+        {"Authorization": "Bearer sk-admin-sim-openai-expired"},
+    ):
         response = client.get(USAGE, params=params, headers=headers)
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "invalid_api_key"
@@ -49,28 +52,29 @@ def test_pagination_sums_match_single_request(client: httpx.Client) -> None:
 
 def test_partial_first_bucket_and_grouping_nulls(client: httpx.Client) -> None:
     start = OCT1 + 3600 * 5 + 1860  # 05:31, not aligned
-    body = client.get(USAGE, params={"start_time": start, "limit": 2, "group_by": ["model", "project_id"]},
-                      headers=AUTH).json()
+    body = client.get(
+        USAGE, params={"start_time": start, "limit": 2, "group_by": ["model", "project_id"]}, headers=AUTH
+    ).json()
     first, second = body["data"]
     assert (first["start_time"], first["end_time"]) == (start, OCT1 + 86400)
     assert (second["start_time"], second["end_time"]) == (OCT1 + 86400, OCT1 + 2 * 86400)
     result = first["results"][0]
     assert result["model"] and result["project_id"] and result["user_id"] is None and result["batch"] is None
-    assert result["input_tokens"] == (result["input_uncached_tokens"] + result["input_cached_tokens"]
-                                      + result["input_cache_write_tokens"])
+    assert result["input_tokens"] == (
+        result["input_uncached_tokens"] + result["input_cached_tokens"] + result["input_cache_write_tokens"]
+    )
 
 
 def test_partial_plus_rest_equals_whole_day(client: httpx.Client) -> None:
     def day_total(start: int, end: int) -> int:
-        return totals(walk(client, USAGE, {"start_time": start, "end_time": end, "bucket_width": "1d"}),
-                      "input_tokens")
+        return totals(walk(client, USAGE, {"start_time": start, "end_time": end, "bucket_width": "1d"}), "input_tokens")
+
     split = OCT1 + 3600 * 7 + 600
     assert day_total(OCT1, split) + day_total(split, OCT1 + 86400) == day_total(OCT1, OCT1 + 86400)
 
 
 def test_minute_buckets_and_empty_results(client: httpx.Client) -> None:
-    body = client.get(USAGE, params={"start_time": OCT1, "bucket_width": "1m", "limit": 1440},
-                      headers=AUTH).json()
+    body = client.get(USAGE, params={"start_time": OCT1, "bucket_width": "1m", "limit": 1440}, headers=AUTH).json()
     assert len(body["data"]) == 1440
     assert any(b["results"] == [] for b in body["data"])
     hourly = walk(client, USAGE, {"start_time": OCT1, "end_time": OCT1 + 86400, "bucket_width": "1h", "limit": 24})
@@ -80,6 +84,7 @@ def test_minute_buckets_and_empty_results(client: httpx.Client) -> None:
 def test_limits_and_validation(client: httpx.Client) -> None:
     def status(**params: object) -> int:
         return client.get(USAGE, params={"start_time": OCT1, **params}, headers=AUTH).status_code
+
     assert status(bucket_width="1d", limit=32) == 400
     assert status(bucket_width="1h", limit=169) == 400
     assert status(bucket_width="1m", limit=1441) == 400
@@ -89,8 +94,9 @@ def test_limits_and_validation(client: httpx.Client) -> None:
 
 
 def test_embeddings_endpoint(client: httpx.Client) -> None:
-    body = client.get("/openai/v1/organization/usage/embeddings",
-                      params={"start_time": OCT1, "group_by": "model"}, headers=AUTH).json()
+    body = client.get(
+        "/openai/v1/organization/usage/embeddings", params={"start_time": OCT1, "group_by": "model"}, headers=AUTH
+    ).json()
     models = {r["model"] for b in body["data"] for r in b["results"]}
     assert models <= {"text-embedding-3-small", "text-embedding-3-large"} and models
     assert body["data"][0]["results"][0]["object"] == "organization.usage.embeddings.result"
@@ -102,14 +108,25 @@ def test_costs_match_usage_times_list_price(client: httpx.Client) -> None:
     usage += walk(client, "/openai/v1/organization/usage/embeddings", {**window, "group_by": ["model"]})
     expected = Decimal(0)
     for result in (r for b in usage for r in b["results"]):
-        dims = Dims(result["model"], None, None, None, result.get("service_tier") or "default",
-                    bool(result.get("batch")), "global")
+        dims = Dims(
+            result["model"],
+            None,
+            None,
+            None,
+            result.get("service_tier") or "default",
+            bool(result.get("batch")),
+            "global",
+        )
         per_m = effective_rate("openai", dims).per_category()
-        u = Usage(uncached_input=result.get("input_uncached_tokens", result["input_tokens"]) - result.get("input_audio_tokens", 0),
-                  cached_input=result.get("input_cached_tokens", 0),
-                  cache_write_5m=result.get("input_cache_write_tokens", 0),
-                  output=result.get("output_tokens", 0) - result.get("output_audio_tokens", 0),
-                  audio_input=result.get("input_audio_tokens", 0), audio_output=result.get("output_audio_tokens", 0))
+        u = Usage(
+            uncached_input=result.get("input_uncached_tokens", result["input_tokens"])
+            - result.get("input_audio_tokens", 0),
+            cached_input=result.get("input_cached_tokens", 0),
+            cache_write_5m=result.get("input_cache_write_tokens", 0),
+            output=result.get("output_tokens", 0) - result.get("output_audio_tokens", 0),
+            audio_input=result.get("input_audio_tokens", 0),
+            audio_output=result.get("output_audio_tokens", 0),
+        )
         expected += sum(per_m[c] * getattr(u, c) for c in per_m) / 1_000_000
     costs = walk(client, "/openai/v1/organization/costs", {**window, "group_by": ["line_item"]})
     reported = sum(r["amount"]["value"] for b in costs for r in b["results"])
@@ -121,8 +138,11 @@ def test_costs_match_usage_times_list_price(client: httpx.Client) -> None:
 
 
 def test_costs_only_daily(client: httpx.Client) -> None:
-    response = client.get("/openai/v1/organization/costs", params={"start_time": OCT1, "bucket_width": "1h"},
-                          headers=AUTH)
+    response = client.get(
+        "/openai/v1/organization/costs", params={"start_time": OCT1, "bucket_width": "1h"}, headers=AUTH
+    )
     assert response.status_code == 400
-    assert client.get("/openai/v1/organization/costs", params={"start_time": OCT1, "limit": 181},
-                      headers=AUTH).status_code == 400
+    assert (
+        client.get("/openai/v1/organization/costs", params={"start_time": OCT1, "limit": 181}, headers=AUTH).status_code
+        == 400
+    )

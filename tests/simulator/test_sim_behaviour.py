@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -21,8 +21,11 @@ WINDOW_END = OCT1 + 10 * DAY  # conftest window is 2025-10-01 .. 2025-10-11
 
 
 def daily_usage(client: httpx.Client) -> list[dict]:
-    body = client.get(USAGE, params={"start_time": OCT1, "end_time": WINDOW_END, "limit": 31,
-                                     "group_by": ["model", "project_id"]}, headers=OPENAI_AUTH).json()
+    body = client.get(
+        USAGE,
+        params={"start_time": OCT1, "end_time": WINDOW_END, "limit": 31, "group_by": ["model", "project_id"]},
+        headers=OPENAI_AUTH,
+    ).json()
     return body["data"]
 
 
@@ -30,16 +33,24 @@ def test_same_seed_identical_bodies(client_for: Callable[..., httpx.Client]) -> 
     a, b, other = client_for(), client_for(), client_for(seed=7)
     requests = [
         (USAGE, {"start_time": OCT1, "bucket_width": "1h", "group_by": ["model", "api_key_id"]}, OPENAI_AUTH),
-        ("/anthropic/v1/organizations/cost_report",
-         [("starting_at", "2025-10-02T00:00:00Z"), ("group_by[]", "description")], ANTHROPIC_AUTH),
+        (
+            "/anthropic/v1/organizations/cost_report",
+            [("starting_at", "2025-10-02T00:00:00Z"), ("group_by[]", "description")],
+            ANTHROPIC_AUTH,
+        ),
     ]
     for path, params, headers in requests:
-        assert a.get(path, params=params, headers=headers).content == b.get(path, params=params, headers=headers).content
-        assert a.get(path, params=params, headers=headers).content != other.get(path, params=params, headers=headers).content
+        assert (
+            a.get(path, params=params, headers=headers).content == b.get(path, params=params, headers=headers).content
+        )
+        assert (
+            a.get(path, params=params, headers=headers).content
+            != other.get(path, params=params, headers=headers).content
+        )
 
 
 def test_hour_values_do_not_depend_on_window() -> None:
-    hour = datetime(2025, 10, 5, 14, tzinfo=timezone.utc)
+    hour = datetime(2025, 10, 5, 14, tzinfo=UTC)
     short = Dataset(SimConfig(start=hour.date(), end=hour.date().replace(day=6)))
     long = Dataset(SimConfig())
     assert short.hour_rows("anthropic", hour) == long.hour_rows("anthropic", hour)
@@ -49,10 +60,12 @@ def test_late_revision_changes_only_last_two_days(client: httpx.Client) -> None:
     before = daily_usage(client)
     assert client.post("/_sim/revision").json() == {"revision": 1}
     after = daily_usage(client)
-    changed = [b["start_time"] for b, a in zip(before, after) if b != a]
+    changed = [b["start_time"] for b, a in zip(before, after, strict=False) if b != a]
     assert changed == [WINDOW_END - 2 * DAY, WINDOW_END - DAY]
+
     def tokens(buckets: list[dict]) -> int:
         return sum(r["input_tokens"] for b in buckets[-2:] for r in b["results"])
+
     assert tokens(after) > tokens(before)
 
 
@@ -89,8 +102,14 @@ def test_truncated_and_slow_faults(client: httpx.Client) -> None:
 def test_fault_plan_in_config(client_for: Callable[..., httpx.Client]) -> None:
     client = client_for(faults=FaultPlan({"gcp": (Fault("500"),)}))
     path = "/gcp/monitoring/v3/projects/acme-genai-prod/timeSeries"
-    response = client.get(path, params={"filter": 'metric.type = "x"', "interval.startTime": "2025-10-01T00:00:00Z",
-                                        "interval.endTime": "2025-10-01T01:00:00Z"})
+    response = client.get(
+        path,
+        params={
+            "filter": 'metric.type = "x"',
+            "interval.startTime": "2025-10-01T00:00:00Z",
+            "interval.endTime": "2025-10-01T01:00:00Z",
+        },
+    )
     assert response.status_code == 500 and response.json()["error"]["status"] == "INTERNAL"
     assert client.get("/_sim/faults").json() == {"pending": {}}
     assert client.post("/_sim/faults", json={"provider": "nope", "faults": ["429"]}).status_code == 400
@@ -98,8 +117,11 @@ def test_fault_plan_in_config(client_for: Callable[..., httpx.Client]) -> None:
 
 def test_request_log_redacts_credentials(client: httpx.Client) -> None:
     client.get(USAGE, params={"start_time": OCT1}, headers=OPENAI_AUTH)
-    client.get("/anthropic/v1/organizations/cost_report", params={"starting_at": "2025-10-01T00:00:00Z"},
-               headers={**ANTHROPIC_AUTH, "x-api-key": "wrong"})
+    client.get(
+        "/anthropic/v1/organizations/cost_report",
+        params={"starting_at": "2025-10-01T00:00:00Z"},
+        headers={**ANTHROPIC_AUTH, "x-api-key": "wrong"},
+    )
     log = client.get("/_sim/requests").json()["requests"]
     assert [(e["provider"], e["status"]) for e in log] == [("openai", 200), ("anthropic", 401)]
     assert log[0]["credentials"] == {"authorization": "[REDACTED]"}
@@ -108,7 +130,7 @@ def test_request_log_redacts_credentials(client: httpx.Client) -> None:
 
 def test_streaming_generation_scales() -> None:
     big = Dataset(SimConfig(scale=20))
-    rows = big.iter_rows("openai", datetime(2025, 10, 1, tzinfo=timezone.utc), datetime(2025, 10, 1, 6, tzinfo=timezone.utc))
+    rows = big.iter_rows("openai", datetime(2025, 10, 1, tzinfo=UTC), datetime(2025, 10, 1, 6, tzinfo=UTC))
     first = next(rows)
     assert first.provider == "openai"
     assert len(big.combos("openai")) > 10 * len(Dataset(SimConfig()).combos("openai"))

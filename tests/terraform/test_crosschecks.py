@@ -41,13 +41,18 @@ def test_every_procedure_file_gets_a_routine(sql_dir: Path):
         body = r["definition_body"]
         assert body.startswith("BEGIN") and body.endswith("END"), body[:40] + " ... " + body[-40:]
         assert "CREATE OR REPLACE PROCEDURE" not in body.upper()
-        assert all(a["typeKind"] in {"STRING", "DATE", "INT64", "NUMERIC", "BOOL", "FLOAT64", "TIMESTAMP"} for a in r["arguments"])
+        assert all(
+            a["typeKind"] in {"STRING", "DATE", "INT64", "NUMERIC", "BOOL", "FLOAT64", "TIMESTAMP"}
+            for a in r["arguments"]
+        )
 
 
 def test_fixture_procedures_parse_to_the_expected_signature():
     routines = evaluate_procedures(FIXTURES)
     assert set(routines) == {
-        "sp_genai_1_consolidate_usage_daily", "sp_genai_2_consolidate_costs_daily", "sp_genai_3_convert_to_focus",
+        "sp_genai_1_consolidate_usage_daily",
+        "sp_genai_2_consolidate_costs_daily",
+        "sp_genai_3_convert_to_focus",
     }
     for r in routines.values():
         assert r["arguments"] == [

@@ -16,48 +16,54 @@ from .test_static import run_checkov
 
 MOD = "modules/genai_costs_org"
 
-PROJECT_SECRET_ACCESSOR = '''
+PROJECT_SECRET_ACCESSOR = """
 resource "google_project_iam_member" "functions_all_secrets" {
   project = var.project_id
   role    = "roles/secretmanager.secretAccessor"
   member  = google_service_account.org["functions"].member
 }
-'''
+"""
 
-SECRET_VERSION = '''
+SECRET_VERSION = """
 resource "google_secret_manager_secret_version" "openai" {
   secret      = google_secret_manager_secret.provider["openai"].id
   secret_data = "sk-not-a-real-key"
 }
-'''
+"""
 
 # name: (file, old text, new text, checks expected to fail)
 CASES = {
     "misspelled_attribute": (
-        f"{MOD}/routines.tf", "definition_body = each.value.body", "definition_bdy = each.value.body", {"schema"}),
-    "missing_required_argument": (
-        f"{MOD}/routines.tf", '  routine_type    = "PROCEDURE"\n', "", {"schema"}),
-    "unknown_nested_block": (
-        f"{MOD}/pubsub.tf", "  retry_policy {\n", "  retry_polcy {\n", {"schema", "policy"}),
-    "misspelled_nested_attribute": (
-        f"{MOD}/pubsub.tf", "    push_endpoint = ", "    push_endpont  = ", {"schema"}),
+        f"{MOD}/routines.tf",
+        "definition_body = each.value.body",
+        "definition_bdy = each.value.body",
+        {"schema"},
+    ),
+    "missing_required_argument": (f"{MOD}/routines.tf", '  routine_type    = "PROCEDURE"\n', "", {"schema"}),
+    "unknown_nested_block": (f"{MOD}/pubsub.tf", "  retry_policy {\n", "  retry_polcy {\n", {"schema", "policy"}),
+    "misspelled_nested_attribute": (f"{MOD}/pubsub.tf", "    push_endpoint = ", "    push_endpont  = ", {"schema"}),
     "unknown_resource_type": (
-        f"{MOD}/pubsub.tf", 'resource "google_pubsub_topic" "dead_letter"', 'resource "google_pubsub_topc" "dead_letter"',
-        {"schema"}),
-    "allusers_invoker": (
-        f"{MOD}/functions.tf", "  member   = each.key\n", '  member   = "allUsers"\n', {"policy"}),
-    "project_level_secret_accessor": (
-        f"{MOD}/serviceaccount.tf", None, PROJECT_SECRET_ACCESSOR, {"policy"}),
-    "secret_version_in_terraform": (
-        f"{MOD}/secrets.tf", None, SECRET_VERSION, {"policy"}),
+        f"{MOD}/pubsub.tf",
+        'resource "google_pubsub_topic" "dead_letter"',
+        'resource "google_pubsub_topc" "dead_letter"',
+        {"schema"},
+    ),
+    "allusers_invoker": (f"{MOD}/functions.tf", "  member   = each.key\n", '  member   = "allUsers"\n', {"policy"}),
+    "project_level_secret_accessor": (f"{MOD}/serviceaccount.tf", None, PROJECT_SECRET_ACCESSOR, {"policy"}),
+    "secret_version_in_terraform": (f"{MOD}/secrets.tf", None, SECRET_VERSION, {"policy"}),
     "dataset_iam_on_another_org": (
-        f"{MOD}/serviceaccount.tf", "dataset_id = google_bigquery_dataset.org.dataset_id",
-        'dataset_id = "other_org_prod"', {"policy"}),
+        f"{MOD}/serviceaccount.tf",
+        "dataset_id = google_bigquery_dataset.org.dataset_id",
+        'dataset_id = "other_org_prod"',
+        {"policy"},
+    ),
     "push_subscription_without_dead_letter": (
         f"{MOD}/pubsub.tf",
         "  dead_letter_policy {\n    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id\n"
         "    max_delivery_attempts = var.pubsub.max_delivery_attempts\n  }\n",
-        "", {"policy"}),
+        "",
+        {"policy"},
+    ),
 }
 
 RESULTS: dict[str, dict[str, bool]] = {}
@@ -71,7 +77,9 @@ def run_checks(root: Path, with_checkov: bool) -> dict[str, bool]:
     }
     binary = terraform_binary()
     if binary:
-        caught["fmt"] = subprocess.run([binary, "fmt", "-check", "-recursive", str(root)], capture_output=True).returncode != 0
+        caught["fmt"] = (
+            subprocess.run([binary, "fmt", "-check", "-recursive", str(root)], capture_output=True).returncode != 0
+        )
     if with_checkov:
         caught["checkov"] = run_checkov(root)["failed"] > 0
     return caught

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, check, MODULE
+from .conftest import MODULE, REPO, check
 
 spec = importlib.util.spec_from_file_location("package_functions", REPO / "scripts" / "package_functions.py")
 package_functions = importlib.util.module_from_spec(spec)
@@ -59,7 +59,7 @@ def test_discovery_matches_terraform():
 def test_missing_requirements_is_a_clear_error(tmp_path: Path):
     (tmp_path / "functions" / "demo").mkdir(parents=True)
     (tmp_path / "functions" / "demo" / "main.py").write_text("def demo(event):\n    return None\n")
-    with pytest.raises(package_functions.PackagingError, match="requirements.txt is missing"):
+    with pytest.raises(package_functions.PackagingError, match=r"requirements\.txt is missing"):
         package_functions.archive_entries("demo", repo=tmp_path)
 
 
@@ -68,8 +68,9 @@ def _runtime_python() -> str:
     candidates = [shutil.which("python3.12")]
     candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
     for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys, venv; assert sys.version_info[:2] == (3, 12)"],
-                               capture_output=True)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys, venv; assert sys.version_info[:2] == (3, 12)"], capture_output=True
+        )
         if probe.returncode == 0:
             return candidate
     return sys.executable
@@ -88,9 +89,20 @@ def test_archive_installs_in_a_clean_venv_and_exposes_its_target(name: str, tmp_
     py = venv / "bin" / "python"
     PIP_CACHE.mkdir(parents=True, exist_ok=True)
     install = subprocess.run(
-        [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--cache-dir", str(PIP_CACHE),
-         "-r", str(src / "requirements.txt")],
-        capture_output=True, text=True,
+        [
+            str(py),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--cache-dir",
+            str(PIP_CACHE),
+            "-r",
+            str(src / "requirements.txt"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert install.returncode == 0, f"pip install -r requirements.txt failed for {name}:\n{install.stderr[-3000:]}"
     target = FUNCTIONS[name]

@@ -33,8 +33,18 @@ def test_every_tf_file_parses(path: Path):
 
 def test_module_has_the_expected_files():
     expected = {
-        "versions.tf", "variables.tf", "outputs.tf", "bigquery.tf", "routines.tf", "secrets.tf",
-        "pubsub.tf", "scheduler.tf", "functions.tf", "bundle.tf", "serviceaccount.tf", "README.md",
+        "versions.tf",
+        "variables.tf",
+        "outputs.tf",
+        "bigquery.tf",
+        "routines.tf",
+        "secrets.tf",
+        "pubsub.tf",
+        "scheduler.tf",
+        "functions.tf",
+        "bundle.tf",
+        "serviceaccount.tf",
+        "README.md",
     }
     assert expected <= {p.name for p in MODULE.iterdir()}
 
@@ -80,8 +90,18 @@ def test_configuration_conforms_to_the_provider_schema():
 
 def run_checkov(root: Path) -> dict:
     exe = Path(sys.executable).parent / "checkov"
-    cmd = [str(exe) if exe.exists() else "checkov", "-d", str(root), "--framework", "terraform",
-           "--skip-download", "--compact", "--quiet", "-o", "json"]
+    cmd = [
+        str(exe) if exe.exists() else "checkov",
+        "-d",
+        str(root),
+        "--framework",
+        "terraform",
+        "--skip-download",
+        "--compact",
+        "--quiet",
+        "-o",
+        "json",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.stdout.strip(), f"checkov printed nothing: {result.stderr[-2000:]}"
     data = json.loads(result.stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -13,8 +14,6 @@ from google.cloud import bigquery
 from genai_costs.warehouse.bigquery_backend import BigQueryWarehouse
 from genai_costs.warehouse.sqlfiles import parse_procedure
 from genai_costs.warehouse.tables import TableSpec
-
-from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sql" / "procedures" / "sp_test_window_merge.sql"
 
@@ -45,9 +44,13 @@ def test_queries_run_with_default_dataset_and_named_parameters(wh, client):
 
 def test_procedure_call_binds_declared_types(wh, client):
     proc = parse_procedure(FIXTURE)
-    wh.call_procedure("acme_prod", proc, {"p_start_date": dt.date(2024, 1, 1), "p_end_date": dt.date(2024, 1, 2),
-                                         "p_factor": 1})
-    assert client.query.call_args.args[0] == "CALL `proj-1.acme_prod.sp_test_window_merge`(@p_start_date, @p_end_date, @p_factor)"
+    wh.call_procedure(
+        "acme_prod", proc, {"p_start_date": dt.date(2024, 1, 1), "p_end_date": dt.date(2024, 1, 2), "p_factor": 1}
+    )
+    assert (
+        client.query.call_args.args[0]
+        == "CALL `proj-1.acme_prod.sp_test_window_merge`(@p_start_date, @p_end_date, @p_factor)"
+    )
     types = {p.name: p.type_ for p in _job_config(client).query_parameters}
     assert types == {"p_start_date": "DATE", "p_end_date": "DATE", "p_factor": "NUMERIC"}
 
@@ -68,13 +71,28 @@ def test_dataset_creation_is_idempotent(wh, client):
 
 
 def test_window_replace_uses_load_jobs_and_one_transaction(wh, client):
-    spec = TableSpec.model_validate({"description": "t", "timePartitioning": {"field": "usage_date",
-                                     "requirePartitionFilter": True}, "schema": {"fields": [
-        {"name": "usage_date", "type": "DATE", "mode": "REQUIRED", "description": "day"},
-        {"name": "cost", "type": "NUMERIC", "description": "usd"}]}}).model_copy(update={"name": "raw"})
+    spec = TableSpec.model_validate(
+        {
+            "description": "t",
+            "timePartitioning": {"field": "usage_date", "requirePartitionFilter": True},
+            "schema": {
+                "fields": [
+                    {"name": "usage_date", "type": "DATE", "mode": "REQUIRED", "description": "day"},
+                    {"name": "cost", "type": "NUMERIC", "description": "usd"},
+                ]
+            },
+        }
+    ).model_copy(update={"name": "raw"})
     from decimal import Decimal
-    wh.replace_window("acme_prod", spec, [{"usage_date": dt.date(2024, 1, 2), "cost": Decimal("0.000000001")}],
-                      date_field="usage_date", start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 3))
+
+    wh.replace_window(
+        "acme_prod",
+        spec,
+        [{"usage_date": dt.date(2024, 1, 2), "cost": Decimal("0.000000001")}],
+        date_field="usage_date",
+        start=dt.date(2024, 1, 2),
+        end=dt.date(2024, 1, 3),
+    )
     client.insert_rows.assert_not_called()
     client.insert_rows_json.assert_not_called()
     load = client.load_table_from_file.call_args

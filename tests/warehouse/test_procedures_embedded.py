@@ -31,23 +31,30 @@ def seeded(warehouse):
 
 def totals(wh):
     return wh.connection.execute(
-        "SELECT usage_date, model, cost_usd FROM acme_prod.daily_totals ORDER BY 1, 2").fetchall()
+        "SELECT usage_date, model, cost_usd FROM acme_prod.daily_totals ORDER BY 1, 2"
+    ).fetchall()
 
 
 def test_window_merge_changes_only_the_window(seeded):
     proc = parse_procedure(FIXTURE)
     assert proc.param_types == {"p_start_date": "DATE", "p_end_date": "DATE", "p_factor": "NUMERIC"}
-    seeded.call_procedure("acme_prod", proc, {"p_start_date": D(2024, 3, 2), "p_end_date": D(2024, 3, 3),
-                                              "p_factor": Decimal("0.000000001")})
+    seeded.call_procedure(
+        "acme_prod",
+        proc,
+        {"p_start_date": D(2024, 3, 2), "p_end_date": D(2024, 3, 3), "p_factor": Decimal("0.000000001")},
+    )
     assert totals(seeded) == [
-        (D(2024, 3, 1), "a", Decimal("999")),            # before the window: untouched
-        (D(2024, 3, 2), "a", Decimal("0.000000020")),    # nine decimals kept
+        (D(2024, 3, 1), "a", Decimal("999")),  # before the window: untouched
+        (D(2024, 3, 2), "a", Decimal("0.000000020")),  # nine decimals kept
         (D(2024, 3, 2), "b", Decimal("0.000000005")),
-        (D(2024, 3, 3), "a", Decimal("777")),            # after the window: untouched
+        (D(2024, 3, 3), "a", Decimal("777")),  # after the window: untouched
     ]
     before = totals(seeded)
-    seeded.call_procedure("acme_prod", proc, {"p_start_date": D(2024, 3, 2), "p_end_date": D(2024, 3, 3),
-                                              "p_factor": Decimal("0.000000001")})
+    seeded.call_procedure(
+        "acme_prod",
+        proc,
+        {"p_start_date": D(2024, 3, 2), "p_end_date": D(2024, 3, 3), "p_factor": Decimal("0.000000001")},
+    )
     assert totals(seeded) == before  # idempotent
 
 
@@ -56,8 +63,9 @@ def test_failing_procedure_rolls_back_everything(seeded):
     before = totals(seeded)
     # 20 tokens x 1e28 overflows NUMERIC's 29 integer digits half-way through the MERGE.
     with pytest.raises(WarehouseError, match="rolled back"):
-        seeded.call_procedure("acme_prod", proc, {"p_start_date": D(2024, 3, 2), "p_end_date": D(2024, 3, 3),
-                                                  "p_factor": Decimal("1e28")})
+        seeded.call_procedure(
+            "acme_prod", proc, {"p_start_date": D(2024, 3, 2), "p_end_date": D(2024, 3, 3), "p_factor": Decimal("1e28")}
+        )
     assert totals(seeded) == before
 
 
@@ -70,21 +78,40 @@ def test_parameters_must_match_the_declaration(seeded):
 def test_replace_window_is_atomic_and_bounded(warehouse):
     from genai_costs.warehouse.tables import TableSpec
 
-    spec = TableSpec.model_validate({"description": "t", "schema": {"fields": [
-        {"name": "usage_date", "type": "DATE", "mode": "REQUIRED", "description": "day"},
-        {"name": "tokens", "type": "INT64", "description": "tokens"}]}}).model_copy(update={"name": "raw"})
+    spec = TableSpec.model_validate(
+        {
+            "description": "t",
+            "schema": {
+                "fields": [
+                    {"name": "usage_date", "type": "DATE", "mode": "REQUIRED", "description": "day"},
+                    {"name": "tokens", "type": "INT64", "description": "tokens"},
+                ]
+            },
+        }
+    ).model_copy(update={"name": "raw"})
     warehouse.create_dataset("acme_prod", description="t")
     warehouse.create_table("acme_prod", spec)
     warehouse.load_rows("acme_prod", spec, [{"usage_date": D(2024, 1, d), "tokens": d} for d in (1, 2, 3)])
-    warehouse.replace_window("acme_prod", spec, [{"usage_date": D(2024, 1, 2), "tokens": 200}],
-                             date_field="usage_date", start=D(2024, 1, 2), end=D(2024, 1, 3))
+    warehouse.replace_window(
+        "acme_prod",
+        spec,
+        [{"usage_date": D(2024, 1, 2), "tokens": 200}],
+        date_field="usage_date",
+        start=D(2024, 1, 2),
+        end=D(2024, 1, 3),
+    )
     rows = lambda: warehouse.query("acme_prod", "SELECT usage_date, tokens FROM raw ORDER BY 1")  # noqa: E731
     assert [r["tokens"] for r in rows()] == [1, 200, 3]
     # A row outside the window aborts the whole replace; nothing changes.
     with pytest.raises(WarehouseError, match="outside window"):
-        warehouse.replace_window("acme_prod", spec, [{"usage_date": D(2024, 1, 2), "tokens": 5},
-                                                     {"usage_date": D(2024, 1, 3), "tokens": 5}],
-                                 date_field="usage_date", start=D(2024, 1, 2), end=D(2024, 1, 3))
+        warehouse.replace_window(
+            "acme_prod",
+            spec,
+            [{"usage_date": D(2024, 1, 2), "tokens": 5}, {"usage_date": D(2024, 1, 3), "tokens": 5}],
+            date_field="usage_date",
+            start=D(2024, 1, 2),
+            end=D(2024, 1, 3),
+        )
     assert [r["tokens"] for r in rows()] == [1, 200, 3]
 
 

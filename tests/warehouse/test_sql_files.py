@@ -9,7 +9,12 @@ import sqlglot
 
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.sqlfiles import (
-    is_transaction_control, parse_procedure, read_single_statement, read_view, split_statements, strip_comments,
+    is_transaction_control,
+    parse_procedure,
+    read_single_statement,
+    read_view,
+    split_statements,
+    strip_comments,
 )
 from genai_costs.warehouse.transpile import to_duckdb
 
@@ -52,7 +57,9 @@ def test_no_string_formatting_slots_in_sql():
 
     for path in SQL_FILES:
         text = path.read_text()
-        assert not re.search(r"\{[A-Za-z_][A-Za-z0-9_]*\}|%\(?\w*\)?s\b", text), f"{path.name}: looks like a format template"
+        assert not re.search(r"\{[A-Za-z_][A-Za-z0-9_]*\}|%\(?\w*\)?s\b", text), (
+            f"{path.name}: looks like a format template"
+        )
 
 
 def test_splitter_keeps_semicolons_inside_strings():
@@ -72,4 +79,5 @@ def test_money_is_never_divided_outside_a_numeric_cast(path):
             while isinstance(cast, exp.Paren):
                 cast = cast.parent
             assert isinstance(cast, exp.Cast) and cast.to.this in (exp.DataType.Type.DECIMAL,), (
-                f"{path.name}: division {div.sql('bigquery')} is not cast back to NUMERIC")
+                f"{path.name}: division {div.sql('bigquery')} is not cast back to NUMERIC"
+            )

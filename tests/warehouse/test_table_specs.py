@@ -16,10 +16,12 @@ SPECS = load_table_specs(sql_root())
 
 def test_every_field_has_a_description():
     for spec in SPECS.values():
-        def walk(fields):
+
+        def walk(fields, spec=spec):
             for f in fields:
                 assert f.description.strip(), f"{spec.name}.{f.name} has no description"
                 walk(f.fields or [])
+
         walk(spec.fields)
 
 
@@ -31,9 +33,11 @@ def test_spec_creates_on_duckdb_with_its_columns(warehouse, name):
     assert warehouse.create_table("acme_prod", spec) is False  # idempotent
     cols = warehouse.connection.execute(
         "SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns() "
-        "WHERE schema_name = 'acme_prod' AND table_name = ? ORDER BY column_index", [name]).fetchall()
+        "WHERE schema_name = 'acme_prod' AND table_name = ? ORDER BY column_index",
+        [name],
+    ).fetchall()
     assert [c[0] for c in cols] == spec.field_names
-    for (col, data_type, nullable, comment), field in zip(cols, spec.fields):
+    for (_col, data_type, nullable, comment), field in zip(cols, spec.fields, strict=False):
         assert comment == field.description
         assert nullable == (field.mode != "REQUIRED")
         if field.type == "NUMERIC":
@@ -52,6 +56,8 @@ def test_spec_builds_the_bigquery_table_request(name):
     assert all(f.get("description") for f in api["schema"]["fields"])
     if spec.timePartitioning:
         assert api["timePartitioning"]["field"] == spec.timePartitioning.field
-        assert api["timePartitioning"].get("requirePartitionFilter", False) == spec.timePartitioning.requirePartitionFilter
+        assert (
+            api["timePartitioning"].get("requirePartitionFilter", False) == spec.timePartitioning.requirePartitionFilter
+        )
     if spec.clustering:
         assert api["clustering"]["fields"] == spec.clustering.fields

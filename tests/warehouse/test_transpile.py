@@ -24,14 +24,18 @@ def test_numeric_keeps_nine_decimals():
     # Plain sqlglot gives DECIMAL(18,3): 0.000000375 would become 0.000.
     assert run("SELECT CAST('0.000000375' AS NUMERIC) * 3") == [(Decimal("0.000001125"),)]
     assert run("SELECT CAST('12345678901234567890.123456789' AS NUMERIC)") == [
-        (Decimal("12345678901234567890.123456789"),)]
+        (Decimal("12345678901234567890.123456789"),)
+    ]
 
 
-@pytest.mark.parametrize("sql, expected", [
-    ("SELECT DATE_TRUNC(DATE '2024-03-17', MONTH)", dt.date(2024, 3, 1)),
-    ("SELECT DATE_ADD(DATE '2024-02-28', INTERVAL 2 DAY)", dt.date(2024, 3, 1)),
-    ("SELECT DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY)", dt.date(2024, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "sql, expected",
+    [
+        ("SELECT DATE_TRUNC(DATE '2024-03-17', MONTH)", dt.date(2024, 3, 1)),
+        ("SELECT DATE_ADD(DATE '2024-02-28', INTERVAL 2 DAY)", dt.date(2024, 3, 1)),
+        ("SELECT DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY)", dt.date(2024, 2, 29)),
+    ],
+)
 def test_date_functions_return_dates(sql, expected):
     (value,) = run(sql)[0]
     assert type(value) is dt.date and value == expected
@@ -43,12 +47,17 @@ def test_week_starts_on_sunday():
 
 
 def test_dayofweek_is_one_based_from_sunday():
-    assert run("SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-03-17'), EXTRACT(DAYOFWEEK FROM DATE '2024-03-23')") == [(1, 7)]
+    assert run("SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-03-17'), EXTRACT(DAYOFWEEK FROM DATE '2024-03-23')") == [
+        (1, 7)
+    ]
 
 
 def test_ddl_options_are_stripped():
-    sql, _ = to_duckdb(sqlglot.parse_one(
-        "CREATE TABLE t (d DATE, a NUMERIC) PARTITION BY d CLUSTER BY a OPTIONS(description='x')", read="bigquery"))
+    sql, _ = to_duckdb(
+        sqlglot.parse_one(
+            "CREATE TABLE t (d DATE, a NUMERIC) PARTITION BY d CLUSTER BY a OPTIONS(description='x')", read="bigquery"
+        )
+    )
     assert "PARTITION" not in sql and "CLUSTER" not in sql and "OPTIONS" not in sql
     assert "DECIMAL(38, 9)" in sql
 
@@ -65,15 +74,19 @@ def test_named_query_params_and_procedure_params_are_bound():
 
 def test_timestamp_truncation_is_utc():
     assert run("SELECT TIMESTAMP_TRUNC(TIMESTAMP '2024-03-01 23:30:00+00', DAY)") == [
-        (dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc),)]
+        (dt.datetime(2024, 3, 1, tzinfo=dt.UTC),)
+    ]
 
 
-@pytest.mark.parametrize("sql, hint", [
-    ("SELECT FARM_FINGERPRINT('a')", "SHA256"),
-    ("SELECT ARRAY_AGG(x ORDER BY x LIMIT 1) FROM UNNEST([1, 2]) AS x", "ROW_NUMBER"),
-    ("SELECT x, o FROM UNNEST([5]) AS x WITH OFFSET AS o", "ROW_NUMBER"),
-    ("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT ROW", "list the columns"),
-])
+@pytest.mark.parametrize(
+    "sql, hint",
+    [
+        ("SELECT FARM_FINGERPRINT('a')", "SHA256"),
+        ("SELECT ARRAY_AGG(x ORDER BY x LIMIT 1) FROM UNNEST([1, 2]) AS x", "ROW_NUMBER"),
+        ("SELECT x, o FROM UNNEST([5]) AS x WITH OFFSET AS o", "ROW_NUMBER"),
+        ("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT ROW", "list the columns"),
+    ],
+)
 def test_unsupported_constructs_fail_loudly(sql, hint):
     with pytest.raises(SqlTranspileError, match=hint):
         to_duckdb(sqlglot.parse_one(sql, read="bigquery"))

@@ -28,10 +28,11 @@ import gzip
 import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import hcl2
 
@@ -70,9 +71,7 @@ def _unescape(value: Any) -> Any:
 
 
 def _looks_like_block(body: Any) -> bool:
-    return isinstance(body, dict) and all(
-        isinstance(v, list) for k, v in body.items() if not k.startswith("__")
-    )
+    return isinstance(body, dict) and all(isinstance(v, list) for k, v in body.items() if not k.startswith("__"))
 
 
 def _normalise_body(body: dict) -> dict:
@@ -323,9 +322,10 @@ def check_policy(root: Path) -> list[str]:
             body, "dataset_id", "google_bigquery_dataset"
         ):
             errors.append(f"{where}: dataset IAM must target this module's google_bigquery_dataset")
-        if block.type.startswith(("google_secret_manager_secret_iam_", "google_bigquery_dataset_iam_")):
-            if not _targets(body, "member", "google_service_account"):
-                errors.append(f"{where}: data and secret access must go to this module's service account")
+        if block.type.startswith(
+            ("google_secret_manager_secret_iam_", "google_bigquery_dataset_iam_")
+        ) and not _targets(body, "member", "google_service_account"):
+            errors.append(f"{where}: data and secret access must go to this module's service account")
         if block.type == "google_cloudfunctions2_function":
             for trigger in _as_blocks(body.get("event_trigger")) or []:
                 if trigger.get("retry_policy") not in {"RETRY_POLICY_RETRY", "RETRY_POLICY_DO_NOT_RETRY"}:
@@ -340,9 +340,11 @@ def check_policy(root: Path) -> list[str]:
                 errors.append(f"{where}: push subscription without dead_letter_policy")
             if not _as_blocks(body.get("retry_policy")):
                 errors.append(f"{where}: push subscription without an explicit retry_policy")
-        if block.type in {"google_cloud_run_v2_service_iam_member", "google_cloudfunctions2_function_iam_member"}:
-            if PUBLIC_MEMBERS.search(json.dumps(body.get("member", ""))):
-                errors.append(f"{where}: public invoker")
+        if block.type in {
+            "google_cloud_run_v2_service_iam_member",
+            "google_cloudfunctions2_function_iam_member",
+        } and PUBLIC_MEMBERS.search(json.dumps(body.get("member", ""))):
+            errors.append(f"{where}: public invoker")
     return errors
 
 

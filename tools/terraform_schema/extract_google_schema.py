@@ -54,7 +54,9 @@ _TYPE_LINK = re.compile(
     r"registry\.terraform\.io/providers/hashicorp/google/(?P<version>[^/]+)/docs/"
     r"(?P<kind>resources|data-sources)/(?P<short>[a-z0-9_]+) (?P<tf>google_[a-z0-9_]+)\}"
 )
-_ANCHOR = re.compile(r"registry\.terraform\.io/providers/hashicorp/google/[^/]+/docs/[a-z-]+/[a-z0-9_]+#(?P<name>[a-z0-9_]+) ")
+_ANCHOR = re.compile(
+    r"registry\.terraform\.io/providers/hashicorp/google/[^/]+/docs/[a-z-]+/[a-z0-9_]+#(?P<name>[a-z0-9_]+) "
+)
 
 
 def camel_to_snake(name: str) -> str:
@@ -135,7 +137,10 @@ def extract(assembly: dict) -> dict:
     data_sources: dict[str, dict] = {}
     provider_version = None
     for fqn, cls in types.items():
-        if cls.get("kind") != "class" or cls.get("base") not in {"cdktn.TerraformResource", "cdktn.TerraformDataSource"}:
+        if cls.get("kind") != "class" or cls.get("base") not in {
+            "cdktn.TerraformResource",
+            "cdktn.TerraformDataSource",
+        }:
             continue
         match = _TYPE_LINK.search(cls.get("docs", {}).get("summary", ""))
         if not match:

@@ -42,11 +42,24 @@ log = logging.getLogger(__name__)
 SourceFactory = Callable[..., object]
 
 _ROW_TYPES = {
-    "hour_start": dt.datetime.fromisoformat, "ingested_at": dt.datetime.fromisoformat,
-    "commitment_start": dt.datetime.fromisoformat, "commitment_end": dt.datetime.fromisoformat,
+    "hour_start": dt.datetime.fromisoformat,
+    "ingested_at": dt.datetime.fromisoformat,
+    "commitment_start": dt.datetime.fromisoformat,
+    "commitment_end": dt.datetime.fromisoformat,
     "usage_date": dt.date.fromisoformat,
-    **{k: Decimal for k in ("active_fraction", "provisioned_units", "utilization", "hourly_unit_price_usd",
-                            "replica_hours", "gpu_hours", "hourly_rate_usd", "provider_cost_usd")},
+    **dict.fromkeys(
+        (
+            "active_fraction",
+            "provisioned_units",
+            "utilization",
+            "hourly_unit_price_usd",
+            "replica_hours",
+            "gpu_hours",
+            "hourly_rate_usd",
+            "provider_cost_usd",
+        ),
+        Decimal,
+    ),
 }
 
 
@@ -59,14 +72,17 @@ def table_for(commitment_type: str) -> tuple[str, str]:
 
 
 def load_subscriptions(warehouse: Warehouse, dataset: str, provider: str, commitment_type: str) -> list[Subscription]:
-    rows = warehouse.query(dataset, load_statement(sql_root(), "commitment_subscriptions"),
-                           {"provider": provider, "commitment_type": commitment_type})
+    rows = warehouse.query(
+        dataset,
+        load_statement(sql_root(), "commitment_subscriptions"),
+        {"provider": provider, "commitment_type": commitment_type},
+    )
     return [Subscription.model_validate(r) for r in rows]
 
 
 def fetch(source, run: Run, tmp: Path) -> Spool:
     spool = Spool(tmp / "hours")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     common = {"run_id": run.run_id, "ingested_at": now, "org_slug": run.org_slug}
     seen: set[str] = set()
     for record in source.iter_hours(run.window):
@@ -75,27 +91,38 @@ def fetch(source, run: Run, tmp: Path) -> Spool:
         if not run.window.start <= record.usage_date < run.window.end:
             raise ProviderResponseError(
                 f"{run.provider}: record for {record.hour_start.isoformat()} outside the window "
-                f"[{run.window.start}, {run.window.end})", provider=record.provider)
+                f"[{run.window.start}, {run.window.end})",
+                provider=record.provider,
+            )
         rid = record.record_id()
         if rid in seen:
-            raise ProviderResponseError(f"{run.provider}: two records for the same commitment and hour "
-                                        f"({record.hour_start.isoformat()})", provider=record.provider)
+            raise ProviderResponseError(
+                f"{run.provider}: two records for the same commitment and hour ({record.hour_start.isoformat()})",
+                provider=record.provider,
+            )
         seen.add(rid)
         spool.add(common | record.model_dump() | {"record_id": rid})
     return spool
 
 
-def ingest_commitment(message: CommitmentMessage, *, warehouse: Warehouse, secrets: SecretStore,
-                      http: httpx.Client | None = None, today: dt.date | None = None,
-                      trigger_id: str | None = None, client_factory: SourceFactory = build_commitment_source,
-                      options: dict | None = None) -> RunResult:
+def ingest_commitment(
+    message: CommitmentMessage,
+    *,
+    warehouse: Warehouse,
+    secrets: SecretStore,
+    http: httpx.Client | None = None,
+    today: dt.date | None = None,
+    trigger_id: str | None = None,
+    client_factory: SourceFactory = build_commitment_source,
+    options: dict | None = None,
+) -> RunResult:
     dataset = dataset_for(message.org_slug)
     if not warehouse.dataset_exists(dataset):
         raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
     kind = message.commitment_type
     provider = COMMITMENT_PROVIDERS[kind]
     flow, table = table_for(kind)
-    window = resolve_window(message, today or dt.datetime.now(dt.timezone.utc).date())
+    window = resolve_window(message, today or dt.datetime.now(dt.UTC).date())
     run = Run(message.org_slug, kind, flow, window, trigger_id)
     record_event(warehouse, dataset, run.event("started"))
     spec = load_table_specs(sql_root())[table]
@@ -103,18 +130,26 @@ def ingest_commitment(message: CommitmentMessage, *, warehouse: Warehouse, secre
     try:
         subscriptions = load_subscriptions(warehouse, dataset, provider, kind) if kind != "vertex_gpu" else []
         name, creds = load_credentials(secrets, message.org_slug, provider)
-        source = client_factory(kind, creds, secret_name=name, subscriptions=subscriptions, http=http,
-                                options=options)
+        source = client_factory(kind, creds, secret_name=name, subscriptions=subscriptions, http=http, options=options)
         with tempfile.TemporaryDirectory(prefix="genai-commitment-") as tmp:
             spool = fetch(source, run, Path(tmp))
             # Nothing is written until the provider and the configuration answered for the whole window.
-            warehouse.replace_window(dataset, spec, spool.rows(_ROW_TYPES), date_field="usage_date",
-                                     start=window.start, end=window.end)
+            warehouse.replace_window(
+                dataset, spec, spool.rows(_ROW_TYPES), date_field="usage_date", start=window.start, end=window.end
+            )
     except Exception as exc:
         error = redact(str(exc))
         record_event(warehouse, dataset, run.event("failed", error=error, error_kind=type(exc).__name__))
-        log.error("%s run %s for %s/%s %s..%s failed: %s", flow, run.run_id, message.org_slug, kind,
-                  window.start, window.end, error)
+        log.error(
+            "%s run %s for %s/%s %s..%s failed: %s",
+            flow,
+            run.run_id,
+            message.org_slug,
+            kind,
+            window.start,
+            window.end,
+            error,
+        )
         if isinstance(exc, GenAICostsError):
             raise
         raise ProviderResponseError(f"unexpected failure: {type(exc).__name__}: {error}", provider=provider) from exc
@@ -122,6 +157,14 @@ def ingest_commitment(message: CommitmentMessage, *, warehouse: Warehouse, secre
         if source is not None and hasattr(source, "close"):
             source.close()
     record_event(warehouse, dataset, run.event("succeeded", rows_usage=spool.count))
-    log.info("%s run %s for %s/%s %s..%s: %d rows", flow, run.run_id, message.org_slug, kind, window.start,
-             window.end, spool.count)
+    log.info(
+        "%s run %s for %s/%s %s..%s: %d rows",
+        flow,
+        run.run_id,
+        message.org_slug,
+        kind,
+        window.start,
+        window.end,
+        spool.count,
+    )
     return RunResult(run.run_id, message.org_slug, kind, window, "succeeded", spool.count)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
 
@@ -42,7 +42,7 @@ def numeric(value: Decimal | int | float | str) -> Decimal:
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamps must be timezone-aware (UTC)")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def hour_floor(moment: datetime) -> datetime:
@@ -89,7 +89,7 @@ class _Hourly(BaseModel):
     def _fill_date(cls, data: Any) -> Any:
         start = data.get("hour_start") if isinstance(data, dict) else None
         if isinstance(data, dict) and data.get("usage_date") is None and isinstance(start, datetime) and start.tzinfo:
-            data = {**data, "usage_date": start.astimezone(timezone.utc).date()}
+            data = {**data, "usage_date": start.astimezone(UTC).date()}
         return data
 
     @model_validator(mode="after")
@@ -127,8 +127,14 @@ class CapacityHour(_Hourly):
         return None if value is None else _utc(value)
 
     def record_id(self) -> str:
-        return _digest({"provider": self.provider, "commitment_type": self.commitment_type,
-                        "commitment_id": self.commitment_id, "hour_start": self.hour_start.isoformat()})
+        return _digest(
+            {
+                "provider": self.provider,
+                "commitment_type": self.commitment_type,
+                "commitment_id": self.commitment_id,
+                "hour_start": self.hour_start.isoformat(),
+            }
+        )
 
     @property
     def provisioned_unit_hours(self) -> Decimal:
@@ -163,6 +169,12 @@ class GpuHour(_Hourly):
         return None if value is None else numeric(value)
 
     def record_id(self) -> str:
-        return _digest({"provider": self.provider, "endpoint_id": self.endpoint_id,
-                        "deployed_model_id": self.deployed_model_id, "accelerator_type": self.accelerator_type,
-                        "hour_start": self.hour_start.isoformat()})
+        return _digest(
+            {
+                "provider": self.provider,
+                "endpoint_id": self.endpoint_id,
+                "deployed_model_id": self.deployed_model_id,
+                "accelerator_type": self.accelerator_type,
+                "hour_start": self.hour_start.isoformat(),
+            }
+        )

@@ -23,15 +23,22 @@ class Run:
     window: Window
     trigger_id: str | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _t0: float = field(default_factory=time.monotonic)
 
     def event(self, status: str, **extra) -> dict:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         row = {
-            "run_id": self.run_id, "event_date": now.date(), "event_at": now, "org_slug": self.org_slug,
-            "provider": self.provider, "flow": self.flow, "window_start": self.window.start,
-            "window_end": self.window.end, "status": status, "trigger_id": self.trigger_id,
+            "run_id": self.run_id,
+            "event_date": now.date(),
+            "event_at": now,
+            "org_slug": self.org_slug,
+            "provider": self.provider,
+            "flow": self.flow,
+            "window_start": self.window.start,
+            "window_end": self.window.end,
+            "status": status,
+            "trigger_id": self.trigger_id,
             "started_at": self.started_at,
         }
         if status != "started":

@@ -53,7 +53,8 @@ class RunResult:
 
 
 _ROW_TYPES = {
-    "bucket_start": dt.datetime.fromisoformat, "ingested_at": dt.datetime.fromisoformat,
+    "bucket_start": dt.datetime.fromisoformat,
+    "ingested_at": dt.datetime.fromisoformat,
     "usage_date": dt.date.fromisoformat,
 }
 
@@ -83,12 +84,14 @@ def _check_in_window(record: UsageRecord | CostRecord, window: Window) -> None:
     if not window.start <= record.usage_date < window.end:
         raise ProviderResponseError(
             f"{record.provider} returned data for {record.usage_date}, outside the requested window "
-            f"[{window.start}, {window.end})", provider=record.provider)
+            f"[{window.start}, {window.end})",
+            provider=record.provider,
+        )
 
 
 def fetch(client, run: Run, tmp: Path) -> tuple[Spool, Spool, Spool]:
     usage, quarantine, costs = Spool(tmp / "usage"), Spool(tmp / "quarantine"), Spool(tmp / "costs")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     common = {"run_id": run.run_id, "ingested_at": now, "org_slug": run.org_slug}
     seen_bucket, seen_ids = None, set()
     for record in client.iter_usage(run.window):
@@ -100,9 +103,17 @@ def fetch(client, run: Run, tmp: Path) -> tuple[Spool, Spool, Spool]:
         reason = "duplicate of an earlier row in the same bucket" if rid in seen_ids else record.invariant_violation()
         seen_ids.add(rid)
         if reason:
-            quarantine.add(common | {"record_id": rid, "provider": record.provider, "source": record.source,
-                                     "usage_date": record.usage_date, "reason": reason,
-                                     "record": record.model_dump(mode="json")})
+            quarantine.add(
+                common
+                | {
+                    "record_id": rid,
+                    "provider": record.provider,
+                    "source": record.source,
+                    "usage_date": record.usage_date,
+                    "reason": reason,
+                    "record": record.model_dump(mode="json"),
+                }
+            )
         else:
             usage.add(common | record.model_dump() | {"record_id": rid})
     for cost in client.iter_costs(run.window):
@@ -111,13 +122,20 @@ def fetch(client, run: Run, tmp: Path) -> tuple[Spool, Spool, Spool]:
     return usage, quarantine, costs
 
 
-def ingest_payg(message: PaygMessage, *, warehouse: Warehouse, secrets: SecretStore,
-                http: httpx.Client | None = None, today: dt.date | None = None,
-                trigger_id: str | None = None, client_factory: ClientFactory = build_client) -> RunResult:
+def ingest_payg(
+    message: PaygMessage,
+    *,
+    warehouse: Warehouse,
+    secrets: SecretStore,
+    http: httpx.Client | None = None,
+    today: dt.date | None = None,
+    trigger_id: str | None = None,
+    client_factory: ClientFactory = build_client,
+) -> RunResult:
     dataset = dataset_for(message.org_slug)
     if not warehouse.dataset_exists(dataset):
         raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
-    window = resolve_window(message, today or dt.datetime.now(dt.timezone.utc).date())
+    window = resolve_window(message, today or dt.datetime.now(dt.UTC).date())
     run = Run(message.org_slug, message.provider, "payg", window, trigger_id)
     record_event(warehouse, dataset, run.event("started"))
     specs = load_table_specs(sql_root())
@@ -129,21 +147,47 @@ def ingest_payg(message: PaygMessage, *, warehouse: Warehouse, secrets: SecretSt
             usage, quarantine, costs = fetch(client, run, Path(tmp))
             # Nothing is written until the provider has answered for the whole window.
             for spool, table in ((usage, "usage"), (quarantine, "quarantine"), (costs, "costs")):
-                warehouse.replace_window(dataset, specs[f"{prefix}_{table}"], spool.rows(_ROW_TYPES),
-                                         date_field="usage_date", start=window.start, end=window.end)
+                warehouse.replace_window(
+                    dataset,
+                    specs[f"{prefix}_{table}"],
+                    spool.rows(_ROW_TYPES),
+                    date_field="usage_date",
+                    start=window.start,
+                    end=window.end,
+                )
     except Exception as exc:
         error = redact(str(exc))
         record_event(warehouse, dataset, run.event("failed", error=error, error_kind=type(exc).__name__))
-        log.error("payg run %s for %s/%s %s..%s failed: %s", run.run_id, message.org_slug, message.provider,
-                  window.start, window.end, error)
+        log.error(
+            "payg run %s for %s/%s %s..%s failed: %s",
+            run.run_id,
+            message.org_slug,
+            message.provider,
+            window.start,
+            window.end,
+            error,
+        )
         if isinstance(exc, GenAICostsError):
             raise
-        raise ProviderResponseError(f"unexpected failure: {type(exc).__name__}: {error}",
-                                    provider=message.provider) from exc
-    record_event(warehouse, dataset, run.event(
-        "succeeded", rows_usage=usage.count, rows_costs=costs.count, rows_quarantined=quarantine.count))
-    log.info("payg run %s for %s/%s %s..%s: %d usage, %d cost, %d quarantined rows", run.run_id,
-             message.org_slug, message.provider, window.start, window.end, usage.count, costs.count,
-             quarantine.count)
-    return RunResult(run.run_id, message.org_slug, message.provider, window, "succeeded",
-                     usage.count, costs.count, quarantine.count)
+        raise ProviderResponseError(
+            f"unexpected failure: {type(exc).__name__}: {error}", provider=message.provider
+        ) from exc
+    record_event(
+        warehouse,
+        dataset,
+        run.event("succeeded", rows_usage=usage.count, rows_costs=costs.count, rows_quarantined=quarantine.count),
+    )
+    log.info(
+        "payg run %s for %s/%s %s..%s: %d usage, %d cost, %d quarantined rows",
+        run.run_id,
+        message.org_slug,
+        message.provider,
+        window.start,
+        window.end,
+        usage.count,
+        costs.count,
+        quarantine.count,
+    )
+    return RunResult(
+        run.run_id, message.org_slug, message.provider, window, "succeeded", usage.count, costs.count, quarantine.count
+    )

@@ -8,10 +8,31 @@ import json
 
 from .records import CostRecord, UsageRecord
 
-_USAGE_DIMENSIONS = ("provider", "source", "bucket_start", "bucket_width", "model", "region", "service_tier",
-                     "is_batch", "project_id", "api_key_id", "deployment", "context_window")
-_COST_DIMENSIONS = ("provider", "source", "usage_date", "model", "project_id", "line_item", "token_type",
-                    "service_tier", "currency")
+_USAGE_DIMENSIONS = (
+    "provider",
+    "source",
+    "bucket_start",
+    "bucket_width",
+    "model",
+    "region",
+    "service_tier",
+    "is_batch",
+    "project_id",
+    "api_key_id",
+    "deployment",
+    "context_window",
+)
+_COST_DIMENSIONS = (
+    "provider",
+    "source",
+    "usage_date",
+    "model",
+    "project_id",
+    "line_item",
+    "token_type",
+    "service_tier",
+    "currency",
+)
 
 
 def _digest(values: dict) -> str:

@@ -22,7 +22,7 @@ negative integers (a derived category can come out negative when the provider's 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -44,7 +44,7 @@ TOKEN_CATEGORIES: tuple[str, ...] = (
 def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("bucket_start must be timezone-aware (UTC)")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 class UsageRecord(BaseModel):
@@ -98,11 +98,9 @@ class UsageRecord(BaseModel):
         return _as_utc(value)
 
     @model_validator(mode="after")
-    def _date_matches(self) -> "UsageRecord":
+    def _date_matches(self) -> UsageRecord:
         if self.usage_date != self.bucket_start.date():
-            raise ValueError(
-                f"usage_date {self.usage_date} is not the UTC date of bucket_start {self.bucket_start}"
-            )
+            raise ValueError(f"usage_date {self.usage_date} is not the UTC date of bucket_start {self.bucket_start}")
         return self
 
     def category_sum(self) -> int:

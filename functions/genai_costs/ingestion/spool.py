@@ -28,5 +28,3 @@ class Spool:
             for line in fh:
                 row = json.loads(line)
                 yield {k: (types[k](v) if v is not None and k in types else v) for k, v in row.items()}
-
-

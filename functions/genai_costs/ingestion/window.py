@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -16,18 +16,18 @@ class Window(BaseModel):
     end: date
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Window":
+    def _ordered(self) -> Window:
         if self.end <= self.start:
             raise ValueError(f"window end {self.end} must be after start {self.start}")
         return self
 
     @property
     def start_dt(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.start, time.min, tzinfo=UTC)
 
     @property
     def end_dt(self) -> datetime:
-        return datetime.combine(self.end, time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.end, time.min, tzinfo=UTC)
 
     @property
     def days(self) -> int:
@@ -40,6 +40,6 @@ class Window(BaseModel):
             d += timedelta(days=1)
 
     @classmethod
-    def trailing(cls, today: date, days: int) -> "Window":
+    def trailing(cls, today: date, days: int) -> Window:
         """The ``days`` whole days before ``today`` (today itself is still incomplete)."""
         return cls(start=today - timedelta(days=days), end=today)

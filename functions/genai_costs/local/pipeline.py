@@ -32,15 +32,16 @@ class LocalRun:
     dead_letters: int
 
 
-def run_local_pipeline(org_slug: str, *, days: int = 30, seed: int = 42, today: dt.date | None = None,
-                       console: Console | None = None) -> LocalRun:
+def run_local_pipeline(
+    org_slug: str, *, days: int = 30, seed: int = 42, today: dt.date | None = None, console: Console | None = None
+) -> LocalRun:
     from provider_sim.config import SimConfig
     from provider_sim.server import serve
 
     console = console or Console()
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     window = Window(start=today - dt.timedelta(days=days), end=today)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     config = SimConfig(seed=seed, org=org_slug, start=window.start, end=window.end)
     base_url, stop = serve(config)
     console.print(f"provider simulator on {base_url} (seed {seed}, {window.start} .. {window.end})")
@@ -71,8 +72,11 @@ def run_local_pipeline(org_slug: str, *, days: int = 30, seed: int = 42, today: 
             bus.publish("genai-consolidate", window_body)
             progress.advance(task)
         with open_warehouse() as warehouse:
-            runs = warehouse.query(dataset_for(org_slug), read_single_statement(sql_root() / "reports" / "ingestion_runs.sql"),
-                                   {"p_since": started})
+            runs = warehouse.query(
+                dataset_for(org_slug),
+                read_single_statement(sql_root() / "reports" / "ingestion_runs.sql"),
+                {"p_since": started},
+            )
         return LocalRun(onboarding, window, runs, len(bus.dead_letters))
     finally:
         stop()

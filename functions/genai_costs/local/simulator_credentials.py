@@ -18,20 +18,35 @@ from ..warehouse.tables import load_table_specs
 def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict]:
     from provider_sim.catalog import gemini_projects, vertex_projects
 
-    gcp = {"access_token": "sim-gcp-token", "monitoring_base_url": f"{base_url}/gcp/monitoring",
-           "bigquery_api_endpoint": f"{base_url}/gcp", "aiplatform_base_url": f"{base_url}/gcp/aiplatform",
-           "billing_export_table": "billing-proj.billing.gcp_billing_export_v1_SIM"}
+    gcp = {
+        "access_token": "sim-gcp-token",
+        "monitoring_base_url": f"{base_url}/gcp/monitoring",
+        "bigquery_api_endpoint": f"{base_url}/gcp",
+        "aiplatform_base_url": f"{base_url}/gcp/aiplatform",
+        "billing_export_table": "billing-proj.billing.gcp_billing_export_v1_SIM",
+    }
     return {
         "openai": {"admin_api_key": "sk-admin-sim-openai", "base_url": f"{base_url}/openai/v1"},
         "anthropic": {"admin_api_key": "sk-ant-admin01-sim-anthropic", "base_url": f"{base_url}/anthropic"},
-        "azure_openai": {"tenant_id": "00000000-0000-4000-8000-00000000000a", "client_id": "sim-client",
-                         "client_secret": "sim-client-secret", "subscription_id": "00000000-0000-4000-8000-000000000001",
-                         "resource_group": "rg-genai", "account_name": "aoai-sim-eastus",
-                         "arm_base_url": f"{base_url}/azure", "access_token": "sim-azure-token",
-                         "retail_prices_base_url": f"{base_url}/azure-prices"},
-        "aws_bedrock": {"aws_access_key_id": "AKIASIMULATOR0000001", "aws_secret_access_key": "sim-aws-secret-key",
-                        "region": "us-east-1", "cloudwatch_endpoint_url": f"{base_url}/aws/cloudwatch",
-                        "ce_endpoint_url": f"{base_url}/aws/ce", "bedrock_endpoint_url": f"{base_url}/aws/bedrock"},
+        "azure_openai": {
+            "tenant_id": "00000000-0000-4000-8000-00000000000a",
+            "client_id": "sim-client",
+            "client_secret": "sim-client-secret",
+            "subscription_id": "00000000-0000-4000-8000-000000000001",
+            "resource_group": "rg-genai",
+            "account_name": "aoai-sim-eastus",
+            "arm_base_url": f"{base_url}/azure",
+            "access_token": "sim-azure-token",
+            "retail_prices_base_url": f"{base_url}/azure-prices",
+        },
+        "aws_bedrock": {
+            "aws_access_key_id": "AKIASIMULATOR0000001",
+            "aws_secret_access_key": "sim-aws-secret-key",
+            "region": "us-east-1",
+            "cloudwatch_endpoint_url": f"{base_url}/aws/cloudwatch",
+            "ce_endpoint_url": f"{base_url}/aws/ce",
+            "bedrock_endpoint_url": f"{base_url}/aws/bedrock",
+        },
         "vertex_ai": {"project_id": vertex_projects(org)[0], **gcp},
         "gemini": {"project_id": gemini_projects(seed, org)[0], **gcp},
     }
@@ -48,18 +63,34 @@ def configure_simulated_commitments(warehouse: Warehouse, org: str, config) -> i
         if c.provider not in ("bedrock", "vertex"):
             continue  # Azure PTU terms and prices come from Azure's own APIs
         provider, kind = ("aws_bedrock", "bedrock_pt") if c.provider == "bedrock" else ("vertex_ai", "vertex_gsu")
-        rows.append({f: None for f in spec.field_names} | {
-            # Deterministic id: re-running the demo replaces nothing and adds nothing.
-            "subscription_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"genai-costs/demo/{org}/{kind}/{c.name}")),
-            "provider": provider, "plan_name": f"DEMO_{kind.upper()}_{c.name}"[:60], "is_custom": True,
-            "quantity": c.units, "unit_price_usd": Decimal(0), "effective_date": dt.date(2025, 1, 1),
-            "is_enabled": True, "tier_type": "committed_use", "currency": "USD", "commitment_type": kind,
-            "model_id": c.model, "region": c.region, "commitment_units": c.units,
-            "unit_hourly_price_usd": c.unit_hourly_usd, "tpm_limit": getattr(c, "tokens_per_unit_minute", None),
-            "commitment_start_date": c.start.date() if kind == "vertex_gsu" else None,
-            "commitment_end_date": c.end.date() - dt.timedelta(days=1) if kind == "vertex_gsu" and c.end else None,
-            "commitment_term_months": 1 if kind == "vertex_gsu" else None,
-        })
-    insert_missing = bind_identifiers(load_statement(sql_root(), "seed_insert_missing").parsed(),
-                                      {"target_table": "llm_subscriptions"}, {"key_column": "subscription_id"})
+        rows.append(
+            dict.fromkeys(spec.field_names)
+            | {
+                # Deterministic id: re-running the demo replaces nothing and adds nothing.
+                "subscription_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"genai-costs/demo/{org}/{kind}/{c.name}")),
+                "provider": provider,
+                "plan_name": f"DEMO_{kind.upper()}_{c.name}"[:60],
+                "is_custom": True,
+                "quantity": c.units,
+                "unit_price_usd": Decimal(0),
+                "effective_date": dt.date(2025, 1, 1),
+                "is_enabled": True,
+                "tier_type": "committed_use",
+                "currency": "USD",
+                "commitment_type": kind,
+                "model_id": c.model,
+                "region": c.region,
+                "commitment_units": c.units,
+                "unit_hourly_price_usd": c.unit_hourly_usd,
+                "tpm_limit": getattr(c, "tokens_per_unit_minute", None),
+                "commitment_start_date": c.start.date() if kind == "vertex_gsu" else None,
+                "commitment_end_date": c.end.date() - dt.timedelta(days=1) if kind == "vertex_gsu" and c.end else None,
+                "commitment_term_months": 1 if kind == "vertex_gsu" else None,
+            }
+        )
+    insert_missing = bind_identifiers(
+        load_statement(sql_root(), "seed_insert_missing").parsed(),
+        {"target_table": "llm_subscriptions"},
+        {"key_column": "subscription_id"},
+    )
     return warehouse.apply_staged(dataset_for(org), spec, rows, [insert_missing])

@@ -21,19 +21,36 @@ from ..errors import ValidationError
 PUBSUB_EVENT_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 
 
-def pubsub_cloud_event(project: str, topic: str, payload: Mapping | bytes,
-                       attributes: Mapping[str, str] | None = None, *, message_id: str | None = None,
-                       publish_time: dt.datetime | None = None) -> CloudEvent:
-    publish_time = publish_time or dt.datetime.now(dt.timezone.utc)
+def pubsub_cloud_event(
+    project: str,
+    topic: str,
+    payload: Mapping | bytes,
+    attributes: Mapping[str, str] | None = None,
+    *,
+    message_id: str | None = None,
+    publish_time: dt.datetime | None = None,
+) -> CloudEvent:
+    publish_time = publish_time or dt.datetime.now(dt.UTC)
     message_id = message_id or uuid.uuid4().hex
     data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    stamp = publish_time.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    stamp = publish_time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return CloudEvent(
-        {"type": PUBSUB_EVENT_TYPE, "source": f"//pubsub.googleapis.com/projects/{project}/topics/{topic}",
-         "id": message_id, "time": stamp, "specversion": "1.0"},
-        {"message": {"data": base64.b64encode(data).decode(), "attributes": dict(attributes or {}),
-                     "messageId": message_id, "publishTime": stamp},
-         "subscription": f"projects/{project}/subscriptions/{topic}-sub"},
+        {
+            "type": PUBSUB_EVENT_TYPE,
+            "source": f"//pubsub.googleapis.com/projects/{project}/topics/{topic}",
+            "id": message_id,
+            "time": stamp,
+            "specversion": "1.0",
+        },
+        {
+            "message": {
+                "data": base64.b64encode(data).decode(),
+                "attributes": dict(attributes or {}),
+                "messageId": message_id,
+                "publishTime": stamp,
+            },
+            "subscription": f"projects/{project}/subscriptions/{topic}-sub",
+        },
     )
 
 

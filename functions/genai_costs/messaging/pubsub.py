@@ -22,6 +22,7 @@ class PubSubPublisher(Publisher):
         return self._client
 
     def publish(self, topic: str, payload: Mapping, attributes: Mapping[str, str] | None = None) -> str:
-        future = self.client.publish(self.client.topic_path(self.project, topic),
-                                     json.dumps(payload).encode(), **dict(attributes or {}))
+        future = self.client.publish(
+            self.client.topic_path(self.project, topic), json.dumps(payload).encode(), **dict(attributes or {})
+        )
         return future.result(timeout=60)

@@ -19,20 +19,32 @@ class AdminApiClientBase:
     credentials_model: ClassVar[type[CredentialsModel]]  # must define admin_api_key and base_url
     options_model: ClassVar[type[OptionsModel]]
 
-    def __init__(self, credentials: Any, *, secret_name: str, http: httpx.Client | None = None,
-                 options: OptionsModel | None = None, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        credentials: Any,
+        *,
+        secret_name: str,
+        http: httpx.Client | None = None,
+        options: OptionsModel | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.credentials = credentials
         self.options = options or self.options_model()
         self.base_url = credentials.base_url.rstrip("/")
-        self.http = ProviderHttp(self.provider, secret_name, client=http, policy=retry, sleep=sleep,
-                                 secrets=[credentials.admin_api_key])
+        self.http = ProviderHttp(
+            self.provider, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.admin_api_key]
+        )
 
     @classmethod
     def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any):
         creds = parse_credentials(cls.credentials_model, data, provider=cls.provider, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name,
-                   options=parse_options(cls.options_model, options, provider=cls.provider), **kw)
+        return cls(
+            creds,
+            secret_name=secret_name,
+            options=parse_options(cls.options_model, options, provider=cls.provider),
+            **kw,
+        )
 
     def _headers(self) -> dict[str, str]:
         raise NotImplementedError
@@ -41,8 +53,9 @@ class AdminApiClientBase:
         if page.next_page:
             return page.next_page
         if page.has_more:
-            raise ProviderResponseError(f"{self.provider}: has_more is true but next_page is empty",
-                                        provider=self.provider)
+            raise ProviderResponseError(
+                f"{self.provider}: has_more is true but next_page is empty", provider=self.provider
+            )
         return None
 
     def _pages(self, path: str, params: dict[str, Any], model: type[ResponseModel]) -> Iterator[Any]:

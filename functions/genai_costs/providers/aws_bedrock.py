@@ -38,21 +38,23 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
-from botocore.parsers import ResponseParserError
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionError as BotoConnectionError,
     HTTPClientError,
     NoCredentialsError,
     PartialCredentialsError,
 )
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+from botocore.parsers import ResponseParserError
 from pydantic import Field, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
@@ -86,16 +88,34 @@ METRICS = {
 }
 MAX_QUERIES_PER_CALL = 500
 
-THROTTLE_CODES = frozenset({
-    "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
-    "LimitExceededException", "SlowDown", "RequestThrottled",
-})
-AUTH_CODES = frozenset({
-    "AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "InvalidClientTokenId",
-    "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch", "AuthFailure",
-    "InvalidSignatureException", "MissingAuthenticationToken", "IncompleteSignature",
-    "UnauthorizedOperation", "InvalidAccessKeyId",
-})
+THROTTLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "SlowDown",
+        "RequestThrottled",
+    }
+)
+AUTH_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+        "InvalidSignatureException",
+        "MissingAuthenticationToken",
+        "IncompleteSignature",
+        "UnauthorizedOperation",
+        "InvalidAccessKeyId",
+    }
+)
 
 
 class AwsCredentials(CredentialsModel):
@@ -192,7 +212,7 @@ def usage_type_token_type(usage_type: str) -> str | None:
 
 
 def _count(value: float) -> int:
-    return int(value) if float(value).is_integer() else int(round(value))
+    return int(value) if float(value).is_integer() else round(value)
 
 
 class AwsBedrockClient:
@@ -219,7 +239,7 @@ class AwsBedrockClient:
         self._ce = None
 
     @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "AwsBedrockClient":
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AwsBedrockClient:
         creds = parse_credentials(AwsCredentials, data, provider=PROVIDER, secret_name=secret_name)
         return cls(creds, secret_name=secret_name, options=parse_options(AwsOptions, options, provider=PROVIDER), **kw)
 
@@ -254,7 +274,10 @@ class AwsBedrockClient:
     def ce(self):
         if self._ce is None:
             self._ce = self._session().client(
-                "ce", region_name=self.options.ce_region, endpoint_url=self.credentials.ce_endpoint_url, config=self._config()
+                "ce",
+                region_name=self.options.ce_region,
+                endpoint_url=self.credentials.ce_endpoint_url,
+                config=self._config(),
             )
         return self._ce
 
@@ -301,7 +324,12 @@ class AwsBedrockClient:
             return self._auth(what, code or f"HTTP {status}")
         if code in THROTTLE_CODES or status == 429:
             return ProviderRateLimitError(f"{PROVIDER}: {what} throttled ({code})", provider=PROVIDER)
-        if status >= 500 or code in ("InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException"):
+        if status >= 500 or code in (
+            "InternalFailure",
+            "InternalError",
+            "ServiceUnavailable",
+            "ServiceUnavailableException",
+        ):
             return ProviderUnavailableError(f"{PROVIDER}: {what} failed ({code or status})", provider=PROVIDER)
         message = scrub(str(error.get("Message", ""))[:300], self._secrets)
         return ProviderError(f"{PROVIDER}: {what} failed ({code}): {message}", provider=PROVIDER)
@@ -330,19 +358,21 @@ class AwsBedrockClient:
             for key, metric_name in METRICS.items():
                 qid = f"m{i}_{key}"
                 ids[qid] = (model_id, key)
-                queries.append({
-                    "Id": qid,
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": NAMESPACE,
-                            "MetricName": metric_name,
-                            "Dimensions": [{"Name": "ModelId", "Value": model_id}],
+                queries.append(
+                    {
+                        "Id": qid,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": NAMESPACE,
+                                "MetricName": metric_name,
+                                "Dimensions": [{"Name": "ModelId", "Value": model_id}],
+                            },
+                            "Period": 3600,
+                            "Stat": "Sum",
                         },
-                        "Period": 3600,
-                        "Stat": "Sum",
-                    },
-                    "ReturnData": True,
-                })
+                        "ReturnData": True,
+                    }
+                )
         return queries, ids
 
     def _record(self, model_id: str, ts: datetime, v: dict[str, float]) -> UsageRecord:
@@ -352,7 +382,7 @@ class AwsBedrockClient:
             uncached, total = inp - read - write, inp + out
         else:
             uncached, total = inp, inp + out + read + write
-        ts = ts.astimezone(timezone.utc) if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+        ts = ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
         return UsageRecord(
             provider=PROVIDER,
             source="aws.cloudwatch",
@@ -389,21 +419,28 @@ class AwsBedrockClient:
                     }
                     if cursor:
                         kw["NextToken"] = cursor
-                    return self._call("cloudwatch:GetMetricData", lambda: self.cloudwatch.get_metric_data(**kw), MetricDataPage)
+                    return self._call(
+                        "cloudwatch:GetMetricData", lambda: self.cloudwatch.get_metric_data(**kw), MetricDataPage
+                    )
 
-                for page in paginate(fetch, lambda p: p.NextToken, provider=PROVIDER, max_pages=self.retrier.policy.max_pages):
+                for page in paginate(
+                    fetch, lambda p: p.NextToken, provider=PROVIDER, max_pages=self.retrier.policy.max_pages
+                ):
                     for res in page.MetricDataResults:
                         if res.StatusCode not in (None, "Complete", "PartialData"):
                             raise ProviderResponseError(
-                                f"{PROVIDER}: GetMetricData status {res.StatusCode} for query {res.Id}", provider=PROVIDER
+                                f"{PROVIDER}: GetMetricData status {res.StatusCode} for query {res.Id}",
+                                provider=PROVIDER,
                             )
                         if res.Id not in ids or len(res.Timestamps) != len(res.Values):
-                            raise ProviderResponseError(f"{PROVIDER}: inconsistent GetMetricData result {res.Id}", provider=PROVIDER)
+                            raise ProviderResponseError(
+                                f"{PROVIDER}: inconsistent GetMetricData result {res.Id}", provider=PROVIDER
+                            )
                         model_id, key = ids[res.Id]
-                        for ts, value in zip(res.Timestamps, res.Values):
+                        for ts, value in zip(res.Timestamps, res.Values, strict=False):
                             bucket = merged[(model_id, ts)]
                             bucket[key] = bucket.get(key, 0.0) + value
-                for (model_id, ts) in sorted(merged, key=lambda k: (k[1], k[0])):
+                for model_id, ts in sorted(merged, key=lambda k: (k[1], k[0])):
                     yield self._record(model_id, ts, merged[(model_id, ts)])
 
     # -- costs --------------------------------------------------------------------------------
@@ -423,7 +460,9 @@ class AwsBedrockClient:
                 kw["NextPageToken"] = cursor
             return self._call("ce:GetCostAndUsage", lambda: self.ce.get_cost_and_usage(**kw), CostPage)
 
-        for page in paginate(fetch, lambda p: p.NextPageToken, provider=PROVIDER, max_pages=self.retrier.policy.max_pages):
+        for page in paginate(
+            fetch, lambda p: p.NextPageToken, provider=PROVIDER, max_pages=self.retrier.policy.max_pages
+        ):
             for result in page.ResultsByTime:
                 day = datetime.fromisoformat(result.TimePeriod.Start[:10]).date()
                 for group in result.Groups:

@@ -8,7 +8,8 @@ Reader on the cost scope.
 Usage: ``GET {arm}/{account}/providers/Microsoft.Insights/metrics`` with
 ``metricnames=ProcessedPromptTokens,GeneratedTokens,AzureOpenAIRequests``, ``interval=PT1H``,
 ``aggregation=Total``, ``$filter=ModelDeploymentName eq '*'`` (split per deployment; option
-``metric_filter`` adds ``and ModelName eq '*'``), ``top`` raised from Azure's default of 10 series [?: configurable], one call
+``metric_filter`` adds ``and ModelName eq '*'``), ``top`` raised from Azure's default of 10 series
+[?: configurable], one call
 per UTC day so the three metrics can be merged into one record per (deployment, model, hour).
 The deployments list (``sku.name``, ``properties.model.name``) maps deployment -> model / SKU:
 ``service_tier`` = deployment SKU (``GlobalStandard``, ``ProvisionedManaged``, ...), ``is_batch`` =
@@ -177,7 +178,7 @@ class QueryResult(ResponseModel):
 def _count(value: float | None) -> int:
     if value is None:
         return 0
-    return int(value) if float(value).is_integer() else int(round(value))
+    return int(value) if float(value).is_integer() else round(value)
 
 
 def parse_usage_date(value: Any) -> date:
@@ -206,7 +207,11 @@ class AzureOpenAIClient:
         self.options = options or AzureOptions()
         self.arm = credentials.arm_base_url.rstrip("/")
         self.http = ProviderHttp(
-            PROVIDER, secret_name, client=http, policy=retry, sleep=sleep,
+            PROVIDER,
+            secret_name,
+            client=http,
+            policy=retry,
+            sleep=sleep,
             secrets=[credentials.client_secret, credentials.access_token],
         )
         self._token: str | None = None
@@ -215,9 +220,11 @@ class AzureOpenAIClient:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "AzureOpenAIClient":
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AzureOpenAIClient:
         creds = parse_credentials(AzureCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(AzureOptions, options, provider=PROVIDER), **kw)
+        return cls(
+            creds, secret_name=secret_name, options=parse_options(AzureOptions, options, provider=PROVIDER), **kw
+        )
 
     # -- auth ---------------------------------------------------------------------------------
     def _access_token(self) -> str:
@@ -263,7 +270,10 @@ class AzureOpenAIClient:
             if cursor:
                 return self.http.get(cursor, DeploymentsPage, headers=self._headers)
             return self.http.get(
-                first, DeploymentsPage, params={"api-version": self.options.deployments_api_version}, headers=self._headers
+                first,
+                DeploymentsPage,
+                params={"api-version": self.options.deployments_api_version},
+                headers=self._headers,
             )
 
         found: dict[str, Deployment] = {}
@@ -356,9 +366,13 @@ class AzureOpenAIClient:
         def fetch(cursor: str | None) -> QueryResult:
             if cursor:
                 return self.http.post(cursor, QueryResult, json=body, headers=self._headers)
-            return self.http.post(first, QueryResult, params={"api-version": o.cost_api_version}, json=body, headers=self._headers)
+            return self.http.post(
+                first, QueryResult, params={"api-version": o.cost_api_version}, json=body, headers=self._headers
+            )
 
-        for page in paginate(fetch, lambda p: p.properties.nextLink, provider=PROVIDER, max_pages=self.http.policy.max_pages):
+        for page in paginate(
+            fetch, lambda p: p.properties.nextLink, provider=PROVIDER, max_pages=self.http.policy.max_pages
+        ):
             index = {col.name.lower(): i for i, col in enumerate(page.properties.columns)}
             required = {o.cost_aggregation.lower(), "usagedate", "currency"}
             missing = required - index.keys()
@@ -370,7 +384,7 @@ class AzureOpenAIClient:
             for row in page.properties.rows:
                 if len(row) != len(page.properties.columns):
                     raise ProviderResponseError(f"{PROVIDER}: cost row width does not match columns", provider=PROVIDER)
-                get = lambda name: row[index[name]] if name in index else None  # noqa: E731
+                get = lambda name: row[index[name]] if name in index else None  # noqa: E731, B023 (used in this iteration)
                 resource_id = get("resourceid")
                 account = str(resource_id).rstrip("/").rsplit("/", 1)[-1] if resource_id else None
                 yield CostRecord(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -72,27 +72,27 @@ def parse_options(model: type[C], data: Any, *, provider: str) -> C:
 
 def unix_seconds(d: date | datetime) -> int:
     if not isinstance(d, datetime):
-        d = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        d = datetime(d.year, d.month, d.day, tzinfo=UTC)
     return int(d.timestamp())
 
 
 def rfc3339(d: datetime) -> str:
-    return d.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return d.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def from_unix(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def parse_rfc3339(value: str) -> datetime:
     dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def day_windows(window: Window) -> Iterator[tuple[datetime, datetime]]:
     """[start, end) datetimes of each UTC day in the window (bounds memory for merging sources)."""
     for d in window.iter_days():
-        start = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        start = datetime(d.year, d.month, d.day, tzinfo=UTC)
         yield start, start + timedelta(days=1)

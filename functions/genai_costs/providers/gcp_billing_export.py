@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,7 @@ class GcpBillingExport:
         service_descriptions: Sequence[str],
         estimated_trailing_days: int = 3,
         client_factory: Callable[[], Any] | None = None,
-        today: Callable[[], date] = lambda: datetime.now(timezone.utc).date(),
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self.credentials = credentials
         self.provider = provider
@@ -114,7 +114,11 @@ class GcpBillingExport:
                 tokens = GcpTokenSource(
                     self.credentials, provider=self.provider, secret_name=self.secret_name, scopes=[BIGQUERY_SCOPE]
                 )
-                options = {"api_endpoint": self.credentials.bigquery_api_endpoint} if self.credentials.bigquery_api_endpoint else None
+                options = (
+                    {"api_endpoint": self.credentials.bigquery_api_endpoint}
+                    if self.credentials.bigquery_api_endpoint
+                    else None
+                )
                 self._client = bigquery.Client(
                     project=self.credentials.project_id, credentials=tokens.google_credentials(), client_options=options
                 )
@@ -131,10 +135,16 @@ class GcpBillingExport:
                 provider=self.provider,
             )
         if isinstance(exc, gexc.TooManyRequests):
-            return ProviderRateLimitError(f"{self.provider}: BigQuery rate limited the billing query", provider=self.provider)
+            return ProviderRateLimitError(
+                f"{self.provider}: BigQuery rate limited the billing query", provider=self.provider
+            )
         if isinstance(exc, (gexc.ServerError, gexc.RetryError)):
-            return ProviderUnavailableError(f"{self.provider}: BigQuery unavailable ({type(exc).__name__})", provider=self.provider)
-        return ProviderError(f"{self.provider}: billing export query failed ({type(exc).__name__})", provider=self.provider)
+            return ProviderUnavailableError(
+                f"{self.provider}: BigQuery unavailable ({type(exc).__name__})", provider=self.provider
+            )
+        return ProviderError(
+            f"{self.provider}: billing export query failed ({type(exc).__name__})", provider=self.provider
+        )
 
     def _rows(self, window: Window, service: str) -> Iterator[BillingRow]:
         from google.cloud.bigquery import QueryJobConfig, ScalarQueryParameter
@@ -152,7 +162,8 @@ class GcpBillingExport:
                 parsed = BillingRow.model_validate(_row_fields(dict(row.items())))
             except PydanticValidationError as exc:
                 raise ProviderResponseError(
-                    f"{self.provider}: unusable billing export row ({exc.error_count()} problem(s))", provider=self.provider
+                    f"{self.provider}: unusable billing export row ({exc.error_count()} problem(s))",
+                    provider=self.provider,
                 ) from None
             if parsed.service_description in (None, service):
                 yield parsed
@@ -181,14 +192,14 @@ class GcpBillingExport:
         for (day, project_id, sku_description, currency), (cost, credits) in sorted(
             totals.items(), key=lambda kv: tuple(str(k) for k in kv[0])
         ):
-            common = dict(
-                provider=self.provider,
-                source=source,
-                usage_date=day,
-                project_id=project_id,
-                currency=currency,
-                is_estimated=day >= cutoff,
-            )
+            common = {
+                "provider": self.provider,
+                "source": source,
+                "usage_date": day,
+                "project_id": project_id,
+                "currency": currency,
+                "is_estimated": day >= cutoff,
+            }
             yield CostRecord(line_item=sku_description, amount=cost, **common)
             if credits != 0:
                 yield CostRecord(line_item=f"Credits: {sku_description}", amount=credits, **common)
@@ -204,7 +215,7 @@ def _row_fields(row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "cost": _money(row.get("cost")), "credits": _money(row.get("credits") or 0)}
     start = row["usage_start_time"]
     if isinstance(start, datetime):
-        start = start.astimezone(timezone.utc)
+        start = start.astimezone(UTC)
     service, sku = row.get("service") or {}, row.get("sku") or {}
     return {
         "usage_date": start.date() if isinstance(start, datetime) else start,

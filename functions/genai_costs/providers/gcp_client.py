@@ -49,8 +49,12 @@ class GcpClientBase:
     @classmethod
     def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any):
         creds = parse_credentials(GcpCredentials, data, provider=cls.provider, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name,
-                   options=parse_options(cls.options_model, options, provider=cls.provider), **kw)
+        return cls(
+            creds,
+            secret_name=secret_name,
+            options=parse_options(cls.options_model, options, provider=cls.provider),
+            **kw,
+        )
 
     def iter_costs(self, window: Window) -> Iterator[CostRecord]:
         yield from self.billing.iter_costs(window, source="gcp.billing_export")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -50,7 +50,7 @@ class TypedValue(ResponseModel):
         if self.int64Value is not None:
             return self.int64Value
         if self.doubleValue is not None:
-            return int(round(self.doubleValue))
+            return round(self.doubleValue)
         return 0
 
 
@@ -103,9 +103,7 @@ class GcpTokenSource:
         self._sa = None
         self._lock = threading.Lock()
         if credentials.access_token is None and credentials.service_account_info is None:
-            raise SecretError(
-                f"{provider}: secret '{secret_name}' needs either service_account_info or access_token"
-            )
+            raise SecretError(f"{provider}: secret '{secret_name}' needs either service_account_info or access_token")
 
     def google_credentials(self):
         """google-auth credentials object (for the BigQuery client)."""
@@ -161,8 +159,12 @@ class MonitoringClient:
     ) -> None:
         self.credentials = credentials
         self.base_url = credentials.monitoring_base_url.rstrip("/")
-        self.tokens = GcpTokenSource(credentials, provider=provider, secret_name=secret_name, scopes=[MONITORING_READ_SCOPE])
-        self.http = ProviderHttp(provider, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.access_token])
+        self.tokens = GcpTokenSource(
+            credentials, provider=provider, secret_name=secret_name, scopes=[MONITORING_READ_SCOPE]
+        )
+        self.http = ProviderHttp(
+            provider, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.access_token]
+        )
         self.page_size = page_size
         self.provider = provider
 
@@ -200,7 +202,9 @@ class MonitoringClient:
                 p["pageToken"] = cursor
             return self.http.get(url, TimeSeriesPage, params=p, headers=self._headers)
 
-        for page in paginate(fetch, lambda pg: pg.nextPageToken, provider=self.provider, max_pages=self.http.policy.max_pages):
+        for page in paginate(
+            fetch, lambda pg: pg.nextPageToken, provider=self.provider, max_pages=self.http.policy.max_pages
+        ):
             yield from page.timeSeries
 
     def close(self) -> None:
@@ -215,4 +219,4 @@ def label(series: TimeSeries, field: str) -> str | None:
 
 
 def utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)

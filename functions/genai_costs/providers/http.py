@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -93,7 +93,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], datetime]
         except (TypeError, ValueError, IndexError):
             continue
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         waits.append(max(0.0, (when - now()).total_seconds()))
     return max(waits) if waits else None
 
@@ -156,7 +156,11 @@ class Retrier:
             wait = state.next_action.sleep if state.next_action else 0.0
             log.warning(
                 "%s: %s failed (attempt %d): %s; retrying in %.2fs",
-                self.provider, what, state.attempt_number, type(exc).__name__, wait,
+                self.provider,
+                what,
+                state.attempt_number,
+                type(exc).__name__,
+                wait,
             )
 
         retrying = Retrying(
@@ -164,8 +168,10 @@ class Retrier:
             wait=self._wait,
             # An error that already exhausted its own retries (``_final``) is not retried again.
             retry=retry_if_exception(
-                lambda e: isinstance(e, (ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError))
-                and not getattr(e, "_final", False)
+                lambda e: (
+                    isinstance(e, (ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError))
+                    and not getattr(e, "_final", False)
+                )
             ),
             sleep=self.sleep,
             before_sleep=before_sleep,
@@ -194,7 +200,7 @@ class ProviderHttp:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         secrets: Sequence[SecretStr | str | None] = (),
-        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.provider = provider
         self.secret_name = secret_name
@@ -246,7 +252,9 @@ class ProviderHttp:
         try:
             response = self.client.request(method, url, params=params, headers=hdrs, json=json, data=data)
         except httpx.TimeoutException:
-            raise _mark(ProviderUnavailableError(f"{self.provider}: timeout on {where}", provider=self.provider)) from None
+            raise _mark(
+                ProviderUnavailableError(f"{self.provider}: timeout on {where}", provider=self.provider)
+            ) from None
         except httpx.TransportError as exc:
             raise _mark(
                 ProviderUnavailableError(
@@ -284,7 +292,9 @@ class ProviderHttp:
         # retrying, so retries never nest.
         headers = kwargs.pop("headers", None)
         kwargs["headers"] = dict(headers() if callable(headers) else (headers or {}))
-        return self.retrier.call(lambda: self._once(method, url, model, **kwargs), what=f"{method} {httpx.URL(url).path}")
+        return self.retrier.call(
+            lambda: self._once(method, url, model, **kwargs), what=f"{method} {httpx.URL(url).path}"
+        )
 
     def get(self, url: str, model: type[M], **kwargs: Any) -> M:
         return self.request("GET", url, model, **kwargs)

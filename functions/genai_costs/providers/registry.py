@@ -10,7 +10,8 @@ Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields
     aws_bedrock   {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?,
                    "cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}
     vertex_ai,    {"project_id", "billing_export_table"?, "service_account_info"? | "access_token"?,
-    gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}   (one of the two auth keys)
+    gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}
+                   (one of the two auth keys)
 
 (``?`` = optional.) Non-secret tuning (bucket width, model ids, cost services, ...) goes in
 ``options``, validated by the provider's ``*Options`` model.

@@ -71,7 +71,7 @@ class VertexAIClient(GcpClientBase):
                 kind = label(series, "metric.label.type") or "unknown"
                 for point in series.points:
                     merged[(*key_dims, point_start(point, 3600))][kind] += point.value.as_int()
-            for (model, location, request_type, bucket_start) in sorted(
+            for model, location, request_type, bucket_start in sorted(
                 merged, key=lambda k: (k[3], str(k[0]), str(k[1]), str(k[2]))
             ):
                 values = merged[(model, location, request_type, bucket_start)]

@@ -12,4 +12,6 @@ def open_secret_store(settings: Settings | None = None) -> SecretStore:
         return SecretManagerStore(settings.gcp_project)
     from .local import LocalSecretStore
 
-    return LocalSecretStore(settings.data_dir / "secrets", settings.secret_key_file or settings.data_dir / "secrets.key")
+    return LocalSecretStore(
+        settings.data_dir / "secrets", settings.secret_key_file or settings.data_dir / "secrets.key"
+    )

@@ -64,8 +64,9 @@ class LocalSecretStore(SecretStore):
             raise SecretNotFoundError(f"secret {secret_id} has no versions")
         latest = versions[-1]
         try:
-            plain = self._aead.decrypt(base64.b64decode(latest["nonce"]), base64.b64decode(latest["sealed"]),
-                                       secret_id.encode())
+            plain = self._aead.decrypt(
+                base64.b64decode(latest["nonce"]), base64.b64decode(latest["sealed"]), secret_id.encode()
+            )
         except InvalidTag as exc:
             raise SecretError(f"secret {secret_id} cannot be opened with this key") from exc
         value = plain.decode()
@@ -76,10 +77,13 @@ class LocalSecretStore(SecretStore):
         versions = self._versions(secret_id)
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, value.encode(), secret_id.encode())
-        versions.append({
-            "nonce": base64.b64encode(nonce).decode(), "sealed": base64.b64encode(sealed).decode(),
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-        })
+        versions.append(
+            {
+                "nonce": base64.b64encode(nonce).decode(),
+                "sealed": base64.b64encode(sealed).decode(),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        )
         self._dir.mkdir(parents=True, exist_ok=True)
         path = self._path(secret_id)
         tmp = path.with_suffix(".tmp")
@@ -93,6 +97,11 @@ class LocalSecretStore(SecretStore):
         out = []
         for path in sorted(self._dir.glob(f"{prefix}*.json")):
             versions = json.loads(path.read_text())["versions"]
-            out.append(SecretInfo(secret_id=path.stem, versions=len(versions),
-                                  updated_at=dt.datetime.fromisoformat(versions[-1]["created_at"]) if versions else None))
+            out.append(
+                SecretInfo(
+                    secret_id=path.stem,
+                    versions=len(versions),
+                    updated_at=dt.datetime.fromisoformat(versions[-1]["created_at"]) if versions else None,
+                )
+            )
         return out

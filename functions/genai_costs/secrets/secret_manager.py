@@ -48,6 +48,11 @@ class SecretManagerStore(SecretStore):
             secret_id = secret.name.rsplit("/", 1)[-1]
             if secret_id.startswith(prefix):
                 versions = list(self.client.list_secret_versions(request={"parent": secret.name}))
-                out.append(SecretInfo(secret_id=secret_id, versions=len(versions),
-                                      updated_at=max((v.create_time for v in versions), default=None)))
+                out.append(
+                    SecretInfo(
+                        secret_id=secret_id,
+                        versions=len(versions),
+                        updated_at=max((v.create_time for v in versions), default=None),
+                    )
+                )
         return out

@@ -27,11 +27,18 @@ class Param:
     value: Any
 
     @classmethod
-    def of(cls, value: Any) -> "Param":
+    def of(cls, value: Any) -> Param:
         if isinstance(value, Param):
             return value
-        for py, bq in ((bool, "BOOL"), (int, "INT64"), (Decimal, "NUMERIC"), (float, "FLOAT64"),
-                       (dt.datetime, "TIMESTAMP"), (dt.date, "DATE"), (str, "STRING")):
+        for py, bq in (
+            (bool, "BOOL"),
+            (int, "INT64"),
+            (Decimal, "NUMERIC"),
+            (float, "FLOAT64"),
+            (dt.datetime, "TIMESTAMP"),
+            (dt.date, "DATE"),
+            (str, "STRING"),
+        ):
             if isinstance(value, py):
                 return cls(bq, value)
         raise TypeError(f"cannot infer a SQL type for {type(value).__name__}; pass Param(type, value)")
@@ -86,34 +93,55 @@ class Warehouse(abc.ABC):
         """Run a procedure atomically with its declared parameter types."""
 
     @abc.abstractmethod
-    def load_rows(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                  *, table: str | None = None) -> int:
+    def load_rows(
+        self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], *, table: str | None = None
+    ) -> int:
         """Append rows with a load job (never streaming inserts); return the count loaded."""
 
     @abc.abstractmethod
-    def apply_staged(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                     statements: Sequence[exp.Expression], params: Params | None = None) -> int:
+    def apply_staged(
+        self,
+        dataset: str,
+        spec: TableSpec,
+        rows: Iterable[Mapping[str, Any]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> int:
         """Load ``rows`` into a staging table shaped like ``spec``, then run ``statements``
         (which may name the slot ``staging_table``) in ONE transaction. Returns rows staged.
         Either every statement takes effect or none does."""
 
-    def replace_window(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                       *, date_field: str, start: dt.date, end: dt.date) -> int:
+    def replace_window(
+        self,
+        dataset: str,
+        spec: TableSpec,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        date_field: str,
+        start: dt.date,
+        end: dt.date,
+    ) -> int:
         """Atomically replace the rows with ``start <= date_field < end`` by ``rows``, which
         must all fall inside the window (a step for window W touches nothing outside W)."""
         if date_field not in spec.field_names:
             raise WarehouseError(f"{spec.name} has no field {date_field}")
         root = sql_root()
-        delete = bind_identifiers(load_statement(root, "window_delete").parsed(),
-                                  {"target_table": spec.name}, {"window_date": date_field})
+        delete = bind_identifiers(
+            load_statement(root, "window_delete").parsed(), {"target_table": spec.name}, {"window_date": date_field}
+        )
         insert = bind_identifiers(load_statement(root, "window_insert").parsed(), {"target_table": spec.name})
-        return self.apply_staged(dataset, spec, within_window(rows, date_field, start, end), [delete, insert],
-                                 {"p_start_date": start, "p_end_date": end})
+        return self.apply_staged(
+            dataset,
+            spec,
+            within_window(rows, date_field, start, end),
+            [delete, insert],
+            {"p_start_date": start, "p_end_date": end},
+        )
 
-    def close(self) -> None:  # pragma: no cover - backends override when they hold resources
-        pass
+    def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
+        """Backends override it when they hold resources."""
 
-    def __enter__(self) -> "Warehouse":
+    def __enter__(self) -> Warehouse:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -93,8 +93,10 @@ class BigQueryWarehouse(Warehouse):
     def create_procedure(self, dataset: str, procedure: Procedure) -> None:
         params = ", ".join(f"{p.name} {p.type}" for p in procedure.params)
         body = ";\n".join(self._qualified(parse_bigquery(s), dataset) for s in procedure.statements)
-        ddl = (f"CREATE OR REPLACE PROCEDURE {_bq_ident(self.project, dataset, procedure.name)}"
-               f"({params})\nBEGIN\n{body};\nEND")
+        ddl = (
+            f"CREATE OR REPLACE PROCEDURE {_bq_ident(self.project, dataset, procedure.name)}"
+            f"({params})\nBEGIN\n{body};\nEND"
+        )
         self._run(dataset, ddl, {})
 
     def create_view(self, dataset: str, view: SqlFile) -> None:
@@ -166,12 +168,19 @@ class BigQueryWarehouse(Warehouse):
             raise WarehouseError(f"BigQuery load into {table} failed: {exc.message}") from exc
         return count
 
-    def load_rows(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                  *, table: str | None = None) -> int:
+    def load_rows(
+        self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], *, table: str | None = None
+    ) -> int:
         return self._load(dataset, spec, rows, table or spec.name)
 
-    def apply_staged(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                     statements: Sequence[exp.Expression], params: Params | None = None) -> int:
+    def apply_staged(
+        self,
+        dataset: str,
+        spec: TableSpec,
+        rows: Iterable[Mapping[str, Any]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> int:
         staging = f"_staging_{spec.name}_{uuid.uuid4().hex[:12]}"
         # An empty staging table must still exist for the statements to reference it. It is
         # unpartitioned (no partition filter needed) and expires even if cleanup never runs.
@@ -179,7 +188,7 @@ class BigQueryWarehouse(Warehouse):
         body.pop("timePartitioning", None)
         body.pop("clustering", None)
         body["tableReference"]["tableId"] = staging
-        body["expirationTime"] = str(int((dt.datetime.now(dt.timezone.utc) + _STAGING_TTL).timestamp() * 1000))
+        body["expirationTime"] = str(int((dt.datetime.now(dt.UTC) + _STAGING_TTL).timestamp() * 1000))
         self.client.create_table(bigquery.Table.from_api_repr(body))
         try:
             count = self._load(dataset, spec, rows, staging)

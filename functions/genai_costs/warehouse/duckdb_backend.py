@@ -25,9 +25,16 @@ from .tables import FieldSpec, TableSpec
 from .transpile import to_duckdb
 
 _SCALAR_TYPES = {
-    "STRING": "VARCHAR", "INT64": "BIGINT", "NUMERIC": "DECIMAL(38, 9)", "BIGNUMERIC": "DECIMAL(38, 18)",
-    "FLOAT64": "DOUBLE", "BOOL": "BOOLEAN", "DATE": "DATE", "DATETIME": "TIMESTAMP",
-    "TIMESTAMP": "TIMESTAMPTZ", "JSON": "JSON",
+    "STRING": "VARCHAR",
+    "INT64": "BIGINT",
+    "NUMERIC": "DECIMAL(38, 9)",
+    "BIGNUMERIC": "DECIMAL(38, 18)",
+    "FLOAT64": "DOUBLE",
+    "BOOL": "BOOLEAN",
+    "DATE": "DATE",
+    "DATETIME": "TIMESTAMP",
+    "TIMESTAMP": "TIMESTAMPTZ",
+    "JSON": "JSON",
 }
 _ROUTINES_TABLE = "_embedded_routines"
 
@@ -95,8 +102,7 @@ class DuckDBWarehouse(Warehouse):
                 return False
             target = f"{_quote(dataset)}.{_quote(spec.name)}"
             cols = ", ".join(
-                f"{_quote(f.name)} {duckdb_type(f)}{' NOT NULL' if f.mode == 'REQUIRED' else ''}"
-                for f in spec.fields
+                f"{_quote(f.name)} {duckdb_type(f)}{' NOT NULL' if f.mode == 'REQUIRED' else ''}" for f in spec.fields
             )
             self._con.execute("BEGIN")
             try:
@@ -140,8 +146,9 @@ class DuckDBWarehouse(Warehouse):
     def _use(self, dataset: str) -> None:
         self._con.execute(f"USE {_quote(dataset)}")
 
-    def _prepare(self, statement: SqlFile | str | exp.Expression, params: dict[str, Param],
-                 procedure_params: Iterable[str] = ()) -> tuple[str, dict[str, Any]]:
+    def _prepare(
+        self, statement: SqlFile | str | exp.Expression, params: dict[str, Param], procedure_params: Iterable[str] = ()
+    ) -> tuple[str, dict[str, Any]]:
         if isinstance(statement, exp.Expression):
             tree = statement
         else:
@@ -161,7 +168,7 @@ class DuckDBWarehouse(Warehouse):
             except duckdb.Error as exc:
                 raise WarehouseError(f"embedded query failed: {exc}") from exc
             cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, r)) for r in cur.fetchall()]
+            return [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]
 
     def execute(self, dataset: str, statement: SqlFile | str | exp.Expression, params: Params | None = None) -> int:
         sql, bound = self._prepare(statement, typed(params))
@@ -181,8 +188,9 @@ class DuckDBWarehouse(Warehouse):
         if unknown or missing:
             raise WarehouseError(f"{procedure.name}: unknown {sorted(unknown)} / missing {sorted(missing)} parameters")
         bound = {k: Param(declared[k], v.value if isinstance(v, Param) else v) for k, v in params.items()}
-        prepared = [self._prepare(tree, bound, declared) for tree in procedure.parsed()
-                    if not is_transaction_control(tree)]
+        prepared = [
+            self._prepare(tree, bound, declared) for tree in procedure.parsed() if not is_transaction_control(tree)
+        ]
         # The whole body is one transaction, as BEGIN TRANSACTION ... COMMIT is in BigQuery.
         with self._lock:
             self._use(dataset)
@@ -200,12 +208,14 @@ class DuckDBWarehouse(Warehouse):
         path = tmp / "rows.ndjson"
         count = ndjson_file(rows, spec.field_names, path)
         columns = "{" + ", ".join(f"{_literal(f.name)}: {_literal(duckdb_type(f))}" for f in spec.fields) + "}"
-        source = (f"read_json({_literal(str(path))}, format = 'newline_delimited', "
-                  f"columns = {columns}, auto_detect = false)")
+        source = (
+            f"read_json({_literal(str(path))}, format = 'newline_delimited', columns = {columns}, auto_detect = false)"
+        )
         return source, count
 
-    def load_rows(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                  *, table: str | None = None) -> int:
+    def load_rows(
+        self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], *, table: str | None = None
+    ) -> int:
         target = f"{_quote(dataset)}.{_quote(table or spec.name)}"
         with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp, self._lock:
             source, count = self._stage(spec, rows, Path(tmp))
@@ -216,8 +226,14 @@ class DuckDBWarehouse(Warehouse):
                     raise WarehouseError(f"load into {spec.name} failed: {exc}") from exc
             return count
 
-    def apply_staged(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]],
-                     statements: Sequence[exp.Expression], params: Params | None = None) -> int:
+    def apply_staged(
+        self,
+        dataset: str,
+        spec: TableSpec,
+        rows: Iterable[Mapping[str, Any]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> int:
         bound = typed(params)
         prepared = [self._prepare(bind_identifiers(s, {"staging_table": "_staging"}), bound) for s in statements]
         with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp, self._lock:
@@ -244,4 +260,3 @@ class DuckDBWarehouse(Warehouse):
     def connection(self) -> duckdb.DuckDBPyConnection:
         """For benchmarks and tests that need the raw engine."""
         return self._con
-

@@ -16,8 +16,9 @@ from ..errors import ValidationError
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
-def bind_identifiers(tree: exp.Expression, tables: Mapping[str, str],
-                     columns: Mapping[str, str] | None = None) -> exp.Expression:
+def bind_identifiers(
+    tree: exp.Expression, tables: Mapping[str, str], columns: Mapping[str, str] | None = None
+) -> exp.Expression:
     for value in [*tables.values(), *(columns or {}).values()]:
         if not _IDENT.fullmatch(value):
             raise ValidationError(f"not a plain identifier: {value[:60]!r}")

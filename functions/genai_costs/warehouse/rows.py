@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, IO
+from typing import IO, Any
 
 from ..errors import WarehouseError
 
@@ -19,7 +19,7 @@ def _default(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime in a load row; use UTC-aware datetimes")
-        return value.astimezone(dt.timezone.utc).isoformat()
+        return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"cannot serialize {type(value).__name__}")

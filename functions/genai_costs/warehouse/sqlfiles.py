@@ -57,7 +57,7 @@ def split_statements(sql: str) -> list[str]:
     statements, start = [], 0
     for tok in tokens:
         if tok.token_type == TokenType.SEMICOLON:
-            chunk = sql[start:tok.start].strip()
+            chunk = sql[start : tok.start].strip()
             if chunk:
                 statements.append(chunk)
             start = tok.end + 1

@@ -12,8 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..errors import ConfigurationError
 
 FieldType = Literal[
-    "STRING", "INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "BOOL", "DATE", "DATETIME",
-    "TIMESTAMP", "JSON", "RECORD",
+    "STRING",
+    "INT64",
+    "NUMERIC",
+    "BIGNUMERIC",
+    "FLOAT64",
+    "BOOL",
+    "DATE",
+    "DATETIME",
+    "TIMESTAMP",
+    "JSON",
+    "RECORD",
 ]
 
 
@@ -24,7 +33,7 @@ class FieldSpec(BaseModel):
     type: FieldType
     mode: Literal["REQUIRED", "NULLABLE", "REPEATED"] = "NULLABLE"
     description: str = Field(min_length=1)
-    fields: list["FieldSpec"] | None = None
+    fields: list[FieldSpec] | None = None
 
 
 class TimePartitioning(BaseModel):

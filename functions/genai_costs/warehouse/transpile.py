@@ -46,9 +46,12 @@ def ddl_options_have_no_local_meaning(tree: exp.Expression) -> exp.Expression:
     """PARTITION BY / CLUSTER BY / OPTIONS(...) steer BigQuery storage; DuckDB has none."""
     props = tree.args.get("properties") if isinstance(tree, exp.Create) else None
     if props:
-        keep = [p for p in props.expressions if not isinstance(
-            p, (exp.PartitionedByProperty, exp.ClusteredByProperty, exp.Property))
-            or isinstance(p, exp.TemporaryProperty)]
+        keep = [
+            p
+            for p in props.expressions
+            if not isinstance(p, (exp.PartitionedByProperty, exp.ClusteredByProperty, exp.Property))
+            or isinstance(p, exp.TemporaryProperty)
+        ]
         props.set("expressions", keep)
     return tree
 
@@ -65,9 +68,11 @@ def reject_unsupported(tree: exp.Expression) -> exp.Expression:
     """Constructs sqlglot passes through or mistranslates; fail loudly, name the fix."""
     for func in tree.find_all(exp.Func):
         if func.sql_name() == "FARM_FINGERPRINT" or (
-                isinstance(func, exp.Anonymous) and func.name.upper() == "FARM_FINGERPRINT"):
-            raise SqlTranspileError("FARM_FINGERPRINT has no embedded equivalent with equal values; "
-                                    "use TO_HEX(SHA256(...)) for stable keys")
+            isinstance(func, exp.Anonymous) and func.name.upper() == "FARM_FINGERPRINT"
+        ):
+            raise SqlTranspileError(
+                "FARM_FINGERPRINT has no embedded equivalent with equal values; use TO_HEX(SHA256(...)) for stable keys"
+            )
     for agg in tree.find_all(exp.ArrayAgg):
         if agg.find(exp.Limit):
             raise SqlTranspileError("ARRAY_AGG(... LIMIT n) is not supported embedded; use QUALIFY/ROW_NUMBER")
@@ -75,8 +80,12 @@ def reject_unsupported(tree: exp.Expression) -> exp.Expression:
         if unnest.args.get("offset"):
             raise SqlTranspileError("UNNEST ... WITH OFFSET is off by one embedded; use ROW_NUMBER() - 1")
     for merge_insert in tree.find_all(exp.Insert):
-        if isinstance(merge_insert.parent, exp.When) and merge_insert.this is not None \
-                and isinstance(merge_insert.this, exp.Var) and merge_insert.this.name.upper() == "ROW":
+        if (
+            isinstance(merge_insert.parent, exp.When)
+            and merge_insert.this is not None
+            and isinstance(merge_insert.this, exp.Var)
+            and merge_insert.this.name.upper() == "ROW"
+        ):
             raise SqlTranspileError("MERGE ... INSERT ROW is not supported embedded; list the columns")
     return tree
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -38,7 +39,10 @@ from genai_costs.providers.http import RetryPolicy
 
 SUBSCRIPTIONS_TABLE = "llm_subscriptions"
 COMMITMENT_PROVIDERS = {
-    "azure_ptu": "azure_openai", "bedrock_pt": "aws_bedrock", "vertex_gsu": "vertex_ai", "vertex_gpu": "vertex_ai",
+    "azure_ptu": "azure_openai",
+    "bedrock_pt": "aws_bedrock",
+    "vertex_gsu": "vertex_ai",
+    "vertex_gpu": "vertex_ai",
 }
 
 
@@ -63,13 +67,13 @@ class Subscription(BaseModel):
     @property
     def start(self) -> datetime | None:
         d = self.commitment_start_date
-        return None if d is None else datetime.combine(d, dtime.min, tzinfo=timezone.utc)
+        return None if d is None else datetime.combine(d, dtime.min, tzinfo=UTC)
 
     @property
     def end(self) -> datetime | None:
         """Exclusive end: midnight after the inclusive commitment_end_date."""
         d = self.commitment_end_date
-        return None if d is None else datetime.combine(d + timedelta(days=1), dtime.min, tzinfo=timezone.utc)
+        return None if d is None else datetime.combine(d + timedelta(days=1), dtime.min, tzinfo=UTC)
 
     def describe(self) -> str:
         return f"{SUBSCRIPTIONS_TABLE} row {self.subscription_id} (plan_name {self.plan_name!r})"
@@ -84,19 +88,31 @@ class CommitmentSource(Protocol):
     def close(self) -> None: ...
 
 
-def missing(commitment_type: str, what: str, *, provider: str, model: str | None = None,
-            fields: Sequence[str] = (), row: Subscription | None = None) -> ConfigurationError:
+def missing(
+    commitment_type: str,
+    what: str,
+    *,
+    provider: str,
+    model: str | None = None,
+    fields: Sequence[str] = (),
+    row: Subscription | None = None,
+) -> ConfigurationError:
     """A ConfigurationError naming the table, the provider/commitment type, the model and the fields."""
-    where = (f"{row.describe()}" if row else
-             f"an enabled {SUBSCRIPTIONS_TABLE} row with provider='{provider}', commitment_type='{commitment_type}'"
-             + (f", model_id='{model}'" if model else ""))
+    where = (
+        f"{row.describe()}"
+        if row
+        else f"an enabled {SUBSCRIPTIONS_TABLE} row with provider='{provider}', commitment_type='{commitment_type}'"
+        + (f", model_id='{model}'" if model else "")
+    )
     need = f" setting {', '.join(fields)}" if fields else ""
     return ConfigurationError(f"{commitment_type}: {what}; configure {where}{need}")
 
 
 def matching(subscriptions: Sequence[Subscription], model: str | None, region: str | None = None) -> list[Subscription]:
     """Rows for ``model`` (exact model_id) whose region is NULL (any) or equal to ``region``."""
-    return [s for s in subscriptions if s.model_id == model and (s.region is None or region is None or s.region == region)]
+    return [
+        s for s in subscriptions if s.model_id == model and (s.region is None or region is None or s.region == region)
+    ]
 
 
 def term_from_months(months: int | None) -> str:
@@ -105,8 +121,9 @@ def term_from_months(months: int | None) -> str:
     return f"{months}_month" if months == 1 else f"{months}_months"
 
 
-def window_hours(window: Window, start: datetime | None = None, end: datetime | None = None,
-                 now: datetime | None = None) -> Iterator[tuple[datetime, Decimal]]:
+def window_hours(
+    window: Window, start: datetime | None = None, end: datetime | None = None, now: datetime | None = None
+) -> Iterator[tuple[datetime, Decimal]]:
     """(hour_start, active_fraction) of every UTC hour of the window in which [start, end) is
     active, stopping at ``now`` (an hour still running is not reported)."""
     lo = window.start_dt if start is None else max(window.start_dt, hour_floor(start))
@@ -141,5 +158,13 @@ def build_commitment_source(
     if commitment_type not in modules:
         raise ConfigurationError(f"unknown commitment type {commitment_type!r}; expected one of {sorted(modules)}")
     return modules[commitment_type].from_secret(
-        credentials, secret_name=secret_name, subscriptions=list(subscriptions), http=http, options=options,
-        retry=retry, sleep=sleep, now=now or (lambda: datetime.now(timezone.utc)), **extra)
+        credentials,
+        secret_name=secret_name,
+        subscriptions=list(subscriptions),
+        http=http,
+        options=options,
+        retry=retry,
+        sleep=sleep,
+        now=now or (lambda: datetime.now(UTC)),
+        **extra,
+    )

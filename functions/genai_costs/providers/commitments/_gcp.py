@@ -9,22 +9,38 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from genai_costs.providers.gcp_monitoring import GcpCredentials, MonitoringClient, TimeSeries, TimeSeriesPage, point_start
 from genai_costs.providers.base import rfc3339
+from genai_costs.providers.gcp_monitoring import (
+    GcpCredentials,
+    MonitoringClient,
+    TimeSeries,
+    TimeSeriesPage,
+    point_start,
+)
 from genai_costs.providers.http import paginate
-
 
 # The payg credential model carries aiplatform_base_url too, so one secret serves both flows.
 VertexCommitmentCredentials = GcpCredentials
 
 
-def list_series(monitoring: MonitoringClient, *, metric_filter: str, start: datetime, end: datetime,
-                aligner: str, period_seconds: int = 3600) -> Iterator[TimeSeries]:
+def list_series(
+    monitoring: MonitoringClient,
+    *,
+    metric_filter: str,
+    start: datetime,
+    end: datetime,
+    aligner: str,
+    period_seconds: int = 3600,
+) -> Iterator[TimeSeries]:
     url = f"{monitoring.base_url}/v3/projects/{monitoring.credentials.project_id}/timeSeries"
     params: dict[str, Any] = {
-        "filter": metric_filter, "interval.startTime": rfc3339(start), "interval.endTime": rfc3339(end),
-        "aggregation.alignmentPeriod": f"{period_seconds}s", "aggregation.perSeriesAligner": aligner,
-        "view": "FULL", "pageSize": monitoring.page_size,
+        "filter": metric_filter,
+        "interval.startTime": rfc3339(start),
+        "interval.endTime": rfc3339(end),
+        "aggregation.alignmentPeriod": f"{period_seconds}s",
+        "aggregation.perSeriesAligner": aligner,
+        "view": "FULL",
+        "pageSize": monitoring.page_size,
     }
 
     def fetch(cursor: str | None) -> TimeSeriesPage:
@@ -33,8 +49,9 @@ def list_series(monitoring: MonitoringClient, *, metric_filter: str, start: date
             p["pageToken"] = cursor
         return monitoring.http.get(url, TimeSeriesPage, params=p, headers=monitoring._headers)
 
-    for page in paginate(fetch, lambda pg: pg.nextPageToken, provider=monitoring.provider,
-                         max_pages=monitoring.http.policy.max_pages):
+    for page in paginate(
+        fetch, lambda pg: pg.nextPageToken, provider=monitoring.provider, max_pages=monitoring.http.policy.max_pages
+    ):
         yield from page.timeSeries
 
 

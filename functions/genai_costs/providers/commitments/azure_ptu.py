@@ -43,7 +43,15 @@ from genai_costs.errors import ConfigurationError
 from genai_costs.ingestion.commitment_records import CapacityHour, numeric
 from genai_costs.ingestion.window import Window
 from genai_costs.providers.azure_openai import AzureCredentials, AzureOpenAIClient, AzureOptions
-from genai_costs.providers.base import OptionsModel, ResponseModel, day_windows, parse_credentials, parse_options, parse_rfc3339, rfc3339
+from genai_costs.providers.base import (
+    OptionsModel,
+    ResponseModel,
+    day_windows,
+    parse_credentials,
+    parse_options,
+    parse_rfc3339,
+    rfc3339,
+)
 from genai_costs.providers.commitments import (
     Subscription,
     matching,
@@ -153,23 +161,39 @@ class AzurePtuSource:
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
 
-    def __init__(self, credentials: AzurePtuCredentials, *, secret_name: str, subscriptions: list[Subscription],
-                 http: httpx.Client | None = None, options: AzurePtuOptions | None = None,
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        credentials: AzurePtuCredentials,
+        *,
+        secret_name: str,
+        subscriptions: list[Subscription],
+        http: httpx.Client | None = None,
+        options: AzurePtuOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime],
+    ) -> None:
         self.credentials = credentials
         self.options = options or AzurePtuOptions()
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         # Reuses the pay-as-you-go client for the Entra token, retries and redaction.
-        self.arm = AzureOpenAIClient(credentials, secret_name=secret_name, http=http, retry=retry, sleep=sleep,
-                                     options=AzureOptions(deployments_api_version=self.options.deployments_api_version))
+        self.arm = AzureOpenAIClient(
+            credentials,
+            secret_name=secret_name,
+            http=http,
+            retry=retry,
+            sleep=sleep,
+            options=AzureOptions(deployments_api_version=self.options.deployments_api_version),
+        )
         self.http = self.arm.http
         self.now = now
 
     @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "AzurePtuSource":
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AzurePtuSource:
         creds = parse_credentials(AzurePtuCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(AzurePtuOptions, options, provider=PROVIDER), **kw)
+        return cls(
+            creds, secret_name=secret_name, options=parse_options(AzurePtuOptions, options, provider=PROVIDER), **kw
+        )
 
     def close(self) -> None:
         self.arm.close()
@@ -181,8 +205,12 @@ class AzurePtuSource:
         def fetch(cursor: str | None) -> _DeploymentsPage:
             if cursor:
                 return self.http.get(cursor, _DeploymentsPage, headers=self.arm._headers)
-            return self.http.get(first, _DeploymentsPage, params={"api-version": self.options.deployments_api_version},
-                                 headers=self.arm._headers)
+            return self.http.get(
+                first,
+                _DeploymentsPage,
+                params={"api-version": self.options.deployments_api_version},
+                headers=self.arm._headers,
+            )
 
         found = []
         for page in paginate(fetch, lambda p: p.nextLink, provider=PROVIDER, max_pages=self.http.policy.max_pages):
@@ -196,9 +224,15 @@ class AzurePtuSource:
         values: dict[tuple[str, datetime], Decimal] = {}
         region = None
         for start, end in day_windows(window):
-            params = {"api-version": o.metrics_api_version, "metricnames": o.utilization_metric,
-                      "timespan": f"{rfc3339(start)}/{rfc3339(end)}", "interval": "PT1H", "aggregation": "Average",
-                      "$filter": "ModelDeploymentName eq '*'", "top": o.metric_top}
+            params = {
+                "api-version": o.metrics_api_version,
+                "metricnames": o.utilization_metric,
+                "timespan": f"{rfc3339(start)}/{rfc3339(end)}",
+                "interval": "PT1H",
+                "aggregation": "Average",
+                "$filter": "ModelDeploymentName eq '*'",
+                "top": o.metric_top,
+            }
             response = self.http.get(url, _Metrics, params=params, headers=self.arm._headers)
             region = region or response.resourceregion
             for metric in response.value:
@@ -210,12 +244,18 @@ class AzurePtuSource:
                     for point in series.data:
                         if deployment and point.average is not None:
                             pct = Decimal(str(point.average))
-                            values[(deployment, parse_rfc3339(point.timeStamp))] = numeric(min(Decimal(1), max(Decimal(0), pct / 100)))
+                            values[(deployment, parse_rfc3339(point.timeStamp))] = numeric(
+                                min(Decimal(1), max(Decimal(0), pct / 100))
+                            )
         return values, region
 
     def retail_price(self, sku_name: str, region: str | None) -> Decimal | None:
-        clauses = [("productName", "Azure OpenAI"), ("skuName", sku_name), ("unitOfMeasure", "1/Hour"),
-                   ("type", "Consumption")]
+        clauses = [
+            ("productName", "Azure OpenAI"),
+            ("skuName", sku_name),
+            ("unitOfMeasure", "1/Hour"),
+            ("type", "Consumption"),
+        ]
         if region:
             clauses.append(("armRegionName", region))
         # Values are fixed names from this module or a validated region, quoted OData literals.
@@ -225,7 +265,9 @@ class AzurePtuSource:
         def fetch(cursor: str | None) -> _PricesPage:
             if cursor:
                 return self.http.get(cursor, _PricesPage)
-            return self.http.get(url, _PricesPage, params={"api-version": self.options.retail_api_version, "$filter": flt})
+            return self.http.get(
+                url, _PricesPage, params={"api-version": self.options.retail_api_version, "$filter": flt}
+            )
 
         prices = set()
         for page in paginate(fetch, lambda p: p.NextPageLink, provider=PROVIDER, max_pages=self.http.policy.max_pages):
@@ -236,7 +278,8 @@ class AzurePtuSource:
             raise ConfigurationError(
                 f"{COMMITMENT_TYPE}: the Azure Retail Prices API lists {len(prices)} different hourly prices for "
                 f"'{sku_name}'{' in ' + region if region else ''}; set the 'region' option or configure "
-                f"unit_hourly_price_usd in an enabled llm_subscriptions row (commitment_type='azure_ptu')")
+                f"unit_hourly_price_usd in an enabled llm_subscriptions row (commitment_type='azure_ptu')"
+            )
         return next(iter(prices), None)
 
     # -- records -----------------------------------------------------------------------------------
@@ -255,7 +298,8 @@ class AzurePtuSource:
             if len(rows) > 1:
                 raise ConfigurationError(
                     f"{COMMITMENT_TYPE}: {len(rows)} enabled llm_subscriptions rows match model_id '{model}' "
-                    f"({', '.join(r.subscription_id for r in rows)}); keep one or set their region")
+                    f"({', '.join(r.subscription_id for r in rows)}); keep one or set their region"
+                )
             row = rows[0] if rows else None
             if row is not None and row.unit_hourly_price_usd is not None:
                 price, price_source = row.unit_hourly_price_usd, "llm_subscriptions"
@@ -265,28 +309,50 @@ class AzurePtuSource:
                     retail[sku] = self.retail_price(sku, region)
                 price, price_source = retail[sku], "azure_retail_prices"
                 if price is None:
-                    raise missing(COMMITMENT_TYPE, f"no hourly price for deployment '{dep.name}' ({dep.sku.name}, "
-                                  f"{dep.sku.capacity} PTU): the Azure Retail Prices API has no '{sku}' 1/Hour meter"
-                                  + (f" in {region}" if region else ""), provider=PROVIDER, model=model,
-                                  fields=("unit_hourly_price_usd",))
+                    raise missing(
+                        COMMITMENT_TYPE,
+                        f"no hourly price for deployment '{dep.name}' ({dep.sku.name}, "
+                        f"{dep.sku.capacity} PTU): the Azure Retail Prices API has no '{sku}' 1/Hour meter"
+                        + (f" in {region}" if region else ""),
+                        provider=PROVIDER,
+                        model=model,
+                        fields=("unit_hourly_price_usd",),
+                    )
             if row is not None and row.start is not None:
                 start, end, terms_source = row.start, row.end, "llm_subscriptions"
                 term = term_from_months(row.commitment_term_months)
             else:
                 created = dep.systemData.createdAt if dep.systemData else None
-                start, end, terms_source, term = (parse_rfc3339(created) if created else None), None, "provider_api", "no_commitment"
+                start, end, terms_source, term = (
+                    (parse_rfc3339(created) if created else None),
+                    None,
+                    "provider_api",
+                    "no_commitment",
+                )
             plans.append((dep, model, price, price_source, start, end, terms_source, term))
         now = self.now()
         for dep, model, price, price_source, start, end, terms_source, term in plans:
             for hour, fraction in window_hours(window, start, end, now):
                 yield CapacityHour(
-                    provider=PROVIDER, source="azure.deployments+azure.monitor.metrics", hour_start=hour,
-                    region=region, model=model, commitment_type=COMMITMENT_TYPE,
-                    commitment_id=f"{self.credentials.account_name}/{dep.name}", commitment_name=dep.name,
-                    active_fraction=fraction, provisioned_units=dep.sku.capacity or 0, capacity_unit="PTU",
-                    utilization=utilization.get((dep.name, hour)), hourly_unit_price_usd=price,
-                    price_source=price_source, term=term, commitment_start=start, commitment_end=end,
-                    terms_source=terms_source)
+                    provider=PROVIDER,
+                    source="azure.deployments+azure.monitor.metrics",
+                    hour_start=hour,
+                    region=region,
+                    model=model,
+                    commitment_type=COMMITMENT_TYPE,
+                    commitment_id=f"{self.credentials.account_name}/{dep.name}",
+                    commitment_name=dep.name,
+                    active_fraction=fraction,
+                    provisioned_units=dep.sku.capacity or 0,
+                    capacity_unit="PTU",
+                    utilization=utilization.get((dep.name, hour)),
+                    hourly_unit_price_usd=price,
+                    price_source=price_source,
+                    term=term,
+                    commitment_start=start,
+                    commitment_end=end,
+                    terms_source=terms_source,
+                )
 
 
 from_secret = AzurePtuSource.from_secret

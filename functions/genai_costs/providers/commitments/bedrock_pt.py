@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -78,7 +78,9 @@ class _Summary(ResponseModel):
 
     @property
     def end(self) -> datetime | None:
-        return _utc(self.commitmentExpirationTime) if self.commitmentDuration and self.commitmentExpirationTime else None
+        return (
+            _utc(self.commitmentExpirationTime) if self.commitmentDuration and self.commitmentExpirationTime else None
+        )
 
 
 class _ListPage(ResponseModel):
@@ -87,38 +89,53 @@ class _ListPage(ResponseModel):
 
 
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class BedrockPtSource:
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
 
-    def __init__(self, credentials: BedrockPtCredentials, *, secret_name: str, subscriptions: list[Subscription],
-                 options: BedrockPtOptions | None = None, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime], **_: Any) -> None:
+    def __init__(
+        self,
+        credentials: BedrockPtCredentials,
+        *,
+        secret_name: str,
+        subscriptions: list[Subscription],
+        options: BedrockPtOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime],
+        **_: Any,
+    ) -> None:
         self.credentials = credentials
         self.secret_name = secret_name
         self.options = options or BedrockPtOptions()
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         self.retry, self.sleep, self.now = retry, sleep, now
         # The pay-as-you-go client supplies the session, the retry policy and the error mapping.
-        self.aws = AwsBedrockClient(credentials, secret_name=secret_name, options=AwsOptions(model_ids=()),
-                                    retry=retry, sleep=sleep)
+        self.aws = AwsBedrockClient(
+            credentials, secret_name=secret_name, options=AwsOptions(model_ids=()), retry=retry, sleep=sleep
+        )
         self._bedrock = None
 
     @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "BedrockPtSource":
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> BedrockPtSource:
         creds = parse_credentials(BedrockPtCredentials, data, provider=PROVIDER, secret_name=secret_name)
         kw.pop("http", None)  # boto3, not httpx
-        return cls(creds, secret_name=secret_name, options=parse_options(BedrockPtOptions, options, provider=PROVIDER), **kw)
+        return cls(
+            creds, secret_name=secret_name, options=parse_options(BedrockPtOptions, options, provider=PROVIDER), **kw
+        )
 
     @property
     def bedrock(self):
         if self._bedrock is None:
             self._bedrock = self.aws._session().client(
-                "bedrock", region_name=self.credentials.region, endpoint_url=self.credentials.bedrock_endpoint_url,
-                config=self.aws._config())
+                "bedrock",
+                region_name=self.credentials.region,
+                endpoint_url=self.credentials.bedrock_endpoint_url,
+                config=self.aws._config(),
+            )
         return self._bedrock
 
     def close(self) -> None:
@@ -131,17 +148,27 @@ class BedrockPtSource:
             kw: dict[str, Any] = {"maxResults": 100}
             if cursor:
                 kw["nextToken"] = cursor
-            return self.aws._call("bedrock:ListProvisionedModelThroughputs",
-                                  lambda: self.bedrock.list_provisioned_model_throughputs(**kw), _ListPage)
+            return self.aws._call(
+                "bedrock:ListProvisionedModelThroughputs",
+                lambda: self.bedrock.list_provisioned_model_throughputs(**kw),
+                _ListPage,
+            )
 
         found = []
-        for page in paginate(fetch, lambda p: p.nextToken, provider=PROVIDER, max_pages=self.aws.retrier.policy.max_pages):
+        for page in paginate(
+            fetch, lambda p: p.nextToken, provider=PROVIDER, max_pages=self.aws.retrier.policy.max_pages
+        ):
             found += page.provisionedModelSummaries
         return sorted(found, key=lambda s: (_utc(s.creationTime), s.provisionedModelArn))
 
     def _tokens(self, window: Window, arns: list[str]) -> dict[tuple[str, datetime], int]:
-        metrics = AwsBedrockClient(self.credentials, secret_name=self.secret_name,
-                                   options=AwsOptions(model_ids=tuple(arns)), retry=self.retry, sleep=self.sleep)
+        metrics = AwsBedrockClient(
+            self.credentials,
+            secret_name=self.secret_name,
+            options=AwsOptions(model_ids=tuple(arns)),
+            retry=self.retry,
+            sleep=self.sleep,
+        )
         try:
             return {(r.model, r.bucket_start): r.provider_total_tokens for r in metrics.iter_usage(window)}
         finally:
@@ -149,8 +176,13 @@ class BedrockPtSource:
 
     def iter_hours(self, window: Window) -> Iterator[CapacityHour]:
         region = self.credentials.region
-        active = [s for s in self.provisioned() if s.status in BILLED_STATUSES
-                  and _utc(s.creationTime) < window.end_dt and (s.end is None or s.end > window.start_dt)]
+        active = [
+            s
+            for s in self.provisioned()
+            if s.status in BILLED_STATUSES
+            and _utc(s.creationTime) < window.end_dt
+            and (s.end is None or s.end > window.start_dt)
+        ]
         if not active:
             return
         plans = []
@@ -158,18 +190,27 @@ class BedrockPtSource:
             rows = matching(self.subscriptions, pt.model_id, region)
             priced = [r for r in rows if r.unit_hourly_price_usd is not None]
             if not priced:
-                raise missing(COMMITMENT_TYPE, f"provisioned model '{pt.provisionedModelName}' "
-                              f"({pt.provisionedModelArn}, {pt.modelUnits} model units of {pt.model_id}) has no price "
-                              + ("(the matching row has unit_hourly_price_usd NULL)" if rows else "(no matching row)"),
-                              provider=PROVIDER, model=pt.model_id, fields=("unit_hourly_price_usd",),
-                              row=rows[0] if len(rows) == 1 else None)
+                raise missing(
+                    COMMITMENT_TYPE,
+                    f"provisioned model '{pt.provisionedModelName}' "
+                    f"({pt.provisionedModelArn}, {pt.modelUnits} model units of {pt.model_id}) has no price "
+                    + ("(the matching row has unit_hourly_price_usd NULL)" if rows else "(no matching row)"),
+                    provider=PROVIDER,
+                    model=pt.model_id,
+                    fields=("unit_hourly_price_usd",),
+                    row=rows[0] if len(rows) == 1 else None,
+                )
             if len(priced) > 1:
                 raise ConfigurationError(
                     f"{COMMITMENT_TYPE}: {len(priced)} enabled llm_subscriptions rows price model_id '{pt.model_id}' "
-                    f"({', '.join(r.subscription_id for r in priced)}); keep one or set their region")
+                    f"({', '.join(r.subscription_id for r in priced)}); keep one or set their region"
+                )
             row = priced[0]
-            tpm = row.tpm_limit or self.options.tokens_per_unit_minute.get(pt.model_id) \
+            tpm = (
+                row.tpm_limit
+                or self.options.tokens_per_unit_minute.get(pt.model_id)
                 or self.options.default_tokens_per_unit_minute
+            )
             plans.append((pt, row, tpm))
         tokens = self._tokens(window, [pt.provisionedModelArn for pt, _, tpm in plans if tpm])
         now = self.now()
@@ -182,13 +223,25 @@ class BedrockPtSource:
                     used = Decimal(tokens.get((pt.provisionedModelArn, hour), 0))
                     utilization = numeric(min(Decimal(1), used / capacity))
                 yield CapacityHour(
-                    provider=PROVIDER, source="aws.bedrock+aws.cloudwatch.estimate", hour_start=hour, region=region,
-                    model=pt.model_id, commitment_type=COMMITMENT_TYPE, commitment_id=pt.provisionedModelArn,
-                    commitment_name=pt.provisionedModelName, active_fraction=fraction,
-                    provisioned_units=pt.modelUnits, capacity_unit="Model Units", utilization=utilization,
-                    hourly_unit_price_usd=row.unit_hourly_price_usd, price_source="llm_subscriptions",
-                    term=TERMS.get(pt.commitmentDuration, pt.commitmentDuration), commitment_start=start,
-                    commitment_end=end, terms_source="provider_api")
+                    provider=PROVIDER,
+                    source="aws.bedrock+aws.cloudwatch.estimate",
+                    hour_start=hour,
+                    region=region,
+                    model=pt.model_id,
+                    commitment_type=COMMITMENT_TYPE,
+                    commitment_id=pt.provisionedModelArn,
+                    commitment_name=pt.provisionedModelName,
+                    active_fraction=fraction,
+                    provisioned_units=pt.modelUnits,
+                    capacity_unit="Model Units",
+                    utilization=utilization,
+                    hourly_unit_price_usd=row.unit_hourly_price_usd,
+                    price_source="llm_subscriptions",
+                    term=TERMS.get(pt.commitmentDuration, pt.commitmentDuration),
+                    commitment_start=start,
+                    commitment_end=end,
+                    terms_source="provider_api",
+                )
 
 
 from_secret = BedrockPtSource.from_secret

@@ -31,7 +31,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -90,25 +90,42 @@ class VertexGpuSource:
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
 
-    def __init__(self, credentials: VertexCommitmentCredentials, *, secret_name: str,
-                 subscriptions: list[Subscription] | None = None, http: httpx.Client | None = None,
-                 options: VertexGpuOptions | None = None, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime],
-                 bigquery_client_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        credentials: VertexCommitmentCredentials,
+        *,
+        secret_name: str,
+        subscriptions: list[Subscription] | None = None,
+        http: httpx.Client | None = None,
+        options: VertexGpuOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime],
+        bigquery_client_factory: Callable[[], Any] | None = None,
+    ) -> None:
         self.credentials = credentials
         self.options = options or VertexGpuOptions()
-        self.monitoring = MonitoringClient(credentials, provider=PROVIDER, secret_name=secret_name, http=http,
-                                           retry=retry, sleep=sleep)
-        self.tokens = GcpTokenSource(credentials, provider=PROVIDER, secret_name=secret_name, scopes=[CLOUD_PLATFORM_SCOPE])
-        self.billing = GcpBillingExport(credentials, provider=PROVIDER, secret_name=secret_name,
-                                        service_descriptions=[self.options.billing_service],
-                                        client_factory=bigquery_client_factory)
+        self.monitoring = MonitoringClient(
+            credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
+        )
+        self.tokens = GcpTokenSource(
+            credentials, provider=PROVIDER, secret_name=secret_name, scopes=[CLOUD_PLATFORM_SCOPE]
+        )
+        self.billing = GcpBillingExport(
+            credentials,
+            provider=PROVIDER,
+            secret_name=secret_name,
+            service_descriptions=[self.options.billing_service],
+            client_factory=bigquery_client_factory,
+        )
         self.now = now
 
     @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "VertexGpuSource":
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> VertexGpuSource:
         creds = parse_credentials(VertexCommitmentCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(VertexGpuOptions, options, provider=PROVIDER), **kw)
+        return cls(
+            creds, secret_name=secret_name, options=parse_options(VertexGpuOptions, options, provider=PROVIDER), **kw
+        )
 
     def close(self) -> None:
         self.monitoring.close()
@@ -120,8 +137,11 @@ class VertexGpuSource:
         flt = f"metric.type = {quote(self.options.replicas_metric)}"
         for start, end in day_windows(window):
             for series in list_series(self.monitoring, metric_filter=flt, start=start, end=end, aligner="ALIGN_MEAN"):
-                key = (series.resource.labels.get("location", ""), series.resource.labels.get("endpoint_id", ""),
-                       series.metric.labels.get("deployed_model_id", ""))
+                key = (
+                    series.resource.labels.get("location", ""),
+                    series.resource.labels.get("endpoint_id", ""),
+                    series.metric.labels.get("deployed_model_id", ""),
+                )
                 for hour, value in hourly_values(series):
                     found[key][hour] = found[key].get(hour, Decimal(0)) + value
         return found
@@ -146,11 +166,13 @@ class VertexGpuSource:
         from google.cloud.bigquery import QueryJobConfig, ScalarQueryParameter
 
         sql = render_sql(self.credentials.billing_export_table, GPU_SKU_SQL_FILE)
-        config = QueryJobConfig(query_parameters=[
-            ScalarQueryParameter("start_time", "TIMESTAMP", window.start_dt),
-            ScalarQueryParameter("end_time", "TIMESTAMP", window.end_dt),
-            ScalarQueryParameter("service_description", "STRING", self.options.billing_service),
-        ])
+        config = QueryJobConfig(
+            query_parameters=[
+                ScalarQueryParameter("start_time", "TIMESTAMP", window.start_dt),
+                ScalarQueryParameter("end_time", "TIMESTAMP", window.end_dt),
+                ScalarQueryParameter("service_description", "STRING", self.options.billing_service),
+            ]
+        )
         out: dict[tuple[datetime, str, str], dict[str, Any]] = {}
         phrases = {accelerator_phrase(a): a for a in accelerators}
         try:
@@ -169,16 +191,22 @@ class VertexGpuSource:
                 if accelerator is None:
                     continue
                 start = r["usage_start_time"]
-                start = start.astimezone(timezone.utc) if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+                start = start.astimezone(UTC) if isinstance(start, datetime) else datetime.fromisoformat(str(start))
                 region = (r.get("location") or {}).get("region") or ""
                 usage = r.get("usage") or {}
                 if str(usage.get("pricing_unit") or "").lower() in ("hour", "hours", "h"):
                     hours = Decimal(str(usage.get("amount_in_pricing_units") or 0))
                 else:  # usage.amount in seconds
                     hours = Decimal(str(usage.get("amount") or 0)) / 3600
-                acc = out.setdefault((hour_floor(start), region, accelerator),
-                                     {"gpu_hours": Decimal(0), "cost": Decimal(0), "sku_id": sku.get("id"),
-                                      "sku_description": description})
+                acc = out.setdefault(
+                    (hour_floor(start), region, accelerator),
+                    {
+                        "gpu_hours": Decimal(0),
+                        "cost": Decimal(0),
+                        "sku_id": sku.get("id"),
+                        "sku_description": description,
+                    },
+                )
                 acc["gpu_hours"] += hours
                 acc["cost"] += Decimal(str(r.get("cost") or 0))
         except (GoogleAPIError, GoogleAuthError) as exc:
@@ -193,16 +221,25 @@ class VertexGpuSource:
             if (location, endpoint_id) not in specs:
                 ep = self.endpoint(location, endpoint_id)
                 specs[(location, endpoint_id)] = {d.id: d for d in ep.deployedModels}
-        accelerators = {d.dedicatedResources.machineSpec.acceleratorType for models in specs.values()
-                        for d in models.values() if d.dedicatedResources and d.dedicatedResources.machineSpec
-                        and d.dedicatedResources.machineSpec.acceleratorType}
+        accelerators = {
+            d.dedicatedResources.machineSpec.acceleratorType
+            for models in specs.values()
+            for d in models.values()
+            if d.dedicatedResources
+            and d.dedicatedResources.machineSpec
+            and d.dedicatedResources.machineSpec.acceleratorType
+        }
         billing = self.gpu_billing(window, accelerators)
         cutoff = hour_floor(self.now())
         for (location, endpoint_id, deployed_id), hours in sorted(replicas.items()):
             deployed = specs[(location, endpoint_id)].get(deployed_id)
             if deployed is None:
-                log.warning("vertex_gpu: deployed model %s is no longer on endpoint %s (%s); its GPU hours are skipped",
-                            deployed_id, endpoint_id, location)
+                log.warning(
+                    "vertex_gpu: deployed model %s is no longer on endpoint %s (%s); its GPU hours are skipped",
+                    deployed_id,
+                    endpoint_id,
+                    location,
+                )
                 continue
             spec = deployed.dedicatedResources.machineSpec if deployed.dedicatedResources else None
             if spec is None or not spec.acceleratorType or not spec.acceleratorCount:
@@ -220,11 +257,20 @@ class VertexGpuSource:
                 yield GpuHour(
                     provider=PROVIDER,
                     source="gcp.monitoring+aiplatform.endpoints" + ("+gcp.billing_export" if bill else ""),
-                    hour_start=hour, region=location, model=deployed.displayName or deployed.model,
-                    endpoint_id=endpoint_id, deployed_model_id=deployed_id, accelerator_type=spec.acceleratorType,
-                    accelerator_count=spec.acceleratorCount, replica_hours=replica_hours, gpu_hours=gpu_hours,
-                    hourly_rate_usd=rate, sku_id=bill["sku_id"] if bill else None,
-                    sku_description=bill["sku_description"] if bill else None, provider_cost_usd=cost)
+                    hour_start=hour,
+                    region=location,
+                    model=deployed.displayName or deployed.model,
+                    endpoint_id=endpoint_id,
+                    deployed_model_id=deployed_id,
+                    accelerator_type=spec.acceleratorType,
+                    accelerator_count=spec.acceleratorCount,
+                    replica_hours=replica_hours,
+                    gpu_hours=gpu_hours,
+                    hourly_rate_usd=rate,
+                    sku_id=bill["sku_id"] if bill else None,
+                    sku_description=bill["sku_description"] if bill else None,
+                    provider_cost_usd=cost,
+                )
 
 
 from_secret = VertexGpuSource.from_secret

@@ -61,41 +61,64 @@ class VertexGsuSource:
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
 
-    def __init__(self, credentials: VertexCommitmentCredentials, *, secret_name: str, subscriptions: list[Subscription],
-                 http: httpx.Client | None = None, options: VertexGsuOptions | None = None,
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        credentials: VertexCommitmentCredentials,
+        *,
+        secret_name: str,
+        subscriptions: list[Subscription],
+        http: httpx.Client | None = None,
+        options: VertexGsuOptions | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime],
+    ) -> None:
         self.options = options or VertexGsuOptions()
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
-        self.monitoring = MonitoringClient(credentials, provider=PROVIDER, secret_name=secret_name, http=http,
-                                           retry=retry, sleep=sleep)
+        self.monitoring = MonitoringClient(
+            credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
+        )
         self.now = now
 
     @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> "VertexGsuSource":
+    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> VertexGsuSource:
         creds = parse_credentials(VertexCommitmentCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(VertexGsuOptions, options, provider=PROVIDER), **kw)
+        return cls(
+            creds, secret_name=secret_name, options=parse_options(VertexGsuOptions, options, provider=PROVIDER), **kw
+        )
 
     def close(self) -> None:
         self.monitoring.close()
 
     def orders(self, window: Window) -> list[Subscription]:
         if not self.subscriptions:
-            raise missing(COMMITMENT_TYPE, "no Provisioned Throughput order is configured (Google has no API "
-                          "listing orders)", provider=PROVIDER, fields=REQUIRED)
+            raise missing(
+                COMMITMENT_TYPE,
+                "no Provisioned Throughput order is configured (Google has no API listing orders)",
+                provider=PROVIDER,
+                fields=REQUIRED,
+            )
         for row in self.subscriptions:
             absent = [f for f in REQUIRED if getattr(row, f) is None]
             if absent:
-                raise missing(COMMITMENT_TYPE, f"order for model {row.model_id or '<unset>'} lacks {', '.join(absent)}",
-                              provider=PROVIDER, fields=absent, row=row)
+                raise missing(
+                    COMMITMENT_TYPE,
+                    f"order for model {row.model_id or '<unset>'} lacks {', '.join(absent)}",
+                    provider=PROVIDER,
+                    fields=absent,
+                    row=row,
+                )
             if row.end is not None and row.end <= row.start:
-                raise ConfigurationError(f"{COMMITMENT_TYPE}: {row.describe()} ends before it starts "
-                                         f"(commitment_end_date {row.commitment_end_date} < commitment_start_date "
-                                         f"{row.commitment_start_date})")
+                raise ConfigurationError(
+                    f"{COMMITMENT_TYPE}: {row.describe()} ends before it starts "
+                    f"(commitment_end_date {row.commitment_end_date} < commitment_start_date "
+                    f"{row.commitment_start_date})"
+                )
         return [r for r in self.subscriptions if r.start < window.end_dt and (r.end is None or r.end > window.start_dt)]
 
-    def _hourly(self, metric: str, row: Subscription, window: Window, aligner: str,
-                extra: str = "") -> dict[datetime, Decimal]:
+    def _hourly(
+        self, metric: str, row: Subscription, window: Window, aligner: str, extra: str = ""
+    ) -> dict[datetime, Decimal]:
         flt = f"metric.type = {quote(metric)} AND resource.labels.model_user_id = {quote(row.model_id or '')}"
         if row.region:
             flt += f" AND resource.labels.location = {quote(row.region)}"
@@ -113,8 +136,13 @@ class VertexGsuSource:
         for row in self.orders(window):
             gsus = self._hourly(o.gsu_metric, row, window, "ALIGN_MEAN")
             limits = self._hourly(o.token_limit_metric, row, window, "ALIGN_MEAN")
-            consumed = self._hourly(o.consumed_metric, row, window, "ALIGN_SUM",
-                                    f" AND metric.labels.request_type = {quote(o.dedicated_request_type)}")
+            consumed = self._hourly(
+                o.consumed_metric,
+                row,
+                window,
+                "ALIGN_SUM",
+                f" AND metric.labels.request_type = {quote(o.dedicated_request_type)}",
+            )
             for hour, fraction in window_hours(window, row.start, row.end, now):
                 units = Decimal(row.commitment_units)
                 if gsus.get(hour):
@@ -130,12 +158,25 @@ class VertexGsuSource:
                 if capacity:
                     utilization = numeric(min(Decimal(1), consumed.get(hour, Decimal(0)) / capacity))
                 yield CapacityHour(
-                    provider=PROVIDER, source="gcp.monitoring+llm_subscriptions", hour_start=hour, region=row.region,
-                    model=row.model_id, commitment_type=COMMITMENT_TYPE, commitment_id=row.subscription_id,
-                    commitment_name=row.plan_name, active_fraction=fraction, provisioned_units=units,
-                    capacity_unit="GSU", utilization=utilization, hourly_unit_price_usd=row.unit_hourly_price_usd,
-                    price_source="llm_subscriptions", term=term_from_months(row.commitment_term_months),
-                    commitment_start=row.start, commitment_end=row.end, terms_source="llm_subscriptions")
+                    provider=PROVIDER,
+                    source="gcp.monitoring+llm_subscriptions",
+                    hour_start=hour,
+                    region=row.region,
+                    model=row.model_id,
+                    commitment_type=COMMITMENT_TYPE,
+                    commitment_id=row.subscription_id,
+                    commitment_name=row.plan_name,
+                    active_fraction=fraction,
+                    provisioned_units=units,
+                    capacity_unit="GSU",
+                    utilization=utilization,
+                    hourly_unit_price_usd=row.unit_hourly_price_usd,
+                    price_source="llm_subscriptions",
+                    term=term_from_months(row.commitment_term_months),
+                    commitment_start=row.start,
+                    commitment_end=row.end,
+                    terms_source="llm_subscriptions",
+                )
 
 
 from_secret = VertexGsuSource.from_secret
