@@ -1,0 +1,120 @@
+"""The names a statement can resolve: tables (from ``sql/tables/*.json``, analyzed views, temporary
+tables) and script variables (procedure parameters, DECLAREd variables), with their types.
+
+Table names are unqualified: every job runs with the organization's dataset as the default
+dataset, so a one-level catalog resolves them exactly as BigQuery does. Script variables are
+catalog constants: ZetaSQL resolves a bare name that is not a column to a constant, the same
+precedence BigQuery gives a column over a script variable of the same name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zetasql.wasi._pb2.zetasql.proto import options_pb2 as proto_options_pb
+from zetasql.wasi._pb2.zetasql.proto import simple_catalog_pb2 as catalog_pb
+from zetasql.wasi._pb2.zetasql.public import simple_constant_pb2 as constant_pb
+from zetasql.wasi._pb2.zetasql.public import simple_table_pb2 as table_pb
+from zetasql.wasi._pb2.zetasql.public import type_pb2, value_pb2
+
+from .bigquery import field_type, language_options, scalar_type
+from .engine import ZetaSQL
+
+Columns = Sequence[tuple[str, type_pb2.TypeProto]]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: Columns
+    pseudo_columns: Columns = ()
+
+    @classmethod
+    def from_schema(cls, name: str, fields: Iterable[Mapping[str, Any]], pseudo: Mapping[str, str] | None = None):
+        """A table from BigQuery REST ``schema.fields`` (``pseudo``: name -> scalar type, e.g. _PARTITIONTIME)."""
+        return cls(
+            name,
+            tuple((f["name"], field_type(f)) for f in fields),
+            tuple((n, scalar_type(t)) for n, t in (pseudo or {}).items()),
+        )
+
+    def proto(self, serialization_id: int) -> table_pb.SimpleTableProto:
+        columns = [table_pb.SimpleColumnProto(name=n, type=t, is_writable_column=True) for n, t in self.columns]
+        columns += [table_pb.SimpleColumnProto(name=n, type=t, is_pseudo_column=True) for n, t in self.pseudo_columns]
+        return table_pb.SimpleTableProto(name=self.name, serialization_id=serialization_id, column=columns)
+
+
+def load_table_files(tables_dir: Path) -> dict[str, Table]:
+    """Every ``<name>.json`` table spec (BigQuery REST Table resource) as a catalog table."""
+    tables = {}
+    for path in sorted(tables_dir.glob("*.json")):
+        spec = json.loads(path.read_text())
+        tables[path.stem] = Table.from_schema(path.stem, spec["schema"]["fields"], _partition_pseudo_columns(spec))
+    return tables
+
+
+def _partition_pseudo_columns(spec: Mapping[str, Any]) -> dict[str, str]:
+    # Ingestion-time partitioned tables (time partitioning without a field) expose _PARTITIONTIME/_PARTITIONDATE.
+    partitioning = spec.get("timePartitioning")
+    if partitioning and not partitioning.get("field"):
+        return {"_PARTITIONTIME": "TIMESTAMP", "_PARTITIONDATE": "DATE"}
+    return {}
+
+
+@dataclass
+class Catalog:
+    """A mutable set of tables and constants, registered with ZetaSQL on demand (once per change)."""
+
+    engine: ZetaSQL
+    tables: dict[str, Table] = field(default_factory=dict)
+    constants: dict[str, type_pb2.TypeProto] = field(default_factory=dict)
+    _registered: int | None = None
+
+    def copy(self) -> Catalog:
+        return Catalog(self.engine, dict(self.tables), dict(self.constants))
+
+    def add_table(self, table: Table) -> None:
+        self.tables[table.name.lower()] = table
+        self._invalidate()
+
+    def drop_table(self, name: str) -> None:
+        self.tables.pop(name.lower(), None)
+        self._invalidate()
+
+    def add_constant(self, name: str, type_: type_pb2.TypeProto) -> None:
+        self.constants[name.lower()] = type_
+        self._invalidate()
+
+    def has_table(self, name: str) -> bool:
+        return name.lower() in self.tables
+
+    def registered_id(self) -> int:
+        if self._registered is None:
+            self._registered = self.engine.register_catalog(self._proto())
+        return self._registered
+
+    def close(self) -> None:
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        if self._registered is not None:
+            self.engine.unregister_catalog(self._registered)
+            self._registered = None
+
+    def _proto(self) -> catalog_pb.SimpleCatalogProto:
+        return catalog_pb.SimpleCatalogProto(
+            name="dataset",
+            table=[t.proto(i) for i, t in enumerate(self.tables.values(), start=1)],
+            constant=[
+                # The value is never read: analysis only needs the constant's type.
+                constant_pb.SimpleConstantProto(name_path=[name], type=type_, value=value_pb2.ValueProto())
+                for name, type_ in self.constants.items()
+            ],
+            builtin_function_options=proto_options_pb.ZetaSQLBuiltinFunctionOptionsProto(
+                language_options=language_options()
+            ),
+        )
