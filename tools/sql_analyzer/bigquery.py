@@ -196,7 +196,44 @@ def analyzer_options(
         ],
         allow_undeclared_parameters=infer_parameters,
         preserve_column_aliases=True,
+        system_variables=[
+            proto_options_pb.AnalyzerOptionsProto.SystemVariableProto(name_path=name.split("."), type=_system_type(t))
+            for name, t in _SYSTEM_VARIABLES.items()
+        ],
     )
+
+
+# BigQuery's scripting system variables (``@@name``), from the BigQuery reference.
+_SYSTEM_VARIABLES = {
+    "current_job_id": "STRING",
+    "dataset_id": "STRING",
+    "dataset_project_id": "STRING",
+    "error.formatted_stack_trace": "STRING",
+    "error.message": "STRING",
+    "error.stack_trace": "ARRAY<STRUCT<line INT64, column INT64, filename STRING, location STRING>>",
+    "error.statement_text": "STRING",
+    "last_job_id": "STRING",
+    "location": "STRING",
+    "project_id": "STRING",
+    "query_label": "STRING",
+    "reservation": "STRING",
+    "row_count": "INT64",
+    "script.bytes_billed": "INT64",
+    "script.bytes_processed": "INT64",
+    "script.creation_time": "TIMESTAMP",
+    "script.job_id": "STRING",
+    "script.num_child_jobs": "INT64",
+    "script.slot_ms": "INT64",
+    "session_id": "STRING",
+    "time_zone": "STRING",
+}
+
+
+def _system_type(spelling: str) -> type_pb2.TypeProto:
+    if spelling.startswith("ARRAY<STRUCT<"):  # the one composite: @@error.stack_trace
+        fields = [part.split() for part in spelling.removeprefix("ARRAY<STRUCT<").removesuffix(">>").split(",")]
+        return array_of(struct_of({"name": n, "type": t} for n, t in fields))
+    return scalar_type(spelling)
 
 
 # BigQuery's names for the scalar types in table schemas (REST API) and in SQL.

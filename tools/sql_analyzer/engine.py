@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from google.protobuf import empty_pb2
-from wasmtime import Config, Engine, Linker, Module, Store, WasiConfig
+from wasmtime import Config, Engine, Func, Linker, Memory, Module, SharedMemory, Store, WasiConfig
 from zetasql.core.exceptions import ServerError
 from zetasql.core.wasm_client import WasmClient, get_tzinfo_dir
 from zetasql.wasi import get_wasm_path
@@ -56,7 +56,9 @@ class AnalyzerError(Exception):
         line, column = (int(match[1]), int(match[2])) if match else (None, None)
         lines = [part.strip() for part in (text[: match.start()] if match else text).splitlines()]
         message = lines[0] if lines else text
-        message += "".join(f" ({part[0].lower()}{part[1:]})" for part in lines[1:] if part.startswith("Argument types:"))
+        message += "".join(
+            f" ({part[0].lower()}{part[1:]})" for part in lines[1:] if part.startswith("Argument types:")
+        )
         return cls(message, line, column)
 
 
@@ -80,12 +82,19 @@ class _CachedWasmClient(WasmClient):
         linker.define_wasi()
         self.instance = linker.instantiate(self.store, self.module)
         self.exports = self.instance.exports(self.store)
-        if "_initialize" in self.exports:
-            self.exports["_initialize"](self.store)
-        self.memory = self.exports["memory"]
+        with contextlib.suppress(KeyError):  # a WASI reactor module initializes itself once
+            initialize = self.exports["_initialize"]
+            if isinstance(initialize, Func):
+                initialize(self.store)
+        memory = self.exports["memory"]
+        if not isinstance(memory, (Memory, SharedMemory)):
+            raise TypeError("zetasql.wasm exports no memory")
+        self.memory = memory
 
     def _base(self) -> int:
-        return ctypes.addressof(self.memory.data_ptr().contents)
+        memory = self.memory
+        pointer = memory.data_ptr() if isinstance(memory, SharedMemory) else memory.data_ptr(self.store)
+        return ctypes.addressof(pointer.contents)
 
     def write_bytes(self, ptr: int, data: bytes) -> None:
         ctypes.memmove(self._base() + ptr, data, len(data))
@@ -119,12 +128,6 @@ class ZetaSQL:
         """Analyze exactly one statement (an optional trailing semicolon is allowed)."""
         request = service_pb.AnalyzeRequest(sql_statement=sql, options=options, registered_catalog_id=catalog_id)
         return self._call("Analyze", request, service_pb.AnalyzeResponse).resolved_statement
-
-    def analyze_expression(
-        self, expression: str, options: proto_options_pb.AnalyzerOptionsProto, catalog_id: int
-    ) -> resolved_pb.AnyResolvedExprProto:
-        request = service_pb.AnalyzeRequest(sql_expression=expression, options=options, registered_catalog_id=catalog_id)
-        return self._call("Analyze", request, service_pb.AnalyzeResponse).resolved_expression
 
     def parse_script(self, sql: str, language: proto_options_pb.LanguageOptionsProto) -> ast_pb.ASTScriptProto:
         request = service_pb.ParseRequest(sql_statement=sql, options=language, allow_script=True)

@@ -24,7 +24,7 @@ def unwrap(message: Message) -> Message:
 
 def wrapper_path(message: Message) -> list[str]:
     """The oneof fields chosen on the way to the concrete node, e.g. ``['ast_script_statement_node', ...]``."""
-    path = []
+    path: list[str] = []
     while True:
         oneofs = message.DESCRIPTOR.oneofs
         which = message.WhichOneof(oneofs[0].name) if oneofs else None
