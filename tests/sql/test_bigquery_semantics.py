@@ -210,6 +210,16 @@ def test_mistakes_deep_inside_a_procedure_script_are_caught(tmp_path: Path) -> N
     ]
 
 
+def test_an_insert_that_leaves_a_required_column_without_a_value_is_caught(tmp_path: Path) -> None:
+    sql = (
+        "INSERT INTO genai_usage_daily (usage_id, org_slug, usage_date, provider) SELECT 'u', 'o', CURRENT_DATE(), 'x'"
+    )
+    root = _mini_root(tmp_path, "statements", "partial_insert.sql", sql)
+    (finding,) = check(root).file("statements/partial_insert.sql").findings
+    assert finding.message.startswith("INSERT into genai_usage_daily leaves REQUIRED column(s) cache_write_1h_tokens,")
+    assert "raw_row_count" in finding.message
+
+
 def test_a_template_without_known_bindings_is_reported(tmp_path: Path) -> None:
     root = _mini_root(tmp_path, "statements", "new_template.sql", "SELECT COUNT(*) AS n FROM target_table\n")
     (finding,) = check(root).file("statements/new_template.sql").findings

@@ -32,14 +32,19 @@ class Table:
     name: str
     columns: Columns
     pseudo_columns: Columns = ()
+    required: frozenset[str] = frozenset()  # REQUIRED (NOT NULL) columns, lower case; ZetaSQL has no such notion
 
     @classmethod
-    def from_schema(cls, name: str, fields: Iterable[Mapping[str, Any]], pseudo: Mapping[str, str] | None = None):
+    def from_schema(
+        cls, name: str, fields: Iterable[Mapping[str, Any]], pseudo: Mapping[str, str] | None = None
+    ) -> Table:
         """A table from BigQuery REST ``schema.fields`` (``pseudo``: name -> scalar type, e.g. _PARTITIONTIME)."""
+        fields = list(fields)
         return cls(
             name,
             tuple((f["name"], field_type(f)) for f in fields),
             tuple((n, scalar_type(t)) for n, t in (pseudo or {}).items()),
+            frozenset(f["name"].lower() for f in fields if str(f.get("mode", "")).upper() == "REQUIRED"),
         )
 
     def proto(self, serialization_id: int) -> table_pb.SimpleTableProto:

@@ -274,11 +274,14 @@ class Checker:
         lines: bool = True,
     ) -> Message | None:
         try:
-            return self.engine.analyze(sql, options or analyzer_options(), catalog.registered_id())
+            resolved = self.engine.analyze(sql, options or analyzer_options(), catalog.registered_id())
         except AnalyzerError as exc:
             line = first_line + exc.line - 1 if (lines and exc.line) else None
             report.findings.append(Finding(file.relative, label, exc.message, line))
             return None
+        for message in _missing_required_columns(unwrap(resolved), catalog):
+            report.findings.append(Finding(file.relative, label, message, first_line if lines else None))
+        return resolved
 
 
 def _body_statements(statement_list: Message) -> Iterator[Message]:
@@ -312,6 +315,28 @@ def _track_tables(catalog: Catalog, statement: Message) -> None:
         catalog.add_table(Table(inherited(statement, "name_path")[-1], columns))
     elif kind == "ResolvedDropStmtProto" and statement.object_type.upper() == "TABLE":
         catalog.drop_table(statement.name_path[-1])
+
+
+def _missing_required_columns(statement: Message, catalog: Catalog) -> Iterator[str]:
+    """A BigQuery rule ZetaSQL does not model: every row written must give each REQUIRED column a value,
+    so an INSERT (or MERGE ... THEN INSERT) whose column list leaves one out fails in BigQuery."""
+    kind = statement.DESCRIPTOR.name
+    if kind == "ResolvedInsertStmtProto":
+        inserts = [statement.insert_column_list]
+    elif kind == "ResolvedMergeStmtProto":
+        inserts = [w.insert_column_list for w in statement.when_clause_list if w.insert_column_list]
+    else:
+        return
+    table = catalog.tables.get(statement.table_scan.table.name.lower())
+    if table is None:
+        return
+    for columns in inserts:
+        missing = table.required - {c.name.lower() for c in columns}
+        if missing:
+            yield (
+                f"INSERT into {table.name} leaves REQUIRED column(s) {', '.join(sorted(missing))} without a value "
+                "(BigQuery rejects NULL in a REQUIRED column)"
+            )
 
 
 def _billing_export_table() -> Table:

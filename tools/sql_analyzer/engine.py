@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from google.protobuf import empty_pb2
-from wasmtime import Config, Engine, Func, Linker, Memory, Module, SharedMemory, Store, WasiConfig
+from wasmtime import Config, Engine, Func, Linker, Memory, Module, SharedMemory, Store, WasiConfig, WasmtimeError
 from zetasql.core.exceptions import ServerError
 from zetasql.core.wasm_client import WasmClient, get_tzinfo_dir
 from zetasql.wasi import get_wasm_path
@@ -73,7 +73,8 @@ class _CachedWasmClient(WasmClient):
         config = Config()
         with contextlib.suppress(AttributeError):
             config.shared_memory = True
-        config.cache = True
+        with contextlib.suppress(WasmtimeError):  # no usable cache directory: compile on every start
+            config.cache = True
         engine = Engine(config)
         self.store = Store(engine)
         self.store.set_wasi(wasi)
