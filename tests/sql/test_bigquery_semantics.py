@@ -20,7 +20,7 @@ from tools.sql_analyzer.bigquery import analyzer_options, scalar_type
 from tools.sql_analyzer.catalog import Catalog, load_table_files
 from tools.sql_analyzer.checker import BILLING_EXPORT_PLACEHOLDER, BILLING_EXPORT_SCHEMA, Report, check
 from tools.sql_analyzer.engine import AnalyzerError, zetasql
-from tools.sql_analyzer.sources import KINDS
+from tools.sql_analyzer.sources import KINDS, seed_tables
 
 from .conftest import SQL_ROOT
 
@@ -69,15 +69,15 @@ def test_statement_parameters_are_typed(sql_report: Report) -> None:
 
 
 def test_templates_are_analyzed_once_per_binding_the_application_uses(sql_report: Report) -> None:
-    from genai_costs.seeds import SEED_FILES
-
     by_usage_date = [
         p
         for p in (SQL_ROOT / "tables").glob("*.json")
         if (json.loads(p.read_text()).get("timePartitioning") or {}).get("field") == "usage_date"
     ]
     assert sql_report.file("statements/window_delete.sql").statements == len(by_usage_date) > 10
-    assert sql_report.file("statements/seed_insert_missing.sql").statements == len(SEED_FILES)
+    catalogs = [s for s in seed_tables() if not s.replace]
+    assert sql_report.file("statements/seed_insert_missing.sql").statements == len(catalogs) >= 2
+    assert sql_report.file("statements/count_rows.sql").statements == len(seed_tables())
 
 
 # Seeded mistakes ---------------------------------------------------------------------------------

@@ -175,6 +175,10 @@ class Checker:
                 )
             )
             return
+        if not bindings:
+            report.findings.append(
+                Finding(file.relative, "template", "the application binds no table to this template")
+            )
         for binding in bindings:
             report.statements += 1
             bound = bind_template(file.text, binding)

@@ -97,9 +97,11 @@ def template_bindings(sql_root: Path, statement_name: str) -> list[Binding] | No
     """The bindings the application uses for a template statement (None: not a known template).
 
     Mirrors the call sites: ``Warehouse.replace_window`` binds ``window_delete`` / ``window_insert``
-    to a table partitioned by ``usage_date`` and that column; onboarding binds ``seed_*`` and ``count_rows``
-    to the seeded catalog tables and their keys (``genai_costs.seeds.SEED_FILES``). The staging table
-    is created from the target table's spec, so the target table stands in for it.
+    to a table partitioned by ``usage_date`` and that column; onboarding binds ``count_rows`` to every
+    seeded table, ``seed_delete_non_custom`` / ``seed_insert_missing`` to the user's catalogs (only
+    missing keys are added) and ``seed_delete_all`` / ``seed_insert_all`` to the reference tables it
+    reloads whole. The staging table is created from the target table's spec, so the target table
+    stands in for it.
     """
     if statement_name in ("window_delete", "window_insert"):
         # Both callers (ingestion/payg.py, ingestion/commitment.py) pass date_field="usage_date".
@@ -108,14 +110,36 @@ def template_bindings(sql_root: Path, statement_name: str) -> list[Binding] | No
             for name, field in _partitioned_tables(sql_root).items()
             if field == "usage_date"
         ]
-    if statement_name in ("seed_delete_non_custom", "seed_insert_missing", "count_rows"):
-        from genai_costs.seeds import SEED_FILES
-
+    seeds = seed_tables()
+    by_statement = {
+        "count_rows": seeds,
+        "seed_delete_non_custom": [s for s in seeds if not s.replace],
+        "seed_insert_missing": [s for s in seeds if not s.replace],
+        "seed_delete_all": [s for s in seeds if s.replace],
+        "seed_insert_all": [s for s in seeds if s.replace],
+    }
+    if statement_name in by_statement:
         return [
-            Binding({"target_table": table, "staging_table": table}, {"key_column": key})
-            for table, key in SEED_FILES.values()
+            Binding({"target_table": s.table, "staging_table": s.table}, {"key_column": s.key})
+            for s in by_statement[statement_name]
         ]
     return None
+
+
+@dataclass(frozen=True)
+class SeededTable:
+    table: str
+    key: str
+    replace: bool  # reloaded whole at onboarding (reference table) rather than only missing keys added
+
+
+def seed_tables() -> list[SeededTable]:
+    """The tables onboarding seeds, from ``genai_costs.seeds`` (``SEEDS``; older trees: ``SEED_FILES``)."""
+    from genai_costs import seeds
+
+    if hasattr(seeds, "SEEDS"):
+        return [SeededTable(s.table, s.key, s.replace) for s in seeds.SEEDS]
+    return [SeededTable(table, key, False) for table, key in seeds.SEED_FILES.values()]
 
 
 def _partitioned_tables(sql_root: Path) -> dict[str, str]:
