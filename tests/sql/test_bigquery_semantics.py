@@ -116,6 +116,12 @@ SEEDS = {
         r"\1DATE",
         "No matching signature for operator >= for argument types: TIMESTAMP, DATE",
     ),
+    "read of a table that requires a partition filter, without one": Seed(
+        "reports/unpriced_models.sql",
+        r"\busage_date >= @p_start_date AND usage_date < @p_end_date AND ",
+        "",
+        "reads genai_costs_daily_unified without a filter on usage_date: BigQuery requires one",
+    ),
     # reported_usd exists only as an output column of the view genai_reconciliation_daily.
     "misspelled view column in a report": Seed(
         "reports/reconciliation_by_provider.sql",
@@ -234,6 +240,48 @@ def test_an_insert_that_leaves_a_required_column_without_a_value_is_caught(tmp_p
     (finding,) = check(root).file("statements/partial_insert.sql").findings
     assert finding.message.startswith("INSERT into genai_usage_daily leaves REQUIRED column(s) cache_write_1h_tokens,")
     assert "raw_row_count" in finding.message
+
+
+def _partition_root(tmp_path: Path, reports: dict[str, str]) -> Path:
+    root = _mini_root(tmp_path, "views", "v_union.sql", "CREATE VIEW v_union AS\n" + UNION)
+    shutil.copy(SQL_ROOT / "tables" / "genai_payg_openai_usage.json", root / "tables")
+    shutil.copy(SQL_ROOT / "tables" / "genai_payg_anthropic_usage.json", root / "tables")
+    (root / "views" / "v_totals.sql").write_text(
+        "CREATE VIEW v_totals AS SELECT provider, SUM(output_tokens) AS tokens FROM genai_usage_daily GROUP BY provider"
+    )
+    (root / "reports").mkdir()
+    for name, sql in reports.items():
+        (root / "reports" / f"{name}.sql").write_text(sql)
+    return root
+
+
+UNION = """SELECT usage_date AS day, provider, output_tokens FROM genai_payg_openai_usage
+UNION ALL
+SELECT usage_date, provider, output_tokens FROM genai_payg_anthropic_usage"""
+
+
+def test_reads_of_tables_that_require_a_partition_filter_must_filter_it(tmp_path: Path) -> None:
+    reports = {
+        "unfiltered": "SELECT provider FROM genai_usage_daily WHERE provider = 'openai'",
+        "through_a_cte": "WITH u AS (SELECT * FROM genai_usage_daily) SELECT provider FROM u WHERE usage_date = @d",
+        "view_unfiltered": "SELECT provider FROM v_union",
+        "view_filtered": "SELECT provider FROM v_union WHERE day >= @d",
+    }
+    report = check(_partition_root(tmp_path, reports))
+    requirement = ": BigQuery requires one (requirePartitionFilter)"
+    assert [f.message for f in report.file("reports/unfiltered.sql").findings] == [
+        f"reads genai_usage_daily without a filter on usage_date{requirement}"
+    ]
+    assert report.file("reports/through_a_cte.sql").findings == []
+    # A view is not run when created; its readers inherit the filter, on the view's own column name.
+    assert report.file("views/v_union.sql").findings == []
+    assert [f.message for f in report.file("reports/view_unfiltered.sql").findings] == [
+        f"reads v_union without a filter on day{requirement}"
+    ]
+    assert report.file("reports/view_filtered.sql").findings == []
+    # A view that aggregates the partition column away can never be filtered by its readers.
+    (finding,) = report.file("views/v_totals.sql").findings
+    assert finding.message.endswith("the view does not output usage_date, so every query of it fails")
 
 
 def test_a_template_without_known_bindings_is_reported(tmp_path: Path) -> None:

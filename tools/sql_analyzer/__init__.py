@@ -13,6 +13,9 @@ against a catalog built from ``sql/tables/*.json``, with BigQuery's language fea
 - ``catalog``: tables, views, temporary tables and script variables the statements resolve against.
 - ``sources``: which files are analyzed, parameter declarations, template slot bindings.
 - ``checker``: the analysis of each kind of file and the per-file report.
+- ``partition_filters``: plus two BigQuery rules ZetaSQL does not model, checked on its resolved
+  tree: reads of a ``requirePartitionFilter`` table must filter its partition column (through
+  CTEs, UNION branches and views), and an INSERT must give every REQUIRED column a value (checker).
 
 The test suite runs it in ``tests/sql/test_bigquery_semantics.py``.
 """

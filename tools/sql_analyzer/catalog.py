@@ -10,7 +10,7 @@ precedence BigQuery gives a column over a script variable of the same name.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,20 +32,32 @@ class Table:
     name: str
     columns: Columns
     pseudo_columns: Columns = ()
-    required: frozenset[str] = frozenset()  # REQUIRED (NOT NULL) columns, lower case; ZetaSQL has no such notion
+    # BigQuery rules ZetaSQL has no notion of (lower-case column names):
+    required: frozenset[str] = frozenset()  # REQUIRED (NOT NULL) columns
+    partition_filters: tuple[str, ...] = ()  # columns every read must filter (requirePartitionFilter)
 
     @classmethod
-    def from_schema(
-        cls, name: str, fields: Iterable[Mapping[str, Any]], pseudo: Mapping[str, str] | None = None
-    ) -> Table:
-        """A table from BigQuery REST ``schema.fields`` (``pseudo``: name -> scalar type, e.g. _PARTITIONTIME)."""
-        fields = list(fields)
+    def from_spec(cls, name: str, spec: Mapping[str, Any]) -> Table:
+        """A table from a BigQuery REST Table resource (``schema.fields``, ``timePartitioning``)."""
+        fields = spec["schema"]["fields"]
+        partitioning = spec.get("timePartitioning") or {}
+        # Ingestion-time partitioning (no field) adds the _PARTITIONTIME / _PARTITIONDATE pseudo-columns.
+        pseudo = (
+            {}
+            if not partitioning or partitioning.get("field")
+            else {"_PARTITIONTIME": "TIMESTAMP", "_PARTITIONDATE": "DATE"}
+        )
+        partition_column = partitioning.get("field") or "_PARTITIONTIME"
         return cls(
             name,
             tuple((f["name"], field_type(f)) for f in fields),
-            tuple((n, scalar_type(t)) for n, t in (pseudo or {}).items()),
+            tuple((n, scalar_type(t)) for n, t in pseudo.items()),
             frozenset(f["name"].lower() for f in fields if str(f.get("mode", "")).upper() == "REQUIRED"),
+            (partition_column.lower(),) if partitioning.get("requirePartitionFilter") else (),
         )
+
+    def renamed(self, name: str, *, partition_filters: tuple[str, ...] = ()) -> Table:
+        return Table(name, self.columns, self.pseudo_columns, self.required, partition_filters)
 
     def proto(self, serialization_id: int) -> table_pb.SimpleTableProto:
         columns = [table_pb.SimpleColumnProto(name=n, type=t, is_writable_column=True) for n, t in self.columns]
@@ -55,19 +67,10 @@ class Table:
 
 def load_table_files(tables_dir: Path) -> dict[str, Table]:
     """Every ``<name>.json`` table spec (BigQuery REST Table resource) as a catalog table."""
-    tables = {}
-    for path in sorted(tables_dir.glob("*.json")):
-        spec = json.loads(path.read_text())
-        tables[path.stem] = Table.from_schema(path.stem, spec["schema"]["fields"], _partition_pseudo_columns(spec))
-    return tables
-
-
-def _partition_pseudo_columns(spec: Mapping[str, Any]) -> dict[str, str]:
-    # Ingestion-time partitioned tables (time partitioning without a field) expose _PARTITIONTIME/_PARTITIONDATE.
-    partitioning = spec.get("timePartitioning")
-    if partitioning and not partitioning.get("field"):
-        return {"_PARTITIONTIME": "TIMESTAMP", "_PARTITIONDATE": "DATE"}
-    return {}
+    return {
+        path.stem: Table.from_spec(path.stem, json.loads(path.read_text()))
+        for path in sorted(tables_dir.glob("*.json"))
+    }
 
 
 @dataclass
@@ -96,6 +99,10 @@ class Catalog:
 
     def has_table(self, name: str) -> bool:
         return name.lower() in self.tables
+
+    def partition_filters(self) -> dict[str, tuple[str, ...]]:
+        """Table (lower case) -> the columns every read of it must filter."""
+        return {key: t.partition_filters for key, t in self.tables.items() if t.partition_filters}
 
     def registered_id(self) -> int:
         if self._registered is None:

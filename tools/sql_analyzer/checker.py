@@ -10,6 +10,7 @@ temporary tables a body creates are registered for the statements after them.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,8 +22,18 @@ from zetasql.wasi._pb2.zetasql.public import type_pb2
 from .bigquery import analyzer_options, language_options, scalar_type, type_name
 from .catalog import Catalog, Table, load_table_files
 from .engine import AnalyzerError, ZetaSQL, zetasql
+from .partition_filters import unfiltered_scans, view_requirements
 from .protos import byte_range, descendants, inherited, node_kind, unwrap, wrapper_path
-from .sources import TABLE_SLOTS, SqlFile, bind_template, declared_parameters, discover, template_bindings, unanalyzed
+from .sources import (
+    STAGING_PREFIX,
+    TABLE_SLOTS,
+    SqlFile,
+    bind_template,
+    declared_parameters,
+    discover,
+    template_bindings,
+    unanalyzed,
+)
 
 # The name sql/provider_queries/*.sql give the billing export table; the application substitutes the
 # configured project.dataset.table for it (genai_costs.providers.gcp_billing_export.PLACEHOLDER).
@@ -86,7 +97,10 @@ class Checker:
         self.root = sql_root
         self.engine = engine
         self.language = language_options()
-        self.catalog = Catalog(engine, load_table_files(sql_root / "tables"))
+        tables = load_table_files(sql_root / "tables")
+        self.catalog = Catalog(engine, dict(tables))
+        for name, table in tables.items():  # what templates' staging_table slot is bound to
+            self.catalog.add_table(table.renamed(f"{STAGING_PREFIX}{name}"))
         self.catalog.add_table(_billing_export_table())
         # Procedure parameter types by name; None where two procedures disagree.
         self.procedure_parameters: dict[str, type_pb2.TypeProto | None] = {}
@@ -145,8 +159,13 @@ class Checker:
         view = unwrap(resolved)
         name = inherited(view, "name_path")[-1]
         columns = _output_columns(view)
-        self.catalog.add_table(Table(name, columns))
-        report.notes.append(f"registered view {name} ({len(columns)} columns)")
+        hopeless, filters = view_requirements(resolved, self.catalog.partition_filters())
+        for scan in hopeless:
+            message = f"{scan.message()}; the view does not output {scan.column}, so every query of it fails"
+            report.findings.append(Finding(file.relative, "CREATE VIEW", message))
+        self.catalog.add_table(Table(name, columns, partition_filters=filters))
+        readers = f"; its readers must filter {', '.join(filters)}" if filters else ""
+        report.notes.append(f"registered view {name} ({len(columns)} columns{readers})")
 
     # Single statements -----------------------------------------------------------------------------
 
@@ -283,7 +302,11 @@ class Checker:
             line = first_line + exc.line - 1 if (lines and exc.line) else None
             report.findings.append(Finding(file.relative, label, exc.message, line))
             return None
-        for message in _missing_required_columns(unwrap(resolved), catalog):
+        statement = unwrap(resolved)
+        messages = list(_missing_required_columns(statement, catalog))
+        if statement.DESCRIPTOR.name != "ResolvedCreateViewStmtProto":  # a view is checked when it is read
+            messages += [u.message() for u in unfiltered_scans(resolved, catalog.partition_filters())]
+        for message in messages:
             report.findings.append(Finding(file.relative, label, message, first_line if lines else None))
         return resolved
 
@@ -344,8 +367,4 @@ def _missing_required_columns(statement: Message, catalog: Catalog) -> Iterator[
 
 
 def _billing_export_table() -> Table:
-    import json
-
-    spec = json.loads(BILLING_EXPORT_SCHEMA.read_text())
-    pseudo = {"_PARTITIONTIME": "TIMESTAMP", "_PARTITIONDATE": "DATE"}
-    return Table.from_schema(BILLING_EXPORT_PLACEHOLDER, spec["schema"]["fields"], pseudo)
+    return Table.from_spec(BILLING_EXPORT_PLACEHOLDER, json.loads(BILLING_EXPORT_SCHEMA.read_text()))

@@ -38,6 +38,9 @@ KINDS = {
 }
 
 TABLE_SLOTS = ("target_table", "staging_table")
+# The BigQuery backend stages rows in "_staging_<table>_<random>": the table's schema, unpartitioned
+# (so no partition filter applies). The analyzer registers "_staging_<table>" for every table.
+STAGING_PREFIX = "_staging_"
 _DECLARED = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z][A-Za-z0-9]*)\b")
 _COMMENT = re.compile(r"--(.*)$|#(.*)$", re.MULTILINE)
 
@@ -100,13 +103,12 @@ def template_bindings(sql_root: Path, statement_name: str) -> list[Binding] | No
     to a table partitioned by ``usage_date`` and that column; onboarding binds ``count_rows`` to every
     seeded table, ``seed_delete_non_custom`` / ``seed_insert_missing`` to the user's catalogs (only
     missing keys are added) and ``seed_delete_all`` / ``seed_insert_all`` to the reference tables it
-    reloads whole. The staging table is created from the target table's spec, so the target table
-    stands in for it.
+    reloads whole. ``staging_table`` is bound to the table's staging copy (see ``STAGING_PREFIX``).
     """
     if statement_name in ("window_delete", "window_insert"):
         # Both callers (ingestion/payg.py, ingestion/commitment.py) pass date_field="usage_date".
         return [
-            Binding({"target_table": name, "staging_table": name}, {"window_date": field})
+            Binding({"target_table": name, "staging_table": STAGING_PREFIX + name}, {"window_date": field})
             for name, field in _partitioned_tables(sql_root).items()
             if field == "usage_date"
         ]
@@ -120,7 +122,7 @@ def template_bindings(sql_root: Path, statement_name: str) -> list[Binding] | No
     }
     if statement_name in by_statement:
         return [
-            Binding({"target_table": s.table, "staging_table": s.table}, {"key_column": s.key})
+            Binding({"target_table": s.table, "staging_table": STAGING_PREFIX + s.table}, {"key_column": s.key})
             for s in by_statement[statement_name]
         ]
     return None
