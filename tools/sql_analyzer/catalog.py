@@ -56,8 +56,9 @@ class Table:
             (partition_column.lower(),) if partitioning.get("requirePartitionFilter") else (),
         )
 
-    def renamed(self, name: str, *, partition_filters: tuple[str, ...] = ()) -> Table:
-        return Table(name, self.columns, self.pseudo_columns, self.required, partition_filters)
+    def unpartitioned_copy(self, name: str) -> Table:
+        """Same columns under another name, without partitioning (so without a partition filter)."""
+        return Table(name, self.columns, (), self.required)
 
     def proto(self, serialization_id: int) -> table_pb.SimpleTableProto:
         columns = [table_pb.SimpleColumnProto(name=n, type=t, is_writable_column=True) for n, t in self.columns]
@@ -96,9 +97,6 @@ class Catalog:
     def add_constant(self, name: str, type_: type_pb2.TypeProto) -> None:
         self.constants[name.lower()] = type_
         self._invalidate()
-
-    def has_table(self, name: str) -> bool:
-        return name.lower() in self.tables
 
     def partition_filters(self) -> dict[str, tuple[str, ...]]:
         """Table (lower case) -> the columns every read of it must filter."""

@@ -6,6 +6,10 @@ script text. The body's statements come from ZetaSQL's own script parser; contro
 IF, loops, exception handlers) is descended into. Procedure parameters and DECLAREd variables are
 typed catalog constants, so the body's bare ``p_x`` names resolve as BigQuery resolves them;
 temporary tables a body creates are registered for the statements after them.
+
+On top of ZetaSQL's errors, every analyzed statement is held to two BigQuery rules ZetaSQL does
+not model: REQUIRED columns get a value on INSERT, and tables with ``requirePartitionFilter`` are
+read through a filter on their partition column (``partition_filters``).
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ class Checker:
         tables = load_table_files(sql_root / "tables")
         self.catalog = Catalog(engine, dict(tables))
         for name, table in tables.items():  # what templates' staging_table slot is bound to
-            self.catalog.add_table(table.renamed(f"{STAGING_PREFIX}{name}"))
+            self.catalog.add_table(table.unpartitioned_copy(f"{STAGING_PREFIX}{name}"))
         self.catalog.add_table(_billing_export_table())
         # Procedure parameter types by name; None where two procedures disagree.
         self.procedure_parameters: dict[str, type_pb2.TypeProto | None] = {}
