@@ -1,0 +1,142 @@
+"""``requirePartitionFilter``: a BigQuery rule ZetaSQL's analyzer does not know, checked on its resolved tree.
+
+BigQuery refuses a query (or DELETE / UPDATE / MERGE) that reads a table created with
+``requirePartitionFilter`` unless some filter (WHERE, ON, a MERGE condition) references the table's
+partition column. Filters reach the column through CTEs, UNION ALL branches, views and plain
+column aliases, so the check follows column lineage through those; a filter on an expression of
+the column (``DATE(ts) = ...``) does not count. This catches a missing filter, not an ineligible
+one (BigQuery also rejects e.g. a filter only under an OR with another column).
+
+A view is not executed when it is created: an unfiltered required scan whose partition column
+the view outputs becomes a requirement of the view itself (its readers must filter that output
+column); if the view does not output the column, every query of it fails and the view is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from .protos import inherited, unwrap
+
+_FILTER_FIELDS = frozenset({"filter_expr", "join_expr", "where_expr", "merge_expr", "match_expr"})
+
+
+@dataclass(frozen=True)
+class Unfiltered:
+    table: str
+    column: str
+
+    def message(self) -> str:
+        return f"reads {self.table} without a filter on {self.column}: BigQuery requires one (requirePartitionFilter)"
+
+
+def unfiltered_scans(statement: Message, required: Mapping[str, Sequence[str]]) -> list[Unfiltered]:
+    """Scans of tables in ``required`` (table -> partition columns, lower case) that no filter restricts."""
+    node = unwrap(statement)
+    _, filtered = _filters(node)
+    return [
+        Unfiltered(table, column)
+        for table, column, column_id in _required_scans(node, required)
+        if column_id not in filtered
+    ]
+
+
+def view_requirements(
+    statement: Message, required: Mapping[str, Sequence[str]]
+) -> tuple[list[Unfiltered], tuple[str, ...]]:
+    """For a CREATE VIEW: the scans no reader of the view can ever filter, and the view's own
+    partition filters (output columns its readers must filter)."""
+    view = unwrap(statement)
+    lineage, filtered = _filters(view)
+    outputs = {c.name: _closure({c.column.column_id}, lineage) for c in inherited(view, "output_column_list")}
+    hopeless, passed_on = [], set()
+    for table, column, column_id in _required_scans(view, required):
+        if column_id in filtered:
+            continue
+        exposed = sorted(name.lower() for name, sources in outputs.items() if column_id in sources)
+        if exposed:
+            passed_on.add(exposed[0])
+        else:
+            hopeless.append(Unfiltered(table, column))
+    return hopeless, tuple(sorted(passed_on))
+
+
+def _filters(statement: Message) -> tuple[dict[int, set[int]], set[int]]:
+    """Column lineage, and every column id some filter references (directly or through copies)."""
+    nodes = list(_walk(statement))
+    lineage = _lineage(nodes)
+    referenced = {ref for name, node in nodes if name in _FILTER_FIELDS for ref in _column_refs(node)}
+    return lineage, _closure(referenced, lineage)
+
+
+def _required_scans(statement: Message, required: Mapping[str, Sequence[str]]) -> Iterator[tuple[str, str, int | None]]:
+    """(table, partition column, its column id in the scan) for each read of a table that requires a filter."""
+    for scan in _read_scans(statement):
+        for column in required.get(scan.table.name.lower(), ()):
+            ids = [c.column_id for c in inherited(scan, "column_list") if c.name.lower() == column]
+            yield scan.table.name, column, ids[0] if ids else None
+
+
+def _walk(message: Message, field_name: str = "") -> Iterator[tuple[str, Message]]:
+    """Every sub-message with the name of the field that holds it."""
+    yield field_name, message
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        for item in value if field.is_repeated else (value,):
+            yield from _walk(item, field.name)
+
+
+def _column_refs(expression: Message) -> Iterator[int]:
+    for _, node in _walk(expression):
+        if node.DESCRIPTOR.name == "ResolvedColumnRefProto":
+            yield node.column.column_id
+
+
+def _read_scans(statement: Message) -> Iterator[Message]:
+    """Table scans that read (an INSERT's target scan only names where rows go)."""
+    skip = statement.table_scan if statement.DESCRIPTOR.name == "ResolvedInsertStmtProto" else None
+    for _, node in _walk(statement):
+        if node.DESCRIPTOR.name == "ResolvedTableScanProto" and node != skip:
+            yield node
+
+
+def _lineage(nodes: list[tuple[str, Message]]) -> dict[int, set[int]]:
+    """column id -> the column ids it is a plain copy of (aliases, CTE references, UNION branches)."""
+    lineage: dict[int, set[int]] = {}
+
+    def link(column_id: int, source_id: int) -> None:
+        lineage.setdefault(column_id, set()).add(source_id)
+
+    with_queries = {}
+    for _, node in nodes:
+        kind = node.DESCRIPTOR.name
+        if kind == "ResolvedComputedColumnProto":
+            expression = unwrap(node.expr)
+            if expression.DESCRIPTOR.name == "ResolvedColumnRefProto":
+                link(node.column.column_id, expression.column.column_id)
+        elif kind == "ResolvedSetOperationScanProto":
+            for item in node.input_item_list:
+                for out, source in zip(inherited(node, "column_list"), item.output_column_list, strict=False):
+                    link(out.column_id, source.column_id)
+        elif kind == "ResolvedWithEntryProto":
+            with_queries[node.with_query_name] = inherited(unwrap(node.with_subquery), "column_list")
+    for _, node in nodes:
+        if node.DESCRIPTOR.name == "ResolvedWithRefScanProto" and node.with_query_name in with_queries:
+            for out, source in zip(inherited(node, "column_list"), with_queries[node.with_query_name], strict=False):
+                link(out.column_id, source.column_id)
+    return lineage
+
+
+def _closure(ids: set[int], lineage: Mapping[int, set[int]]) -> set[int]:
+    """The ids and every column they copy, transitively."""
+    seen, stack = set(ids), list(ids)
+    while stack:
+        for source in lineage.get(stack.pop(), ()):
+            if source not in seen:
+                seen.add(source)
+                stack.append(source)
+    return seen
