@@ -28,8 +28,12 @@ from __future__ import annotations
 import difflib
 import gzip
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -480,9 +484,15 @@ class TerraformEvaluationError(Exception):
     """``terraform apply`` of the module's variable-only files failed (e.g. a validation rule)."""
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    values: dict  # local name -> value, as Terraform computed it
+    warnings: list[str]  # failed `check` block assertions (Terraform reports them as warnings)
+
+
 def evaluate_locals(
     module_dir: Path, variables: dict, names: tuple[str, ...] = ACCESS_LOCALS, *, binary: str = "terraform"
-) -> dict:
+) -> Evaluation:
     """Evaluate locals with a real ``terraform apply`` of the module's variable-only files.
 
     Files with no resource, data or module block (variables.tf, main.tf) need no provider, so
@@ -490,11 +500,6 @@ def evaluate_locals(
     variables alone behave exactly as in a real plan. The locals named in ``names`` come back
     as JSON; a failing validation raises TerraformEvaluationError with Terraform's message.
     """
-    import os
-    import shutil
-    import subprocess
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="tf-locals-") as tmp:
         work = Path(tmp)
         for path in tf_files(module_dir):
@@ -508,12 +513,27 @@ def evaluate_locals(
         (work / "terraform.tfvars.json").write_text(json.dumps(variables))
         env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
         env.setdefault("TF_CLI_CONFIG_FILE", os.devnull)
-        for args in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
-            run = subprocess.run([binary, *args], cwd=work, env=env, capture_output=True, text=True)
-            if run.returncode != 0:
-                raise TerraformEvaluationError(run.stderr.strip() or run.stdout.strip())
+        run = subprocess.run(
+            [binary, "init", "-input=false", "-no-color"], cwd=work, env=env, capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            raise TerraformEvaluationError(run.stderr.strip() or run.stdout.strip())
+        run = subprocess.run(
+            [binary, "apply", "-auto-approve", "-input=false", "-json"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        diagnostics = [json.loads(line).get("diagnostic") for line in run.stdout.splitlines() if line.startswith("{")]
+        diagnostics = [d for d in diagnostics if d]
+        if run.returncode != 0:
+            errors = [f"{d['summary']}: {d.get('detail', '')}" for d in diagnostics if d.get("severity") == "error"]
+            raise TerraformEvaluationError("\n".join(errors) or run.stderr.strip())
+        warnings = [d.get("detail", "") for d in diagnostics if d.get("summary") == "Check block assertion failed"]
         out = subprocess.run([binary, "output", "-json"], cwd=work, env=env, capture_output=True, text=True, check=True)
-        return {name: spec["value"] for name, spec in json.loads(out.stdout).items()}
+        values = {name: spec["value"] for name, spec in json.loads(out.stdout).items()}
+        return Evaluation(values, warnings)
 
 
 def check_policy(root: Path) -> list[str]:
