@@ -22,9 +22,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import hcl2
-
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: `python tools/terraform_docs.py`
+    sys.path.insert(0, str(REPO))
+
+from tools.terraform_schema.check import load_hcl  # noqa: E402  (one HCL loader, escapes handled)
+
 TERRAFORM = REPO / "terraform"
 MARKERS = re.compile(
     r"(?P<begin><!-- BEGIN_TF_DOCS path=(?P<path>[^ ]+) -->\n)(?P<body>.*?)(?P<end><!-- END_TF_DOCS -->)", re.S
@@ -134,16 +137,10 @@ def _one_line(expression: str) -> str:
 
 
 def _described(path: Path, kind: str) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for entry in hcl2.loads(path.read_text()).get(kind, []):
-        for name, spec in entry.items():
-            found[name] = spec[0] if isinstance(spec, list) else spec
-    return found
+    return {name: spec for entry in load_hcl(path).get(kind, []) for name, spec in entry.items()}
 
 
 def _text(value: object) -> str:
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
     return str(value or "").strip()
 
 
