@@ -1,4 +1,5 @@
-"""HTTP Cloud Function: onboard one organization (dataset, tables, procedures, views, seeds)."""
+"""HTTP Cloud Function: onboard one organization (views and seed rows; the dataset, tables and procedures are
+verified when Terraform owns them, created otherwise)."""
 
 import functions_framework
 
