@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= .data
 
-.PHONY: install lint run test test-fast bench package tf-check tf-schema clean
+.PHONY: install lint run test test-fast bench package tf-check tf-docs tf-schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ tf-check: install
 	terraform fmt -check -recursive terraform/
 	$(BIN)/python -m tools.terraform_schema.check terraform/
 	$(BIN)/checkov -d terraform/ --framework terraform --skip-download --compact --quiet
+	$(BIN)/python tools/terraform_docs.py --check
+
+## Regenerate the README Inputs / Outputs tables from variables.tf / outputs.tf.
+tf-docs: install
+	$(BIN)/python tools/terraform_docs.py
 
 ## Regenerate the compact google provider schema after bumping the pin (needs PyPI).
 tf-schema: install

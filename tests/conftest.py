@@ -12,6 +12,7 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("GENAI_COSTS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("GENAI_COSTS_GCP_PROJECT", raising=False)
     monkeypatch.delenv("GENAI_COSTS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("GENAI_COSTS_SCHEMA_OWNER", raising=False)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from functions_framework import create_app
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
 
+from genai_costs.errors import ConfigurationError
 from genai_costs.onboarding import OnboardRequest, onboard
+from genai_costs.settings import get_settings
+from genai_costs.warehouse.bigquery_backend import BigQueryWarehouse
+from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
 ONBOARD_MAIN = Path(__file__).resolve().parents[1] / "functions" / "onboard" / "main.py"
 
@@ -124,3 +131,106 @@ def test_http_function_rejects_bad_input_with_400(http_client, body, message, tm
     assert response.status_code == 400
     assert message in response.get_json()["error"]
     assert not (tmp_path / "data" / "warehouse.duckdb").exists()  # nothing created
+
+
+# -- one owner per object: with Terraform, onboarding verifies and never creates -------------------
+
+
+def test_terraform_owned_schema_missing_dataset_is_named_and_nothing_is_created(warehouse):
+    with pytest.raises(ConfigurationError, match=r"dataset acme_prod does not exist.*terraform apply"):
+        onboard(warehouse, OnboardRequest(org_slug="acme"), schema_owner="terraform")
+    assert not warehouse.dataset_exists("acme_prod")
+
+
+def test_terraform_owned_schema_names_every_missing_table_and_procedure(warehouse):
+    onboard(warehouse, OnboardRequest(org_slug="acme"))  # stands in for `terraform apply`
+    warehouse.connection.execute("DROP TABLE acme_prod.llm_subscriptions")
+    warehouse.connection.execute(
+        "DELETE FROM acme_prod._embedded_routines WHERE routine_name = 'sp_genai_3_convert_to_focus'"
+    )
+    before = counts_without(warehouse, "llm_subscriptions")
+    with pytest.raises(ConfigurationError) as info:
+        onboard(warehouse, OnboardRequest(org_slug="acme"), schema_owner="terraform")
+    message = str(info.value)
+    assert "table llm_subscriptions" in message and "procedure sp_genai_3_convert_to_focus" in message
+    assert "table llm_model_pricing" not in message
+    # Verified before anything is written: the missing objects stay missing, no seed row moved.
+    assert not warehouse.table_exists("acme_prod", "llm_subscriptions")
+    assert not warehouse.routine_exists("acme_prod", "sp_genai_3_convert_to_focus")
+    assert counts_without(warehouse, "llm_subscriptions") == before
+
+
+def test_terraform_owned_schema_present_gets_views_and_seeds(warehouse):
+    onboard(warehouse, OnboardRequest(org_slug="acme"))
+    baseline = counts(warehouse)
+    warehouse.connection.execute("DELETE FROM acme_prod.llm_model_pricing WHERE is_custom = FALSE")
+    result = onboard(warehouse, OnboardRequest(org_slug="acme"), schema_owner="terraform")
+    assert result.schema_owner == "terraform" and not result.dataset_created and not result.tables_created
+    assert "llm_model_pricing" in result.tables_present and result.views
+    assert result.seed_rows_inserted["llm_model_pricing"] > 40 and counts(warehouse) == baseline
+
+
+def counts_without(wh, missing):
+    return {
+        t: wh.query("acme_prod", f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
+        for t in ("llm_model_pricing", "llm_subscriptions")
+        if t != missing
+    }
+
+
+def test_http_function_in_terraform_mode_reports_what_terraform_must_create(http_client, monkeypatch, tmp_path):
+    monkeypatch.setenv("GENAI_COSTS_SCHEMA_OWNER", "terraform")
+    get_settings.cache_clear()
+    response = http_client.post("/", json={"org_slug": "acme"})
+    assert response.status_code == 500
+    assert "dataset acme_prod does not exist" in response.get_json()["error"]
+    with DuckDBWarehouse(tmp_path / "data" / "warehouse.duckdb") as wh:
+        assert not wh.dataset_exists("acme_prod")
+
+
+class TestTerraformOwnedSchemaOnBigQuery:
+    """The cloud path with a mocked BigQuery client: which requests onboarding sends."""
+
+    @pytest.fixture
+    def client(self):
+        client = mock.create_autospec(bigquery.Client, instance=True)
+        client.query.return_value.result.return_value = [bigquery.Row((0,), {"row_count": 0})]
+        client.query.return_value.num_dml_affected_rows = 0
+        return client
+
+    @pytest.fixture
+    def bq(self, client):
+        return BigQueryWarehouse("proj-1", location="EU", client=client)
+
+    def test_missing_objects_are_named_and_no_ddl_is_sent(self, bq, client):
+        client.get_table.side_effect = lambda ref: _missing_if(ref, "proj-1.acme_prod.llm_model_pricing")
+        client.get_routine.side_effect = lambda ref: _missing_if(
+            ref, "proj-1.acme_prod.sp_genai_2_consolidate_costs_daily"
+        )
+        with pytest.raises(ConfigurationError) as info:
+            onboard(bq, OnboardRequest(org_slug="acme"), schema_owner="terraform")
+        assert "table llm_model_pricing" in str(info.value)
+        assert "procedure sp_genai_2_consolidate_costs_daily" in str(info.value)
+        client.create_dataset.assert_not_called()
+        client.create_table.assert_not_called()
+        client.query.assert_not_called()
+        client.load_table_from_file.assert_not_called()
+
+    def test_present_objects_get_only_views_and_seed_rows(self, bq, client):
+        result = onboard(bq, OnboardRequest(org_slug="acme"), schema_owner="terraform")
+        client.create_dataset.assert_not_called()
+        statements = [c.args[0] for c in client.query.call_args_list]
+        assert not any("PROCEDURE" in s.upper().split("BEGIN")[0] for s in statements), "procedures are Terraform's"
+        views = [s for s in statements if s.startswith("CREATE OR REPLACE VIEW")]
+        assert len(views) == len(result.views) and all("`proj-1`.`acme_prod`." in v for v in views)
+        # The only tables onboarding creates are its short-lived staging tables for the seed rows.
+        created = [c.args[0].table_id for c in client.create_table.call_args_list]
+        assert created and all(t.startswith("_staging_") for t in created)
+        checked = {c.args[0] for c in client.get_table.call_args_list}
+        assert "proj-1.acme_prod.llm_model_pricing" in checked and len(checked) == len(result.tables_present)
+
+
+def _missing_if(ref: str, missing: str):
+    if ref == missing:
+        raise gexc.NotFound(ref)
+    return mock.Mock()

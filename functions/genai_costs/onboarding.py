@@ -1,18 +1,30 @@
-"""Onboarding: create an organization's dataset with every table, procedure and view, then
-load the default catalog where absent. Idempotent; custom rows are never touched."""
+"""Onboarding: make an organization's dataset ready, then load the default catalog where absent.
+Idempotent; custom rows are never touched.
+
+Every database object has exactly one owner. Deployed with Terraform (``schema_owner="terraform"``),
+Terraform owns the dataset, the tables and the procedures: onboarding only verifies that they
+exist (naming whatever is missing) and never creates them. Without Terraform (the embedded engine,
+a hand-made setup; ``"onboarding"``) onboarding creates them. Either way onboarding owns what
+Terraform cannot express cleanly: the views (BigQuery stores them with fully qualified names) and
+the seed rows of the catalog tables.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .errors import ValidationError
+from .errors import ConfigurationError, ValidationError
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
 from .seeds import SEED_FILES, read_seed_rows
 from .warehouse.base import Warehouse
 from .warehouse.identifiers import bind_identifiers
-from .warehouse.sqlfiles import load_procedures, load_statement, load_views
-from .warehouse.tables import load_table_specs
+from .warehouse.sqlfiles import Procedure, load_procedures, load_statement, load_views
+from .warehouse.tables import TableSpec, load_table_specs
+
+SchemaOwner = Literal["onboarding", "terraform"]
 
 
 class OnboardRequest(BaseModel):
@@ -33,6 +45,7 @@ class OnboardRequest(BaseModel):
 class OnboardResult(BaseModel):
     org_slug: str
     dataset: str
+    schema_owner: SchemaOwner
     dataset_created: bool
     tables_created: list[str]
     tables_present: list[str]
@@ -42,7 +55,9 @@ class OnboardResult(BaseModel):
     seed_rows_total: dict[str, int]
 
 
-def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
+def onboard(
+    warehouse: Warehouse, request: OnboardRequest, *, schema_owner: SchemaOwner = "onboarding"
+) -> OnboardResult:
     root = sql_root()
     # Parse everything before creating anything: a broken file must not leave half a dataset.
     specs = load_table_specs(root)
@@ -54,12 +69,18 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     }
     dataset = dataset_for(request.org_slug)
 
-    created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
-    tables_created, tables_present = [], []
-    for name, spec in specs.items():
-        (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
-    for proc in procedures.values():
-        warehouse.create_procedure(dataset, proc)
+    created = False
+    tables_created: list[str] = []
+    tables_present: list[str] = []
+    if schema_owner == "terraform":
+        _require_terraform_objects(warehouse, dataset, specs, procedures)
+        tables_present = list(specs)
+    else:
+        created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
+        for name, spec in specs.items():
+            (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
+        for proc in procedures.values():
+            warehouse.create_procedure(dataset, proc)
     for view in views.values():
         warehouse.create_view(dataset, view)
 
@@ -82,6 +103,7 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     return OnboardResult(
         org_slug=request.org_slug,
         dataset=dataset,
+        schema_owner=schema_owner,
         dataset_created=created,
         tables_created=tables_created,
         tables_present=tables_present,
@@ -90,6 +112,19 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
         seed_rows_inserted=inserted,
         seed_rows_total=totals,
     )
+
+
+def _require_terraform_objects(
+    warehouse: Warehouse, dataset: str, specs: dict[str, TableSpec], procedures: dict[str, Procedure]
+) -> None:
+    """Terraform owns the dataset, tables and procedures: fail naming whatever it has not created."""
+    how = "they are created by Terraform (terraform/modules/genai_costs_org): run terraform apply, then onboard again"
+    if not warehouse.dataset_exists(dataset):
+        raise ConfigurationError(f"dataset {dataset} does not exist; {how}")
+    missing = [f"table {t}" for t in sorted(specs) if not warehouse.table_exists(dataset, t)]
+    missing += [f"procedure {p}" for p in sorted(procedures) if not warehouse.routine_exists(dataset, p)]
+    if missing:
+        raise ConfigurationError(f"dataset {dataset} is missing {', '.join(missing)}; {how}")
 
 
 def _count(warehouse: Warehouse, dataset: str, table: str) -> int:

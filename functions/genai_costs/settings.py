@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         pattern=r"^[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="Embedded mode: cap DuckDB's memory (it spills to disk beyond it), e.g. '2GiB'",
     )
+    schema_owner: Literal["onboarding", "terraform"] = Field(
+        "onboarding",
+        description="Who creates the dataset, tables and procedures: 'terraform' (the deployed module, which "
+        "sets it; onboarding then only verifies them) or 'onboarding' (embedded and hand-made setups)",
+    )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
 

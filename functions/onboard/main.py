@@ -1,17 +1,20 @@
-"""HTTP Cloud Function: onboard one organization (dataset, tables, procedures, views, seeds)."""
+"""HTTP Cloud Function: onboard one organization (views and seed rows; the dataset, tables and procedures are
+verified when Terraform owns them, created otherwise)."""
 
 import functions_framework
 
 from genai_costs.handlers import handle_json_request
 from genai_costs.onboarding import OnboardRequest
 from genai_costs.onboarding import onboard as run_onboarding
+from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 
 
 @functions_framework.http
 def onboard(request):
     def work(req: OnboardRequest):
-        with open_warehouse() as warehouse:
-            return run_onboarding(warehouse, req)
+        settings = get_settings()
+        with open_warehouse(settings) as warehouse:
+            return run_onboarding(warehouse, req, schema_owner=settings.schema_owner)
 
     return handle_json_request(request.get_json(silent=True), OnboardRequest, work)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError, SecretError
+from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError
 from genai_costs.ingestion.window import Window
 from genai_costs.providers.gcp_billing_export import render_sql, validate_table
 from genai_costs.providers.gcp_monitoring import GcpCredentials
@@ -111,9 +111,79 @@ def test_gemini_two_metrics_merged_per_model_hour(sleeps):
     assert r.api_key_id is None and r.source == "gcp.monitoring.generativelanguage"
 
 
-def test_gcp_secret_needs_an_auth_method():
-    with pytest.raises(SecretError, match="genai-acme-gemini"):
-        build_client("gemini", {"project_id": "p"}, secret_name="genai-acme-gemini")
+# -- the function's own identity (Application Default Credentials) is the default ---------------------
+ADC_TOKEN = "ya29.TESTSECRET-adc-runtime-token"
+NO_KEY = {k: v for k, v in CREDS.items() if k != "access_token"}
+
+
+class RuntimeCredentials:
+    """Stands in for the metadata-server credentials google.auth.default() gives a Cloud Function."""
+
+    def __init__(self):
+        self.token, self.valid, self.refreshes = None, False, 0
+
+    def refresh(self, request):
+        self.token, self.valid, self.refreshes = ADC_TOKEN, True, self.refreshes + 1
+
+
+@pytest.fixture
+def runtime_identity(monkeypatch):
+    import google.auth
+
+    creds, calls = RuntimeCredentials(), []
+
+    def default(scopes=None, **kw):
+        calls.append(scopes)
+        return creds, "deploy-proj"
+
+    monkeypatch.setattr(google.auth, "default", default)
+    return creds, calls
+
+
+def test_without_a_key_monitoring_uses_the_functions_own_identity(runtime_identity, sleeps):
+    creds, calls = runtime_identity
+    http, seen = mock_client(sequence(httpx.Response(200, json=load("gcp_vertex_token_count.json"))))
+    client = build_client("vertex_ai", NO_KEY, secret_name="genai-acme-vertex_ai", http=http, sleep=sleeps)
+    assert len(list(client.iter_usage(DAY))) == 2
+    assert seen[0].headers["authorization"] == f"Bearer {ADC_TOKEN}"
+    assert seen[0].url.path == "/v3/projects/acme-ai/timeSeries"  # the secret's project is still the one read
+    assert calls == [["https://www.googleapis.com/auth/monitoring.read"]] and creds.refreshes == 1
+
+
+def test_without_a_key_the_billing_query_runs_in_the_functions_project(runtime_identity, monkeypatch):
+    from google.cloud import bigquery
+
+    creds, _ = runtime_identity
+    built = []
+    monkeypatch.setattr(bigquery, "Client", lambda **kw: built.append(kw) or FakeBigQuery([]))
+    client = VertexAIClient(GcpCredentials(**NO_KEY), secret_name="genai-acme-vertex_ai")
+    assert list(client.iter_costs(DAY)) == []
+    # The job runs where Terraform grants the function jobUser; the export is read across projects.
+    assert built[0]["project"] == "deploy-proj" and built[0]["credentials"] is creds
+
+
+def test_a_token_or_key_keeps_the_secrets_project_for_the_billing_query(monkeypatch):
+    from google.cloud import bigquery
+
+    built = []
+    monkeypatch.setattr(bigquery, "Client", lambda **kw: built.append(kw) or FakeBigQuery([]))
+    list(VertexAIClient(GcpCredentials(**CREDS), secret_name="s").iter_costs(DAY))
+    assert built[0]["project"] == "acme-ai"
+
+
+def test_without_a_key_or_runtime_identity_the_error_names_the_secret(monkeypatch, sleeps):
+    import google.auth
+    import google.auth.exceptions
+
+    def no_adc(**kw):
+        raise google.auth.exceptions.DefaultCredentialsError("no ADC")
+
+    monkeypatch.setattr(google.auth, "default", no_adc)
+    http, seen = mock_client(sequence(httpx.Response(200, json={})))
+    client = build_client("gemini", {"project_id": "p"}, secret_name="genai-acme-gemini", http=http, sleep=sleeps)
+    with pytest.raises(ProviderAuthError, match=r"genai-acme-gemini.*Application Default Credentials"):
+        list(client.iter_usage(DAY))
+    assert seen == []  # nothing was sent without credentials
 
 
 # -- billing export ------------------------------------------------------------------------------

@@ -179,24 +179,70 @@ def test_no_public_members_and_no_secret_versions_anywhere():
         assert "google_secret_manager_secret_version" not in path.read_text(), path
 
 
-def test_isolation_functions_identity_gets_only_this_orgs_dataset_and_secrets():
+def test_isolation_each_function_runs_as_its_own_identity():
+    accounts = resources("google_service_account")
+    assert accounts["fn"]["for_each"] == "${local.functions}"
+    assert accounts["fn"]["account_id"] == "${local.name}-${each.value.account}"
+    suffixes = [f["account"] for f in LOCALS["functions"].values()]
+    assert len(set(suffixes)) == len(suffixes), "two functions would share a service account id"
+    assert set(LOCALS["service_accounts"]) == {"push", "scheduler"}, "no shared 'functions' identity"
+    fn = resources("google_cloudfunctions2_function")["fn"]
+    assert fn["service_config"][0]["service_account_email"] == "${google_service_account.fn[each.key].email}"
+
+
+def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_sources():
     dataset_iam = resources("google_bigquery_dataset_iam_member")
-    assert set(dataset_iam) == {"functions_data_editor"}
-    assert dataset_iam["functions_data_editor"]["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
-    assert dataset_iam["functions_data_editor"]["role"] == "roles/bigquery.dataEditor"
+    assert set(dataset_iam) == {"data_editor", "billing_export_reader"}
+    editor, export = dataset_iam["data_editor"], dataset_iam["billing_export_reader"]
+    assert editor["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
+    assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${local.functions}")
+    assert export["dataset_id"] == "${var.gcp_sources.billing_export.dataset_id}"
+    assert export["role"] == "roles/bigquery.dataViewer"
+    assert export["for_each"] == "${toset(local.billing_export_readers)}"
     secret_iam = resources("google_secret_manager_secret_iam_member")
-    assert set(secret_iam) == {"functions_accessor"}
-    assert secret_iam["functions_accessor"]["for_each"] == "${google_secret_manager_secret.provider}"
-    assert secret_iam["functions_accessor"]["secret_id"] == "${each.value.secret_id}"
+    assert set(secret_iam) == {"reader"}
+    assert secret_iam["reader"]["for_each"] == "${local.secret_grants}"
+    assert (
+        secret_iam["reader"]["secret_id"] == "${google_secret_manager_secret.provider[each.value.provider].secret_id}"
+    )
+    assert secret_iam["reader"]["member"] == "${google_service_account.fn[each.value.function].member}"
+    assert LOCALS["secret_readers"]["consolidate"] == [] and LOCALS["secret_readers"]["onboard"] == []
     secret = resources("google_secret_manager_secret")["provider"]
     assert secret["secret_id"] == "genai-${var.org.slug}-${each.key}"
-    # Project-level roles: only BigQuery jobUser (running jobs is not data access).
-    project_roles = {b["role"] for b in resources("google_project_iam_member").values()}
-    assert project_roles == {"roles/bigquery.jobUser"}
-    fn = resources("google_cloudfunctions2_function")["fn"]
-    assert 'google_service_account.org["functions"]' in fn["service_config"][0]["service_account_email"]
+    # Project-level roles: jobUser on this project (running jobs is not data access) and read-only
+    # roles on the named Vertex AI / Gemini projects, from the access table in main.tf.
+    project_iam = resources("google_project_iam_member")
+    assert set(project_iam) == {"job_user", "source_reader"}
+    assert project_iam["job_user"]["project"] == "${var.project_id}"
+    assert project_iam["job_user"]["role"] == "roles/bigquery.jobUser"
+    assert project_iam["source_reader"]["for_each"] == "${local.source_project_grants}"
+    roles = {r for row in LOCALS["google_source_access"].values() for r in row["roles"]}
+    assert roles == {"roles/monitoring.viewer", "roles/aiplatform.viewer"}
+    assert {row["function"] for row in LOCALS["google_source_access"].values()} == {"ingest_payg", "ingest_commitment"}
     assert LOCALS["function_env"]["GENAI_COSTS_ORG_SLUG"] == "${var.org.slug}"
     assert LOCALS["dataset_id"] == "${var.org.slug}_prod"
+
+
+def test_commitment_secrets_match_the_code():
+    from genai_costs.providers.commitments import COMMITMENT_PROVIDERS
+    from genai_costs.providers.ids import COMMITMENT_TYPES
+
+    assert LOCALS["commitment_providers"] == COMMITMENT_PROVIDERS
+    assert set(LOCALS["commitment_providers"]) == set(COMMITMENT_TYPES)
+
+
+def test_every_function_holds_only_what_the_policy_allows():
+    """The matrix in tools/terraform_schema/check.py is the one the README documents."""
+    access = check.FUNCTION_ACCESS
+    assert set(access) == set(LOCALS["functions"])
+    assert not access["consolidate"].secrets and not access["onboard"].secrets
+    assert not access["consolidate"].source_project_roles and not access["onboard"].billing_export
+    readme = (MODULE / "README.md").read_text()
+    for fn, a in access.items():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{fn}` |"))
+        assert ("secretAccessor" in row) == a.secrets, row
+        assert all(r.removeprefix("roles/") in row for r in a.source_project_roles), row
+        assert ("bigquery.dataViewer" in row) == a.billing_export, row
 
 
 def test_onboarding_is_invoked_only_by_named_members():

@@ -17,10 +17,18 @@ from .test_static import run_checkov
 MOD = "modules/genai_costs_org"
 
 PROJECT_SECRET_ACCESSOR = """
-resource "google_project_iam_member" "functions_all_secrets" {
+resource "google_project_iam_member" "consolidate_all_secrets" {
   project = var.project_id
   role    = "roles/secretmanager.secretAccessor"
-  member  = google_service_account.org["functions"].member
+  member  = google_service_account.fn["consolidate"].member
+}
+"""
+
+ONBOARD_MONITORING = """
+resource "google_project_iam_member" "onboard_monitoring" {
+  project = var.gcp_sources.vertex_ai_project_id
+  role    = "roles/monitoring.viewer"
+  member  = google_service_account.fn["onboard"].member
 }
 """
 
@@ -51,10 +59,54 @@ CASES = {
     "allusers_invoker": (f"{MOD}/functions.tf", "  member   = each.key\n", '  member   = "allUsers"\n', {"policy"}),
     "project_level_secret_accessor": (f"{MOD}/serviceaccount.tf", None, PROJECT_SECRET_ACCESSOR, {"policy"}),
     "secret_version_in_terraform": (f"{MOD}/secrets.tf", None, SECRET_VERSION, {"policy"}),
+    # Per-function identities: consolidation and onboarding never read a secret, nothing is shared.
+    "consolidate_granted_a_secret": (
+        f"{MOD}/secrets.tf",
+        "member    = google_service_account.fn[each.value.function].member",
+        'member    = google_service_account.fn["consolidate"].member',
+        {"policy"},
+    ),
+    "consolidate_listed_as_secret_reader": (
+        f"{MOD}/main.tf",
+        "    consolidate       = []\n",
+        "    consolidate       = sort(var.org.providers)\n",
+        {"policy", "matrix"},
+    ),
+    "ingest_commitment_reads_every_secret": (
+        f"{MOD}/main.tf",
+        "ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))",
+        "ingest_commitment = sort(var.org.providers)",
+        {"matrix"},
+    ),
+    "functions_share_one_identity": (
+        f"{MOD}/functions.tf",
+        "google_service_account.fn[each.key].email",
+        'google_service_account.fn["ingest_payg"].email',
+        {"policy"},
+    ),
+    "onboard_reads_a_source_project": (f"{MOD}/sources.tf", None, ONBOARD_MONITORING, {"policy"}),
+    "source_role_too_wide": (
+        f"{MOD}/main.tf",
+        'function = "ingest_payg", project = "gemini", roles = ["roles/monitoring.viewer"]',
+        'function = "ingest_payg", project = "gemini", roles = ["roles/monitoring.editor"]',
+        {"policy", "matrix"},
+    ),
+    "consolidate_reads_vertex_metrics": (
+        f"{MOD}/main.tf",
+        'vertex_gsu = { function = "ingest_commitment"',
+        'vertex_gsu = { function = "consolidate"',
+        {"policy", "matrix"},
+    ),
+    "billing_export_writable": (
+        f"{MOD}/sources.tf",
+        'role       = "roles/bigquery.dataViewer"',
+        'role       = "roles/bigquery.dataEditor"',
+        {"policy"},
+    ),
     "dataset_iam_on_another_org": (
         f"{MOD}/serviceaccount.tf",
-        "dataset_id = google_bigquery_dataset.org.dataset_id",
-        'dataset_id = "other_org_prod"',
+        'dataset_id = google_bigquery_dataset.org.dataset_id\n  role       = "roles/bigquery.dataEditor"',
+        'dataset_id = "other_org_prod"\n  role       = "roles/bigquery.dataEditor"',
         {"policy"},
     ),
     "push_subscription_without_dead_letter": (
@@ -69,6 +121,25 @@ CASES = {
 RESULTS: dict[str, dict[str, bool]] = {}
 
 
+EVERYTHING = {
+    "slug": "acme_corp",
+    "providers": ["openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"],
+    "commitment_types": ["azure_ptu", "bedrock_pt", "vertex_gsu"],
+    "infrastructure_types": ["vertex_gpu"],
+}
+SOURCES = {"vertex_ai_project_id": "acme-vertex", "gemini_project_id": "acme-gemini"}
+
+
+def matrix_violations(module: Path) -> list[str]:
+    """The access locals, evaluated by Terraform for every flow enabled, checked against the policy."""
+    variables = {"project_id": "acme-deploy", "org": EVERYTHING, "gcp_sources": SOURCES}
+    try:
+        evaluated = check.evaluate_locals(module, variables)
+    except check.TerraformEvaluationError as exc:
+        return [str(exc)]
+    return check.check_access_matrix(evaluated.values, EVERYTHING)
+
+
 def run_checks(root: Path, with_checkov: bool) -> dict[str, bool]:
     """Which checks FAIL on root (True = the check caught something)."""
     caught = {
@@ -77,6 +148,7 @@ def run_checks(root: Path, with_checkov: bool) -> dict[str, bool]:
     }
     binary = terraform_binary()
     if binary:
+        caught["matrix"] = bool(matrix_violations(root / MOD))
         caught["fmt"] = (
             subprocess.run([binary, "fmt", "-check", "-recursive", str(root)], capture_output=True).returncode != 0
         )
@@ -106,6 +178,8 @@ def test_seeded_mistake_is_caught(case: str, module_copy: Path):
     seed(module_copy, file, old, new)
     caught = run_checks(module_copy, with_checkov=case in {"allusers_invoker", "project_level_secret_accessor"})
     RESULTS[case] = caught
+    if "matrix" in expected and "matrix" not in caught:
+        pytest.skip("terraform binary not installed: the evaluated access matrix cannot run")
     missed = {name for name in expected if not caught[name]}
     assert not missed, f"{case}: not caught by {sorted(missed)} (results: {caught})"
 

@@ -44,6 +44,8 @@ def test_module_has_the_expected_files():
         "functions.tf",
         "bundle.tf",
         "serviceaccount.tf",
+        "sources.tf",
+        "main.tf",
         "README.md",
     }
     assert expected <= {p.name for p in MODULE.iterdir()}

@@ -99,6 +99,8 @@ def test_window_replace_uses_load_jobs_and_one_transaction(wh, client):
     payload = load.args[0].getvalue().decode()
     assert json.loads(payload) == {"usage_date": "2024-01-02", "cost": "0.000000001"}  # money as exact text
     assert load.kwargs["job_config"].source_format == "NEWLINE_DELIMITED_JSON"
+    # A load never creates a table: targets belong to Terraform / onboarding, staging is made just before.
+    assert load.kwargs["job_config"].create_disposition == "CREATE_NEVER"
     staging = load.args[1]
     assert staging.startswith("proj-1.acme_prod._staging_raw_")
     script = client.query.call_args.args[0]

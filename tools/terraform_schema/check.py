@@ -12,7 +12,9 @@ from the JSII assembly of ``cdktn-provider-google`` (see ``extract_google_schema
 
 ``check_policy`` adds the project's security rules (no public invokers, no secret versions,
 no project-wide data/secret roles, IAM bound to the module's own dataset and secrets, Pub/Sub
-deliveries with an explicit retry policy and a dead-letter policy).
+deliveries with an explicit retry policy and a dead-letter policy) and the least-privilege
+matrix of the per-function service accounts (``FUNCTION_ACCESS``), checked statically on the
+IAM blocks and, with ``check_access_matrix``, on the access locals as Terraform evaluates them.
 
 Nothing dynamic is resolved: expressions are strings, ``for_each`` is not expanded.
 
@@ -26,8 +28,12 @@ from __future__ import annotations
 import difflib
 import gzip
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -289,6 +295,247 @@ def _targets(body: dict, attr: str, allowed: str) -> bool:
     return "each." in json.dumps(value) and allowed in _refs(body.get("for_each"))
 
 
+# --------------------------------------------------------------------------------------------
+# Per-function service accounts: the least-privilege matrix
+# --------------------------------------------------------------------------------------------
+
+JOB_USER = "roles/bigquery.jobUser"
+DATA_EDITOR = "roles/bigquery.dataEditor"
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one function's own service account may hold. Terraform may grant less (only what the
+    enabled flows need), never more."""
+
+    secrets: bool  # secretAccessor on this org's provider secrets (secret-level only)
+    source_project_roles: frozenset[str] = frozenset()  # on the named Vertex AI / Gemini projects
+    billing_export: bool = False  # bigquery.dataViewer on the Cloud Billing export dataset
+
+
+# Every function also holds JOB_USER on the deployment project and DATA_EDITOR on its org dataset.
+FUNCTION_ACCESS: dict[str, Access] = {
+    "consolidate": Access(secrets=False),
+    "ingest_commitment": Access(
+        secrets=True,
+        source_project_roles=frozenset({"roles/monitoring.viewer", "roles/aiplatform.viewer"}),
+        billing_export=True,
+    ),
+    "ingest_payg": Access(
+        secrets=True, source_project_roles=frozenset({"roles/monitoring.viewer"}), billing_export=True
+    ),
+    "onboard": Access(secrets=False),
+}
+BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
+
+FUNCTION_SA = re.compile(r"google_service_account\.fn\[([^\]]*)\]")
+LOCAL_REF = re.compile(r"\blocal\.([A-Za-z_][A-Za-z0-9_]*)")
+IAM_TYPE = re.compile(r"^google_[a-z0-9_]+_iam_(member|binding)$")
+
+
+def _literals_behind(expr: Any, loc: dict, seen: set[str] | None = None) -> list[Any]:
+    """The local values ``expr`` is computed from, following ``local.x`` references transitively."""
+    seen = set() if seen is None else seen
+    found: list[Any] = []
+    for name in LOCAL_REF.findall(json.dumps(expr)):
+        if name in seen or name not in loc:
+            continue
+        seen.add(name)
+        found.append(loc[name])
+        found.extend(_literals_behind(loc[name], loc, seen))
+    return found
+
+
+def _function_names(value: Any, functions: set[str]) -> set[str]:
+    """Function names a literal table mentions: as a string, or as a key whose value is not empty."""
+    names: set[str] = set()
+    if isinstance(value, str) and value in functions:
+        names.add(value)
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            if key in functions and sub not in ([], {}, None, ""):
+                names.add(key)
+            names |= _function_names(sub, functions)
+    elif isinstance(value, list):
+        for sub in value:
+            names |= _function_names(sub, functions)
+    return names
+
+
+def _entries(value: Any) -> Iterator[dict]:
+    """Dicts of a literal table that name a ``function`` (rows of an access table)."""
+    if isinstance(value, dict):
+        if isinstance(value.get("function"), str):
+            yield value
+        for sub in value.values():
+            yield from _entries(sub)
+    elif isinstance(value, list):
+        for sub in value:
+            yield from _entries(sub)
+
+
+def _grants(body: dict, loc: dict, functions: set[str]) -> set[tuple[str, str]] | None:
+    """(function, role) pairs an IAM block grants to function service accounts; None when it
+    cannot be told statically (the member or the role comes from somewhere this check cannot see)."""
+    refs = [r.strip() for r in FUNCTION_SA.findall(json.dumps(body.get("member", "")).replace('\\"', '"'))]
+    behind = _literals_behind(body.get("for_each"), loc)
+    grantees: set[str] = set()
+    for ref in refs:
+        if ref.startswith('"') and ref.endswith('"'):
+            grantees.add(ref.strip('"'))
+        elif ref in {"each.key", "each.value.function"}:
+            grantees |= {n for v in behind for n in _function_names(v, functions)}
+        else:
+            return None
+    role = body.get("role", "")
+    if isinstance(role, str) and role and "${" not in role:
+        return {(fn, role) for fn in grantees}
+    if role != "${each.value.role}":
+        return None
+    # A data-driven role: pair each function with the roles of its own rows of the access table.
+    pairs = set()
+    for entry in (e for v in behind for e in _entries(v)):
+        roles = entry.get("roles", entry.get("role"))
+        for r in [roles] if isinstance(roles, str) else roles or []:
+            pairs.add((entry["function"], r))
+    return pairs or None
+
+
+def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> None:
+    where = f"{block.file}: {block.type}.{block.name}"
+    body = block.body
+    functions = set(loc.get("functions") or {})
+    if block.type == "google_cloudfunctions2_function":
+        email = json.dumps([c.get("service_account_email") for c in _as_blocks(body.get("service_config")) or []])
+        if "google_service_account.fn[each.key].email" not in email:
+            errors.append(
+                f"{where}: each function must run as its own service account google_service_account.fn[each.key]"
+            )
+        return
+    if not IAM_TYPE.match(block.type) or not FUNCTION_SA.search(json.dumps(body.get("member", ""))):
+        return
+    grants = _grants(body, loc, functions)
+    if grants is None:
+        errors.append(
+            f"{where}: cannot tell which function gets which role: name the function literally or through "
+            "each.key / each.value.function, and the role literally or through an access table in locals"
+        )
+        return
+    for fn, role in sorted(grants):
+        access = FUNCTION_ACCESS.get(fn)
+        if access is None:
+            errors.append(f"{where}: no access policy for function {fn} (tools/terraform_schema/check.py)")
+            continue
+        if block.type.startswith("google_secret_manager_"):
+            allowed = {SECRET_ACCESSOR} if access.secrets else set()
+        elif block.type.startswith("google_project_iam_"):
+            allowed = {JOB_USER} if body.get("project") == "${var.project_id}" else set(access.source_project_roles)
+        elif block.type.startswith("google_bigquery_dataset_iam_"):
+            own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
+            allowed = {DATA_EDITOR} if own else ({BILLING_EXPORT_ROLE} if access.billing_export else set())
+        else:
+            allowed = set()
+        if role not in allowed:
+            errors.append(f"{where}: function {fn} may not hold {role} here (allowed: {sorted(allowed) or 'nothing'})")
+
+
+def check_access_matrix(evaluated: dict, org: dict) -> list[str]:
+    """Check main.tf's access locals as Terraform evaluated them for ``org`` against FUNCTION_ACCESS."""
+    errors: list[str] = []
+    providers = set(org.get("providers", []))
+    kinds = set(org.get("commitment_types", [])) | set(org.get("infrastructure_types", []))
+    commitment_secrets = {evaluated["commitment_providers"][k] for k in kinds}
+    readers: dict[str, set[str]] = {}
+    for grant in evaluated["secret_grants"].values():
+        readers.setdefault(grant["function"], set()).add(grant["provider"])
+    for fn, secrets in readers.items():
+        if not FUNCTION_ACCESS.get(fn, Access(secrets=False)).secrets:
+            errors.append(f"secret_grants: {fn} reads secrets {sorted(secrets)} but may read none")
+    if readers.get("ingest_payg", set()) != providers:
+        errors.append(
+            f"secret_grants: ingest_payg must read exactly the enabled providers' secrets {sorted(providers)}"
+        )
+    if readers.get("ingest_commitment", set()) != commitment_secrets:
+        errors.append(
+            f"secret_grants: ingest_commitment must read exactly {sorted(commitment_secrets)} "
+            f"(the providers of the enabled commitment types), not {sorted(readers.get('ingest_commitment', set()))}"
+        )
+    for key, grant in evaluated["source_project_grants"].items():
+        access = FUNCTION_ACCESS.get(grant["function"], Access(secrets=False))
+        if grant["role"] not in access.source_project_roles:
+            errors.append(f"source_project_grants[{key}]: {grant['function']} may not hold {grant['role']}")
+    for fn in evaluated["billing_export_readers"]:
+        if not FUNCTION_ACCESS.get(fn, Access(secrets=False)).billing_export:
+            errors.append(f"billing_export_readers: {fn} may not read the billing export")
+    return errors
+
+
+ACCESS_LOCALS = (
+    "billing_export_readers",
+    "commitment_providers",
+    "function_env",
+    "secret_grants",
+    "source_project_grants",
+)
+
+
+class TerraformEvaluationError(Exception):
+    """``terraform apply`` of the module's variable-only files failed (e.g. a validation rule)."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    values: dict  # local name -> value, as Terraform computed it
+    warnings: list[str]  # failed `check` block assertions (Terraform reports them as warnings)
+
+
+def evaluate_locals(
+    module_dir: Path, variables: dict, names: tuple[str, ...] = ACCESS_LOCALS, *, binary: str = "terraform"
+) -> Evaluation:
+    """Evaluate locals with a real ``terraform apply`` of the module's variable-only files.
+
+    Files with no resource, data or module block (variables.tf, main.tf) need no provider, so
+    Terraform runs them offline: validation rules, check blocks and every local computed from
+    variables alone behave exactly as in a real plan. The locals named in ``names`` come back
+    as JSON; a failing validation raises TerraformEvaluationError with Terraform's message.
+    """
+    with tempfile.TemporaryDirectory(prefix="tf-locals-") as tmp:
+        work = Path(tmp)
+        for path in tf_files(module_dir):
+            if path.parent != Path(module_dir):
+                continue
+            doc = load_hcl(path)
+            if not any(doc.get(k) for k in ("resource", "data", "module", "output", "terraform", "provider")):
+                shutil.copy(path, work / path.name)
+        outputs = "".join(f'output "{n}" {{\n  value = local.{n}\n}}\n' for n in names)
+        (work / "zz_evaluate_outputs.tf").write_text(outputs)
+        (work / "terraform.tfvars.json").write_text(json.dumps(variables))
+        env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+        env.setdefault("TF_CLI_CONFIG_FILE", os.devnull)
+        run = subprocess.run(
+            [binary, "init", "-input=false", "-no-color"], cwd=work, env=env, capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            raise TerraformEvaluationError(run.stderr.strip() or run.stdout.strip())
+        run = subprocess.run(
+            [binary, "apply", "-auto-approve", "-input=false", "-json"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        diagnostics = [json.loads(line).get("diagnostic") for line in run.stdout.splitlines() if line.startswith("{")]
+        diagnostics = [d for d in diagnostics if d]
+        if run.returncode != 0:
+            errors = [f"{d['summary']}: {d.get('detail', '')}" for d in diagnostics if d.get("severity") == "error"]
+            raise TerraformEvaluationError("\n".join(errors) or run.stderr.strip())
+        warnings = [d.get("detail", "") for d in diagnostics if d.get("summary") == "Check block assertion failed"]
+        out = subprocess.run([binary, "output", "-json"], cwd=work, env=env, capture_output=True, text=True, check=True)
+        values = {name: spec["value"] for name, spec in json.loads(out.stdout).items()}
+        return Evaluation(values, warnings)
+
+
 def check_policy(root: Path) -> list[str]:
     errors: list[str] = []
     for path in tf_files(root):
@@ -303,6 +550,7 @@ def check_policy(root: Path) -> list[str]:
             for name, spec in entry.items():
                 if SECRET_NAME.search(name) or SECRET_NAME.search(json.dumps(spec.get("type", ""))):
                     errors.append(f"{path}: variable '{name}' looks like it carries a secret value")
+    locals_by_dir: dict[Path, dict] = {}
     for block in iter_blocks(root):
         where = f"{block.file}: {block.type}.{block.name}"
         body = block.body
@@ -310,18 +558,28 @@ def check_policy(root: Path) -> list[str]:
             "google_secret_manager_regional_secret_version"
         ):
             errors.append(f"{where}: secret versions must be added out of band, never by Terraform")
+        loc = locals_by_dir.setdefault(block.file.parent, module_locals(block.file.parent))
         if PROJECT_IAM.match(block.type):
-            role = json.dumps(body.get("role", "")) + json.dumps(body.get("binding", ""))
-            if FORBIDDEN_WIDE_ROLE.search(role):
+            granted = _grants(body, loc, set(loc.get("functions") or {})) or set()
+            roles = {json.dumps(body.get("role", "")), json.dumps(body.get("binding", ""))} | {r for _, r in granted}
+            if any(FORBIDDEN_WIDE_ROLE.search(r) for r in roles):
                 errors.append(f"{where}: data or secret role granted project-wide ({body.get('role')})")
+        _check_function_identities(block, loc, errors)
         if block.type.startswith("google_secret_manager_secret_iam_") and not _targets(
             body, "secret_id", "google_secret_manager_secret"
         ):
             errors.append(f"{where}: secret IAM must target this module's google_secret_manager_secret")
-        if block.type.startswith("google_bigquery_dataset_iam_") and not _targets(
-            body, "dataset_id", "google_bigquery_dataset"
+        if block.type.startswith("google_bigquery_dataset_iam_") and not (
+            _targets(body, "dataset_id", "google_bigquery_dataset")
+            or (
+                body.get("dataset_id") == "${var.gcp_sources.billing_export.dataset_id}"
+                and body.get("role") == BILLING_EXPORT_ROLE
+            )
         ):
-            errors.append(f"{where}: dataset IAM must target this module's google_bigquery_dataset")
+            errors.append(
+                f"{where}: dataset IAM must target this module's google_bigquery_dataset "
+                "(or grant bigquery.dataViewer on var.gcp_sources.billing_export)"
+            )
         if block.type.startswith(
             ("google_secret_manager_secret_iam_", "google_bigquery_dataset_iam_")
         ) and not _targets(body, "member", "google_service_account"):

@@ -16,6 +16,9 @@ undocumented; configurable].
 
 Retries: the BigQuery client library's own retry (google.api_core defaults) is kept; final errors are
 mapped onto ``genai_costs.errors`` (401/403 -> ProviderAuthError naming the secret).
+
+Auth: the function's own identity by default (see ``gcp_monitoring``); the query job then runs in
+the function's project, and the export dataset needs only ``roles/bigquery.dataViewer``.
 """
 
 from __future__ import annotations
@@ -119,9 +122,12 @@ class GcpBillingExport:
                     if self.credentials.bigquery_api_endpoint
                     else None
                 )
-                self._client = bigquery.Client(
-                    project=self.credentials.project_id, credentials=tokens.google_credentials(), client_options=options
-                )
+                credentials = tokens.google_credentials()
+                # With the function's own identity the query runs (and is billed) in the function's
+                # project, where it already holds bigquery.jobUser; reading the export then needs only
+                # bigquery.dataViewer on the export dataset. A key or token keeps the secret's project.
+                project = tokens.runtime_project or self.credentials.project_id
+                self._client = bigquery.Client(project=project, credentials=credentials, client_options=options)
         return self._client
 
     def _map(self, exc: Exception) -> Exception:
@@ -130,8 +136,9 @@ class GcpBillingExport:
 
         if isinstance(exc, (gexc.Unauthorized, gexc.Forbidden, GoogleAuthError)):
             return ProviderAuthError(
-                f"{self.provider}: BigQuery rejected the credentials from secret '{self.secret_name}' "
-                f"({type(exc).__name__}); check or rotate that secret",
+                f"{self.provider}: BigQuery refused the billing export query ({type(exc).__name__}) for the identity "
+                f"of secret '{self.secret_name}' (the function's own when it holds no key): it needs "
+                "bigquery.dataViewer on the export dataset and bigquery.jobUser where the query runs",
                 provider=self.provider,
             )
         if isinstance(exc, gexc.TooManyRequests):

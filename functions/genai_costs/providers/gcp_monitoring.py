@@ -1,8 +1,11 @@
 """Cloud Monitoring v3 REST (``projects.timeSeries.list``) shared by Vertex AI and the Gemini API.
 
-Auth: a bearer token, either the static ``access_token`` from the secret (the local simulator
-accepts one; a real token expires after ~1 h, so use it only for short runs) or one minted from
-``service_account_info`` with google-auth (scope ``monitoring.read``), refreshed before expiry.
+Auth: by default the runtime's own identity (Application Default Credentials: in Cloud Functions
+the function's service account, which Terraform grants roles/monitoring.viewer on the named project),
+so no service-account key is needed; new Google Cloud organizations forbid creating keys. Options:
+a key in ``service_account_info`` (google-auth, scope ``monitoring.read``), or a static
+``access_token`` (the local simulator accepts one; a real token expires after ~1 h). Tokens are
+refreshed before expiry.
 
 Requests: ``GET {monitoring_base_url}/v3/projects/{project}/timeSeries`` with ``filter``,
 ``interval.startTime`` / ``interval.endTime`` (RFC 3339), ``aggregation.alignmentPeriod=3600s``,
@@ -22,7 +25,7 @@ from typing import Any
 import httpx
 from pydantic import Field, SecretStr
 
-from genai_costs.errors import ProviderAuthError, SecretError
+from genai_costs.errors import ProviderAuthError
 from genai_costs.providers.base import CredentialsModel, ResponseModel, parse_rfc3339, rfc3339
 from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
 
@@ -33,6 +36,7 @@ BIGQUERY_SCOPE = "https://www.googleapis.com/auth/bigquery"
 class GcpCredentials(CredentialsModel):
     project_id: str
     billing_export_table: str | None = None
+    # Neither set = the runtime's own identity (Application Default Credentials), the default.
     service_account_info: dict | None = Field(default=None, repr=False)  # a key file: secret
     access_token: SecretStr | None = None
     monitoring_base_url: str = "https://monitoring.googleapis.com"
@@ -102,8 +106,11 @@ class GcpTokenSource:
         self._scopes = list(scopes)
         self._sa = None
         self._lock = threading.Lock()
-        if credentials.access_token is None and credentials.service_account_info is None:
-            raise SecretError(f"{provider}: secret '{secret_name}' needs either service_account_info or access_token")
+        self.runtime_project: str | None = None  # the ADC project, once the runtime identity is used
+
+    @property
+    def uses_runtime_identity(self) -> bool:
+        return self._creds.access_token is None and self._creds.service_account_info is None
 
     def google_credentials(self):
         """google-auth credentials object (for the BigQuery client)."""
@@ -111,6 +118,8 @@ class GcpTokenSource:
             from google.oauth2.credentials import Credentials
 
             return Credentials(token=self._creds.access_token.get_secret_value())
+        if self._creds.service_account_info is None:
+            return self._runtime_credentials()
         from google.oauth2 import service_account
 
         try:
@@ -123,6 +132,20 @@ class GcpTokenSource:
                 f"({type(exc).__name__})",
                 provider=self._provider,
             ) from None
+
+    def _runtime_credentials(self):
+        import google.auth
+        import google.auth.exceptions
+
+        try:
+            credentials, self.runtime_project = google.auth.default(scopes=self._scopes)
+        except google.auth.exceptions.DefaultCredentialsError:
+            raise ProviderAuthError(
+                f"{self._provider}: secret '{self._secret_name}' has no service_account_info or access_token, and "
+                "no Application Default Credentials were found for the function's own identity",
+                provider=self._provider,
+            ) from None
+        return credentials
 
     def token(self) -> str:
         if self._creds.access_token is not None:
@@ -137,10 +160,13 @@ class GcpTokenSource:
                 try:
                     self._sa.refresh(google.auth.transport.requests.Request())
                 except google.auth.exceptions.RefreshError:
+                    whose = (
+                        "the function's own identity (Application Default Credentials); check its IAM roles"
+                        if self.uses_runtime_identity
+                        else f"the service account in secret '{self._secret_name}'; check or rotate that secret"
+                    )
                     raise ProviderAuthError(
-                        f"{self._provider}: could not obtain a token with the service account in secret "
-                        f"'{self._secret_name}'; check or rotate that secret",
-                        provider=self._provider,
+                        f"{self._provider}: could not obtain a token with {whose}", provider=self._provider
                     ) from None
             return self._sa.token
 

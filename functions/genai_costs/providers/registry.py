@@ -11,7 +11,7 @@ Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields
                    "cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}
     vertex_ai,    {"project_id", "billing_export_table"?, "service_account_info"? | "access_token"?,
     gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}
-                   (one of the two auth keys)
+                   (no auth key = the function's own identity, the default; a key file only as an option)
 
 (``?`` = optional.) Non-secret tuning (bucket width, model ids, cost services, ...) goes in
 ``options``, validated by the provider's ``*Options`` model.

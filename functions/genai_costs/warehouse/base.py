@@ -75,6 +75,9 @@ class Warehouse(abc.ABC):
         """Create if absent; True if it was created now."""
 
     @abc.abstractmethod
+    def routine_exists(self, dataset: str, name: str) -> bool: ...
+
+    @abc.abstractmethod
     def create_procedure(self, dataset: str, procedure: Procedure) -> None: ...
 
     @abc.abstractmethod

@@ -90,6 +90,13 @@ class BigQueryWarehouse(Warehouse):
         except gexc.Conflict:
             return False
 
+    def routine_exists(self, dataset: str, name: str) -> bool:
+        try:
+            self.client.get_routine(self._ref(dataset, name))
+            return True
+        except gexc.NotFound:
+            return False
+
     def create_procedure(self, dataset: str, procedure: Procedure) -> None:
         params = ", ".join(f"{p.name} {p.type}" for p in procedure.params)
         body = ";\n".join(self._qualified(parse_bigquery(s), dataset) for s in procedure.statements)
@@ -159,7 +166,9 @@ class BigQueryWarehouse(Warehouse):
             source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
             schema=[bigquery.SchemaField.from_api_repr(f.model_dump(exclude_none=True)) for f in spec.fields],
             write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
-            create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
+            # Targets always exist (staging tables are created just before; the others belong to
+            # Terraform or onboarding): a load must never create a table of its own.
+            create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
         )
         data = io.BytesIO(buf.getvalue().encode("utf-8"))
         try:

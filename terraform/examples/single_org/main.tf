@@ -1,5 +1,7 @@
 # One organization on one project. Build the function archives first (`make package`), then
-#   terraform init && terraform apply -var project_id=my-project -var org_slug=acme_corp
+#   terraform init && terraform apply -var project_id=my-project -var org_slug=acme_corp \
+#     -var 'gcp_sources={vertex_ai_project_id="my-vertex-project", gemini_project_id="my-gemini-project",
+#           billing_export={project_id="my-billing-project", dataset_id="billing_export"}}'
 
 provider "google" {
   project = var.project_id
@@ -22,6 +24,9 @@ module "acme" {
   functions = {
     onboard_invokers = var.onboard_invokers
   }
+
+  # Read with the functions' own identity: no service-account key in any secret.
+  gcp_sources = var.gcp_sources
 
   schedules = {
     payg          = "0 */6 * * *"

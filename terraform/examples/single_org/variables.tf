@@ -1,3 +1,16 @@
+variable "gcp_sources" {
+  description = "Projects whose Vertex AI / Gemini API usage is read (the `project_id` of the vertex_ai / gemini secrets) and the Cloud Billing export dataset; see the module's `gcp_sources`."
+  type = object({
+    billing_export = optional(object({
+      dataset_id = string
+      project_id = string
+    }))
+    gemini_project_id    = optional(string)
+    vertex_ai_project_id = optional(string)
+  })
+  default = {}
+}
+
 variable "onboard_invokers" {
   description = "IAM members allowed to call the onboarding function, e.g. [\"group:finops-admins@example.com\"]."
   type        = list(string)

@@ -1,14 +1,15 @@
-# The four gen2 functions of one organization. All run as this org's functions service
-# account. The Pub/Sub-fed ones accept only internal traffic (Pub/Sub push from the same
-# project is internal) and are invoked by the org's push identity; onboarding is an
-# authenticated HTTP function callable only by var.functions.onboard_invokers.
+# The four gen2 functions of one organization, each running as its own service account
+# (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
+# internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
+# push identity; onboarding is an authenticated HTTP function callable only by
+# var.functions.onboard_invokers.
 
 locals {
   functions = {
-    consolidate       = { entry_point = "consolidate", pubsub = true }
-    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true }
-    ingest_payg       = { entry_point = "ingest_payg", pubsub = true }
-    onboard           = { entry_point = "onboard", pubsub = false }
+    consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol" }
+    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit" }
+    ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
+    onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
   }
 }
 
@@ -21,8 +22,9 @@ resource "google_cloudfunctions2_function" "fn" {
   labels      = merge(local.labels, { function = each.key })
 
   build_config {
-    runtime     = "python312"
-    entry_point = each.value.entry_point
+    runtime         = "python312"
+    entry_point     = each.value.entry_point
+    service_account = var.functions.build_service_account
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
@@ -32,7 +34,7 @@ resource "google_cloudfunctions2_function" "fn" {
   }
 
   service_config {
-    service_account_email          = google_service_account.org["functions"].email
+    service_account_email          = google_service_account.fn[each.key].email
     environment_variables          = local.function_env
     ingress_settings               = each.value.pubsub ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
     all_traffic_on_latest_revision = true

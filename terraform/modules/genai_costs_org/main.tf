@@ -1,4 +1,6 @@
-# Names and switches shared by every file of the module.
+# Names, switches and the access matrix shared by every file of the module. This file holds only
+# locals and checks computed from variables (no resources, no data sources), so
+# tests/terraform/test_access_matrix.py evaluates it with a real `terraform apply` offline.
 
 locals {
   # "acme_corp" -> "genai-acme-corp": resource names allow dashes, not underscores.
@@ -13,15 +15,77 @@ locals {
     org_slug = var.org.slug
   }
 
-  # Environment read by genai_costs.settings (prefix GENAI_COSTS_) in every function.
+  # Environment of every function: genai_costs.settings (prefix GENAI_COSTS_) and the runtime.
   function_env = {
     GENAI_COSTS_GCP_PROJECT   = var.project_id
     GENAI_COSTS_BQ_LOCATION   = var.bigquery.location
     GENAI_COSTS_ORG_SLUG      = var.org.slug
     GENAI_COSTS_TRAILING_DAYS = tostring(var.schedules.trailing_days)
+    # Terraform owns the dataset, tables and procedures: onboarding only verifies them.
+    GENAI_COSTS_SCHEMA_OWNER = "terraform"
+    # Gen2 functions tag every log entry with the execution id of the request that wrote it.
+    LOG_EXECUTION_ID = "true"
   }
+
+  # ---- Access matrix: what each function's own service account may read ----------------------
+  # Every function also holds bigquery.jobUser on this project and bigquery.dataEditor on this
+  # organization's dataset (serviceaccount.tf). README "Service accounts" explains each role.
+
+  # The provider whose secret each commitment / infrastructure type reads (one secret, both flows).
+  commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
+  commitment_kinds     = concat(var.org.commitment_types, var.org.infrastructure_types)
+
+  # Provider secrets each function reads. Consolidation and onboarding read none.
+  secret_readers = {
+    consolidate       = []
+    ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
+    ingest_payg       = sort(var.org.providers)
+    onboard           = []
+  }
+  secret_grants = {
+    for g in flatten([
+      for fn, providers in local.secret_readers : [for p in providers : { function = fn, provider = p }]
+    ]) : "${g.function}/${g.provider}" => g
+  }
+
+  # Google Cloud sources read with the functions' own identity (no key files), by enabled provider
+  # or commitment type: the read roles on the named project, and whether the billing export is queried.
+  google_source_access = {
+    gemini     = { function = "ingest_payg", project = "gemini", roles = ["roles/monitoring.viewer"], billing_export = true }
+    vertex_ai  = { function = "ingest_payg", project = "vertex_ai", roles = ["roles/monitoring.viewer"], billing_export = true }
+    vertex_gpu = { function = "ingest_commitment", project = "vertex_ai", roles = ["roles/aiplatform.viewer", "roles/monitoring.viewer"], billing_export = true }
+    vertex_gsu = { function = "ingest_commitment", project = "vertex_ai", roles = ["roles/monitoring.viewer"], billing_export = false }
+  }
+  google_source_projects = {
+    gemini    = var.gcp_sources.gemini_project_id
+    vertex_ai = var.gcp_sources.vertex_ai_project_id
+  }
+  google_sources_enabled = {
+    for k, a in local.google_source_access : k => a if contains(concat(var.org.providers, local.commitment_kinds), k)
+  }
+  # Keyed by function/role/project: a project named for both Vertex AI and Gemini gets each role once.
+  source_project_grants = {
+    for g in distinct(flatten([
+      for a in values(local.google_sources_enabled) : [
+        for role in a.roles : { function = a.function, project = local.google_source_projects[a.project], role = role }
+      ] if local.google_source_projects[a.project] != null
+    ])) : "${g.function}/${g.role}/${g.project}" => g
+  }
+  billing_export_readers = var.gcp_sources.billing_export == null ? [] : sort(distinct([
+    for a in values(local.google_sources_enabled) : a.function if a.billing_export
+  ]))
 }
 
-data "google_project" "project" {
-  project_id = var.project_id
+# Warnings at plan time (not errors: a secret may still carry a service_account_info key instead).
+check "google_sources_named" {
+  assert {
+    condition = alltrue([
+      for a in values(local.google_sources_enabled) : local.google_source_projects[a.project] != null
+    ])
+    error_message = "Vertex AI or Gemini is enabled but gcp_sources names no project for it: the functions' own identity gets no Cloud Monitoring access there, so the flow fails unless its secret carries a service_account_info key."
+  }
+  assert {
+    condition     = alltrue([for a in values(local.google_sources_enabled) : !a.billing_export]) || var.gcp_sources.billing_export != null
+    error_message = "Vertex AI or Gemini is enabled but gcp_sources.billing_export is not set: no provider-reported costs for them (usage is still priced from the catalog)."
+  }
 }

@@ -29,8 +29,11 @@ output "secret_ids" {
 }
 
 output "service_accounts" {
-  description = "Service account emails of this organization (functions, push, scheduler)."
-  value       = { for k, v in google_service_account.org : k => v.email }
+  description = "Service account emails of this organization: one per function (by function name), `push` and `scheduler`."
+  value = merge(
+    { for k, v in google_service_account.fn : k => v.email },
+    { for k, v in google_service_account.org : k => v.email },
+  )
 }
 
 output "tables" {

@@ -1,8 +1,10 @@
 # Secret containers `genai-{org_slug}-{provider}` for the enabled providers. Terraform never
 # creates secret versions: operators add values out of band
 # (`gcloud secrets versions add genai-ORG-PROVIDER --data-file=-`), so no credential ever
-# reaches a variable, a plan or the state. Access is granted per secret, to this org's
-# functions service account only.
+# reaches a variable, a plan or the state. Access is granted per secret, to the functions that
+# read it (local.secret_readers): ingest_payg reads every enabled provider's secret,
+# ingest_commitment only those behind the enabled commitment and infrastructure types, and
+# consolidate and onboard none.
 
 resource "google_secret_manager_secret" "provider" {
   #checkov:skip=CKV2_GCP_9:Rotation is owned by the provider consoles (OpenAI, Anthropic, Azure, AWS); operators add new versions out of band.
@@ -16,10 +18,10 @@ resource "google_secret_manager_secret" "provider" {
   }
 }
 
-resource "google_secret_manager_secret_iam_member" "functions_accessor" {
-  for_each  = google_secret_manager_secret.provider
+resource "google_secret_manager_secret_iam_member" "reader" {
+  for_each  = local.secret_grants
   project   = var.project_id
-  secret_id = each.value.secret_id
+  secret_id = google_secret_manager_secret.provider[each.value.provider].secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.org["functions"].member
+  member    = google_service_account.fn[each.value.function].member
 }

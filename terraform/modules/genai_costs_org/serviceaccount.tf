@@ -1,17 +1,42 @@
-# One identity per organization and role, each holding only what it needs:
-# - functions: reads this org's secrets (secret-level IAM in secrets.tf), writes this org's
-#   dataset (dataset-level IAM below), runs BigQuery jobs (project-level jobUser: a job is not a
-#   dataset resource, and jobUser grants no data access by itself);
-# - scheduler: publishes to this org's topics only (topic-level IAM in pubsub.tf);
-# - push: the OIDC identity Pub/Sub uses to call this org's functions (run.invoker on each).
+# One service account per function (Fabric's cloud-function-v2 convention), plus the
+# organization's Pub/Sub push and scheduler identities. Each holds only what it needs:
+#
+# - every function: bigquery.jobUser on this project (a job is not a dataset resource, and jobUser
+#   grants no data) and bigquery.dataEditor on this organization's dataset only. Every function
+#   writes: the run ledger (all), raw windows (ingestion), consolidated tables (consolidation),
+#   views and catalog rows (onboarding); writers stage rows in a short-lived table inside the
+#   dataset, and creating a table is a dataset-level permission;
+# - ingest_payg / ingest_commitment: also their provider secrets (secrets.tf) and read-only roles
+#   on the named Google Cloud sources (sources.tf); consolidate and onboard read no secret at all;
+# - push: the OIDC identity Pub/Sub uses to call this org's functions (run.invoker on each);
+# - scheduler: publishes to this org's topics only (topic-level IAM in pubsub.tf).
+# main.tf derives the per-function matrix; tests/terraform enforces it.
 
 locals {
   service_accounts = {
-    functions = { account_id = "${local.name}-fn", display_name = "GenAI costs functions (${var.org.slug})" }
     push      = { account_id = "${local.name}-push", display_name = "GenAI costs Pub/Sub push (${var.org.slug})" }
     scheduler = { account_id = "${local.name}-sched", display_name = "GenAI costs scheduler (${var.org.slug})" }
   }
   pubsub_service_agent = "serviceAccount:service-${data.google_project.project.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+data "google_project" "project" {
+  project_id = var.project_id
+}
+
+resource "google_service_account" "fn" {
+  for_each     = local.functions
+  project      = var.project_id
+  account_id   = "${local.name}-${each.value.account}"
+  display_name = "GenAI costs ${each.key} (${var.org.slug})"
+  description  = "Runs the ${each.key} function of organization ${var.org.slug}; roles in terraform/modules/genai_costs_org/README.md."
+
+  lifecycle {
+    precondition {
+      condition     = length("${local.name}-${each.value.account}") <= 30
+      error_message = "Service account id ${local.name}-${each.value.account} is longer than 30 characters: shorten var.prefix or the org slug."
+    }
+  }
 }
 
 resource "google_service_account" "org" {
@@ -28,17 +53,19 @@ resource "google_service_account" "org" {
   }
 }
 
-resource "google_bigquery_dataset_iam_member" "functions_data_editor" {
+resource "google_bigquery_dataset_iam_member" "data_editor" {
+  for_each   = local.functions
   project    = var.project_id
   dataset_id = google_bigquery_dataset.org.dataset_id
   role       = "roles/bigquery.dataEditor"
-  member     = google_service_account.org["functions"].member
+  member     = google_service_account.fn[each.key].member
 }
 
-resource "google_project_iam_member" "functions_job_user" {
-  project = var.project_id
-  role    = "roles/bigquery.jobUser"
-  member  = google_service_account.org["functions"].member
+resource "google_project_iam_member" "job_user" {
+  for_each = local.functions
+  project  = var.project_id
+  role     = "roles/bigquery.jobUser"
+  member   = google_service_account.fn[each.key].member
 }
 
 # Pub/Sub signs the OIDC token of push requests as the push service account.

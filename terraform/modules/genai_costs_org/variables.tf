@@ -9,15 +9,20 @@ variable "bigquery" {
 }
 
 variable "functions" {
-  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`)."
+  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
   type = object({
-    available_memory = optional(string, "512M")
-    max_instances    = optional(number, 3)
-    onboard_invokers = optional(list(string), [])
-    timeout_seconds  = optional(number, 540)
+    available_memory      = optional(string, "512M")
+    build_service_account = optional(string)
+    max_instances         = optional(number, 3)
+    onboard_invokers      = optional(list(string), [])
+    timeout_seconds       = optional(number, 540)
   })
   default  = {}
   nullable = false
+  validation {
+    condition     = var.functions.build_service_account == null || can(regex("^projects/[^/]+/serviceAccounts/[^/@]+@[^/]+$", coalesce(var.functions.build_service_account, "-")))
+    error_message = "functions.build_service_account must be a service account resource name: projects/PROJECT/serviceAccounts/EMAIL."
+  }
   validation {
     condition = alltrue([
       for m in var.functions.onboard_invokers :
@@ -28,6 +33,31 @@ variable "functions" {
   validation {
     condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
     error_message = "max_instances must be >= 1 and timeout_seconds between 60 and 3600."
+  }
+}
+
+variable "gcp_sources" {
+  description = "Google Cloud sources the Vertex AI and Gemini API flows read with the functions' own identity (no key files). `vertex_ai_project_id` / `gemini_project_id`: the `project_id` written in the genai-{slug}-vertex_ai / -gemini secret (Cloud Monitoring metrics; Vertex AI endpoints for vertex_gpu). `billing_export`: the dataset of the Cloud Billing export named in the secrets' `billing_export_table`. Terraform grants read-only roles on exactly these, and only for the enabled flows."
+  type = object({
+    billing_export = optional(object({
+      dataset_id = string
+      project_id = string
+    }))
+    gemini_project_id    = optional(string)
+    vertex_ai_project_id = optional(string)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition = alltrue([
+      for p in compact([var.gcp_sources.gemini_project_id, var.gcp_sources.vertex_ai_project_id, try(var.gcp_sources.billing_export.project_id, null)]) :
+      can(regex("^([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$", p))
+    ])
+    error_message = "gcp_sources project ids must be Google Cloud project ids (6-30 lowercase letters, digits or dashes, starting with a letter)."
+  }
+  validation {
+    condition     = var.gcp_sources.billing_export == null || can(regex("^[A-Za-z0-9_]+$", try(var.gcp_sources.billing_export.dataset_id, ""))) && length(try(var.gcp_sources.billing_export.dataset_id, "")) <= 1024
+    error_message = "gcp_sources.billing_export.dataset_id must be a BigQuery dataset id (letters, digits and underscores)."
   }
 }
 
@@ -55,6 +85,13 @@ variable "org" {
   validation {
     condition     = alltrue([for c in var.org.infrastructure_types : contains(["vertex_gpu"], c)])
     error_message = "org.infrastructure_types must be a subset of vertex_gpu."
+  }
+  validation {
+    condition = alltrue([
+      for c in concat(var.org.commitment_types, var.org.infrastructure_types) :
+      contains(var.org.providers, lookup(local.commitment_providers, c, c))
+    ])
+    error_message = "Each commitment and infrastructure type reads its provider's secret, so the provider must be in org.providers: azure_ptu needs azure_openai, bedrock_pt needs aws_bedrock, vertex_gsu and vertex_gpu need vertex_ai."
   }
 }
 
