@@ -8,7 +8,7 @@ import functions_framework
 
 from genai_costs.consolidation import consolidate as run_consolidation
 from genai_costs.handlers import handle_pubsub_event
-from genai_costs.messages import ConsolidateMessage
+from genai_costs.model.messages import ConsolidateMessage
 from genai_costs.warehouse import open_warehouse
 
 

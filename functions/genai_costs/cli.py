@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import GenAICostsError
-from .ingestion.window import Window
+from .model.window import Window
 from .onboarding import OnboardRequest, OnboardResult, onboard
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from .conformance import CheckResult, run_conformance_checks
 from .errors import ConfigurationError, ConformanceError
 from .ingestion.ledger import Run, record_event
-from .ingestion.window import Window
 from .logs import redact
-from .messages import ConsolidateMessage
+from .model.messages import ConsolidateMessage
+from .model.window import Window
 from .orgs import dataset_for
 from .paths import sql_root
 from .settings import get_settings

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .ingestion.window import Window
+from .model.window import Window
 from .orgs import dataset_for
 from .paths import sql_root
 from .warehouse.base import Warehouse

@@ -11,7 +11,7 @@ import functions_framework
 
 from genai_costs.handlers import handle_pubsub_event
 from genai_costs.ingestion.commitment import ingest_commitment as run_ingestion
-from genai_costs.messages import CommitmentMessage
+from genai_costs.model.messages import CommitmentMessage
 from genai_costs.secrets import open_secret_store
 from genai_costs.warehouse import open_warehouse
 

@@ -8,7 +8,7 @@ import functions_framework
 
 from genai_costs.handlers import handle_pubsub_event
 from genai_costs.ingestion.payg import ingest_payg as run_ingestion
-from genai_costs.messages import PaygMessage
+from genai_costs.model.messages import PaygMessage
 from genai_costs.secrets import open_secret_store
 from genai_costs.warehouse import open_warehouse
 

@@ -10,7 +10,7 @@ import pytest
 
 from genai_costs.errors import ConfigurationError, ProviderAuthError
 from genai_costs.ingestion.commitment import ingest_commitment
-from genai_costs.messages import CommitmentMessage
+from genai_costs.model.messages import CommitmentMessage
 
 from .conftest import MONTH, SECRET_VALUES, add_subscription, credentials, rows
 

@@ -15,7 +15,7 @@ from cloudevents.http import CloudEvent
 from functions_framework import create_app
 
 from genai_costs.ingestion.commitment import ingest_commitment
-from genai_costs.messages import CommitmentMessage
+from genai_costs.model.messages import CommitmentMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets import open_secret_store
 from genai_costs.warehouse import open_warehouse

@@ -10,8 +10,8 @@ import pytest
 
 from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError, ProviderUnavailableError
 from genai_costs.ingestion.payg import ingest_payg
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.messages import PaygMessage
+from genai_costs.model.messages import PaygMessage
+from genai_costs.model.records import CostRecord, UsageRecord
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets.local import LocalSecretStore
 

@@ -25,15 +25,16 @@ import httpx
 
 from ..errors import ConfigurationError, GenAICostsError, ProviderResponseError
 from ..logs import redact
-from ..messages import CommitmentMessage
+from ..model.commitment_records import CapacityHour, GpuHour
+from ..model.messages import CommitmentMessage
+from ..model.subscriptions import Subscription
 from ..orgs import dataset_for
 from ..paths import sql_root
-from ..providers.commitments import COMMITMENT_PROVIDERS, Subscription, build_commitment_source
+from ..providers.commitments.registry import COMMITMENT_PROVIDERS, build_commitment_source
 from ..secrets.base import SecretStore
 from ..warehouse.base import Warehouse
 from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
-from .commitment_records import CapacityHour, GpuHour
 from .ledger import Run, record_event
 from .payg import RunResult, load_credentials, resolve_window
 from .spool import Spool

@@ -7,10 +7,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from ..model.window import Window
 from ..paths import sql_root
 from ..warehouse.base import Warehouse
 from ..warehouse.tables import load_table_specs
-from .window import Window
 
 LEDGER_TABLE = "genai_ingestion_runs"
 

@@ -20,7 +20,10 @@ import httpx
 
 from ..errors import ConfigurationError, GenAICostsError, ProviderResponseError, SecretNotFoundError
 from ..logs import redact
-from ..messages import PaygMessage
+from ..model.messages import PaygMessage
+from ..model.record_ids import cost_record_id, usage_record_id
+from ..model.records import CostRecord, UsageRecord
+from ..model.window import Window
 from ..orgs import dataset_for
 from ..paths import sql_root
 from ..providers.ids import secret_id
@@ -30,10 +33,7 @@ from ..settings import get_settings
 from ..warehouse.base import Warehouse
 from ..warehouse.tables import load_table_specs
 from .ledger import Run, record_event
-from .record_ids import cost_record_id, usage_record_id
-from .records import CostRecord, UsageRecord
 from .spool import Spool
-from .window import Window
 
 log = logging.getLogger(__name__)
 ClientFactory = Callable[..., object]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import Progress
 
-from ..ingestion.window import Window
 from ..messaging.inprocess import InProcessBus
+from ..model.window import Window
 from ..onboarding import OnboardRequest, OnboardResult, onboard
 from ..orgs import dataset_for
 from ..paths import sql_root

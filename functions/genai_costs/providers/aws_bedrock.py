@@ -65,8 +65,8 @@ from genai_costs.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import (
     CredentialsModel,
     OptionsModel,

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from genai_costs.errors import ConfigurationError, SecretError
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.window import Window
 
 
 @runtime_checkable

@@ -37,8 +37,8 @@ from genai_costs.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
-from genai_costs.ingestion.records import CostRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import ResponseModel
 from genai_costs.providers.gcp_monitoring import BIGQUERY_SCOPE, GcpCredentials, GcpTokenSource
 

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from genai_costs.ingestion.records import CostRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import OptionsModel, parse_credentials, parse_options
 from genai_costs.providers.gcp_billing_export import GcpBillingExport
 from genai_costs.providers.gcp_monitoring import GcpCredentials, MonitoringClient

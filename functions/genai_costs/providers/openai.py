@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.admin_api_client import AdminApiClientBase
 from genai_costs.providers.base import (
     CredentialsModel,

@@ -27,8 +27,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from genai_costs.ingestion.records import UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import UsageRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import OptionsModel, day_windows
 from genai_costs.providers.gcp_client import GcpClientBase
 from genai_costs.providers.gcp_monitoring import label, point_start

@@ -40,8 +40,9 @@ import httpx
 from pydantic import Field
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.ingestion.commitment_records import CapacityHour, numeric
-from genai_costs.ingestion.window import Window
+from genai_costs.model.commitment_records import CapacityHour, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
 from genai_costs.providers.azure_openai import AzureCredentials, AzureOpenAIClient, AzureOptions
 from genai_costs.providers.base import (
     OptionsModel,
@@ -52,13 +53,7 @@ from genai_costs.providers.base import (
     parse_rfc3339,
     rfc3339,
 )
-from genai_costs.providers.commitments import (
-    Subscription,
-    matching,
-    missing,
-    term_from_months,
-    window_hours,
-)
+from genai_costs.providers.commitments.base import matching, missing, term_from_months, window_hours
 from genai_costs.providers.http import RetryPolicy, paginate
 
 PROVIDER = "azure_openai"

@@ -39,11 +39,12 @@ from decimal import Decimal
 from typing import Any
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.ingestion.commitment_records import CapacityHour, numeric
-from genai_costs.ingestion.window import Window
+from genai_costs.model.commitment_records import CapacityHour, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
 from genai_costs.providers.aws_bedrock import AwsBedrockClient, AwsCredentials, AwsOptions
 from genai_costs.providers.base import OptionsModel, ResponseModel, parse_credentials, parse_options
-from genai_costs.providers.commitments import Subscription, matching, missing, window_hours
+from genai_costs.providers.commitments.base import matching, missing, window_hours
 from genai_costs.providers.http import RetryPolicy, paginate
 
 PROVIDER = "aws_bedrock"

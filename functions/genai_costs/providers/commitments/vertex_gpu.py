@@ -37,10 +37,10 @@ from typing import Any
 
 import httpx
 
-from genai_costs.ingestion.commitment_records import GpuHour, hour_floor, numeric
-from genai_costs.ingestion.window import Window
+from genai_costs.model.commitment_records import GpuHour, hour_floor, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
 from genai_costs.providers.base import OptionsModel, ResponseModel, day_windows, parse_credentials, parse_options
-from genai_costs.providers.commitments import Subscription
 from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
 from genai_costs.providers.gcp_billing_export import GcpBillingExport, render_sql
 from genai_costs.providers.gcp_monitoring import GcpTokenSource, MonitoringClient

@@ -36,11 +36,12 @@ from typing import Any
 import httpx
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.ingestion.commitment_records import CapacityHour, numeric
-from genai_costs.ingestion.window import Window
+from genai_costs.model.commitment_records import CapacityHour, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
 from genai_costs.providers.base import OptionsModel, day_windows, parse_credentials, parse_options
-from genai_costs.providers.commitments import Subscription, missing, term_from_months, window_hours
 from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
+from genai_costs.providers.commitments.base import missing, term_from_months, window_hours
 from genai_costs.providers.gcp_monitoring import MonitoringClient
 from genai_costs.providers.http import RetryPolicy
 

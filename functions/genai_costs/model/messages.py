@@ -6,8 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from .orgs import validate_org_slug
-from .providers.ids import CommitmentType, Provider
+from ..orgs import validate_org_slug
+from ..providers.ids import CommitmentType, Provider
 
 
 class _Message(BaseModel):
