@@ -70,11 +70,7 @@ class JsonFormatter(logging.Formatter):
 _NOISY = ("httpx", "httpcore", "werkzeug", "urllib3", "botocore", "google.auth")
 
 
-def configure_logging(level: int | str | None = None, *, json_lines: bool = True) -> None:
-    if level is None:
-        from .settings import get_settings
-
-        level = get_settings().log_level
+def configure_logging(level: int | str = logging.INFO, *, json_lines: bool = True) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_genai_costs", False):

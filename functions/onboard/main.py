@@ -1,17 +1,23 @@
 """HTTP Cloud Function: onboard one organization (dataset, tables, procedures, views, seeds)."""
 
+from typing import Any
+
+import flask
 import functions_framework
 
 from genai_costs.handlers import handle_json_request
-from genai_costs.onboarding import OnboardRequest
+from genai_costs.onboarding import OnboardRequest, OnboardResult
 from genai_costs.onboarding import onboard as run_onboarding
+from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 
 
 @functions_framework.http
-def onboard(request):
-    def work(req: OnboardRequest):
-        with open_warehouse() as warehouse:
+def onboard(request: flask.Request) -> tuple[dict[str, Any], int]:
+    settings = get_settings()
+
+    def work(req: OnboardRequest) -> OnboardResult:
+        with open_warehouse(settings) as warehouse:
             return run_onboarding(warehouse, req)
 
-    return handle_json_request(request.get_json(silent=True), OnboardRequest, work)
+    return handle_json_request(request.get_json(silent=True), OnboardRequest, work, settings=settings)

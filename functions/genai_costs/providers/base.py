@@ -24,6 +24,9 @@ class ProviderClient(Protocol):
 
     def iter_costs(self, window: Window) -> Iterator[CostRecord]: ...
 
+    def close(self) -> None:
+        """Release connections (the runner calls it once the run ends, however it ends)."""
+
 
 class ResponseModel(BaseModel):
     """Base for provider response models: documented names, unknown fields ignored."""
