@@ -70,10 +70,9 @@ from genai_costs.model.window import Window
 from genai_costs.providers.base import (
     CredentialsModel,
     OptionsModel,
+    ProviderClientBase,
     ResponseModel,
     day_windows,
-    parse_credentials,
-    parse_options,
 )
 from genai_costs.providers.http import Retrier, RetryPolicy, paginate, scrub
 
@@ -215,8 +214,10 @@ def _count(value: float) -> int:
     return int(value) if float(value).is_integer() else round(value)
 
 
-class AwsBedrockClient:
+class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
     provider = PROVIDER
+    credentials_model = AwsCredentials
+    options_model = AwsOptions
 
     def __init__(
         self,
@@ -228,20 +229,13 @@ class AwsBedrockClient:
         sleep: Callable[[float], None] = time.sleep,
         **_: Any,
     ) -> None:
-        self.credentials = credentials
-        self.secret_name = secret_name
-        self.options = options or AwsOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.retrier = Retrier(PROVIDER, retry, sleep=sleep)
         self._secrets = [credentials.aws_secret_access_key.get_secret_value()]
         if credentials.aws_session_token:
             self._secrets.append(credentials.aws_session_token.get_secret_value())
         self._cloudwatch = None
         self._ce = None
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AwsBedrockClient:
-        creds = parse_credentials(AwsCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(AwsOptions, options, provider=PROVIDER), **kw)
 
     # -- boto3 clients (created lazily, never at import) ----------------------------------------
     def _session(self) -> boto3.session.Session:

@@ -30,13 +30,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from genai_costs.model.records import CostRecord, UsageRecord
 from genai_costs.model.window import Window
-from genai_costs.providers.admin_api_client import AdminApiClientBase
+from genai_costs.providers.admin_api_client import AdminApiClientBase, AdminCredentials, CursorPage
 from genai_costs.providers.base import (
-    CredentialsModel,
     OptionsModel,
     ResponseModel,
     from_unix,
@@ -47,8 +46,7 @@ PROVIDER = "openai"
 MAX_LIMIT = {"1m": 1440, "1h": 168, "1d": 31}
 
 
-class OpenAICredentials(CredentialsModel):
-    admin_api_key: SecretStr
+class OpenAICredentials(AdminCredentials):
     base_url: str = "https://api.openai.com/v1"
 
 
@@ -90,11 +88,9 @@ class UsageBucket(ResponseModel):
     results: list[UsageResult] = []
 
 
-class UsagePage(ResponseModel):
+class UsagePage(CursorPage):
     object: str | None = None
     data: list[UsageBucket]
-    has_more: bool = False
-    next_page: str | None = None
 
 
 class Amount(ResponseModel):
@@ -118,10 +114,8 @@ class CostBucket(ResponseModel):
     results: list[CostResult] = []
 
 
-class CostPage(ResponseModel):
+class CostPage(CursorPage):
     data: list[CostBucket]
-    has_more: bool = False
-    next_page: str | None = None
 
 
 def normalize_completions(
@@ -164,7 +158,7 @@ def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
     return (model.strip() or None), (kind.strip() or None)
 
 
-class OpenAIClient(AdminApiClientBase):
+class OpenAIClient(AdminApiClientBase[OpenAICredentials, OpenAIOptions]):
     provider = PROVIDER
     credentials_model = OpenAICredentials
     options_model = OpenAIOptions

@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import httpx
 from pydantic import Field
@@ -46,10 +45,9 @@ from genai_costs.model.window import Window
 from genai_costs.providers.azure_openai import AzureCredentials, AzureOpenAIClient, AzureOptions
 from genai_costs.providers.base import (
     OptionsModel,
+    ProviderClientBase,
     ResponseModel,
     day_windows,
-    parse_credentials,
-    parse_options,
     parse_rfc3339,
     rfc3339,
 )
@@ -152,9 +150,11 @@ class _PricesPage(ResponseModel):
     NextPageLink: str | None = None
 
 
-class AzurePtuSource:
+class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = AzurePtuCredentials
+    options_model = AzurePtuOptions
 
     def __init__(
         self,
@@ -168,8 +168,7 @@ class AzurePtuSource:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime],
     ) -> None:
-        self.credentials = credentials
-        self.options = options or AzurePtuOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         # Reuses the pay-as-you-go client for the Entra token, retries and redaction.
         self.arm = AzureOpenAIClient(
@@ -182,13 +181,6 @@ class AzurePtuSource:
         )
         self.http = self.arm.http
         self.now = now
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AzurePtuSource:
-        creds = parse_credentials(AzurePtuCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(AzurePtuOptions, options, provider=PROVIDER), **kw
-        )
 
     def close(self) -> None:
         self.arm.close()

@@ -43,7 +43,7 @@ from genai_costs.model.commitment_records import CapacityHour, numeric
 from genai_costs.model.subscriptions import Subscription
 from genai_costs.model.window import Window
 from genai_costs.providers.aws_bedrock import AwsBedrockClient, AwsCredentials, AwsOptions
-from genai_costs.providers.base import OptionsModel, ResponseModel, parse_credentials, parse_options
+from genai_costs.providers.base import OptionsModel, ProviderClientBase, ResponseModel
 from genai_costs.providers.commitments.base import matching, missing, window_hours
 from genai_costs.providers.http import RetryPolicy, paginate
 
@@ -93,9 +93,11 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class BedrockPtSource:
+class BedrockPtSource(ProviderClientBase[BedrockPtCredentials, BedrockPtOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = BedrockPtCredentials
+    options_model = BedrockPtOptions
 
     def __init__(
         self,
@@ -109,9 +111,7 @@ class BedrockPtSource:
         now: Callable[[], datetime],
         **_: Any,
     ) -> None:
-        self.credentials = credentials
-        self.secret_name = secret_name
-        self.options = options or BedrockPtOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         self.retry, self.sleep, self.now = retry, sleep, now
         # The pay-as-you-go client supplies the session, the retry policy and the error mapping.
@@ -119,14 +119,6 @@ class BedrockPtSource:
             credentials, secret_name=secret_name, options=AwsOptions(model_ids=()), retry=retry, sleep=sleep
         )
         self._bedrock = None
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> BedrockPtSource:
-        creds = parse_credentials(BedrockPtCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        kw.pop("http", None)  # boto3, not httpx
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(BedrockPtOptions, options, provider=PROVIDER), **kw
-        )
 
     @property
     def bedrock(self):

@@ -31,7 +31,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import httpx
 
@@ -39,7 +38,7 @@ from genai_costs.errors import ConfigurationError
 from genai_costs.model.commitment_records import CapacityHour, numeric
 from genai_costs.model.subscriptions import Subscription
 from genai_costs.model.window import Window
-from genai_costs.providers.base import OptionsModel, day_windows, parse_credentials, parse_options
+from genai_costs.providers.base import OptionsModel, ProviderClientBase, day_windows
 from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
 from genai_costs.providers.commitments.base import missing, term_from_months, window_hours
 from genai_costs.providers.gcp_monitoring import MonitoringClient
@@ -58,9 +57,11 @@ class VertexGsuOptions(OptionsModel):
     dedicated_request_type: str = "dedicated"
 
 
-class VertexGsuSource:
+class VertexGsuSource(ProviderClientBase[VertexCommitmentCredentials, VertexGsuOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = VertexCommitmentCredentials
+    options_model = VertexGsuOptions
 
     def __init__(
         self,
@@ -74,19 +75,12 @@ class VertexGsuSource:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime],
     ) -> None:
-        self.options = options or VertexGsuOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         self.monitoring = MonitoringClient(
             credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
         )
         self.now = now
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> VertexGsuSource:
-        creds = parse_credentials(VertexCommitmentCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(VertexGsuOptions, options, provider=PROVIDER), **kw
-        )
 
     def close(self) -> None:
         self.monitoring.close()
