@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -76,6 +76,12 @@ from genai_costs.providers.base import (
 )
 from genai_costs.providers.http import Retrier, RetryPolicy, paginate, scrub
 
+if TYPE_CHECKING:  # stubs from the dev extras; the deployed function never imports them
+    from types_boto3_ce.client import CostExplorerClient
+    from types_boto3_cloudwatch.client import CloudWatchClient
+    from types_boto3_cloudwatch.type_defs import MetricDataQueryTypeDef
+
+M = TypeVar("M", bound=ResponseModel)
 PROVIDER = "aws_bedrock"
 NAMESPACE = "AWS/Bedrock"
 METRICS = {
@@ -234,8 +240,8 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
         self._secrets = [credentials.aws_secret_access_key.get_secret_value()]
         if credentials.aws_session_token:
             self._secrets.append(credentials.aws_session_token.get_secret_value())
-        self._cloudwatch = None
-        self._ce = None
+        self._cloudwatch: CloudWatchClient | None = None
+        self._ce: CostExplorerClient | None = None
 
     # -- boto3 clients (created lazily, never at import) ----------------------------------------
     def _session(self) -> boto3.session.Session:
@@ -254,7 +260,7 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
         )
 
     @property
-    def cloudwatch(self):
+    def cloudwatch(self) -> CloudWatchClient:
         if self._cloudwatch is None:
             self._cloudwatch = self._session().client(
                 "cloudwatch",
@@ -265,7 +271,7 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
         return self._cloudwatch
 
     @property
-    def ce(self):
+    def ce(self) -> CostExplorerClient:
         if self._ce is None:
             self._ce = self._session().client(
                 "ce",
@@ -276,8 +282,8 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
         return self._ce
 
     # -- one call with our retry policy and error mapping ----------------------------------------
-    def _call(self, what: str, fn: Callable[[], dict], model: type[ResponseModel]) -> Any:
-        def once():
+    def _call(self, what: str, fn: Callable[[], Mapping[str, Any]], model: type[M]) -> M:
+        def once() -> M:
             try:
                 raw = fn()
             except ClientError as exc:
@@ -285,9 +291,7 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
             except (NoCredentialsError, PartialCredentialsError):
                 raise self._auth(what, "credentials missing or incomplete") from None
             except (BotoConnectionError, HTTPClientError) as exc:
-                err = ProviderUnavailableError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER)
-                err.retry_after = None  # type: ignore[attr-defined]
-                raise err from None
+                raise ProviderUnavailableError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER) from None
             except BotoCoreError as exc:
                 raise ProviderError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER) from None
             except ResponseParserError:
@@ -346,8 +350,9 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
                     found.add(metric.Dimensions[0].Value)
         return sorted(found)
 
-    def _queries(self, chunk: list[str]) -> tuple[list[dict], dict[str, tuple[str, str]]]:
-        queries, ids = [], {}
+    def _queries(self, chunk: list[str]) -> tuple[list[MetricDataQueryTypeDef], dict[str, tuple[str, str]]]:
+        queries: list[MetricDataQueryTypeDef] = []
+        ids: dict[str, tuple[str, str]] = {}
         for i, model_id in enumerate(chunk):
             for key, metric_name in METRICS.items():
                 qid = f"m{i}_{key}"
@@ -404,7 +409,12 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
                 queries, ids = self._queries(models[offset : offset + per_call])
                 merged: dict[tuple[str, datetime], dict[str, float]] = defaultdict(dict)
 
-                def fetch(cursor: str | None, queries=queries, start=start, end=end) -> MetricDataPage:
+                def fetch(
+                    cursor: str | None,
+                    queries: list[MetricDataQueryTypeDef] = queries,
+                    start: datetime = start,
+                    end: datetime = end,
+                ) -> MetricDataPage:
                     kw: dict[str, Any] = {
                         "MetricDataQueries": queries,
                         "StartTime": start,

@@ -34,12 +34,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from typing import Final
 
 import httpx
 from pydantic import Field
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.model.commitment_records import CapacityHour, numeric
+from genai_costs.model.commitment_records import CapacityHour, PriceSource, TermsSource, numeric
 from genai_costs.model.subscriptions import Subscription
 from genai_costs.model.window import Window
 from genai_costs.providers.azure_openai import AzureCredentials, AzureOpenAIClient, AzureOptions
@@ -55,7 +56,7 @@ from genai_costs.providers.commitments.base import matching, missing, term_from_
 from genai_costs.providers.http import RetryPolicy, paginate
 
 PROVIDER = "azure_openai"
-COMMITMENT_TYPE = "azure_ptu"
+COMMITMENT_TYPE: Final = "azure_ptu"
 RETAIL_SKUS = {
     "ProvisionedManaged": "Provisioned Managed Regional",
     "GlobalProvisionedManaged": "Provisioned Managed Global",
@@ -130,6 +131,16 @@ class _Deployment(ResponseModel):
     systemData: _SystemData | None = None
 
 
+class _PtuSku(_Sku):
+    name: str  # one of RETAIL_SKUS
+
+
+class _ProvisionedDeployment(_Deployment):
+    """A deployment on a provisioned (PTU) SKU: what ``provisioned_deployments`` returns."""
+
+    sku: _PtuSku
+
+
 class _DeploymentsPage(ResponseModel):
     value: list[_Deployment] = []
     nextLink: str | None = None
@@ -148,6 +159,12 @@ class _PriceItem(ResponseModel):
 class _PricesPage(ResponseModel):
     Items: list[_PriceItem] = []
     NextPageLink: str | None = None
+
+
+# deployment, model, hourly unit price, price source, start, end, terms source, term
+_Plan = tuple[
+    _ProvisionedDeployment, str | None, Decimal, PriceSource, datetime | None, datetime | None, TermsSource, str
+]
 
 
 class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
@@ -186,7 +203,7 @@ class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
         self.arm.close()
 
     # -- discovery ---------------------------------------------------------------------------------
-    def provisioned_deployments(self) -> list[_Deployment]:
+    def provisioned_deployments(self) -> list[_ProvisionedDeployment]:
         first = f"{self.arm.arm}{self.arm.account_id}/deployments"
 
         def fetch(cursor: str | None) -> _DeploymentsPage:
@@ -199,9 +216,13 @@ class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
                 headers=self.arm._headers,
             )
 
-        found = []
+        found: list[_ProvisionedDeployment] = []
         for page in paginate(fetch, lambda p: p.nextLink, provider=PROVIDER, max_pages=self.http.policy.max_pages):
-            found += [d for d in page.value if d.sku and d.sku.name in RETAIL_SKUS]
+            found += [
+                _ProvisionedDeployment.model_validate(d, from_attributes=True)
+                for d in page.value
+                if d.sku and d.sku.name in RETAIL_SKUS
+            ]
         return sorted(found, key=lambda d: d.name)
 
     def utilization(self, window: Window) -> tuple[dict[tuple[str, datetime], Decimal], str | None]:
@@ -277,7 +298,7 @@ class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
         utilization, region = self.utilization(window)
         region = self.options.region or region
         retail: dict[str, Decimal | None] = {}
-        plans = []
+        plans: list[_Plan] = []
         # Resolve every price before yielding anything: a configuration gap fails the whole run.
         for dep in deployments:
             model = dep.properties.model.name if dep.properties and dep.properties.model else None
@@ -288,6 +309,8 @@ class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
                     f"({', '.join(r.subscription_id for r in rows)}); keep one or set their region"
                 )
             row = rows[0] if rows else None
+            price: Decimal | None
+            price_source: PriceSource
             if row is not None and row.unit_hourly_price_usd is not None:
                 price, price_source = row.unit_hourly_price_usd, "llm_subscriptions"
             else:
@@ -305,6 +328,9 @@ class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
                         model=model,
                         fields=("unit_hourly_price_usd",),
                     )
+            start: datetime | None
+            end: datetime | None
+            terms_source: TermsSource
             if row is not None and row.start is not None:
                 start, end, terms_source = row.start, row.end, "llm_subscriptions"
                 term = term_from_months(row.commitment_term_months)
@@ -330,7 +356,7 @@ class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
                     commitment_id=f"{self.credentials.account_name}/{dep.name}",
                     commitment_name=dep.name,
                     active_fraction=fraction,
-                    provisioned_units=dep.sku.capacity or 0,
+                    provisioned_units=Decimal(dep.sku.capacity or 0),
                     capacity_unit="PTU",
                     utilization=utilization.get((dep.name, hour)),
                     hourly_unit_price_usd=price,

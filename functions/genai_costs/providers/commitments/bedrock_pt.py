@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from genai_costs.errors import ConfigurationError
 from genai_costs.model.commitment_records import CapacityHour, numeric
@@ -47,8 +47,11 @@ from genai_costs.providers.base import OptionsModel, ProviderClientBase, Respons
 from genai_costs.providers.commitments.base import matching, missing, window_hours
 from genai_costs.providers.http import RetryPolicy, paginate
 
+if TYPE_CHECKING:  # stubs from the dev extras; the deployed function never imports them
+    from types_boto3_bedrock.client import BedrockClient
+
 PROVIDER = "aws_bedrock"
-COMMITMENT_TYPE = "bedrock_pt"
+COMMITMENT_TYPE: Final = "bedrock_pt"
 TERMS = {"OneMonth": "1_month", "SixMonths": "6_months", None: "no_commitment"}
 BILLED_STATUSES = frozenset({"InService", "Updating"})
 
@@ -118,10 +121,10 @@ class BedrockPtSource(ProviderClientBase[BedrockPtCredentials, BedrockPtOptions]
         self.aws = AwsBedrockClient(
             credentials, secret_name=secret_name, options=AwsOptions(model_ids=()), retry=retry, sleep=sleep
         )
-        self._bedrock = None
+        self._bedrock: BedrockClient | None = None
 
     @property
-    def bedrock(self):
+    def bedrock(self) -> BedrockClient:
         if self._bedrock is None:
             self._bedrock = self.aws._session().client(
                 "bedrock",
@@ -154,7 +157,8 @@ class BedrockPtSource(ProviderClientBase[BedrockPtCredentials, BedrockPtOptions]
             found += page.provisionedModelSummaries
         return sorted(found, key=lambda s: (_utc(s.creationTime), s.provisionedModelArn))
 
-    def _tokens(self, window: Window, arns: list[str]) -> dict[tuple[str, datetime], int]:
+    def _tokens(self, window: Window, arns: list[str]) -> dict[tuple[str | None, datetime], int]:
+        """{(provisioned model ARN, hour): tokens} from CloudWatch."""
         metrics = AwsBedrockClient(
             self.credentials,
             secret_name=self.secret_name,
@@ -225,7 +229,7 @@ class BedrockPtSource(ProviderClientBase[BedrockPtCredentials, BedrockPtOptions]
                     commitment_id=pt.provisionedModelArn,
                     commitment_name=pt.provisionedModelName,
                     active_fraction=fraction,
-                    provisioned_units=pt.modelUnits,
+                    provisioned_units=Decimal(pt.modelUnits),
                     capacity_unit="Model Units",
                     utilization=utilization,
                     hourly_unit_price_usd=row.unit_hourly_price_usd,
