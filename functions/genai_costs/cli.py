@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -54,7 +55,7 @@ def print_onboarding(result: OnboardResult) -> None:
     console.print(table)
 
 
-def _usd(value) -> str:
+def _usd(value: Decimal | None) -> str:
     return "-" if value is None else f"{value.normalize():f}"
 
 
@@ -196,7 +197,7 @@ def run_cmd(
         _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
 
 
-def _count(value) -> str:
+def _count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 

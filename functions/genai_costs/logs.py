@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Iterator
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -26,7 +27,7 @@ def register_secret(value: str) -> None:
         _secrets.update(c for c in candidates if len(c) >= 8)
 
 
-def _strings(obj):
+def _strings(obj: object) -> Iterator[str]:
     if isinstance(obj, dict):
         for v in obj.values():
             yield from _strings(v)

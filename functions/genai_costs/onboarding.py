@@ -55,7 +55,8 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     dataset = dataset_for(request.org_slug)
 
     created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
-    tables_created, tables_present = [], []
+    tables_created: list[str] = []
+    tables_present: list[str] = []
     for name, spec in specs.items():
         (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
     for proc in procedures.values():

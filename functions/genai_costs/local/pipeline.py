@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -29,7 +30,7 @@ from .simulator_credentials import configure_simulated_commitments, simulator_cr
 class LocalRun:
     onboarding: OnboardResult
     window: Window
-    runs: list[dict]
+    runs: list[dict[str, Any]]
     dead_letters: int
 
 

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import Field
 
-from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.records import BucketWidth, CostRecord, UsageRecord
 from genai_costs.model.window import Window
 from genai_costs.providers.admin_api_client import AdminApiClientBase, AdminCredentials, CursorPage
 from genai_costs.providers.base import (
@@ -53,7 +52,7 @@ class AnthropicCredentials(AdminCredentials):
 
 
 class AnthropicOptions(OptionsModel):
-    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    bucket_width: BucketWidth = "1h"
     usage_group_by: tuple[str, ...] = ("model", "workspace_id", "api_key_id", "service_tier", "context_window")
     cost_group_by: tuple[str, ...] = ("workspace_id", "description")
     cost_limit: int = Field(default=31, ge=1, le=31)
@@ -115,7 +114,7 @@ class CostPage(CursorPage):
     data: list[CostBucket]
 
 
-def normalize_usage(result: UsageResult, *, starting_at: str, bucket_width: str) -> UsageRecord:
+def normalize_usage(result: UsageResult, *, starting_at: str, bucket_width: BucketWidth) -> UsageRecord:
     cc = result.cache_creation or CacheCreation()
     tools = result.server_tool_use
     provider_total = (

@@ -18,7 +18,8 @@ from genai_costs.model.window import Window
 class ProviderClient(Protocol):
     """Pulls one UTC window page by page; both methods are generators."""
 
-    provider: str
+    @property
+    def provider(self) -> str: ...
 
     def iter_usage(self, window: Window) -> Iterator[UsageRecord]: ...
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import Field, SecretStr
@@ -26,6 +26,9 @@ from genai_costs.errors import ProviderAuthError, SecretError
 from genai_costs.providers.base import CredentialsModel, ResponseModel, parse_rfc3339, rfc3339
 from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
 
+if TYPE_CHECKING:  # google-auth is imported when a token is first needed
+    from google.auth.credentials import Credentials as GoogleCredentials
+
 MONITORING_READ_SCOPE = "https://www.googleapis.com/auth/monitoring.read"
 BIGQUERY_SCOPE = "https://www.googleapis.com/auth/bigquery"
 
@@ -33,7 +36,7 @@ BIGQUERY_SCOPE = "https://www.googleapis.com/auth/bigquery"
 class GcpCredentials(CredentialsModel):
     project_id: str
     billing_export_table: str | None = None
-    service_account_info: dict | None = Field(default=None, repr=False)  # a key file: secret
+    service_account_info: dict[str, Any] | None = Field(default=None, repr=False)  # a key file: secret
     access_token: SecretStr | None = None
     monitoring_base_url: str = "https://monitoring.googleapis.com"
     bigquery_api_endpoint: str | None = None
@@ -100,12 +103,12 @@ class GcpTokenSource:
         self._provider = provider
         self._secret_name = secret_name
         self._scopes = list(scopes)
-        self._sa = None
+        self._sa: GoogleCredentials | None = None
         self._lock = threading.Lock()
         if credentials.access_token is None and credentials.service_account_info is None:
             raise SecretError(f"{provider}: secret '{secret_name}' needs either service_account_info or access_token")
 
-    def google_credentials(self):
+    def google_credentials(self) -> GoogleCredentials:
         """google-auth credentials object (for the BigQuery client)."""
         if self._creds.access_token is not None:
             from google.oauth2.credentials import Credentials
@@ -114,7 +117,7 @@ class GcpTokenSource:
         from google.oauth2 import service_account
 
         try:
-            return service_account.Credentials.from_service_account_info(
+            key: service_account.Credentials = service_account.Credentials.from_service_account_info(
                 self._creds.service_account_info, scopes=self._scopes
             )
         except (ValueError, KeyError) as exc:
@@ -123,6 +126,7 @@ class GcpTokenSource:
                 f"({type(exc).__name__})",
                 provider=self._provider,
             ) from None
+        return key
 
     def token(self) -> str:
         if self._creds.access_token is not None:
@@ -130,19 +134,26 @@ class GcpTokenSource:
         with self._lock:
             if self._sa is None:
                 self._sa = self.google_credentials()
-            if not self._sa.valid:
+            sa = self._sa
+            if not sa.valid:
                 import google.auth.exceptions
                 import google.auth.transport.requests
 
                 try:
-                    self._sa.refresh(google.auth.transport.requests.Request())
+                    sa.refresh(google.auth.transport.requests.Request())
                 except google.auth.exceptions.RefreshError:
                     raise ProviderAuthError(
                         f"{self._provider}: could not obtain a token with the service account in secret "
                         f"'{self._secret_name}'; check or rotate that secret",
                         provider=self._provider,
                     ) from None
-            return self._sa.token
+            token = sa.token
+            if not isinstance(token, str):
+                raise ProviderAuthError(
+                    f"{self._provider}: the service account in secret '{self._secret_name}' yielded no token",
+                    provider=self._provider,
+                )
+            return token
 
 
 class MonitoringClient:

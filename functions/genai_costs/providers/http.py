@@ -131,7 +131,7 @@ class Retrier:
         server = _retry_after(exc) if exc is not None else None
         if server is not None:
             return min(server, self.policy.max_retry_after)
-        ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (state.attempt_number - 1))
+        ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2.0 ** (state.attempt_number - 1))
         return self.rng() * ceiling
 
     def call(self, fn: Callable[[], T], *, what: str) -> T:

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
-from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.records import BucketWidth, CostRecord, UsageRecord
 from genai_costs.model.window import Window
 from genai_costs.providers.admin_api_client import AdminApiClientBase, AdminCredentials, CursorPage
 from genai_costs.providers.base import (
@@ -51,7 +51,7 @@ class OpenAICredentials(AdminCredentials):
 
 
 class OpenAIOptions(OptionsModel):
-    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    bucket_width: BucketWidth = "1h"
     completions_group_by: tuple[str, ...] = ("model", "project_id", "api_key_id", "batch", "service_tier")
     embeddings_group_by: tuple[str, ...] = ("model", "project_id", "api_key_id")
     include_embeddings: bool = True
@@ -119,7 +119,12 @@ class CostPage(CursorPage):
 
 
 def normalize_completions(
-    result: UsageResult, *, bucket_start_unix: int, bucket_width: str, source: str, uncached_includes_audio: bool
+    result: UsageResult,
+    *,
+    bucket_start_unix: int,
+    bucket_width: BucketWidth,
+    source: str,
+    uncached_includes_audio: bool,
 ) -> UsageRecord:
     cached = result.input_cached_tokens or 0
     write = result.input_cache_write_tokens or 0

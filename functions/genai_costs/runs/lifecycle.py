@@ -99,8 +99,17 @@ class LedgeredRun:
         return dict(self._counts)
 
     def result(self) -> RunResult:
-        r = self.run
-        return RunResult(r.run_id, r.org_slug, r.provider, r.window, "succeeded", **self._counts)
+        r, c = self.run, self._counts
+        return RunResult(
+            r.run_id,
+            r.org_slug,
+            r.provider,
+            r.window,
+            "succeeded",
+            rows_usage=c.get("rows_usage", 0),
+            rows_costs=c.get("rows_costs", 0),
+            rows_quarantined=c.get("rows_quarantined", 0),
+        )
 
 
 def onboarded_dataset(warehouse: Warehouse, org_slug: str) -> str:

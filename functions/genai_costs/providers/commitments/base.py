@@ -15,8 +15,11 @@ from genai_costs.model.window import Window
 
 
 class CommitmentSource(Protocol):
-    provider: str
-    commitment_type: str
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def commitment_type(self) -> str: ...
 
     def iter_hours(self, window: Window) -> Iterator[CapacityHour | GpuHour]: ...
 

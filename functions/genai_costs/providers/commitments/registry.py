@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -22,14 +22,20 @@ COMMITMENT_PROVIDERS = {
 }
 
 
+class _SourceClass(Protocol):
+    def from_secret(
+        self, data: Any, *, secret_name: str, options: Mapping[str, Any] | None = None, **kw: Any
+    ) -> CommitmentSource: ...
+
+
 def build_commitment_source(
     commitment_type: str,
-    credentials: dict,
+    credentials: Mapping[str, Any],
     *,
     secret_name: str,
     subscriptions: Sequence[Subscription] = (),
     http: httpx.Client | None = None,
-    options: dict | None = None,
+    options: Mapping[str, Any] | None = None,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], datetime] | None = None,
@@ -39,10 +45,15 @@ def build_commitment_source(
     # Imported here so that importing the registry does not import boto3 / google-cloud up front.
     from genai_costs.providers.commitments import azure_ptu, bedrock_pt, vertex_gpu, vertex_gsu
 
-    modules = {"azure_ptu": azure_ptu, "bedrock_pt": bedrock_pt, "vertex_gsu": vertex_gsu, "vertex_gpu": vertex_gpu}
-    if commitment_type not in modules:
-        raise ConfigurationError(f"unknown commitment type {commitment_type!r}; expected one of {sorted(modules)}")
-    return modules[commitment_type].from_secret(
+    sources: dict[str, _SourceClass] = {
+        "azure_ptu": azure_ptu.AzurePtuSource,
+        "bedrock_pt": bedrock_pt.BedrockPtSource,
+        "vertex_gsu": vertex_gsu.VertexGsuSource,
+        "vertex_gpu": vertex_gpu.VertexGpuSource,
+    }
+    if commitment_type not in sources:
+        raise ConfigurationError(f"unknown commitment type {commitment_type!r}; expected one of {sorted(sources)}")
+    return sources[commitment_type].from_secret(
         credentials,
         secret_name=secret_name,
         subscriptions=list(subscriptions),
