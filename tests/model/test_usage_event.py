@@ -124,8 +124,8 @@ def test_otel_cache_creation_splits_with_our_1h_extension():
 
 
 def test_input_tokens_alone_mean_all_input_with_openai_semantics():
-    event = accepted({"source": "s", "occurred_at": "2026-03-02T11:00:00Z", "provider": "groq", "model": "llama3-70b",
-                      "response_id": "r1", "input_tokens": 1200, "output_tokens": 80})  # fmt: skip
+    raw = {"source": "s", "occurred_at": "2026-03-02T11:00:00Z", "provider": "groq", "model": "llama3-70b"}
+    event = accepted({**raw, "response_id": "r1", "input_tokens": 1200, "output_tokens": 80})
     assert (event.input_uncached_tokens, event.output_tokens) == (1200, 80)
     assert (event.reported_input_tokens, event.reported_output_tokens) == (1200, 80)
 
@@ -169,9 +169,15 @@ def test_response_model_and_tier_win_over_requested_ones():
 
 
 def test_event_id_defaults_to_response_id_then_request_id():
-    bedrock = {"source": "s", "occurred_at": "2026-03-02T11:00:00Z", "provider": "aws_bedrock",
-               "model": "anthropic.claude-3-5-sonnet-20241022-v2:0", "request_id": "9f1c-aws", "input_uncached_tokens": 10,
-               "output_tokens": 2}  # fmt: skip
+    bedrock = {
+        "source": "s",
+        "occurred_at": "2026-03-02T11:00:00Z",
+        "provider": "aws_bedrock",
+        "model": "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "request_id": "9f1c-aws",
+        "input_uncached_tokens": 10,
+        "output_tokens": 2,
+    }
     assert accepted(bedrock).event_id == "9f1c-aws"
     assert accepted({**bedrock, "event_id": "mine-1"}).event_id == "mine-1"
 
