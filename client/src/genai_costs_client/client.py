@@ -15,6 +15,7 @@ Guarantees to the application:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import queue
@@ -63,6 +64,7 @@ _ATTRIBUTION_ALIASES = {
 }
 _ID_KEYS = ("event_id", "response_id", "request_id", "gen_ai.response.id", "openai_request_id")
 _TIME_KEYS = ("occurred_at", "timestamp", "created_at", "openai_created")
+_WAKE: dict[str, Any] = {}  # put on the queue (by identity) to wake an idle worker at close
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,8 @@ class UsageClient:
         self._deadline = time.monotonic() + timeout
         flushed = self.flush(timeout)
         self._stopping.set()
+        with contextlib.suppress(queue.Full):  # a full queue means the worker is not idle anyway
+            self._queue.put_nowait(_WAKE)
         worker = self._worker
         if worker is not None:
             worker.join(max(0.0, self._deadline - time.monotonic()))
@@ -382,23 +386,33 @@ class UsageClient:
         """Up to one batch: wait for a first event, then linger up to ``flush_interval`` for more."""
         wait = 0.05 if self._stopping.is_set() or self._flush_now.is_set() else self._flush_interval
         try:
-            events = [self._queue.get(timeout=wait)]
+            first = self._queue.get(timeout=wait)
         except queue.Empty:
             return []
+        if first is _WAKE:
+            return []
+        events = [first]
         linger_until = time.monotonic() + self._flush_interval
         while len(events) < self._max_batch_events:
             try:
-                events.append(self._queue.get_nowait())
-                continue
+                event = self._queue.get_nowait()
             except queue.Empty:
                 pass
+            else:
+                if event is _WAKE:
+                    break
+                events.append(event)
+                continue
             remaining = linger_until - time.monotonic()
             if remaining <= 0 or self._flush_now.is_set() or self._stopping.is_set():
                 break
             try:
-                events.append(self._queue.get(timeout=min(remaining, 0.05)))
+                event = self._queue.get(timeout=min(remaining, 0.05))
             except queue.Empty:
                 continue
+            if event is _WAKE:
+                break
+            events.append(event)
         return events
 
     def _mark_done(self, count: int) -> None:

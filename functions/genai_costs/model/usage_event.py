@@ -777,14 +777,18 @@ def _check_time(occurred_at: datetime, received_at: datetime, skew: timedelta, m
     received = received_at.astimezone(UTC)
     if occurred_at > received + skew:
         raise _Reject(
-            f"occurred_at {occurred_at.isoformat()} is {occurred_at - received} after the request arrived "
-            f"(at most {skew} of clock skew)"
+            f"occurred_at {occurred_at.isoformat()} is {_whole_seconds(occurred_at - received)} after the "
+            f"request arrived (at most {skew} of clock skew)"
         )
     if max_age is not None and occurred_at < received - max_age:
         raise _Reject(
             f"occurred_at {occurred_at.isoformat()} is older than {max_age.days} days: past the dedup window, "
             "a resend could not be recognized as a duplicate"
         )
+
+
+def _whole_seconds(delta: timedelta) -> timedelta:
+    return timedelta(seconds=int(delta.total_seconds()))
 
 
 def _describe(exc: PydanticValidationError, *, skip: set[str]) -> dict[str, str]:
