@@ -329,12 +329,16 @@ def body(events) -> bytes:
 
 
 def test_batch_answers_per_event_in_order_and_one_bad_event_spoils_nothing():
-    events = [USER, {**USER, "openai_request_id": "chatcmpl-2", "cached_tokens": 5000}, {**USER, "provider": "x"}]
+    events = [
+        USER,
+        {**USER, "openai_request_id": "chatcmpl-2", "cached_tokens": 5000},
+        {**USER, "openai_request_id": "chatcmpl-3", "provider": "x"},
+    ]
     outcomes = parse_batch(body(events), received_at=RECEIVED)
     response = BatchResponse.from_outcomes(outcomes)
     assert [r.status for r in response.results] == ["accepted", "quarantined", "rejected"]
     assert [r.index for r in response.results] == [0, 1, 2]
-    assert response.results[0].event_id == "chatcmpl-abc123" and response.results[1].event_id == "chatcmpl-2"
+    assert [r.event_id for r in response.results] == ["chatcmpl-abc123", "chatcmpl-2", "chatcmpl-3"]
     assert (response.accepted, response.quarantined, response.rejected) == (1, 1, 1)
     assert response.http_status == 207
     assert json.loads(response.model_dump_json())["results"][2]["reason"].startswith("provider 'x'")

@@ -434,8 +434,7 @@ def normalize_event(
     """
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
-    echoed_id = raw.get("event_id") if isinstance(raw, Mapping) else None
-    echoed_id = echoed_id[:MAX_ID_CHARS] if isinstance(echoed_id, str) else None
+    echoed_id = _echoed_id(raw)
     try:
         if not isinstance(raw, Mapping):
             raise _Reject(f"an event must be a JSON object, got {type(raw).__name__}")
@@ -455,6 +454,17 @@ def normalize_event(
             index=index, status="quarantined", event=event, reason="; ".join(problems), event_id=event.event_id
         )
     return EventOutcome(index=index, status="accepted", event=event, event_id=event.event_id)
+
+
+def _echoed_id(raw: object) -> str | None:
+    """The id a producer would recognize a rejected event by, when it sent one."""
+    if not isinstance(raw, Mapping):
+        return None
+    for key in ("event_id", "response_id", "gen_ai.response.id", "openai_request_id", "request_id"):
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:MAX_ID_CHARS]
+    return None
 
 
 def parse_batch(
@@ -732,7 +742,7 @@ def _token_buckets(raw: Mapping[str, Any]) -> tuple[dict[str, int | None], list[
     for key in _INFORMATIONAL_USAGE:
         if raw.get(key) is not None:
             _as_count(key, raw[key])  # type-checked, not stored
-    inclusive = "input_uncached_tokens" not in raw and any(k in raw for k in _INCLUSIVE_MARKERS)
+    inclusive = raw.get("input_uncached_tokens") is None and any(raw.get(k) is not None for k in _INCLUSIVE_MARKERS)
     input_total = _count(raw, _INPUT_TOTAL)
     output_total = _count(raw, (*_OUTPUT_TOTAL, "output_tokens") if inclusive else _OUTPUT_TOTAL)
     cached = _count(raw, _CACHE_READ) or 0
