@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from ..model.alert import Alert, AlertKind, AlertPeriod, AlertScope, BudgetFacts, Contributor
 
@@ -25,7 +25,8 @@ def usd(amount: Decimal) -> str:
 
 
 def percent(value: Decimal) -> str:
-    text = f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}"
+    """One decimal, rounded down like the utilization itself: 99.99 reads 99.9%, never 100%."""
+    text = f"{value.quantize(Decimal('0.1'), rounding=ROUND_DOWN):f}"
     return (text[:-2] if text.endswith(".0") else text) + "%"
 
 

@@ -32,9 +32,10 @@ def render_sms(alert: Alert) -> str:
     parts = [f"genai-costs {alert.org_slug}: {text.headline(alert)}."]
     if alert.budget is not None:
         b = alert.budget
-        parts.append(f"Spend {text.usd(b.spend_to_date)} ({text.period_text(b.period)}).")
+        spend = f"Spend {text.usd(b.spend_to_date)} since {b.period.start.isoformat()}"
         if b.forecast is not None:
-            parts.append(f"Forecast {text.usd(b.forecast.expected)}.")
+            spend += f", forecast {text.usd(b.forecast.expected)}"
+        parts.append(spend + ".")
         top = [f"{label.lower()[:-1]} {items[0].name} {text.usd(items[0].amount)}" for label, items in b.top.groups()]
         if top:
             parts.append("Top: " + "; ".join(top) + ".")

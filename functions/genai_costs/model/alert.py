@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -223,7 +223,8 @@ class Alert(_Frozen):
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(Decimal("0.01"))
+    # Rounded down: 99.996 % of a budget must never read as "100 %" of it.
+    return (part * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def stable_alert_id(org_slug: str, kind: AlertKind, *key: object) -> str:
