@@ -24,13 +24,16 @@ def sim_url() -> Iterator[str]:
 
 @pytest.fixture
 def sim(sim_url: str) -> Iterator[httpx.Client]:
-    """Admin client; faults and recorded messages are cleared before and after each test."""
+    """Admin client; faults, recorded messages and the request log are cleared around each test."""
     with httpx.Client(base_url=sim_url, timeout=10) as client:
-        client.delete("/_sim/faults")
-        client.delete("/_sim/channels/messages")
+        _reset(client)
         yield client
-        client.delete("/_sim/faults")
-        client.delete("/_sim/channels/messages")
+        _reset(client)
+
+
+def _reset(client: httpx.Client) -> None:
+    for path in ("/_sim/faults", "/_sim/channels/messages", "/_sim/requests"):
+        client.delete(path)
 
 
 @pytest.fixture

@@ -21,11 +21,17 @@ def build_sender(
     target: ChannelTarget,
     *,
     secrets: SecretStore,
-    http: httpx.Client,
+    http: httpx.Client | None = None,
     publisher: Publisher | None = None,
 ) -> ChannelSender:
-    """``http`` should come from :func:`genai_costs.alerting.http.new_http_client` (no redirects,
-    httpx's URL log line masked)."""
+    """``http`` (for every channel but Pub/Sub) should come from
+    :func:`genai_costs.alerting.http.new_http_client`: no redirects, httpx's URL log line masked."""
+    if isinstance(target, PubSubTarget):
+        if publisher is None:
+            raise ConfigurationError(f"channel {target.key} needs a Pub/Sub publisher")
+        return PubSubSender(target, publisher)
+    if http is None:
+        raise ConfigurationError(f"channel {target.key} needs an HTTP client")
     if isinstance(target, SlackTarget):
         return SlackSender(target, secrets, http)
     if isinstance(target, EmailTarget):
@@ -34,8 +40,4 @@ def build_sender(
         return TwilioSender(target, secrets, http)
     if isinstance(target, WebhookTarget):
         return WebhookSender(target, secrets, http)
-    if isinstance(target, PubSubTarget):
-        if publisher is None:
-            raise ConfigurationError(f"channel {target.key} needs a Pub/Sub publisher")
-        return PubSubSender(target, publisher)
     raise ConfigurationError(f"unknown channel target {type(target).__name__}")

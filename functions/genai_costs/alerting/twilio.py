@@ -8,6 +8,8 @@ and the few figures that matter, the link last so a cut never loses the headline
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -72,9 +74,15 @@ class TwilioSender:
         if isinstance(creds, (PermanentFailure, Retryable)):
             return creds
         token = creds.auth_token.get_secret_value()
+        # Basic auth built here, so its encoded form is known and scrubbed like the token itself.
+        basic = base64.b64encode(f"{creds.account_sid}:{token}".encode()).decode()
         url = f"{creds.base_url.rstrip('/')}/2010-04-01/Accounts/{creds.account_sid}/Messages.json"
         response = post(
-            self.client, "sms", url, data=render_sms_form(alert, self.target), auth=(creds.account_sid, token)
+            self.client,
+            "sms",
+            url,
+            data=render_sms_form(alert, self.target),
+            headers={"authorization": f"Basic {basic}"},
         )
         if isinstance(response, Retryable):
             return response
@@ -84,5 +92,5 @@ class TwilioSender:
             except PydanticValidationError:
                 return Sent(None)  # accepted (2xx) even if the body is not what we expected
         return failure_for(
-            "sms", response, now=context.now, secret_id=self.target.secret_id, detail=excerpt(response, [token])
+            "sms", response, now=context.now, secret_id=self.target.secret_id, detail=excerpt(response, [token, basic])
         )
