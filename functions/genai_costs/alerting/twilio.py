@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from ..logs import register_secret
 from ..model.alert import Alert
 from ..secrets import SecretStore
 from . import text
@@ -76,6 +77,7 @@ class TwilioSender:
         token = creds.auth_token.get_secret_value()
         # Basic auth built here, so its encoded form is known and scrubbed like the token itself.
         basic = base64.b64encode(f"{creds.account_sid}:{token}".encode()).decode()
+        register_secret(basic)
         url = f"{creds.base_url.rstrip('/')}/2010-04-01/Accounts/{creds.account_sid}/Messages.json"
         response = post(
             self.client,
