@@ -322,8 +322,11 @@ def create_blueprint(state: SimState, credentials: ChannelCredentials | None = N
             return json_response({"error": record["reason"]}, 400)
         try:
             record["payload"] = Webhook(creds.webhook_secret).verify(raw, headers)
-        except (WebhookVerificationError, ValueError) as exc:  # ValueError: malformed header or body
-            record["reason"] = str(exc) or type(exc).__name__
+        except WebhookVerificationError as exc:
+            record["reason"] = str(exc)
+        except ValueError:  # a signature list or body the library cannot even parse
+            record["reason"] = "malformed webhook-signature header or body"
+        if record["reason"]:
             inbox.add("webhook", record)
             return json_response({"error": record["reason"]}, 401)
         record["verified"] = True
