@@ -13,6 +13,7 @@ import pytest
 from genai_costs.alerting import PermanentFailure, Retryable, Sent, build_sender
 from genai_costs.alerting.base import AttemptContext
 from genai_costs.alerting.targets import ChannelTarget
+from genai_costs.errors import ConfigurationError
 from genai_costs.secrets import SecretStore
 
 from .helpers import EMAIL, SLACK, SMS, WEBHOOK, budget_alert, store_sim_secrets
@@ -100,6 +101,11 @@ def test_each_api_gets_its_auth_and_encoding(store, https_secrets) -> None:
 def test_sendgrid_202_without_message_id_still_counts_as_sent(store, https_secrets) -> None:
     outcome, _ = attempt(EMAIL, store, lambda r: httpx.Response(202))
     assert outcome == Sent(None)
+
+
+def test_http_channels_need_a_client(store) -> None:
+    with pytest.raises(ConfigurationError, match="HTTP client"):
+        build_sender(SLACK, secrets=store)
 
 
 def test_missing_secret_is_permanent_and_named(store) -> None:

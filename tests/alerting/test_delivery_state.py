@@ -17,6 +17,7 @@ from genai_costs.alerting import (
     Retryable,
     Sent,
     attempt_delivery,
+    deliver_due,
     deliver_inline,
     new_delivery,
     record_outcome,
@@ -25,7 +26,7 @@ from genai_costs.alerting.base import ChannelKind
 from genai_costs.errors import ValidationError
 from genai_costs.model.alert import Alert
 
-from .helpers import SLACK, WEBHOOK, VirtualClock, budget_alert
+from .helpers import EMAIL, SLACK, SMS, WEBHOOK, VirtualClock, budget_alert
 
 NOW = dt.datetime(2025, 10, 29, 14, 5, tzinfo=dt.UTC)
 POLICY = DeliveryRetryPolicy(
@@ -118,6 +119,35 @@ def test_attempt_refuses_a_mismatched_alert_or_channel() -> None:
         attempt_delivery(fresh(), budget_alert(threshold="75"), Scripted([Sent(None)]), now=NOW)
     with pytest.raises(ValidationError):
         attempt_delivery(fresh(), budget_alert(), Scripted([Sent(None)], channel="webhook"), now=NOW)
+
+
+def test_deliver_due_attempts_only_due_rows_and_is_idempotent() -> None:
+    alert = budget_alert()
+    sent = record_outcome(fresh(), Sent(None), now=NOW, policy=POLICY)
+    failed = record_outcome(fresh(WEBHOOK), PermanentFailure("webhook: HTTP 400"), now=NOW, policy=POLICY)
+    later = record_outcome(
+        new_delivery(alert.alert_id, SMS, now=NOW, policy=POLICY),
+        Retryable("sms: HTTP 500", 60),
+        now=NOW,
+        policy=POLICY,
+    )
+    due = new_delivery(alert.alert_id, EMAIL, now=NOW, policy=POLICY)
+    senders = {"email": Scripted([Sent("m-1")], channel="email"), "sms": Scripted([Sent("SM1")], channel="sms")}
+    lookups: list[str] = []
+
+    def alert_for(alert_id: str) -> Alert:
+        lookups.append(alert_id)
+        return alert
+
+    rows = [sent, failed, later, due]
+    changed = deliver_due(rows, alert_for, lambda r: senders[r.channel], now=NOW, policy=POLICY)
+    assert [r.delivery_key for r in changed] == [due.delivery_key] and changed[0].status is DeliveryStatus.SENT
+    assert lookups == [alert.alert_id]
+    rows = [sent, failed, later, changed[0]]
+    assert deliver_due(rows, alert_for, lambda r: senders[r.channel], now=NOW, policy=POLICY) == []
+    later_pass = deliver_due(rows, alert_for, lambda r: senders[r.channel], now=NOW + dt.timedelta(seconds=60))
+    assert [(r.channel, r.status) for r in later_pass] == [("sms", DeliveryStatus.SENT)]
+    assert len(senders["email"].seen) == 1 and len(senders["sms"].seen) == 1
 
 
 def test_deliver_inline_stops_at_long_waits_for_the_ledger() -> None:

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Annotated
 
@@ -223,3 +223,25 @@ def deliver_inline(
         now = max(clock(), current.next_attempt_at)
         current = attempt_delivery(current, alert, sender, now=now, policy=policy, rng=rng)
     return current
+
+
+def deliver_due(
+    rows: Iterable[Delivery],
+    alert_for: Callable[[str], Alert],
+    sender_for: Callable[[Delivery], ChannelSender],
+    *,
+    now: dt.datetime,
+    policy: DeliveryRetryPolicy | None = None,
+    rng: Callable[[], float] = random.random,
+) -> list[Delivery]:
+    """One pass of the ledger's "deliver due rows": attempts each due row once and returns only the
+    rows that changed, for the caller to persist (e.g. a conditional update on ``attempts``, so two
+    concurrent passes cannot both record the same attempt). Final and not-yet-due rows are skipped
+    without looking up their alert or sender."""
+    changed = []
+    for row in rows:
+        if row.is_due(now):
+            changed.append(
+                attempt_delivery(row, alert_for(row.alert_id), sender_for(row), now=now, policy=policy, rng=rng)
+            )
+    return changed
