@@ -247,8 +247,8 @@ def create_blueprint(state: SimState, credentials: ChannelCredentials | None = N
     def slack_webhook(team: str, hook: str, token: str) -> Response:
         body = request.get_json(silent=True)
         problem = _slack_problem(body)
-        if problem:
-            return _text(problem, 400)
+        if problem or not isinstance(body, dict):
+            return _text(problem or "invalid_payload", 400)
         inbox.add("slack", {"webhook": public_path(request.path), "text": body["text"], "blocks": body.get("blocks")})
         return _text("ok", 200)
 
@@ -258,8 +258,9 @@ def create_blueprint(state: SimState, credentials: ChannelCredentials | None = N
             return SendGridErrors().auth(expired=False)
         body = request.get_json(silent=True)
         problem = _sendgrid_problem(body)
-        if problem:
-            return _sendgrid_error(400, problem[1], problem[0] or None)
+        if problem or not isinstance(body, dict):
+            field, message = problem or ("", "Bad Request")
+            return _sendgrid_error(400, message, field or None)
         stored = inbox.add("sendgrid", body, lambda seq: "sim" + _digest(seq, request.get_data())[:19])
         return Response(status=202, headers={"X-Message-Id": stored["id"]})
 

@@ -43,8 +43,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_endpoint_url(url: str) -> str:
-    """https anywhere, plain http only on loopback (the local fakes). Never echoes the URL."""
+def check_endpoint_url(url: str, *, secret: bool = False) -> str:
+    """https anywhere, plain http only on loopback (the local fakes). Never echoes the URL; a
+    ``secret`` URL is also registered with the log filter in its normalized form (what httpx logs)."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -52,7 +53,8 @@ def check_endpoint_url(url: str) -> str:
     if not parsed.host:
         raise ValueError("URL has no host")
     if parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback(parsed.host)):
-        register_secret(str(parsed))  # the normalized form, in case it differs from the stored one
+        if secret:
+            register_secret(str(parsed))
         return url
     raise ValueError("URL must use https (plain http only on the loopback interface)")
 
@@ -67,7 +69,7 @@ class SlackCredentials(ChannelCredentials):
     @field_validator("webhook_url")
     @classmethod
     def _url(cls, value: SecretStr) -> SecretStr:
-        check_endpoint_url(value.get_secret_value())
+        check_endpoint_url(value.get_secret_value(), secret=True)
         return value
 
 
@@ -99,7 +101,7 @@ class WebhookCredentials(ChannelCredentials):
     @field_validator("url")
     @classmethod
     def _url(cls, value: SecretStr) -> SecretStr:
-        check_endpoint_url(value.get_secret_value())
+        check_endpoint_url(value.get_secret_value(), secret=True)
         return value
 
     @field_validator("signing_secret")
