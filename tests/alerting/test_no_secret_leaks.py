@@ -51,7 +51,8 @@ def assert_nothing_leaked(values: list[str], *texts: str) -> None:
     ids=["ok", "429", "500-give-up", "timeout", "auth", "gone"],
 )
 def test_fakes_in_every_mode(sim, store, secrets, http, caplog, capsys, channel: str, faults: list) -> None:
-    caplog.set_level(logging.DEBUG)
+    for logger in (None, "httpx", "httpcore"):  # other tests may have quietened httpx's loggers
+        caplog.set_level(logging.DEBUG, logger=logger)
     if faults:
         inject(sim, channel, *faults)
     done = deliver(TARGETS[channel], store, http)
@@ -87,7 +88,8 @@ def echo(status: int):
 @pytest.mark.parametrize("channel", sorted(TARGETS))
 @pytest.mark.parametrize("status", [400, 401, 500])
 def test_echoing_endpoint_cannot_leak(store, caplog, channel: str, status: int) -> None:
-    caplog.set_level(logging.DEBUG)
+    for logger in (None, "httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=logger)
     secrets = store_sim_secrets(store, "https://hostile.example.com")
     with httpx.Client(transport=httpx.MockTransport(echo(status))) as client:
         done = deliver(TARGETS[channel], store, client)
