@@ -65,6 +65,8 @@ UtcDatetime = Annotated[dt.datetime, AfterValidator(_check_aware)]
 
 
 class _Frozen(BaseModel):
+    # extra="ignore": a stored snapshot also carries the computed utilization fields; reading it
+    # back recomputes them from the figures instead of trusting the stored copies.
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
