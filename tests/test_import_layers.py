@@ -35,6 +35,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("handlers"),
     Layer("ingestion", "consolidation", "onboarding"),
     Layer("runs"),
+    Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
     Layer("conformance", "seeds"),
     Layer("providers", "warehouse", "secrets", "messaging"),
     Layer("model"),

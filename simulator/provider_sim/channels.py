@@ -105,7 +105,9 @@ class SlackErrors(ErrorShapes):
         return _text("channel_is_archived", 410)
 
 
-def _sendgrid_error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None):
+def _sendgrid_error(
+    status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     return json_response({"errors": [{"message": message, "field": field, "help": None}]}, status, headers)
 
 
