@@ -107,22 +107,31 @@ def run_validator(
     return ValidationRun(dataset, data_file, parse_junit(junit_xml), seconds)
 
 
-def rule_children(model_file: Path = RULES_DIR / "model-1.3.json") -> dict[str, set[str]]:
-    """For each composite rule, the rules it is made of (its CheckModelRule items, at any depth)."""
-    rules = json.loads(model_file.read_text())["ModelRules"]
+@dataclass(frozen=True)
+class RulesModel:
+    """What the triage needs from the requirements model: which rules each composite rule is made
+    of (its CheckModelRule items, at any depth) and each rule's requirement text."""
 
-    def referenced(node: object) -> Iterable[str]:
-        if isinstance(node, dict):
-            if node.get("CheckFunction") == "CheckModelRule" and "ModelRuleId" in node:
-                yield node["ModelRuleId"]
-            for value in node.values():
-                yield from referenced(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from referenced(item)
+    children: dict[str, set[str]]
+    requirements: dict[str, str]
 
-    children = {rid: set(referenced(r["ValidationCriteria"]["Requirement"])) for rid, r in rules.items()}
-    return {rid: kids for rid, kids in children.items() if kids}
+    @classmethod
+    def load(cls, model_file: Path = RULES_DIR / "model-1.3.json") -> RulesModel:
+        rules = json.loads(model_file.read_text())["ModelRules"]
+
+        def referenced(node: object) -> Iterable[str]:
+            if isinstance(node, dict):
+                if node.get("CheckFunction") == "CheckModelRule" and "ModelRuleId" in node:
+                    yield node["ModelRuleId"]
+                for value in node.values():
+                    yield from referenced(value)
+            elif isinstance(node, list):
+                for item in node:
+                    yield from referenced(item)
+
+        children = {rid: set(referenced(r["ValidationCriteria"]["Requirement"])) for rid, r in rules.items()}
+        requirements = {rid: r["ValidationCriteria"]["MustSatisfy"] for rid, r in rules.items()}
+        return cls({rid: kids for rid, kids in children.items() if kids}, requirements)
 
 
 @dataclass
@@ -130,8 +139,9 @@ class Triage:
     """Every failed rule sorted into exactly one bucket."""
 
     allowed: dict[str, str] = field(default_factory=dict)  # rule id -> why it is allowed
-    follows_children: set[str] = field(default_factory=set)  # composites failing only through allowed rules
-    unexpected: set[str] = field(default_factory=set)
+    follows_allowed: set[str] = field(default_factory=set)  # composites failing only through allowed rules
+    unexpected: set[str] = field(default_factory=set)  # rules failing in their own right
+    follows_unexpected: set[str] = field(default_factory=set)  # composites failing through unexpected rules
     stale: set[str] = field(default_factory=set)  # allowed rules that no longer fail
 
 
@@ -154,8 +164,10 @@ def triage(run: ValidationRun, allowed: Mapping[str, str], children: Mapping[str
 
     for rule_id in failed - set(allowed):
         leaves = failed_leaves(rule_id, set()) if rule_id in children else set()
-        if leaves and leaves <= set(allowed):
-            result.follows_children.add(rule_id)
-        else:
+        if not leaves:
             result.unexpected.add(rule_id)
+        elif leaves <= set(allowed):
+            result.follows_allowed.add(rule_id)
+        else:
+            result.follows_unexpected.add(rule_id)
     return result
