@@ -18,20 +18,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from ..errors import WarehouseError
+from ..alerting.delivery import Delivery
+from ..alerting.targets import ChannelTarget
+from ..errors import GenAICostsError, WarehouseError
+from ..logs import redact
+from ..model.alert import AlertKind
 from ..model.window import Window
-from ..orgs import validate_org_slug
+from ..orgs import dataset_for, validate_org_slug
 from ..paths import sql_root
 from ..runs.lifecycle import ledgered_run
 from ..warehouse.base import Warehouse
 from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
+from .dispatch import Dispatcher
+from .ledger import (
+    Crossing,
+    OperationalAlert,
+    create_deliveries,
+    raise_operational_alert,
+    record_budget_alerts,
+    record_operational_alerts,
+)
+from .metrics import MetricsSink
 from .model import Budget
 from .periods import Period
 from .status import BudgetStatus, build_status
@@ -41,6 +55,7 @@ log = logging.getLogger(__name__)
 STATUS_TABLE = "genai_budget_status"
 HISTORY_DAYS = 28  # the forecast's weekday profile: the last 4 weeks
 RUNS_LOOKBACK_DAYS = 7  # ingestion runs older than the scan window cannot bill a day inside it
+UNPRICED_LOOKBACK_DAYS = 7
 
 
 class EvaluateBudgetsMessage(BaseModel):
@@ -78,8 +93,13 @@ class ScanWindow:
 class Evaluation:
     evaluation_id: str
     evaluated_at: dt.datetime
+    runs_since: dt.date | None = None
     statuses: list[BudgetStatus] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # budgets changed during the run; evaluated next time
+    crossings: list[Crossing] = field(default_factory=list)  # candidates; the ledger kept the absent keys
+    operational: list[OperationalAlert] = field(default_factory=list)
+    created_deliveries: list[Delivery] = field(default_factory=list)
+    attempted: list[Delivery] = field(default_factory=list)
 
 
 def current_periods(budgets: Sequence[Budget], now: dt.datetime) -> dict[str, Period]:
@@ -125,12 +145,13 @@ def compute_statuses(
     history_days: int = HISTORY_DAYS,
 ) -> Evaluation:
     """Spend, forecast and thresholds of every enabled budget with a current period (one query)."""
-    evaluation = Evaluation(evaluation_id, now)
+    evaluation = Evaluation(evaluation_id, now, runs_since=now.date() - dt.timedelta(days=history_days))
     active = [b for b in budgets if b.enabled]
     periods = current_periods(active, now)
     if not periods:
         return evaluation
     scan = scan_window(list(periods.values()), now, history_days)
+    evaluation.runs_since = scan.runs_since
     rows = warehouse.query(
         dataset,
         load_statement(sql_root(), "budget_evaluate"),
@@ -168,37 +189,127 @@ def record_statuses(warehouse: Warehouse, dataset: str, statuses: Sequence[Budge
     return warehouse.load_rows(dataset, spec, (s.row() for s in statuses))
 
 
+def alert_unpriced_usage(
+    warehouse: Warehouse,
+    dataset: str,
+    *,
+    org_slug: str,
+    targets: Sequence[ChannelTarget],
+    now: dt.datetime,
+    raised_by: str,
+    days: int = UNPRICED_LOOKBACK_DAYS,
+) -> list[OperationalAlert]:
+    """One operational alert per provider and model whose recent usage has no price, at most once
+    a month each (the key's occasion is the month)."""
+    today = now.date()
+    rows = warehouse.query(
+        dataset,
+        load_statement(sql_root(), "unpriced_usage_recent"),
+        {"p_start_date": today - dt.timedelta(days=days), "p_end_date": today + dt.timedelta(days=1)},
+    )
+    by_model: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        by_model.setdefault((r["provider"], r["model"]), []).append(r)
+    alerts = []
+    for (provider, model_id), found in sorted(by_model.items()):
+        what = ", ".join(f"{r['records']} {r['source']} record(s)" for r in found)
+        first = min(r["first_seen"] for r in found)
+        alerts.append(
+            OperationalAlert(
+                kind=AlertKind.UNPRICED_USAGE,
+                subject=f"{provider}/{model_id}",
+                occasion=today.strftime("%Y-%m"),
+                summary=f"{provider} {model_id} has no price since {first}: {what} left out of spend",
+                source=provider,
+                unpriced_models=[model_id],
+            )
+        )
+    if alerts:
+        record_operational_alerts(warehouse, dataset, alerts, org_slug=org_slug, targets=targets, now=now, raised_by=raised_by)
+    return alerts
+
+
 def evaluate_budgets(
     message: EvaluateBudgetsMessage,
     *,
     warehouse: Warehouse,
-    after: Callable[[str, Evaluation], Any] | None = None,
+    dispatcher: Dispatcher | None = None,
+    metrics: MetricsSink | None = None,
+    ops_targets: Sequence[ChannelTarget] = (),
     now: dt.datetime | None = None,
     trigger_id: str | None = None,
     history_days: int = HISTORY_DAYS,
 ) -> Evaluation:
-    """Evaluate every budget of the organization and record the statuses; ``after(dataset,
-    evaluation)`` runs inside the same ledgered run (alerts, deliveries, metrics)."""
+    """Evaluate every budget of the organization: statuses, alerts through the ledger, delivery of
+    what is due (when a dispatcher is given) and metrics (when a sink is given). A failure is
+    recorded in the run ledger and raised as a run_failed operational alert, then re-raised."""
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     today = now.date()
     window = Window(start=today - dt.timedelta(days=history_days), end=today + dt.timedelta(days=1))
-    with ledgered_run(
-        warehouse,
-        org_slug=message.org_slug,
-        provider="all",
-        flow="budgets",
-        window=window,
-        trigger_id=trigger_id,
-        unexpected=WarehouseError,
-    ) as run:
-        budgets = list_budgets(warehouse, run.dataset)
-        evaluation = compute_statuses(
-            warehouse, run.dataset, budgets, evaluation_id=run.run_id, now=now, history_days=history_days
-        )
-        rows = record_statuses(warehouse, run.dataset, evaluation.statuses)
-        run.count(rows_costs=rows)
-        if evaluation.skipped:
-            log.info("budgets changed during evaluation, evaluated next time: %s", ", ".join(evaluation.skipped))
-        if after is not None:
-            after(run.dataset, evaluation)
+    try:
+        with ledgered_run(
+            warehouse,
+            org_slug=message.org_slug,
+            provider="all",
+            flow="budgets",
+            window=window,
+            trigger_id=trigger_id,
+            unexpected=WarehouseError,
+        ) as run:
+            evaluation = compute_statuses(
+                warehouse,
+                run.dataset,
+                list_budgets(warehouse, run.dataset),
+                evaluation_id=run.run_id,
+                now=now,
+                history_days=history_days,
+            )
+            run.count(rows_costs=record_statuses(warehouse, run.dataset, evaluation.statuses))
+            if evaluation.skipped:
+                log.info("budgets changed during evaluation, evaluated next time: %s", ", ".join(evaluation.skipped))
+            evaluation.crossings = record_budget_alerts(
+                warehouse,
+                run.dataset,
+                evaluation.statuses,
+                evaluation_id=run.run_id,
+                now=now,
+                runs_since=evaluation.runs_since,
+            )
+            evaluation.operational = alert_unpriced_usage(
+                warehouse, run.dataset, org_slug=message.org_slug, targets=ops_targets, now=now, raised_by=run.run_id
+            )
+            policy = dispatcher.policy if dispatcher else None
+            evaluation.created_deliveries = create_deliveries(warehouse, run.dataset, now=now, policy=policy)
+            if dispatcher is not None:
+                evaluation.attempted = dispatcher.deliver(warehouse, run.dataset, now=now)
+            if metrics is not None:
+                metrics.publish(evaluation.statuses, at=now)
+    except GenAICostsError as exc:
+        _alert_failed_run(warehouse, message.org_slug, exc, targets=ops_targets, now=now)
+        raise
     return evaluation
+
+
+def _alert_failed_run(
+    warehouse: Warehouse, org_slug: str, exc: Exception, *, targets: Sequence[ChannelTarget], now: dt.datetime
+) -> None:
+    """Best effort: the warehouse that failed the run may refuse the alert too (then only the run
+    ledger and the log line carry the failure)."""
+    try:
+        dataset = dataset_for(org_slug)
+        if not warehouse.dataset_exists(dataset):
+            return
+        raise_operational_alert(
+            warehouse,
+            dataset,
+            org_slug=org_slug,
+            kind=AlertKind.RUN_FAILED,
+            subject="budgets/evaluate",
+            occasion=now.date().isoformat(),  # at most one a day while the evaluation keeps failing
+            summary=f"budget evaluation failed: {type(exc).__name__}: {redact(str(exc))}"[:300],
+            source="budgets",
+            targets=targets,
+            now=now,
+        )
+    except Exception as alert_exc:  # the original failure is what the caller must see
+        log.error("could not raise the run_failed alert: %s", redact(str(alert_exc)))
