@@ -12,11 +12,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .ingestion.window import Window
-from .orgs import dataset_for
-from .paths import sql_root
-from .warehouse.base import Warehouse
-from .warehouse.sqlfiles import read_single_statement
+from genai_costs.ingestion.window import Window
+from genai_costs.orgs import dataset_for
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.base import Warehouse
+from genai_costs.warehouse.sqlfiles import read_single_statement
 
 REPORTS = (
     "cost_by_provider",

@@ -7,12 +7,12 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from ..orgs import dataset_for
-from ..paths import sql_root
-from ..warehouse.base import Warehouse
-from ..warehouse.identifiers import bind_identifiers
-from ..warehouse.sqlfiles import load_statement
-from ..warehouse.tables import load_table_specs
+from genai_costs.orgs import dataset_for
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.base import Warehouse
+from genai_costs.warehouse.identifiers import bind_identifiers
+from genai_costs.warehouse.sqlfiles import load_statement
+from genai_costs.warehouse.tables import load_table_specs
 
 
 def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict]:
