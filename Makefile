@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
-# `make run` installs what running needs (the library and the `local` extra); `make test` adds the
+# `make run` installs what running needs (the library and the `cli` extra); `make test` adds the
 # `dev` extra and checkov, which lives in its own virtualenv (.venv/checkov) because it pins an old
 # boto3. `make install` is the full development install.
 PYTHON ?= python3
@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[local]'
+	$(BIN)/pip install --quiet -e '.[cli]'
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
