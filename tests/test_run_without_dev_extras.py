@@ -72,3 +72,15 @@ def test_make_run_from_an_install_without_dev_extras(tmp_path: Path):
     assert set(costed) == set(PROVIDERS) and all(costed.values()), f"unified cost rows per provider: {costed}"
     assert focus > 0
     assert (data / "reports" / "demo.html").is_file()
+
+
+def test_the_command_without_the_cli_extra_says_what_to_install():
+    """An install of the runtime alone (what the functions get) has no typer: the command says so
+    in one line instead of a traceback."""
+    hide_typer = "import runpy, sys; sys.modules['typer'] = None; runpy.run_module('genai_costs_cli', run_name='m')"
+    result = subprocess.run([sys.executable, "-c", hide_typer, "--help"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "genai-costs: typer is not installed; the command needs the 'cli' extra: pip install -e '.[cli]'"
+    )
