@@ -54,7 +54,7 @@ events AS (
   LEFT JOIN billed_through AS bt ON bt.provider = e.provider
   WHERE e.event_date >= @p_scan_start AND e.event_date <= @p_today AND e.occurred_at < @p_now
 ),
-groups AS (
+grouped AS (
   SELECT
     sh.shape,
     sh.start_at,
@@ -107,7 +107,7 @@ groups AS (
 contributions AS (
   SELECT b.budget_id, g.dimension, g.name, SUM(g.usd) AS usd
   FROM budgets AS b
-  JOIN groups AS g
+  JOIN grouped AS g
     ON g.shape = b.shape AND g.start_at = b.start_at
     AND g.k_tenant = b.match_tenant AND g.k_user = b.match_user AND g.k_service = b.match_service
     AND g.k_workflow = b.match_workflow AND g.k_provider = b.match_provider AND g.k_model = b.match_model

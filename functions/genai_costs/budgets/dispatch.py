@@ -47,12 +47,11 @@ DEFAULT_LEASE = dt.timedelta(minutes=10)
 CLAIM_ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
 class _Unsendable:
     """A target no sender can be built for: the attempt fails permanently, with the reason."""
 
-    channel: ChannelKind
-    reason: str
+    def __init__(self, channel: ChannelKind, reason: str) -> None:
+        self.channel, self.reason = channel, reason
 
     def attempt(self, alert: Alert, context: AttemptContext) -> Outcome:
         return PermanentFailure(self.reason)
@@ -101,9 +100,7 @@ class Dispatcher:
         fields = set(Delivery.model_fields)
         claimed = [Delivery.model_validate({k: v for k, v in r.items() if k in fields}) for r in rows]
         alerts = {r["alert_id"]: Alert.model_validate(json_value(r["alert"])) for r in rows}
-        targets = {
-            (r["alert_id"], t.key): t for r in rows for t in _TARGETS.validate_python(json_value(r["channels"]))
-        }
+        targets = {(r["alert_id"], t.key): t for r in rows for t in _TARGETS.validate_python(json_value(r["channels"]))}
         org = {r["delivery_key"]: r["org_slug"] for r in rows}
 
         def sender_for(delivery: Delivery) -> ChannelSender:

@@ -93,7 +93,7 @@ class ScanWindow:
 class Evaluation:
     evaluation_id: str
     evaluated_at: dt.datetime
-    runs_since: dt.date | None = None
+    runs_since: dt.date
     statuses: list[BudgetStatus] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # budgets changed during the run; evaluated next time
     crossings: list[Crossing] = field(default_factory=list)  # candidates; the ledger kept the absent keys
@@ -225,7 +225,9 @@ def alert_unpriced_usage(
             )
         )
     if alerts:
-        record_operational_alerts(warehouse, dataset, alerts, org_slug=org_slug, targets=targets, now=now, raised_by=raised_by)
+        record_operational_alerts(
+            warehouse, dataset, alerts, org_slug=org_slug, targets=targets, now=now, raised_by=raised_by
+        )
     return alerts
 
 

@@ -43,7 +43,7 @@ def remaining_weekday_days(now: dt.datetime, end_at: dt.datetime) -> dict[int, F
     if end_at <= now:
         return out
 
-    def add(weekday: int, seconds: float | int) -> None:
+    def add(weekday: int, seconds: Fraction) -> None:
         out[weekday] = out.get(weekday, Fraction(0)) + Fraction(seconds) / DAY_SECONDS
 
     first_midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
@@ -57,7 +57,7 @@ def remaining_weekday_days(now: dt.datetime, end_at: dt.datetime) -> dict[int, F
     for weekday in range(7):
         count = whole // 7 + (1 if (weekday - first_weekday) % 7 < whole % 7 else 0)
         if count:
-            add(weekday, count * DAY_SECONDS)
+            add(weekday, Fraction(count * DAY_SECONDS))
     if end_at > last_midnight:
         add(end_at.weekday(), _seconds(end_at - last_midnight))
     return out

@@ -207,7 +207,9 @@ def top_contributors(
     """Top tenants, users and models of each budget's spend in its period so far (one query)."""
     if not statuses:
         return {}
-    wanted = json.dumps([{"budget_id": s.budget.budget_id, "start_at": s.period.start_at.isoformat()} for s in statuses])
+    wanted = json.dumps(
+        [{"budget_id": s.budget.budget_id, "start_at": s.period.start_at.isoformat()} for s in statuses]
+    )
     rows = warehouse.query(
         dataset,
         load_statement(sql_root(), "budget_top_contributors"),
@@ -395,13 +397,13 @@ def create_deliveries(
                 )
             deliveries.append((row["org_slug"], delivery))
     rows = [delivery_row(d, org_slug=org, now=now) for org, d in deliveries]
-    guarded_write(warehouse, dataset, table=DELIVERIES_TABLE, rows=rows, statements=["alert_deliveries_insert"], now=now)
+    guarded_write(
+        warehouse, dataset, table=DELIVERIES_TABLE, rows=rows, statements=["alert_deliveries_insert"], now=now
+    )
     return [d for _, d in deliveries]
 
 
-def delivery_row(
-    delivery: Delivery, *, org_slug: str, now: dt.datetime, claim_id: str | None = None
-) -> dict[str, Any]:
+def delivery_row(delivery: Delivery, *, org_slug: str, now: dt.datetime, claim_id: str | None = None) -> dict[str, Any]:
     return delivery.model_dump() | {
         "status": delivery.status.value,
         "org_slug": org_slug,

@@ -125,5 +125,7 @@ class CloudMonitoring:
         series = self.time_series(statuses, at)
         client = self._client()
         for i in range(0, len(series), MAX_SERIES_PER_REQUEST):
-            client.create_time_series(name=f"projects/{self.project}", time_series=series[i : i + MAX_SERIES_PER_REQUEST])
+            client.create_time_series(
+                name=f"projects/{self.project}", time_series=series[i : i + MAX_SERIES_PER_REQUEST]
+            )
         return len(series)

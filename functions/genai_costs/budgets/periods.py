@@ -57,7 +57,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def calendar_bounds(kind: PeriodKind, today: dt.date, week_start: WeekStart = WeekStart.MONDAY) -> tuple[dt.date, dt.date]:
+def calendar_bounds(
+    kind: PeriodKind, today: dt.date, week_start: WeekStart = WeekStart.MONDAY
+) -> tuple[dt.date, dt.date]:
     """The local dates [start, end) of the calendar period of ``kind`` that contains ``today``."""
     if kind is PeriodKind.DAILY:
         return today, today + dt.timedelta(days=1)

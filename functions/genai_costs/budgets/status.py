@@ -1,12 +1,12 @@
 """A budget's status at one evaluation, from the evaluation query's aggregates, in exact decimals.
 
-    spend      billed (whole UTC days in the period, plus the share of the UTC day that straddles a
-               period start in another time zone) + estimated (usage events by instant)
-    forecast   see :mod:`.forecast`
-    crossed    each threshold on its basis: actual when spend x 100 >= amount x percent, forecast
-               when the expected forecast x 100 >= amount x percent (no division, so a spend of
-               exactly the threshold amount crosses it)
-    status     exceeded (spend >= amount), warning (any threshold crossed), else within
+spend      billed (whole UTC days in the period, plus the share of the UTC day that straddles a
+           period start in another time zone) + estimated (usage events by instant)
+forecast   see :mod:`.forecast`
+crossed    each threshold on its basis: actual when spend x 100 >= amount x percent, forecast
+           when the expected forecast x 100 >= amount x percent (no division, so a spend of
+           exactly the threshold amount crosses it)
+status     exceeded (spend >= amount), warning (any threshold crossed), else within
 """
 
 from __future__ import annotations
@@ -149,7 +149,9 @@ def build_status(
     """One budget's status from its row of ``budget_evaluate.sql``."""
     today = now.astimezone(dt.UTC).date()
     source = SpendSource.EVENTS_ONLY if row["events_only"] else SpendSource.BILLED_AND_ESTIMATED
-    billed = Decimal(row["billed_whole_days_usd"]) + prorated_first_day(Decimal(row["billed_first_day_usd"]), period.start_at)
+    billed = Decimal(row["billed_whole_days_usd"]) + prorated_first_day(
+        Decimal(row["billed_first_day_usd"]), period.start_at
+    )
     estimated = Decimal(row["estimated_usd"])
     daily = {d["day"]: Decimal(d["usd"]) for d in row["history"] or []}
     first_history_day = max(history_start, row["data_start"])

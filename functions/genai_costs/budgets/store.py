@@ -105,7 +105,9 @@ def from_row(row: Mapping[str, Any]) -> Budget:
 
 def list_budgets(warehouse: Warehouse, dataset: str) -> list[Budget]:
     """Every current budget, enabled or paused (deleted ones are gone)."""
-    rows = warehouse.query(dataset, load_statement(sql_root(), "budgets_current"), {"p_budget_id": Param("STRING", None)})
+    rows = warehouse.query(
+        dataset, load_statement(sql_root(), "budgets_current"), {"p_budget_id": Param("STRING", None)}
+    )
     return [from_row(r) for r in rows]
 
 
