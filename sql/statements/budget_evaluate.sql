@@ -190,10 +190,18 @@ history AS (
   WHERE usd IS NOT NULL
   GROUP BY budget_id
 ),
+providers AS (
+  SELECT provider FROM billed_through
+  UNION DISTINCT
+  SELECT DISTINCT provider FROM events
+),
 budget_billed_through AS (
-  SELECT b.budget_id, MIN(bt.through_date) AS through_date
+  -- The last day every provider the budget reads is billed through; NULL while one of them has spend
+  -- that is never billed (no succeeded ingestion: its every day is an estimate).
+  SELECT b.budget_id, IF(LOGICAL_OR(bt.through_date IS NULL), NULL, MIN(bt.through_date)) AS through_date
   FROM budgets AS b
-  JOIN billed_through AS bt ON b.scope_provider IS NULL OR bt.provider = b.scope_provider
+  JOIN providers AS p ON b.scope_provider IS NULL OR p.provider = b.scope_provider
+  LEFT JOIN billed_through AS bt ON bt.provider = p.provider
   WHERE NOT b.events_only
   GROUP BY b.budget_id
 ),
