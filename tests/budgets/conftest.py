@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from genai_costs.budgets.dispatch import Dispatcher
@@ -20,9 +21,12 @@ from genai_costs.budgets.model import Budget, BudgetDefinition
 from genai_costs.budgets.store import create_budget
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
+from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 from genai_costs.warehouse.sqlfiles import read_view
 from genai_costs.warehouse.tables import load_table_spec, load_table_specs
+from provider_sim import serve
+from tests.alerting.helpers import store_sim_secrets
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "budgets"
 ORG = "demo"
@@ -180,6 +184,30 @@ class World:
 def alert_json(row: dict[str, Any]) -> dict[str, Any]:
     value = row["alert"]
     return json.loads(value) if isinstance(value, str) else value
+
+
+@pytest.fixture(scope="module")
+def sim_url() -> Iterator[str]:
+    """The simulator's channel fakes (Slack, SendGrid, Twilio, webhook receiver) on loopback."""
+    base_url, stop = serve()
+    yield base_url
+    stop()
+
+
+@pytest.fixture
+def sim(sim_url: str) -> Iterator[httpx.Client]:
+    """Admin client; faults and recorded messages are cleared around each test."""
+    with httpx.Client(base_url=sim_url, timeout=10) as client:
+        for path in ("/_sim/faults", "/_sim/channels/messages", "/_sim/requests"):
+            client.delete(path)
+        yield client
+
+
+@pytest.fixture
+def channel_secrets(tmp_path: Path, sim_url: str) -> tuple[LocalSecretStore, dict[str, str]]:
+    """Channel secrets pointing at the fakes, and every secret value (for leak checks)."""
+    store = LocalSecretStore(tmp_path / "secrets", tmp_path / "secrets.key")
+    return store, store_sim_secrets(store, sim_url)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 from subprocess import PIPE
 
-import httpx
 import pytest
 from cloudevents.http import CloudEvent
 
@@ -28,7 +27,6 @@ from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.settings import get_settings
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 from genai_costs.warehouse.sqlfiles import SqlFile
-from provider_sim import serve
 from tests.alerting.helpers import SLACK, WEBHOOK, received, store_sim_secrets
 
 from .conftest import DATASET, World
@@ -43,30 +41,17 @@ def recent_now() -> dt.datetime:
     return max(now, month_start + dt.timedelta(minutes=3))
 
 
-NOW = recent_now()
-
-
-@pytest.fixture(scope="module")
-def sim_url():
-    base_url, stop = serve()
-    yield base_url
-    stop()
-
-
 @pytest.fixture
-def sim(sim_url):
-    with httpx.Client(base_url=sim_url, timeout=10) as client:
-        for path in ("/_sim/faults", "/_sim/channels/messages", "/_sim/requests"):
-            client.delete(path)
-        yield client
+def now() -> dt.datetime:
+    return recent_now()
 
 
-def crossing_world(world: World) -> None:
+def crossing_world(world: World, now: dt.datetime) -> None:
     world.budget("acme", "100", scope={"tenant": "acme"}, channels=[SLACK.model_dump(), WEBHOOK.model_dump()])
-    world.event(NOW - dt.timedelta(minutes=2), "80", tenant="acme")  # crosses 50 and 75 at once
+    world.event(now - dt.timedelta(minutes=2), "80", tenant="acme")  # crosses 50 and 75 at once
 
 
-def race_ledger_writes(world: World, tmp_path: Path) -> list[BaseException]:
+def race_ledger_writes(world: World, tmp_path: Path, now: dt.datetime) -> list[BaseException]:
     """Two connections compute the same crossings, then write the ledger at the same instant."""
     other = DuckDBWarehouse(tmp_path / "warehouse.duckdb")  # a second connection to the same file
     barrier = threading.Barrier(2, timeout=30)
@@ -83,9 +68,9 @@ def race_ledger_writes(world: World, tmp_path: Path) -> list[BaseException]:
         warehouse.apply_staged = in_step  # type: ignore[method-assign]
         try:
             statuses = compute_statuses(
-                warehouse, DATASET, list_budgets(warehouse, DATASET), evaluation_id=name, now=NOW
+                warehouse, DATASET, list_budgets(warehouse, DATASET), evaluation_id=name, now=now
             ).statuses
-            record_budget_alerts(warehouse, DATASET, statuses, evaluation_id=name, now=NOW, runs_since=NOW.date())
+            record_budget_alerts(warehouse, DATASET, statuses, evaluation_id=name, now=now, runs_since=now.date())
         except BaseException as exc:
             errors.append(exc)
 
@@ -98,9 +83,9 @@ def race_ledger_writes(world: World, tmp_path: Path) -> list[BaseException]:
     return errors
 
 
-def test_two_evaluations_racing_on_the_same_keys_write_each_alert_once(world, tmp_path):
-    crossing_world(world)
-    assert race_ledger_writes(world, tmp_path) == []
+def test_two_evaluations_racing_on_the_same_keys_write_each_alert_once(world, now, tmp_path):
+    crossing_world(world, now)
+    assert race_ledger_writes(world, tmp_path, now) == []
     rows = world.ledger()
     assert sorted(r["threshold_percent"] for r in rows) == [50, 75]  # once each, not twice
     assert len({r["evaluation_id"] for r in rows}) == 1  # both from the writer that won
@@ -110,7 +95,7 @@ def test_two_evaluations_racing_on_the_same_keys_write_each_alert_once(world, tm
     assert {r["generation"] for r in guard} == {2}
 
 
-def test_without_the_guard_the_same_race_writes_every_alert_twice(world, tmp_path, monkeypatch):
+def test_without_the_guard_the_same_race_writes_every_alert_twice(world, now, tmp_path, monkeypatch):
     """The control: the conditional insert alone does not hold under concurrency."""
     real = guards.load_statement
 
@@ -118,14 +103,14 @@ def test_without_the_guard_the_same_race_writes_every_alert_twice(world, tmp_pat
         return SqlFile(name, "SELECT 1 AS no_guard", Path(name)) if name == "budget_guard_take" else real(root, name)
 
     monkeypatch.setattr(guards, "load_statement", no_guard)
-    crossing_world(world)
-    assert race_ledger_writes(world, tmp_path) == []
+    crossing_world(world, now)
+    assert race_ledger_writes(world, tmp_path, now) == []
     assert sorted(r["threshold_percent"] for r in world.ledger()) == [50, 50, 75, 75]
 
 
-def test_two_senders_claiming_at_once_send_each_delivery_once(world, tmp_path, sim, sim_url):
-    crossing_world(world)
-    world.evaluate(NOW)  # ledger and pending deliveries, nothing sent (no dispatcher)
+def test_two_senders_claiming_at_once_send_each_delivery_once(world, now, tmp_path, sim, sim_url):
+    crossing_world(world, now)
+    world.evaluate(now)  # ledger and pending deliveries, nothing sent (no dispatcher)
     store = LocalSecretStore(tmp_path / "secrets", tmp_path / "secrets.key")
     store_sim_secrets(store, sim_url)
     other = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
@@ -142,7 +127,7 @@ def test_two_senders_claiming_at_once_send_each_delivery_once(world, tmp_path, s
 
         warehouse.execute = in_step  # type: ignore[method-assign]
         with new_http_client(timeout=5) as http:
-            sent[name] = Dispatcher(secrets=store, http=http).deliver(warehouse, DATASET, now=NOW)
+            sent[name] = Dispatcher(secrets=store, http=http).deliver(warehouse, DATASET, now=now)
 
     threads = [threading.Thread(target=send, args=(wh, name)) for wh, name in ((world.wh, "a"), (other, "b"))]
     for t in threads:
@@ -155,7 +140,7 @@ def test_two_senders_claiming_at_once_send_each_delivery_once(world, tmp_path, s
     assert len(received(sim, "slack")) == 1 and len(received(sim, "webhook")) == 1
 
 
-def test_pubsub_redelivery_of_an_evaluation_sends_nothing_twice(world, tmp_path, sim, sim_url, monkeypatch):
+def test_pubsub_redelivery_of_an_evaluation_sends_nothing_twice(world, now, tmp_path, sim, sim_url, monkeypatch):
     data_dir = tmp_path / "data"
     monkeypatch.setenv("GENAI_COSTS_DATA_DIR", str(data_dir))
     get_settings.cache_clear()
@@ -163,7 +148,7 @@ def test_pubsub_redelivery_of_an_evaluation_sends_nothing_twice(world, tmp_path,
     store_sim_secrets(LocalSecretStore(data_dir / "secrets", data_dir / "secrets.key"), sim_url)
     warehouse = DuckDBWarehouse(settings.duckdb_path)
     crossed = World(warehouse)
-    crossing_world(crossed)
+    crossing_world(crossed, dt.datetime.now(dt.UTC))
     from genai_costs_cli.local.entry_points import load_entry_point
 
     evaluate = load_entry_point("evaluate_budgets")
@@ -222,15 +207,15 @@ PROCESS = textwrap.dedent(
 )
 
 
-def test_two_processes_evaluating_together_send_each_alert_once(world, tmp_path, sim, sim_url):
-    crossing_world(world)
+def test_two_processes_evaluating_together_send_each_alert_once(world, now, tmp_path, sim, sim_url):
+    crossing_world(world, now)
     world.wh.close()  # the processes own the file now
     store_sim_secrets(LocalSecretStore(tmp_path / "secrets", tmp_path / "secrets.key"), sim_url)
     env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO / "functions"), str(REPO / "simulator")])}
     import time
 
     start_at = str(time.time() + 1.5)
-    args = [str(tmp_path / "warehouse.duckdb"), str(tmp_path), start_at, NOW.isoformat()]
+    args = [str(tmp_path / "warehouse.duckdb"), str(tmp_path), start_at, now.isoformat()]
     procs = [
         subprocess.Popen([sys.executable, "-c", PROCESS, *args], env=env, stdout=PIPE, stderr=PIPE) for _ in range(2)
     ]
@@ -248,12 +233,12 @@ def test_two_processes_evaluating_together_send_each_alert_once(world, tmp_path,
     assert len(received(sim, "slack")) == 1 and len(received(sim, "webhook")) == 1
 
 
-def test_deliveries_left_behind_by_a_crash_are_created_by_the_next_pass(world):
-    crossing_world(world)
-    statuses = compute_statuses(world.wh, DATASET, list_budgets(world.wh, DATASET), evaluation_id="e", now=NOW)
-    record_budget_alerts(world.wh, DATASET, statuses.statuses, evaluation_id="e", now=NOW, runs_since=NOW.date())
+def test_deliveries_left_behind_by_a_crash_are_created_by_the_next_pass(world, now):
+    crossing_world(world, now)
+    statuses = compute_statuses(world.wh, DATASET, list_budgets(world.wh, DATASET), evaluation_id="e", now=now)
+    record_budget_alerts(world.wh, DATASET, statuses.statuses, evaluation_id="e", now=now, runs_since=now.date())
     assert world.deliveries() == []  # crashed before the deliveries were written
-    created = create_deliveries(world.wh, DATASET, now=NOW + dt.timedelta(minutes=5))
+    created = create_deliveries(world.wh, DATASET, now=now + dt.timedelta(minutes=5))
     assert [d.channel for d in created] == ["slack", "webhook"]
-    assert create_deliveries(world.wh, DATASET, now=NOW + dt.timedelta(minutes=10)) == []
+    assert create_deliveries(world.wh, DATASET, now=now + dt.timedelta(minutes=10)) == []
     assert len(world.deliveries()) == 2

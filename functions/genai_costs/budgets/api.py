@@ -35,6 +35,7 @@ from ..paths import sql_root
 from ..warehouse.base import Warehouse
 from ..warehouse.sqlfiles import load_statement
 from .gateway import DEFAULT_INTERVAL, status_of
+from .ledger import percent_text
 from .model import BudgetChange, BudgetDefinition
 from .store import (
     BudgetConflictError,
@@ -197,7 +198,12 @@ def recent_alerts(warehouse: Warehouse, dataset: str, *, now: dt.datetime, hours
     rows = warehouse.query(
         dataset, load_statement(sql_root(), "alerts_recent"), {"p_since": now - dt.timedelta(hours=hours)}
     )
-    return [{k: _json(v) for k, v in r.items()} for r in rows]
+    out = []
+    for r in rows:
+        if r["threshold_percent"] is not None:
+            r["threshold_percent"] = percent_text(r["threshold_percent"])
+        out.append({k: _json(v) for k, v in r.items()})
+    return out
 
 
 def _json(value: Any) -> Any:

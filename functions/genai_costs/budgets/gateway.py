@@ -26,6 +26,7 @@ from .store import BudgetNotFoundError
 
 LOOKBACK = dt.timedelta(days=2)
 DEFAULT_INTERVAL = dt.timedelta(minutes=5)
+PERCENT = Decimal("0.01")
 
 
 class GatewayStatus(BaseModel):
@@ -68,8 +69,8 @@ def status_of(
     if r["evaluated_at"] is None:
         return GatewayStatus(**base, status="unknown")
     fields = set(GatewayStatus.model_fields) - set(base)
-    return GatewayStatus(
-        **base,
-        **{k: v for k, v in r.items() if k in fields and k != "stale"},
-        stale=now - r["evaluated_at"] > 3 * interval,
-    )
+    values = {k: v for k, v in r.items() if k in fields and k != "stale"}
+    for name in ("utilization_percent", "forecast_utilization_percent"):
+        if values.get(name) is not None:
+            values[name] = values[name].quantize(PERCENT)
+    return GatewayStatus(**base, **values, stale=now - r["evaluated_at"] > 3 * interval)
