@@ -1,8 +1,8 @@
 """Hash every table and view of an organization's embedded dataset, to prove a refactor left outputs unchanged.
 
     python -m tools.output_hashes hash   --data-dir /tmp/before --org demo --json /tmp/before.json
-    python -m tools.output_hashes replay --from /tmp/before --to /tmp/after --org demo --start 2026-11-02 --end 2026-12-02
-    python -m tools.output_hashes compare /tmp/before.json /tmp/after.json [--ignore-columns usage_id,cost_id]
+    python -m tools.output_hashes replay --from /tmp/before --to /tmp/after --start 2026-11-02 --end 2026-12-02
+    python -m tools.output_hashes compare /tmp/before.json /tmp/after.json
 
 ``hash``: per relation, the row count and the MD5 of its rows sorted as text, with the columns
 that record *when* or *by which run* something happened left out (they differ on every run).
@@ -13,8 +13,8 @@ so a difference is narrowed to the columns that changed.
 the current code (new tables, views and procedures; seeds) and consolidates the same window
 again: the raw data stays byte-identical, so any difference comes from the SQL alone.
 
-``compare``: exits 1 on any difference; with ``--ignore-columns`` the named columns are left out
-of the row hashes (e.g. to show that only the id columns changed).
+``compare``: exits 1 on any difference and names the columns that differ. ``hash --ignore-columns``
+leaves the named columns out of the row hashes (to show that nothing but those columns changed).
 """
 
 from __future__ import annotations
@@ -177,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     problems = compare(before, after)
     for line in problems:
         print(line)
-    same = [n for n in before if n in after and (before[n]["rows"], before[n]["hash"]) == (after[n]["rows"], after[n]["hash"])]
+    same = [
+        n
+        for n in before
+        if n in after and (before[n]["rows"], before[n]["hash"]) == (after[n]["rows"], after[n]["hash"])
+    ]
     print(f"{len(same)} relations identical, {len(problems)} different")
     return 1 if problems else 0
 

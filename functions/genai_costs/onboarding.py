@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .errors import ValidationError
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
-from .seeds import SEED_FILES, read_seed_rows
+from .seeds import SEEDS, read_seed_rows
 from .warehouse.base import Warehouse
 from .warehouse.identifiers import bind_identifiers
 from .warehouse.sqlfiles import load_procedures, load_statement, load_views
@@ -48,10 +48,7 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     specs = load_table_specs(root)
     procedures = load_procedures(root)
     views = load_views(root)
-    seed_rows = {
-        table: list(read_seed_rows(root / "seed" / file_name, specs[table]))
-        for file_name, (table, _) in SEED_FILES.items()
-    }
+    seed_rows = {seed.table: list(read_seed_rows(root / "seed" / seed.file_name, specs[seed.table])) for seed in SEEDS}
     dataset = dataset_for(request.org_slug)
 
     created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
@@ -64,21 +61,22 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
         warehouse.create_view(dataset, view)
 
     inserted, totals = {}, {}
-    for table, key in SEED_FILES.values():
-        statements = []
-        if request.reset_seed:
+    for seed in SEEDS:
+        table, slots = seed.table, {"target_table": seed.table}
+        if seed.replace:  # reference table owned by the code: reloaded whole
+            statements = [bind_identifiers(load_statement(root, name).parsed(), slots) for name in _RELOAD]
+        else:
+            statements = []
+            if request.reset_seed:
+                statements.append(bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), slots))
             statements.append(
-                bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), {"target_table": table})
+                bind_identifiers(load_statement(root, "seed_insert_missing").parsed(), slots, {"key_column": seed.key})
             )
-        statements.append(
-            bind_identifiers(
-                load_statement(root, "seed_insert_missing").parsed(), {"target_table": table}, {"key_column": key}
-            )
-        )
-        before = _count(warehouse, dataset, table) if not request.reset_seed else 0
+        # Reported as the net change: 0 when re-onboarding leaves a table as it was.
+        before = 0 if request.reset_seed and not seed.replace else _count(warehouse, dataset, table)
         warehouse.apply_staged(dataset, specs[table], seed_rows[table], statements)
         totals[table] = _count(warehouse, dataset, table)
-        inserted[table] = totals[table] - before if not request.reset_seed else totals[table]
+        inserted[table] = totals[table] - before
     return OnboardResult(
         org_slug=request.org_slug,
         dataset=dataset,
@@ -90,6 +88,9 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
         seed_rows_inserted=inserted,
         seed_rows_total=totals,
     )
+
+
+_RELOAD = ("seed_delete_all", "seed_insert_all")
 
 
 def _count(warehouse: Warehouse, dataset: str, table: str) -> int:

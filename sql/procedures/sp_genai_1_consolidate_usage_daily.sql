@@ -1,4 +1,5 @@
--- All providers' raw pay-as-you-go usage for [p_start_date, p_end_date) into one daily table.
+-- All providers' raw pay-as-you-go usage for [p_start_date, p_end_date) into one daily table. The
+-- providers' raw tables are read through genai_payg_usage_all (rendered from the provider catalog).
 -- Replaces exactly that window (delete + insert in one transaction); rows outside it are never
 -- read or written. Every read filters on the partition column so BigQuery scans the window only.
 CREATE OR REPLACE PROCEDURE sp_genai_1_consolidate_usage_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
@@ -15,17 +16,7 @@ BEGIN
     web_search_requests, raw_row_count, consolidated_at
   )
   WITH raw AS (
-    SELECT * FROM genai_payg_openai_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_anthropic_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_gemini_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_azure_openai_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_aws_bedrock_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_vertex_ai_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
+    SELECT * FROM genai_payg_usage_all WHERE usage_date >= p_start_date AND usage_date < p_end_date
   ),
   daily AS (
     SELECT

@@ -26,6 +26,7 @@ import httpx
 from ..errors import ConfigurationError, GenAICostsError, ProviderResponseError
 from ..logs import redact
 from ..messages import CommitmentMessage
+from ..model.provider_catalog import commitment_type as catalog_commitment_type
 from ..orgs import dataset_for
 from ..paths import sql_root
 from ..providers.commitments import COMMITMENT_PROVIDERS, Subscription, build_commitment_source
@@ -64,11 +65,9 @@ _ROW_TYPES = {
 
 
 def table_for(commitment_type: str) -> tuple[str, str]:
-    """(flow, raw table name) of a commitment type."""
-    provider = COMMITMENT_PROVIDERS[commitment_type]
-    if commitment_type == "vertex_gpu":
-        return "infrastructure", f"genai_infrastructure_{provider}_gpu"
-    return "commitment", f"genai_commitment_{provider}_capacity"
+    """(flow, raw table name) of a commitment type, from the provider catalog."""
+    entry = catalog_commitment_type(commitment_type)
+    return entry.flow, entry.raw_table
 
 
 def load_subscriptions(warehouse: Warehouse, dataset: str, provider: str, commitment_type: str) -> list[Subscription]:

@@ -146,7 +146,20 @@ def load_procedures(sql_root: Path) -> dict[str, Procedure]:
 
 @lru_cache(maxsize=8)
 def load_views(sql_root: Path) -> dict[str, SqlFile]:
-    return {v.name: v for v in (read_view(p) for p in sorted((sql_root / "views").glob("*.sql")))}
+    """Every view, in creation order: a view comes after the views it reads (DuckDB binds a view's
+    query when it is created; the union views over the raw tables come first)."""
+    views = {v.name: v for v in (read_view(p) for p in sorted((sql_root / "views").glob("*.sql")))}
+    reads = {
+        name: {t.name for t in view.parsed().expression.find_all(exp.Table)} & set(views) - {name}
+        for name, view in views.items()
+    }
+    ordered: dict[str, SqlFile] = {}
+    while len(ordered) < len(views):
+        ready = [n for n in views if n not in ordered and reads[n] <= set(ordered)]
+        if not ready:
+            raise ConfigurationError(f"views read each other in a cycle: {sorted(set(views) - set(ordered))}")
+        ordered.update((n, views[n]) for n in ready)
+    return ordered
 
 
 @lru_cache(maxsize=64)

@@ -22,6 +22,7 @@ What comes from where:
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -35,15 +36,12 @@ from pydantic import BaseModel, ConfigDict
 from genai_costs.errors import ConfigurationError
 from genai_costs.ingestion.commitment_records import HOUR, CapacityHour, GpuHour, active_fraction, hour_floor
 from genai_costs.ingestion.window import Window
+from genai_costs.model.provider_catalog import COMMITMENT_TYPES
 from genai_costs.providers.http import RetryPolicy
 
 SUBSCRIPTIONS_TABLE = "llm_subscriptions"
-COMMITMENT_PROVIDERS = {
-    "azure_ptu": "azure_openai",
-    "bedrock_pt": "aws_bedrock",
-    "vertex_gsu": "vertex_ai",
-    "vertex_gpu": "vertex_ai",
-}
+# commitment type -> provider, from the provider catalog.
+COMMITMENT_PROVIDERS = {c.id: c.provider for c in COMMITMENT_TYPES}
 
 
 class Subscription(BaseModel):
@@ -152,12 +150,11 @@ def build_commitment_source(
     **extra: Any,
 ) -> CommitmentSource:
     """Validate ``credentials`` (SecretError naming ``secret_name``) and build the source."""
-    from genai_costs.providers.commitments import azure_ptu, bedrock_pt, vertex_gpu, vertex_gsu
-
-    modules = {"azure_ptu": azure_ptu, "bedrock_pt": bedrock_pt, "vertex_gsu": vertex_gsu, "vertex_gpu": vertex_gpu}
-    if commitment_type not in modules:
-        raise ConfigurationError(f"unknown commitment type {commitment_type!r}; expected one of {sorted(modules)}")
-    return modules[commitment_type].from_secret(
+    sources = {c.id: c.source for c in COMMITMENT_TYPES}
+    if commitment_type not in sources:
+        raise ConfigurationError(f"unknown commitment type {commitment_type!r}; expected one of {sorted(sources)}")
+    # Imported on first use: each source pulls in its provider's SDK.
+    return importlib.import_module(sources[commitment_type]).from_secret(
         credentials,
         secret_name=secret_name,
         subscriptions=list(subscriptions),
