@@ -11,7 +11,7 @@ from .paths import sql_root
 from .seeds import SEEDS, read_seed_rows
 from .warehouse.base import Warehouse
 from .warehouse.identifiers import bind_identifiers
-from .warehouse.sqlfiles import load_procedures, load_statement, load_views
+from .warehouse.sqlfiles import load_procedures, load_statement, load_table_functions, load_views
 from .warehouse.tables import load_table_specs
 
 
@@ -37,6 +37,7 @@ class OnboardResult(BaseModel):
     tables_created: list[str]
     tables_present: list[str]
     procedures: list[str]
+    table_functions: list[str]
     views: list[str]
     seed_rows_inserted: dict[str, int]
     seed_rows_total: dict[str, int]
@@ -47,6 +48,7 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     # Parse everything before creating anything: a broken file must not leave half a dataset.
     specs = load_table_specs(root)
     procedures = load_procedures(root)
+    functions = load_table_functions(root)
     views = load_views(root)
     seed_rows = {seed.table: list(read_seed_rows(root / "seed" / seed.file_name, specs[seed.table])) for seed in SEEDS}
     dataset = dataset_for(request.org_slug)
@@ -55,10 +57,12 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
     tables_created, tables_present = [], []
     for name, spec in specs.items():
         (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
+    for view in views.values():  # the procedures' table functions read the catalog's union views
+        warehouse.create_view(dataset, view)
+    for function in functions.values():
+        warehouse.create_table_function(dataset, function)
     for proc in procedures.values():
         warehouse.create_procedure(dataset, proc)
-    for view in views.values():
-        warehouse.create_view(dataset, view)
 
     inserted, totals = {}, {}
     for seed in SEEDS:
@@ -84,6 +88,7 @@ def onboard(warehouse: Warehouse, request: OnboardRequest) -> OnboardResult:
         tables_created=tables_created,
         tables_present=tables_present,
         procedures=sorted(procedures),
+        table_functions=sorted(functions),
         views=sorted(views),
         seed_rows_inserted=inserted,
         seed_rows_total=totals,

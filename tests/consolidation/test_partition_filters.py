@@ -1,6 +1,7 @@
-"""Every statement of every procedure that reads a date-partitioned table, or a union view over such
-tables, filters on its partition column by the window parameters, so BigQuery scans the window,
-not history. Proven from the parsed SQL; and the large tables refuse unfiltered queries."""
+"""Every statement of every procedure and table function (the procedures' jobs) that reads a
+date-partitioned table, or a union view over such tables, filters on its partition column by the
+window parameters, so BigQuery scans the window, not history. Proven from the parsed SQL; and the
+large tables refuse unfiltered queries."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from sqlglot import exp
 
 from genai_costs.model.provider_catalog import PROVIDERS
 from genai_costs.paths import sql_root
-from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures, load_views
+from genai_costs.warehouse.sqlfiles import (
+    is_transaction_control,
+    load_procedures,
+    load_table_functions,
+    load_views,
+)
 from genai_costs.warehouse.tables import load_table_specs
 
 SPECS = load_table_specs(sql_root())
@@ -83,7 +89,11 @@ CASES = [
     for proc in load_procedures(sql_root()).values()
     for i, stmt in enumerate(proc.parsed())
     if not is_transaction_control(stmt)
-]
+] + [(fn.name, 0, fn.parsed()) for fn in load_table_functions(sql_root()).values()]
+
+
+def test_the_procedures_jobs_are_checked():
+    assert {"genai_costs_payg", "genai_costs_commitment", "genai_costs_infrastructure"} <= {c[0] for c in CASES}
 
 
 @pytest.mark.parametrize("proc, index, statement", CASES, ids=[f"{p}#{i}" for p, i, _ in CASES])

@@ -11,9 +11,10 @@ from sqlglot import exp
 
 from genai_costs.consolidation import PROCEDURES
 from genai_costs.paths import sql_root
-from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures
+from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures, load_table_functions
 
 PROCS = load_procedures(sql_root())
+FUNCTIONS = {name: fn.parsed() for name, fn in load_table_functions(sql_root()).items()}
 STATEMENTS = [
     (name, stmt) for name, proc in PROCS.items() for stmt in proc.parsed() if not is_transaction_control(stmt)
 ]
@@ -50,12 +51,16 @@ def test_each_output_column_list_is_written_once():
 
 
 def _output_names(select: exp.Expression, ctes: dict[str, exp.Expression]) -> list[str] | None:
-    """Column names a SELECT produces, resolving ``SELECT * FROM cte``; None when not all are named."""
+    """Column names a SELECT produces, resolving ``SELECT * FROM cte`` and ``SELECT * FROM table_function(...)``;
+    None when not all are named."""
     if not isinstance(select, exp.Select):
         return None
     projections = select.expressions
     if len(projections) == 1 and isinstance(projections[0], exp.Star):
         source = (select.args.get("from") or select.args.get("from_")).this
+        if isinstance(source, exp.Table) and isinstance(source.this, exp.Anonymous) and source.this.name in FUNCTIONS:
+            body = FUNCTIONS[source.this.name]
+            return _output_names(body, {cte.alias: cte.this for cte in body.find_all(exp.CTE)})
         if isinstance(source, exp.Table) and source.name in ctes:
             return _output_names(ctes[source.name], ctes)
         return None
@@ -95,11 +100,21 @@ def misaligned_unions(stmt: exp.Expression) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", sorted(PROCS))
+@pytest.mark.parametrize("name", sorted(PROCS) + sorted(FUNCTIONS))
 def test_union_branches_line_up_by_name(name):
-    for proc, stmt in STATEMENTS:
-        if proc == name:
-            assert not misaligned_unions(stmt), f"{name}: {misaligned_unions(stmt)}"
+    statements = [FUNCTIONS[name]] if name in FUNCTIONS else [stmt for proc, stmt in STATEMENTS if proc == name]
+    for stmt in statements:
+        assert not misaligned_unions(stmt), f"{name}: {misaligned_unions(stmt)}"
+
+
+def test_the_costs_insert_lines_up_its_three_jobs():
+    (insert,) = [s for p, s in STATEMENTS if p == "sp_genai_2_consolidate_costs_daily" and isinstance(s, exp.Insert)]
+    union = next(insert.find_all(exp.Union))
+    ctes = {cte.alias: cte.this for cte in insert.find_all(exp.CTE)}
+    named = [_output_names(b, ctes) for b in _branches(union)]
+    assert len(named) == 3 and all(n is not None and len(n) == 38 for n in named)
+    columns = [c.name for c in insert.this.expressions]
+    assert named[0] + ["consolidated_at"] == columns
 
 
 def test_the_alignment_check_catches_swapped_columns():
