@@ -39,8 +39,9 @@ capacity_charges AS (
   FROM capacity_priced AS p
 )
 SELECT
-  TO_HEX(SHA256(CONCAT(commitment_id, '|', CAST(usage_date AS STRING), '|', charge_category, '|', IFNULL(status, ''),
-    '|', IFNULL(CAST(hourly_unit_price_usd AS STRING), '')))) AS cost_id,
+  -- Compact id (as genai_usage_daily.usage_id): the first 128 bits of SHA-256 of the grain, hex.
+  SUBSTR(TO_HEX(SHA256(CONCAT(commitment_id, '|', CAST(usage_date AS STRING), '|', charge_category, '|',
+    IFNULL(status, ''), '|', IFNULL(CAST(hourly_unit_price_usd AS STRING), '')))), 1, 32) AS cost_id,
   'commitment' AS flow,
   charge_category,
   p_org_slug AS org_slug, usage_date, provider, model, region,

@@ -12,8 +12,9 @@ gpu_daily AS (
     sku_id
 )
 SELECT
-  TO_HEX(SHA256(CONCAT(g.endpoint_id, '|', g.deployed_model_id, '|', g.accelerator_type, '|',
-    CAST(g.usage_date AS STRING), '|', IFNULL(CAST(g.hourly_rate_usd AS STRING), '')))) AS cost_id,
+  -- Compact id (as genai_usage_daily.usage_id): the first 128 bits of SHA-256 of the grain, hex.
+  SUBSTR(TO_HEX(SHA256(CONCAT(g.endpoint_id, '|', g.deployed_model_id, '|', g.accelerator_type, '|',
+    CAST(g.usage_date AS STRING), '|', IFNULL(CAST(g.hourly_rate_usd AS STRING), '')))), 1, 32) AS cost_id,
   'infrastructure' AS flow,
   'Usage' AS charge_category,
   p_org_slug AS org_slug, g.usage_date, g.provider, g.model, g.region,

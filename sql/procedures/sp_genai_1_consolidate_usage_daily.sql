@@ -38,11 +38,13 @@ BEGIN
       context_window
   )
   SELECT
-    TO_HEX(SHA256(CONCAT(
+    -- Compact id: the first 128 bits of SHA-256 of the grain, hex (deterministic on both engines;
+    -- a collision needs ~2^64 daily rows; a prefix of the full digest, so ids sort as before).
+    SUBSTR(TO_HEX(SHA256(CONCAT(
       p_org_slug, '|', CAST(usage_date AS STRING), '|', provider, '|', IFNULL(model, ''), '|', IFNULL(region, ''),
       '|', IFNULL(service_tier, ''), '|', IFNULL(CAST(is_batch AS STRING), ''), '|', IFNULL(project_id, ''),
       '|', IFNULL(api_key_id, ''), '|', IFNULL(deployment, ''), '|', IFNULL(context_window, '')
-    ))) AS usage_id,
+    ))), 1, 32) AS usage_id,
     p_org_slug AS org_slug,
     usage_date, provider, model, region, service_tier, is_batch, project_id, api_key_id, deployment,
     context_window, input_uncached_tokens, input_cached_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
