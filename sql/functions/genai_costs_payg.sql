@@ -156,8 +156,10 @@ priced_usage AS (
         WHEN 'daily' THEN u.usage_date
         WHEN 'monthly' THEN DATE_TRUNC(u.usage_date, MONTH)
         WHEN 'never' THEN GREATEST(c.effective_date, DATE_SUB(p_start_date, INTERVAL 366 DAY))
-      END) AS free_period_start
+      END) AS free_period_start,
+    pv.provisioned_commitment_type
   FROM usage_window AS u
+  LEFT JOIN genai_ref_providers AS pv ON pv.provider = u.provider
   LEFT JOIN chosen AS c
     ON c.provider = u.provider AND IFNULL(c.model, '') = IFNULL(u.model, '')
     AND IFNULL(c.region, '') = IFNULL(u.region, '') AND c.tier_class = u.tier_class AND c.usage_date = u.usage_date
@@ -179,24 +181,37 @@ prior AS (
     AND h.usage_date >= (SELECT MIN(free_period_start) FROM free_periods) AND h.org_slug = p_org_slug
   GROUP BY f.provider, f.model, f.free_period_start
 ),
--- Running totals per free-tier period, only for rows whose price has a free tier.
-free_running AS (
+-- Every usage row with the part of its input and output inside the free allowance,
+-- min(cum, free) - min(cum before this row, free): rows whose price has no free tier pass through
+-- with none; only the others are ordered for running totals per free-tier period.
+usage_free AS (
+  SELECT u.*, 0 AS free_input, 0 AS free_output
+  FROM priced_usage AS u
+  WHERE u.free_period_start IS NULL
+  UNION ALL
   SELECT
-    pr.usage_id,
-    IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period AS cum_input,
-    IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period AS cum_output
-  FROM priced_usage AS pr
-  LEFT JOIN prior AS po
-    ON po.provider = pr.provider AND po.model = pr.model AND po.free_period_start = pr.free_period_start
-  WHERE pr.free_period_start IS NOT NULL
-  WINDOW free_period AS (
-    PARTITION BY pr.provider, pr.model, pr.free_period_start
-    ORDER BY pr.usage_date, pr.usage_id
-    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-  )
+    r.* EXCEPT (cum_input, cum_output),
+    IF(r.free_tier_input_tokens IS NULL, 0, GREATEST(0, LEAST(r.cum_input, r.free_tier_input_tokens)
+      - LEAST(r.cum_input - r.input_uncached_tokens, r.free_tier_input_tokens))) AS free_input,
+    IF(r.free_tier_output_tokens IS NULL, 0, GREATEST(0, LEAST(r.cum_output, r.free_tier_output_tokens)
+      - LEAST(r.cum_output - r.output_tokens, r.free_tier_output_tokens))) AS free_output
+  FROM (
+    SELECT
+      pr.*,
+      IFNULL(po.prior_input, 0) + SUM(pr.input_uncached_tokens) OVER free_period AS cum_input,
+      IFNULL(po.prior_output, 0) + SUM(pr.output_tokens) OVER free_period AS cum_output
+    FROM priced_usage AS pr
+    LEFT JOIN prior AS po
+      ON po.provider = pr.provider AND po.model = pr.model AND po.free_period_start = pr.free_period_start
+    WHERE pr.free_period_start IS NOT NULL
+    WINDOW free_period AS (
+      PARTITION BY pr.provider, pr.model, pr.free_period_start
+      ORDER BY pr.usage_date, pr.usage_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    )
+  ) AS r
 ),
--- One row per token category with a quantity; the part of it inside the free allowance:
--- min(cum, free) - min(cum before this row, free).
+-- One row per token category with a quantity, its price and its status.
 quantities AS (
   SELECT
     u.*, c.token_type, c.consumed_unit, c.pricing_unit, c.pricing_quantity_scale,
@@ -206,18 +221,8 @@ quantities AS (
       WHEN 'audio_input' THEN u.input_audio_tokens WHEN 'output' THEN u.output_tokens
       WHEN 'audio_output' THEN u.output_audio_tokens WHEN 'web_search' THEN IFNULL(u.web_search_requests, 0)
     END AS tokens,
-    CASE
-      WHEN u.free_period_start IS NULL THEN 0
-      WHEN c.token_type = 'input' AND u.free_tier_input_tokens IS NOT NULL THEN
-        GREATEST(0, LEAST(fr.cum_input, u.free_tier_input_tokens)
-          - LEAST(fr.cum_input - u.input_uncached_tokens, u.free_tier_input_tokens))
-      WHEN c.token_type = 'output' AND u.free_tier_output_tokens IS NOT NULL THEN
-        GREATEST(0, LEAST(fr.cum_output, u.free_tier_output_tokens)
-          - LEAST(fr.cum_output - u.output_tokens, u.free_tier_output_tokens))
-      ELSE 0
-    END AS free_tokens
-  FROM priced_usage AS u
-  LEFT JOIN free_running AS fr ON fr.usage_id = u.usage_id
+    CASE c.token_type WHEN 'input' THEN u.free_input WHEN 'output' THEN u.free_output ELSE 0 END AS free_tokens
+  FROM usage_free AS u
   CROSS JOIN genai_ref_token_categories AS c
   WHERE c.flow = 'payg'
 ),
@@ -235,6 +240,14 @@ payg_rated AS (
     ON r.pricing_id = q.pricing_id AND r.token_type = q.token_type AND r.batch_usage = q.batch_usage
     AND r.long_context = q.long_context
   WHERE q.tokens > 0
+),
+payg_costed AS (
+  SELECT
+    q.*,
+    CASE q.cost_status
+      WHEN 'priced' THEN ROUND(q.unit_price * q.pricing_quantity, 9) WHEN 'committed' THEN CAST(0 AS NUMERIC)
+    END AS cost
+  FROM payg_rated AS q
 )
 SELECT
   CONCAT(q.usage_id, ':', q.token_type) AS cost_id,
@@ -257,12 +270,8 @@ SELECT
   IF(q.cost_status = 'unpriced', NULL, q.list_unit_price) AS list_unit_price,
   CASE q.cost_status WHEN 'priced' THEN q.unit_price WHEN 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
   IF(q.cost_status = 'unpriced', NULL, ROUND(q.list_unit_price * q.pricing_quantity, 9)) AS list_cost_usd,
-  CASE q.cost_status
-    WHEN 'priced' THEN ROUND(q.unit_price * q.pricing_quantity, 9) WHEN 'committed' THEN CAST(0 AS NUMERIC)
-  END AS cost_usd,
-  CASE q.cost_status
-    WHEN 'priced' THEN ROUND(q.unit_price * q.pricing_quantity, 9) WHEN 'committed' THEN CAST(0 AS NUMERIC)
-  END AS billed_cost_usd,
+  q.cost AS cost_usd,
+  q.cost AS billed_cost_usd,
   IFNULL(q.currency, 'USD') AS currency,
   q.cost_status,
   CASE
@@ -272,7 +281,6 @@ SELECT
     ELSE CONCAT('price ', q.pricing_id, ' has no ', REPLACE(q.token_type, '_', ' '), ' rate')
   END AS unpriced_reason,
   CAST(NULL AS STRING) AS commitment_id,
-  IF(q.cost_status = 'committed', p.provisioned_commitment_type, NULL) AS commitment_type,
+  IF(q.cost_status = 'committed', q.provisioned_commitment_type, NULL) AS commitment_type,
   IF(q.cost_status = 'committed', 'Used', NULL) AS commitment_status
-FROM payg_rated AS q
-LEFT JOIN genai_ref_providers AS p ON p.provider = q.provider;
+FROM payg_costed AS q;

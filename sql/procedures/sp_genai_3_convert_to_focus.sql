@@ -35,8 +35,12 @@ BEGIN
     FROM genai_costs_daily_unified
     WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug AND cost_status = 'priced'
   ),
+  -- Names, periods and SKUs depend on a few columns, not on the row: each is computed once per
+  -- distinct value (tens to hundreds) and joined, instead of once per row (millions).
   models AS (
-    SELECT DISTINCT provider, model FROM costs
+    SELECT DISTINCT provider, model
+    FROM genai_costs_daily_unified
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug AND cost_status = 'priced'
   ),
   -- The model's developer, for the deprecated but still mandatory PublisherName: the provider's own
   -- models, or on a marketplace the longest matching model-id prefix, or the provider's fallback.
@@ -47,23 +51,68 @@ BEGIN
     CROSS JOIN genai_ref_model_publishers AS mp
     WHERE STARTS_WITH(IFNULL(k.model, ''), mp.model_prefix)
   ),
-  publishers AS (
-    SELECT k.provider, k.model, COALESCE(p.publisher_name, pp.publisher_name, p.fallback_publisher_name) AS publisher_name
+  model_names AS (
+    SELECT
+      k.provider, IFNULL(k.model, '') AS model_key, p.provider_name, p.service_name, p.service_subcategory,
+      p.subaccount_type, COALESCE(p.publisher_name, pp.publisher_name, p.fallback_publisher_name) AS publisher_name,
+      CONCAT(p_org_slug, '/', k.provider) AS billing_account_id,
+      CONCAT(p_org_slug, ' on ', p.service_name) AS billing_account_name
     FROM models AS k
     LEFT JOIN genai_ref_providers AS p ON p.provider = k.provider
     LEFT JOIN prefix_publishers AS pp
       ON pp.provider = k.provider AND IFNULL(pp.model, '') = IFNULL(k.model, '') AND pp.prefix_rank = 1
   ),
+  days AS (
+    SELECT
+      usage_date,
+      TIMESTAMP(usage_date) AS period_start,
+      TIMESTAMP(DATE_ADD(usage_date, INTERVAL 1 DAY)) AS period_end,
+      TIMESTAMP(DATE_TRUNC(usage_date, MONTH)) AS billing_start,
+      TIMESTAMP(DATE_ADD(DATE_TRUNC(usage_date, MONTH), INTERVAL 1 MONTH)) AS billing_end
+    FROM (
+      SELECT DISTINCT usage_date
+      FROM genai_costs_daily_unified
+      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+    )
+  ),
+  -- SKU and price identity of usage and GPU-hour rows (commitment rows build theirs per row).
+  skus AS (
+    SELECT
+      k.*,
+      IFNULL(t.sku_meter, k.token_type) AS sku_meter,
+      CONCAT(k.provider, ':', k.model_key, ':', k.token_type) AS sku_id,
+      CONCAT(k.pricing_id, ':', k.token_type, ':', k.price_rule) AS sku_price_id,
+      TO_JSON(STRUCT(IF(k.model_key = '', NULL, k.model_key) AS x_ModelId, k.token_type AS x_TokenType,
+        k.price_rule AS x_PriceRule, k.price_match AS x_PriceMatch, k.pricing_type AS x_PricingType)) AS sku_price_details,
+      CONCAT(IF(k.model_key = '', 'unknown model', k.model_key), ' ', IFNULL(t.sku_meter, k.token_type),
+        IF(k.price_rule = 'batch', ' (batch)', ''), IF(k.price_rule = 'long_context', ' (long context)', ''),
+        IF(k.price_rule = 'free_tier', ' (free tier)', '')) AS charge_description
+    FROM (
+      SELECT DISTINCT
+        provider, IFNULL(model, '') AS model_key, token_type, pricing_id, price_rule, price_match, pricing_type
+      FROM genai_costs_daily_unified
+      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+        AND cost_status = 'priced' AND flow != 'commitment'
+    ) AS k
+    LEFT JOIN genai_ref_token_categories AS t ON t.token_type = k.token_type
+  ),
   focus_input AS (
     SELECT
       c.*,
-      p.provider_name, p.service_name, p.service_subcategory, p.subaccount_type, pub.publisher_name,
-      IFNULL(t.sku_meter, c.token_type) AS sku_meter, ct.focus_label AS commitment_label,
-      TIMESTAMP(DATE_TRUNC(c.usage_date, MONTH)) AS billing_start
+      n.provider_name, n.service_name, n.service_subcategory, n.subaccount_type, n.publisher_name,
+      n.billing_account_id, n.billing_account_name,
+      d.period_start, d.period_end, d.billing_start, d.billing_end,
+      s.sku_id, s.sku_price_id, s.sku_price_details, s.charge_description,
+      COALESCE(s.sku_meter, t.sku_meter, c.token_type) AS sku_meter,
+      ct.focus_label AS commitment_label
     FROM costs AS c
-    LEFT JOIN genai_ref_providers AS p ON p.provider = c.provider
-    LEFT JOIN publishers AS pub ON pub.provider = c.provider AND IFNULL(pub.model, '') = IFNULL(c.model, '')
-    LEFT JOIN genai_ref_token_categories AS t ON t.token_type = c.token_type
+    LEFT JOIN model_names AS n ON n.provider = c.provider AND n.model_key = IFNULL(c.model, '')
+    LEFT JOIN days AS d ON d.usage_date = c.usage_date
+    LEFT JOIN skus AS s
+      ON s.provider = c.provider AND s.model_key = IFNULL(c.model, '') AND s.token_type = c.token_type
+      AND s.pricing_id = c.pricing_id AND s.price_rule = c.price_rule
+      AND IFNULL(s.price_match, '') = IFNULL(c.price_match, '') AND s.pricing_type = c.pricing_type
+    LEFT JOIN genai_ref_token_categories AS t ON t.token_type = c.token_type AND c.flow = 'commitment'
     LEFT JOIN genai_ref_commitment_types AS ct ON ct.commitment_type = c.commitment_type
   )
   SELECT
@@ -74,11 +123,11 @@ BEGIN
     CAST(NULL AS JSON) AS AllocatedTags,
     CAST(NULL AS STRING) AS AvailabilityZone,
     billed_cost_usd AS BilledCost,
-    CONCAT(org_slug, '/', provider) AS BillingAccountId,
-    CONCAT(org_slug, ' on ', service_name) AS BillingAccountName,
+    billing_account_id AS BillingAccountId,
+    billing_account_name AS BillingAccountName,
     'Provider Organization' AS BillingAccountType,
     currency AS BillingCurrency,
-    TIMESTAMP(DATE_ADD(DATE_TRUNC(usage_date, MONTH), INTERVAL 1 MONTH)) AS BillingPeriodEnd,
+    billing_end AS BillingPeriodEnd,
     billing_start AS BillingPeriodStart,
     CAST(NULL AS STRING) AS CapacityReservationId,
     CAST(NULL AS STRING) AS CapacityReservationStatus,
@@ -88,12 +137,10 @@ BEGIN
       CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
         CASE WHEN charge_category = 'Purchase' THEN ' (daily amortized purchase)'
           WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END),
-      CONCAT(IFNULL(model, 'unknown model'), ' ', sku_meter, IF(price_rule = 'batch', ' (batch)', ''),
-        IF(price_rule = 'long_context', ' (long context)', ''), IF(price_rule = 'free_tier', ' (free tier)', '')))
-      AS ChargeDescription,
+      charge_description) AS ChargeDescription,
     IF(charge_category = 'Purchase', 'Recurring', 'Usage-Based') AS ChargeFrequency,
-    TIMESTAMP(DATE_ADD(usage_date, INTERVAL 1 DAY)) AS ChargePeriodEnd,
-    TIMESTAMP(usage_date) AS ChargePeriodStart,
+    period_end AS ChargePeriodEnd,
+    period_start AS ChargePeriodStart,
     IF(flow = 'commitment', 'Usage', NULL) AS CommitmentDiscountCategory,
     commitment_id AS CommitmentDiscountId,
     IF(flow = 'commitment', IFNULL(deployment, commitment_id), NULL) AS CommitmentDiscountName,
@@ -106,7 +153,9 @@ BEGIN
     IF(flow = 'commitment' AND charge_category = 'Usage',
       TO_JSON(STRUCT([STRUCT(commitment_id AS ContractId, commitment_id AS ContractCommitmentId,
         cost_usd AS ContractCommitmentAppliedCost)] AS Elements)), NULL) AS ContractApplied,
-    ROUND(unit_price * pricing_quantity, 9) AS ContractedCost,
+    -- ContractedUnitPrice x PricingQuantity, already rounded in unified: the cost of usage and GPU hours,
+    -- the list cost of commitment rows (priced at their hourly unit price).
+    IF(flow = 'commitment', list_cost_usd, cost_usd) AS ContractedCost,
     unit_price AS ContractedUnitPrice,
     cost_usd AS EffectiveCost,
     provider_name AS HostProviderName,
@@ -137,14 +186,12 @@ BEGIN
     service_name AS ServiceName,
     provider_name AS ServiceProviderName,
     IF(flow = 'infrastructure', 'Machine Learning', service_subcategory) AS ServiceSubcategory,
-    IF(flow = 'commitment', CONCAT(provider, ':', commitment_type, ':', IFNULL(model, '')),
-      CONCAT(provider, ':', IFNULL(model, ''), ':', token_type)) AS SkuId,
+    IF(flow = 'commitment', CONCAT(provider, ':', commitment_type, ':', IFNULL(model, '')), sku_id) AS SkuId,
     sku_meter AS SkuMeter,
     IF(flow = 'commitment',
       TO_JSON(STRUCT(model AS x_ModelId, commitment_type AS x_CommitmentType, price_rule AS x_PriceRule)),
-      TO_JSON(STRUCT(model AS x_ModelId, token_type AS x_TokenType, price_rule AS x_PriceRule,
-        price_match AS x_PriceMatch, pricing_type AS x_PricingType))) AS SkuPriceDetails,
-    IF(flow = 'commitment', pricing_id, CONCAT(pricing_id, ':', token_type, ':', price_rule)) AS SkuPriceId,
+      sku_price_details) AS SkuPriceDetails,
+    IF(flow = 'commitment', pricing_id, sku_price_id) AS SkuPriceId,
     project_id AS SubAccountId,
     project_id AS SubAccountName,
     IF(project_id IS NULL, NULL, subaccount_type) AS SubAccountType,
