@@ -75,13 +75,15 @@ BEGIN
       WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
     )
   ),
-  -- SKU and price identity of usage and GPU-hour rows (commitment rows build theirs per row).
+  -- SKU and price identity of usage and GPU-hour rows (commitment rows build theirs per row). A
+  -- SkuId is what is sold: a model's token category, or GPU hours of one billing SKU (whatever model
+  -- runs on it). A SkuPriceId is one price of exactly one SKU (FOCUS SkuPriceId-C-008): the SkuId
+  -- plus the price row and rule applied; a GPU SKU has its one price, so its SkuPriceId is its SkuId.
   skus AS (
     SELECT
       k.*,
       IFNULL(t.sku_meter, k.token_type) AS sku_meter,
-      CONCAT(k.provider, ':', k.model_key, ':', k.token_type) AS sku_id,
-      CONCAT(k.pricing_id, ':', k.token_type, ':', k.price_rule) AS sku_price_id,
+      IF(k.flow = 'infrastructure', k.sku_id, CONCAT(k.sku_id, '|', k.pricing_id, ':', k.price_rule)) AS sku_price_id,
       TO_JSON(STRUCT(IF(k.model_key = '', NULL, k.model_key) AS x_ModelId, k.token_type AS x_TokenType,
         k.price_rule AS x_PriceRule, k.price_match AS x_PriceMatch, k.pricing_type AS x_PricingType)) AS sku_price_details,
       CONCAT(IF(k.model_key = '', 'unknown model', k.model_key), ' ', IFNULL(t.sku_meter, k.token_type),
@@ -89,7 +91,9 @@ BEGIN
         IF(k.price_rule = 'free_tier', ' (free tier)', '')) AS charge_description
     FROM (
       SELECT DISTINCT
-        provider, IFNULL(model, '') AS model_key, token_type, pricing_id, price_rule, price_match, pricing_type
+        flow, provider, IFNULL(model, '') AS model_key, token_type, pricing_id, price_rule, price_match, pricing_type,
+        IF(flow = 'infrastructure', CONCAT(provider, ':', token_type, ':', pricing_id),
+          CONCAT(provider, ':', IFNULL(model, ''), ':', token_type)) AS sku_id
       FROM genai_costs_daily_unified
       WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
         AND cost_status = 'priced' AND flow != 'commitment'
@@ -104,7 +108,9 @@ BEGIN
       d.period_start, d.period_end, d.billing_start, d.billing_end,
       s.sku_id, s.sku_price_id, s.sku_price_details, s.charge_description,
       COALESCE(s.sku_meter, t.sku_meter, c.token_type) AS sku_meter,
-      ct.focus_label AS commitment_label
+      ct.focus_label AS commitment_label,
+      IF(c.flow = 'commitment', CONCAT(c.provider, ':', c.commitment_type, ':', IFNULL(c.model, '')), NULL)
+        AS commitment_sku_id
     FROM costs AS c
     LEFT JOIN model_names AS n ON n.provider = c.provider AND n.model_key = IFNULL(c.model, '')
     LEFT JOIN days AS d ON d.usage_date = c.usage_date
@@ -186,12 +192,12 @@ BEGIN
     service_name AS ServiceName,
     provider_name AS ServiceProviderName,
     IF(flow = 'infrastructure', 'Machine Learning', service_subcategory) AS ServiceSubcategory,
-    IF(flow = 'commitment', CONCAT(provider, ':', commitment_type, ':', IFNULL(model, '')), sku_id) AS SkuId,
+    IF(flow = 'commitment', commitment_sku_id, sku_id) AS SkuId,
     sku_meter AS SkuMeter,
     IF(flow = 'commitment',
       TO_JSON(STRUCT(model AS x_ModelId, commitment_type AS x_CommitmentType, price_rule AS x_PriceRule)),
       sku_price_details) AS SkuPriceDetails,
-    IF(flow = 'commitment', pricing_id, sku_price_id) AS SkuPriceId,
+    IF(flow = 'commitment', CONCAT(commitment_sku_id, '|', pricing_id), sku_price_id) AS SkuPriceId,
     project_id AS SubAccountId,
     project_id AS SubAccountName,
     IF(project_id IS NULL, NULL, subaccount_type) AS SubAccountType,
