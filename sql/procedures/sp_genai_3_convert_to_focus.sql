@@ -191,7 +191,9 @@ BEGIN
     'AI and Machine Learning' AS ServiceCategory,
     service_name AS ServiceName,
     provider_name AS ServiceProviderName,
-    IF(flow = 'infrastructure', 'Machine Learning', service_subcategory) AS ServiceSubcategory,
+    -- One ServiceSubcategory per ServiceName (FOCUS ServiceName-C-008), from the provider catalog:
+    -- Vertex AI's GPU hours serve models under the same service as its tokens.
+    service_subcategory AS ServiceSubcategory,
     IF(flow = 'commitment', commitment_sku_id, sku_id) AS SkuId,
     sku_meter AS SkuMeter,
     IF(flow = 'commitment',

@@ -200,6 +200,17 @@ def test_forgetting_the_catalog_entry_fails_at_every_edge():
         PaygMessage(org_slug="acme", provider="mistral")
 
 
+def test_the_catalog_refuses_two_subcategories_for_one_service_name():
+    """FOCUS CAU-ServiceName-C-008-C by construction: a second entry naming an existing ServiceName
+    with another ServiceSubcategory makes the catalog fail to load."""
+    vertex = catalog.provider("vertex_ai")
+    machine_learning = vertex.focus.model_copy(update={"service_subcategory": "Machine Learning"})
+    clash = vertex.model_copy(update={"id": "vertex_ai_gpu", "focus": machine_learning})
+    catalog.check_catalog(catalog.PROVIDERS, catalog.COMMITMENT_TYPES, catalog.TOKEN_CATEGORIES)
+    with pytest.raises(ValueError, match="Vertex AI"):
+        catalog.check_catalog((*catalog.PROVIDERS, clash), catalog.COMMITMENT_TYPES, catalog.TOKEN_CATEGORIES)
+
+
 def test_every_commitment_type_has_its_pieces():
     for c in catalog.COMMITMENT_TYPES:
         assert CommitmentMessage(org_slug="acme", commitment_type=c.id).commitment_type == c.id

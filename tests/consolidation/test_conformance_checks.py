@@ -76,6 +76,11 @@ SEEDED = {
         {"x_CostId": "c2", "SkuId": "vertex_ai:llama-3-70b:gpu_hours", "SkuPriceId": "billing_export:AE9C:gpu_hours"},
         {"x_CostId": "c3", "SkuId": "vertex_ai:gemma-2-27b:gpu_hours", "SkuPriceId": "billing_export:AE9C:gpu_hours"},
     ),
+    # CAU-ServiceName-C-008-C: Vertex AI appeared as Generative AI and as Machine Learning.
+    "focus_service_name_has_one_subcategory": (
+        {"x_CostId": "c2", "ServiceName": "Vertex AI", "ServiceSubcategory": "Generative AI"},
+        {"x_CostId": "c3", "ServiceName": "Vertex AI", "ServiceSubcategory": "Machine Learning"},
+    ),
 }
 
 

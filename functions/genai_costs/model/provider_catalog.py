@@ -439,27 +439,33 @@ def commitment_type(commitment_type_id: str) -> CommitmentTypeEntry:
     raise KeyError(f"unknown commitment type {commitment_type_id!r}; the catalog has {', '.join(COMMITMENT_TYPE_IDS)}")
 
 
-def _check_catalog() -> None:
+def check_catalog(
+    providers: tuple[ProviderEntry, ...],
+    commitment_types: tuple[CommitmentTypeEntry, ...],
+    token_categories: tuple[TokenCategory, ...],
+) -> None:
     """Internal consistency, checked at import: a broken catalog must not load at all."""
-    for ids, what in ((PROVIDER_IDS, "provider"), (COMMITMENT_TYPE_IDS, "commitment type")):
+    provider_ids = [p.id for p in providers]
+    for ids, what in ((provider_ids, "provider"), ([c.id for c in commitment_types], "commitment type")):
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate {what} id in the provider catalog")
-    categories = {c.token_type for c in TOKEN_CATEGORIES}
+    if len({c.token_type for c in token_categories}) != len(token_categories):
+        raise ValueError("duplicate token category")
+    payg_categories = {c.token_type for c in token_categories if c.flow == "payg"}
     services: dict[str, str] = {}
-    for p in PROVIDERS:
-        unknown = set(p.token_categories) - {c.token_type for c in TOKEN_CATEGORIES if c.flow == "payg"}
+    for p in providers:
+        unknown = set(p.token_categories) - payg_categories
         if unknown:
             raise ValueError(f"{p.id}: unknown token categories {sorted(unknown)}")
         # FOCUS ServiceName-C-008: one ServiceSubcategory per ServiceName.
         if services.setdefault(p.focus.service_name, p.focus.service_subcategory) != p.focus.service_subcategory:
             raise ValueError(f"ServiceName {p.focus.service_name!r} has two ServiceSubcategory values")
-    for c in COMMITMENT_TYPES:
-        if c.provider not in PROVIDER_IDS or c.flow not in provider(c.provider).flows:
+    flows = {p.id: p.flows for p in providers}
+    for c in commitment_types:
+        if c.flow not in flows.get(c.provider, ()):
             raise ValueError(f"{c.id}: provider {c.provider} has no {c.flow} flow in the catalog")
         if c.flow == "commitment" and (c.focus_label is None or c.capacity_unit is None):
             raise ValueError(f"{c.id}: a capacity commitment needs a FOCUS label and a capacity unit")
-    if len(categories) != len(TOKEN_CATEGORIES):
-        raise ValueError("duplicate token category")
 
 
-_check_catalog()
+check_catalog(PROVIDERS, COMMITMENT_TYPES, TOKEN_CATEGORIES)
