@@ -229,7 +229,8 @@ quantities AS (
 payg_rated AS (
   SELECT
     q.*, r.rate_per_1k, r.price_rule, r.unit_price, r.list_unit_price,
-    CAST(q.tokens - q.free_tokens AS NUMERIC) * q.pricing_quantity_scale AS pricing_quantity,
+    -- Exact at 9 decimals (per 1M tokens or 1K requests), so it is NUMERIC like the column it fills.
+    CAST(CAST(q.tokens - q.free_tokens AS NUMERIC) * q.pricing_quantity_scale AS NUMERIC) AS pricing_quantity,
     CASE
       WHEN q.tier_class = 'provisioned' THEN 'committed'
       WHEN q.pricing_id IS NULL OR r.rate_per_1k IS NULL THEN 'unpriced'
