@@ -28,6 +28,8 @@ REPORTS = (
     "reconciliation_by_provider",
     "commitment_utilization",
     "focus_by_service",
+    "budgets_latest",
+    "alerts_sent",
 )
 
 Row = dict[str, Any]
@@ -128,6 +130,7 @@ def print_report(console: Console, report: Report) -> None:
                 _usd(r["wasted_cost_usd"]),
             )
         console.print(t)
+    print_budgets_section(console, report)
     t = Table("service", "charge", "rows", "billed", "effective", "list", title="FOCUS 1.3 (cost_data_standard_1_3)")
     for r in report.sections["focus_by_service"]:
         t.add_row(
@@ -139,6 +142,75 @@ def print_report(console: Console, report: Report) -> None:
             _usd(r["list_cost"]),
         )
     console.print(t)
+
+
+def print_budgets_section(console: Console, report: Report) -> None:
+    budgets = report.sections["budgets_latest"]
+    if not budgets:
+        return
+    t = Table("budget", "period", "spend", "forecast (band)", "budget", "used", "status", title="Budgets")
+    for r in budgets:
+        forecast = "-"
+        if r["forecast_usd"] is not None:
+            forecast = f"{_usd(r['forecast_usd'])} ({_usd(r['forecast_low_usd'])}..{_usd(r['forecast_high_usd'])})"
+        t.add_row(
+            r["budget_name"], f"{r['period_kind']} from {r['period_start']}", _usd(r["spend_usd"]), forecast,
+            _usd(r["amount_usd"]), f"{r['utilization_percent']:.1f}%", r["status"],
+        )  # fmt: skip
+    console.print(t)
+    alerts = report.sections["alerts_sent"]
+    t = Table("raised (UTC)", "kind", "about", "threshold", "delivered", title=f"Alerts ({len(alerts)})")
+    for r in alerts:
+        threshold = "-" if r["threshold_percent"] is None else f"{r['threshold_percent'].normalize():f}% {r['basis']}"
+        t.add_row(f"{r['created_at']:%Y-%m-%d %H:%M}", r["kind"], r["about"] or "-", threshold, _delivered(r))
+    console.print(t)
+
+
+def _delivered(r: Row) -> str:
+    if r["superseded"]:
+        return "recorded; a higher threshold was sent"
+    if not r["channel_count"]:
+        return "recorded (no channel)"
+    text = f"sent {r['sent']}/{r['channel_count']}" + (f" via {r['sent_via']}" if r["sent_via"] else "")
+    return (
+        text
+        + (f", {r['pending']} pending" if r["pending"] else "")
+        + (f", {r['failed']} failed" if r["failed"] else "")
+    )
+
+
+def _budget_bars_svg(rows: list[Row], width: int = 900) -> str:
+    """Per budget: spend to date (solid), forecast band (light) and expected (tick), against the
+    amount (the dashed line at 100 %)."""
+    if not rows:
+        return "<p>No budgets.</p>"
+    height, label_w, bar_h = 30 * len(rows) + 30, 240, 14
+    scale = max([Decimal(1)] + [max(r["spend_usd"], r["forecast_high_usd"] or 0) / r["amount_usd"] for r in rows])
+    plot_w = width - label_w - 80
+    x = lambda ratio: label_w + float(ratio / scale) * plot_w  # noqa: E731
+    parts = [f'<svg width="{width}" height="{height}" role="img" aria-label="budgets">']
+    full = x(Decimal(1))
+    parts.append(
+        f'<line x1="{full:.1f}" y1="10" x2="{full:.1f}" y2="{height - 10}" stroke="#333" stroke-dasharray="4"/>'
+    )
+    for i, r in enumerate(rows):
+        y = 20 + 30 * i
+        amount = r["amount_usd"]
+        color = {"within": "#59a14f", "warning": "#edc948", "exceeded": "#e15759"}.get(r["status"], "#4e79a7")
+        parts.append(f'<text x="0" y="{y + 11}" font-size="12">{html.escape(r["budget_name"][:34])}</text>')
+        if r["forecast_usd"] is not None:
+            lo, hi = x(r["forecast_low_usd"] / amount), x(r["forecast_high_usd"] / amount)
+            parts.append(f'<rect x="{lo:.1f}" y="{y}" width="{max(hi - lo, 1):.1f}" height="{bar_h}" fill="#ddd"/>')
+            ex = x(r["forecast_usd"] / amount)
+            parts.append(f'<line x1="{ex:.1f}" y1="{y - 3}" x2="{ex:.1f}" y2="{y + bar_h + 3}" stroke="#555"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{x(r["spend_usd"] / amount) - label_w:.1f}" '
+            f'height="{bar_h - 6}" fill="{color}"/>'
+        )
+        used = f"{r['utilization_percent']:.0f}% of {_usd(amount)}"
+        parts.append(f'<text x="{width - 75}" y="{y + 11}" font-size="12">{used}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 _COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7"]
@@ -230,6 +302,10 @@ h2{{margin-top:2rem}}</style></head><body>
 <h2>Unpriced usage</h2>{_table_html(s["unpriced_models"])}
 <h2>Commitments: bought, used, wasted</h2>{_table_html(s["commitment_utilization"])}
 <h2>FOCUS 1.3 totals</h2>{_table_html(s["focus_by_service"])}
+<h2>Budgets</h2><p>Spend to date (bar), forecast to the period's end (tick, with its band in grey) and
+the amount (dashed line). Budgets alert; they never block a call.</p>{_budget_bars_svg(s["budgets_latest"])}
+{_table_html(s["budgets_latest"])}
+<h2>Alerts</h2>{_table_html(s["alerts_sent"])}
 </body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
