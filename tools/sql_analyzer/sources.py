@@ -1,7 +1,14 @@
 """What is analyzed: every SQL file under ``sql/``, what kind it is, and what it needs bound first.
 
-- ``views/``: ``CREATE OR REPLACE VIEW``; analyzed first, in dependency order, each view's output
-  columns registered as a table for everything analyzed after it.
+- ``views/``: ``CREATE OR REPLACE VIEW``, then ``functions/``: ``CREATE OR REPLACE TABLE FUNCTION
+  name(p_x TYPE, ...) AS <query>``. Analyzed first, views then functions, each after the ones it
+  reads, as onboarding creates them (BigQuery resolves the query at creation: a function may read
+  views, a view cannot call a function, and a function can call only functions whose names sort
+  before its own, since onboarding creates them in name order); each view's output columns are
+  registered as a table and each
+  function's signature (typed parameters, output columns of its body) as a table function for
+  everything analyzed after it. Inside a function body a bare ``p_x`` is the parameter, unless a
+  column of that name is in scope: BigQuery, like ZetaSQL, resolves the column first.
 - ``statements/``, ``checks/``, ``reports/``, ``provider_queries/``: one statement with ``@name`` query
   parameters. A parameter's type is declared by a comment anywhere in the file naming it and a
   BigQuery type, e.g. ``-- @p_start_date DATE`` or ``-- Parameters: @start_time TIMESTAMP (inclusive)``.
@@ -26,10 +33,11 @@ from pathlib import Path
 
 from .bigquery import SCALAR_TYPE_NAMES
 
-# In analysis order: views first (everything after may read them), then procedures (statements take
-# their parameters' types from them).
+# In analysis order: views and table functions first (everything after may read them), then procedures
+# (statements take their parameters' types from them).
 KINDS = {
     "views": "view",
+    "functions": "table function",
     "procedures": "procedure",
     "statements": "statement",
     "checks": "check",
@@ -54,7 +62,7 @@ class SqlFile:
 
 
 def discover(sql_root: Path) -> list[SqlFile]:
-    """Every ``*.sql`` file of the analyzed folders, in analysis order (views before their readers)."""
+    """Every ``*.sql`` file of the analyzed folders, in analysis order (views and functions first)."""
     files = []
     for folder in KINDS:
         for path in sorted((sql_root / folder).glob("*.sql")):
