@@ -15,8 +15,6 @@
 -- Tokens served by provisioned capacity get cost_status 'committed' (the commitment rows carry the money).
 CREATE OR REPLACE PROCEDURE sp_genai_2_consolidate_costs_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   DELETE FROM genai_costs_daily_unified
   WHERE usage_date >= p_start_date AND usage_date < p_end_date;
 
@@ -417,6 +415,4 @@ BEGIN
     CAST(NULL AS STRING) AS commitment_status,
     CURRENT_TIMESTAMP() AS consolidated_at
   FROM gpu;
-
-  COMMIT TRANSACTION;
 END;

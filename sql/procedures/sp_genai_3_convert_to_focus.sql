@@ -6,8 +6,6 @@
 -- at 0 would hide it; genai_pricing_coverage shows it instead.
 CREATE OR REPLACE PROCEDURE sp_genai_3_convert_to_focus(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   DELETE FROM cost_data_standard_1_3
   WHERE ChargePeriodStart >= TIMESTAMP(p_start_date) AND ChargePeriodStart < TIMESTAMP(p_end_date);
 
@@ -305,6 +303,4 @@ BEGIN
     s.commitment_id, s.period_end, s.period_start,
     p_org_slug, s.provider, s.terms_source
   );
-
-  COMMIT TRANSACTION;
 END;

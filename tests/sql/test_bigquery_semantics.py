@@ -57,8 +57,9 @@ def test_known_findings_are_still_found(sql_report: Report) -> None:
 
 def test_procedure_bodies_are_analyzed_statement_by_statement(sql_report: Report) -> None:
     for report in (r for r in sql_report.files if r.kind == "procedure"):
-        # CREATE PROCEDURE itself, BEGIN TRANSACTION, at least one write, COMMIT.
-        assert report.statements >= 4, report.file
+        # CREATE PROCEDURE itself and at least one write (no transaction control: the caller's
+        # transaction wraps every procedure and the checks).
+        assert report.statements >= 2, report.file
         assert any(n.startswith("parameter p_start_date DATE") for n in report.notes), report.notes
 
 

@@ -2,9 +2,10 @@
 
 Kinds of file, one statement or procedure per file:
 - ``sql/procedures/sp_*.sql``: ``CREATE OR REPLACE PROCEDURE name(p_x TYPE, ...) BEGIN ... END;``
-  whose body is plain statements (DELETE / INSERT / MERGE / UPDATE / CREATE TEMP TABLE and
-  optionally BEGIN/COMMIT TRANSACTION). Parameters are ``p_``-prefixed so they can never be
-  mistaken for columns.
+  whose body is plain statements (DELETE / INSERT / MERGE / UPDATE / CREATE TEMP TABLE), never
+  BEGIN/COMMIT TRANSACTION: the caller runs them inside its own transaction (several procedures
+  and checks in one), and BigQuery transactions do not nest. Parameters are ``p_``-prefixed so
+  they can never be mistaken for columns.
 - ``sql/views/*.sql``: ``CREATE OR REPLACE VIEW name AS ...``.
 - ``sql/statements/*.sql``: a single statement with ``@p_x`` named query parameters.
 Table names are unqualified: every job runs with the organization's dataset as default.
@@ -122,7 +123,13 @@ def parse_procedure(path: Path) -> Procedure:
             raise ConfigurationError(f"{path.name}: parameter {raw!r} must be 'p_name TYPE'")
         params.append(ProcedureParam(pm["name"].lower(), pm["type"].upper()))
     body = match["body"].strip()
-    return Procedure(match["name"], tuple(params), body, tuple(split_statements(body)), path)
+    statements = tuple(split_statements(body))
+    if any(is_transaction_control(parse_bigquery(s)) for s in statements):
+        raise ConfigurationError(
+            f"{path.name}: a procedure must not BEGIN/COMMIT a transaction; its caller runs it inside one "
+            "(BigQuery transactions do not nest)"
+        )
+    return Procedure(match["name"], tuple(params), body, statements, path)
 
 
 def read_single_statement(path: Path) -> SqlFile:
