@@ -46,7 +46,7 @@ def simulator() -> Iterator[str]:
 
 
 def simulator_secrets(base_url: str) -> dict[str, dict[str, str]]:
-    from genai_costs.local.simulator_credentials import simulator_credentials
+    from genai_costs_cli.local.simulator_credentials import simulator_credentials
 
     return simulator_credentials(base_url, ORG, 42)
 
