@@ -19,7 +19,7 @@ from .model.messages import ConsolidateMessage
 from .model.window import Window
 from .paths import sql_root
 from .runs.lifecycle import ledgered_run
-from .settings import DEFAULT_TRAILING_DAYS
+from .settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
 from .warehouse.base import Call, Warehouse
 from .warehouse.sqlfiles import load_procedures
 
@@ -47,6 +47,7 @@ def consolidate(
     today: dt.date | None = None,
     trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
+    run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> ConsolidationResult:
     window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     procedures = load_procedures(sql_root())
@@ -60,8 +61,10 @@ def consolidate(
         window=window,
         trigger_id=trigger_id,
         unexpected=WarehouseError,
+        timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
         steps = [Call(procedures[name]) for name in PROCEDURES]
+        run.before_write()
         try:
             warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
         except WarehouseError as exc:

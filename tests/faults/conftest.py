@@ -88,3 +88,24 @@ def rows(warehouse: Warehouse, table: str, columns: str = "*") -> list[dict[str,
     found = warehouse.query(DATASET, f"SELECT {columns} FROM {table} WHERE usage_date >= '2000-01-01'")
     cleaned = [{k: v for k, v in r.items() if k not in ("run_id", "ingested_at", "consolidated_at")} for r in found]
     return sorted(cleaned, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+
+
+def fingerprint(warehouse: Warehouse, *, skip: tuple[str, ...] = ("genai_ingestion_runs", "genai_run_leases")) -> dict:
+    """Row count and MD5 of every table of the dataset (all columns, run ids and timestamps included:
+    a write that was rolled back leaves even those unchanged). The ledger and the leases are left
+    out: a failed run records itself there by design."""
+    con = warehouse.connection
+    tables = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' "
+        "ORDER BY table_name",
+        [DATASET],
+    ).fetchall()
+    out = {}
+    for (name,) in tables:
+        if name in skip or name.startswith("_"):
+            continue
+        out[name] = con.execute(
+            f"SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) FROM "
+            f'(SELECT CAST(t AS VARCHAR) AS r FROM "{DATASET}"."{name}" AS t)'
+        ).fetchone()
+    return out

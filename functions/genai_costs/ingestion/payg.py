@@ -35,7 +35,7 @@ from ..providers.registry import build_client
 from ..runs.ledger import Run
 from ..runs.lifecycle import RunResult, ledgered_run
 from ..secrets.base import SecretStore
-from ..settings import DEFAULT_TRAILING_DAYS
+from ..settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
 from ..warehouse.base import Warehouse, WindowWrite
 from ..warehouse.identifiers import bind_identifiers
 from ..warehouse.sqlfiles import load_statement
@@ -102,6 +102,7 @@ def ingest_payg(
     trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
     client_factory: ClientFactory = build_client,
+    run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> RunResult:
     window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     specs = load_table_specs(sql_root())
@@ -114,6 +115,7 @@ def ingest_payg(
         window=window,
         trigger_id=trigger_id,
         unexpected=partial(ProviderResponseError, provider=message.provider),
+        timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
         name, creds = load_credentials(secrets, message.org_slug, message.provider)
         client = run.closing(client_factory(message.provider, creds, secret_name=name, http=http))
@@ -129,6 +131,7 @@ def ingest_payg(
                 load_statement(sql_root(), "payg_assert_one_table_per_record").parsed(),
                 {"usage_staged": writes["usage"].slot, "quarantine_staged": writes["quarantine"].slot},
             )
+            run.before_write()
             stored = warehouse.replace_windows(
                 run.dataset,
                 list(writes.values()),
