@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,3 +113,77 @@ def fingerprint(warehouse: Warehouse, *, skip: tuple[str, ...] = ("genai_ingesti
             f'(SELECT CAST(t AS VARCHAR) AS r FROM "{DATASET}"."{name}" AS t)'
         ).fetchone()
     return out
+
+
+# -- runs in separate processes ------------------------------------------------------------------
+RUNNER = """
+import datetime as dt, json, sys
+from genai_costs.errors import GenAICostsError
+from genai_costs.ingestion.payg import ingest_payg
+from genai_costs.model.messages import PaygMessage
+from genai_costs.runs import lifecycle
+from genai_costs.secrets.local import LocalSecretStore
+from genai_costs.settings import get_settings
+from genai_costs.warehouse import open_warehouse
+
+provider, start, end, timeout, margin = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+lifecycle.CLOCK_MARGIN = dt.timedelta(seconds=margin)
+settings = get_settings()
+store = LocalSecretStore(settings.data_dir / "secrets", settings.data_dir / "key")
+message = PaygMessage(org_slug="acme", provider=provider, start_date=start, end_date=end)
+with open_warehouse(settings) as warehouse:
+    try:
+        result = ingest_payg(message, warehouse=warehouse, secrets=store, run_timeout_seconds=timeout)
+        print(json.dumps({"status": result.status, "run_id": result.run_id, "rows_usage": result.rows_usage}))
+    except GenAICostsError as exc:
+        print(json.dumps({"error": type(exc).__name__, "transient": exc.transient, "message": str(exc)}))
+"""
+
+
+def start_run_process(
+    data_dir, provider: str, *, timeout: int = 540, margin: float = 60.0, start=START, end=END
+) -> subprocess.Popen[str]:
+    """``genai_costs`` ingesting in a separate Python process, on the embedded warehouse of ``data_dir``
+    opened the way the entry points open it (``open_warehouse``)."""
+    env = {**os.environ, "GENAI_COSTS_DATA_DIR": str(data_dir)}
+    env.pop("GENAI_COSTS_GCP_PROJECT", None)
+    args = [sys.executable, "-c", RUNNER, provider, str(start), str(end), str(timeout), str(margin)]
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def outcome(process: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def shared_warehouse(tmp_path, simulator) -> Iterator[tuple[Warehouse, LocalSecretStore, Any]]:
+    """An onboarded embedded warehouse in a file that other processes open too (as the functions do),
+    with the simulator's credentials in the data directory's sealed store."""
+    from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
+
+    data = tmp_path / "data"
+    warehouse = DuckDBWarehouse(data / "warehouse.duckdb", shared=True)
+    onboard(warehouse, OnboardRequest(org_slug=ORG))
+    secrets = LocalSecretStore(data / "secrets", data / "key")
+    for provider, secret in simulator_secrets(simulator).items():
+        secrets.put(f"genai-{ORG}-{provider}", json.dumps(secret))
+    httpx.delete(f"{simulator}/_sim/faults")
+    yield warehouse, secrets, data
+    httpx.delete(f"{simulator}/_sim/faults")
+
+
+def ledger(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return warehouse.query(
+        DATASET,
+        "SELECT run_id, provider, status, error, error_kind FROM genai_ingestion_runs ORDER BY event_at, status",
+    )
+
+
+def wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
