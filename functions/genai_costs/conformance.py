@@ -39,6 +39,12 @@ def run_conformance_checks(warehouse: Warehouse, dataset: str, window: Window) -
     return results
 
 
+def _as_query(tree: exp.Expression) -> exp.Query:
+    if not isinstance(tree, exp.Query):
+        raise TypeError(f"a conformance check must be a query, not {type(tree).__name__}")
+    return tree
+
+
 def conformance_assertion(root: Path | None = None) -> exp.Expression:
     """``sql/statements/conformance_assert.sql`` over every check: a statement that raises an error
     naming each failing check (count and an example row) and selects 0 when all pass. Its
@@ -49,7 +55,7 @@ def conformance_assertion(root: Path | None = None) -> exp.Expression:
             exp.Literal.string(path.stem).as_("check_name"),
             exp.cast(exp.column("row_id"), exp.DataType.build("STRING")).as_("row_id"),
             exp.cast(exp.column("violation"), exp.DataType.build("STRING")).as_("violation"),
-        ).from_(read_single_statement(path).parsed().subquery("checked"))
+        ).from_(_as_query(read_single_statement(path).parsed()).subquery("checked"))
         for path in check_files(root)
     ]
     union: exp.Query = named[0]
