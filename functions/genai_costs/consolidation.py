@@ -1,7 +1,8 @@
-"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the
-conformance checks, all in ONE transaction: the procedures and the checks commit together or not
-at all, so a failure anywhere (a procedure, a check, a crash) leaves every output table as it was.
-A failing check fails the run loudly (ConformanceError, not retried).
+"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+checks, all in ONE transaction: the procedures and the checks commit together or not at all, so a
+failure anywhere (a procedure, a check, a crash) leaves every output table as it was. A failing
+check fails the run loudly (ConformanceError, not retried).
 
 BigQuery runs it as one multi-statement query (``BEGIN TRANSACTION; CALL ...; <checks>; COMMIT
 TRANSACTION;``): transactions do not nest there, so the procedures hold no transaction control of
@@ -29,6 +30,7 @@ PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
     "sp_genai_3_convert_to_focus",
+    "sp_genai_3b_convert_commitments_to_focus",
 )
 
 

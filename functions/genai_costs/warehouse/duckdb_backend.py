@@ -31,7 +31,8 @@ from ..errors import WarehouseBusyError, WarehouseError
 from .base import Call, Param, Params, Staged, Step, Warehouse, bound_params, typed
 from .identifiers import bind_identifiers
 from .rows import ndjson_file
-from .sqlfiles import Procedure, SqlFile, is_transaction_control, parse_bigquery
+from .sqlcache import duckdb_sql, parsed
+from .sqlfiles import Procedure, SqlFile, TableFunction, is_transaction_control
 from .tables import FieldSpec, TableSpec
 from .transpile import to_duckdb
 
@@ -195,6 +196,16 @@ class DuckDBWarehouse(Warehouse):
         with self._session() as con:
             self._register_routine(con, dataset, procedure.name, "PROCEDURE", procedure.path.read_text())
 
+    def create_table_function(self, dataset: str, function: TableFunction) -> None:
+        # A table macro: DuckDB inlines it where a procedure reads it, like a CTE. Its parameters
+        # stay names in the body (the macro binds them), so they are not turned into placeholders.
+        sql, _ = to_duckdb(function.parsed())
+        params = ", ".join(_quote(p.name) for p in function.params)
+        with self._session() as con:
+            self._use(con, dataset)
+            con.execute(f"CREATE OR REPLACE MACRO {_quote(function.name)}({params}) AS TABLE {sql}")
+            self._register_routine(con, dataset, function.name, "TABLE_VALUED_FUNCTION", function.path.read_text())
+
     def create_view(self, dataset: str, view: SqlFile) -> None:
         sql, _ = to_duckdb(view.parsed())
         with self._session() as con:
@@ -224,11 +235,12 @@ class DuckDBWarehouse(Warehouse):
     def _prepare(
         self, statement: SqlFile | str | exp.Expression, params: dict[str, Param], procedure_params: Iterable[str] = ()
     ) -> tuple[str, dict[str, Any]]:
+        names: Sequence[str]
         if isinstance(statement, exp.Expression):
-            tree = statement
-        else:
-            tree = parse_bigquery(statement.text if isinstance(statement, SqlFile) else statement)
-        sql, names = to_duckdb(tree, procedure_params=procedure_params)
+            sql, names = to_duckdb(statement, procedure_params=procedure_params)
+        else:  # text from a file: parsed and transpiled once per process
+            text = statement.text if isinstance(statement, SqlFile) else statement
+            sql, names = duckdb_sql(text, frozenset(procedure_params))
         missing = [n for n in names if n not in params]
         if missing:
             raise WarehouseError(f"missing query parameters: {', '.join(missing)}")
@@ -272,10 +284,10 @@ class DuckDBWarehouse(Warehouse):
         for step in steps:
             if isinstance(step, Call):
                 declared = step.procedure.param_types
-                trees = [t for t in step.procedure.parsed() if not is_transaction_control(t)]
-                prepared += [self._prepare(tree, bound, declared) for tree in trees]
-            else:
-                prepared.append(self._prepare(bind_identifiers(step, views), bound))
+                texts = [t for t in step.procedure.statements if not is_transaction_control(parsed(t))]
+                prepared += [self._prepare(text, bound, declared) for text in texts]
+            else:  # as text, so that the transpiled SQL is cached like a file's
+                prepared.append(self._prepare(bind_identifiers(step, views).sql("bigquery"), bound))
         what = ", ".join(s.spec.name for s in staged) or ", ".join(
             s.procedure.name for s in steps if isinstance(s, Call)
         )
