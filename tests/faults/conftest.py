@@ -181,6 +181,16 @@ def ledger(warehouse: Warehouse) -> list[dict[str, Any]]:
     )
 
 
+def lease_holder(warehouse: Warehouse, provider: str = "openai") -> str | None:
+    """The run holding the write lease of ``provider``'s pay-as-you-go runs, if any."""
+    held = warehouse.query(
+        DATASET,
+        "SELECT holder_run_id FROM genai_run_leases WHERE provider = @p_provider AND holder_run_id IS NOT NULL",
+        {"p_provider": provider},
+    )
+    return held[0]["holder_run_id"] if held else None
+
+
 def wait_for(condition, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

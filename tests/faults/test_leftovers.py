@@ -13,7 +13,7 @@ import pytest
 from genai_costs.errors import RunConflictError
 from genai_costs.runs import lifecycle
 
-from .conftest import END, START, ingest, inject, ledger, start_run_process, wait_for
+from .conftest import END, START, ingest, inject, lease_holder, ledger, start_run_process, wait_for
 
 TIMEOUT = 2  # seconds: the function timeout both runs are given
 
@@ -28,13 +28,14 @@ def kill_a_run_in_the_middle(warehouse, data, simulator, timeout: int = TIMEOUT)
     inject(simulator, "openai", [{"kind": "slow", "ms": 20_000}])
     victim = start_run_process(data, "openai", timeout=timeout, margin=0)
     try:
-        wait_for(lambda: started_only(ledger(warehouse)), "the victim's 'started' row")
+        wait_for(lambda: lease_holder(warehouse), "the victim to take its write lease")
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
     finally:
         if victim.poll() is None:
             victim.kill()
     (left,) = started_only(ledger(warehouse))
+    assert left["run_id"] == lease_holder(warehouse)  # killed holding the lease, without a word in the ledger
     return left["run_id"]
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from genai_costs.errors import WarehouseBusyError
 
-from .conftest import DATASET, END, START, inject, ledger, outcome, rows, start_run_process, wait_for
+from .conftest import DATASET, END, START, inject, lease_holder, ledger, outcome, rows, start_run_process, wait_for
 
 
 def running(warehouse, provider):
@@ -33,7 +33,7 @@ def test_a_second_overlapping_run_fails_fast_and_writes_nothing(shared_warehouse
     inject(simulator, "openai", [{"kind": "slow", "ms": 4_000}])  # the backfill is still fetching ...
     backfill = start_run_process(data, "openai")
     try:
-        wait_for(lambda: running(warehouse, "openai"), "the backfill to start")
+        wait_for(lambda: lease_holder(warehouse), "the backfill to take the write lease")
         # ... when the scheduled run of the trailing days starts, in another process.
         scheduled = start_run_process(data, "openai", start=END - dt.timedelta(days=3))
         refused = outcome(scheduled)
@@ -64,7 +64,7 @@ def test_runs_of_different_providers_share_the_embedded_warehouse(shared_warehou
     inject(simulator, "openai", [{"kind": "slow", "ms": 15_000}])
     slow = start_run_process(data, "openai")
     try:
-        wait_for(lambda: running(warehouse, "openai"), "the openai run to start")
+        wait_for(lambda: lease_holder(warehouse), "the openai run to take its write lease")
         other = outcome(start_run_process(data, "anthropic"))  # starts and ends while openai fetches
         assert running(warehouse, "openai"), "the openai run ended first: the runs did not overlap"
         first = outcome(slow)
