@@ -58,8 +58,9 @@ def test_known_findings_are_still_found(sql_report: Report) -> None:
 
 def test_procedure_bodies_are_analyzed_statement_by_statement(sql_report: Report) -> None:
     for report in (r for r in sql_report.files if r.kind == "procedure"):
-        # CREATE PROCEDURE itself, BEGIN TRANSACTION, at least one write, COMMIT.
-        assert report.statements >= 4, report.file
+        # CREATE PROCEDURE itself and at least one write (no transaction control: the caller's
+        # transaction wraps every procedure and the checks).
+        assert report.statements >= 2, report.file
         assert any(n.startswith("parameter p_start_date DATE") for n in report.notes), report.notes
 
 
@@ -72,10 +73,12 @@ def test_statement_parameters_are_typed(sql_report: Report) -> None:
 
 
 def test_templates_are_analyzed_once_per_binding_the_application_uses(sql_report: Report) -> None:
+    # Window writes go to the tables partitioned by usage_date and keyed by record_id.
     by_usage_date = [
-        p
-        for p in (SQL_ROOT / "tables").glob("*.json")
-        if (json.loads(p.read_text()).get("timePartitioning") or {}).get("field") == "usage_date"
+        spec
+        for spec in (json.loads(p.read_text()) for p in (SQL_ROOT / "tables").glob("*.json"))
+        if (spec.get("timePartitioning") or {}).get("field") == "usage_date"
+        and "record_id" in {f["name"] for f in spec["schema"]["fields"]}
     ]
     assert sql_report.file("statements/window_delete.sql").statements == len(by_usage_date) > 10
     catalogs = [s for s in seed_tables() if not s.replace]

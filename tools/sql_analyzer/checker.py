@@ -115,6 +115,7 @@ class Checker:
         for name, table in tables.items():  # what templates' staging_table slot is bound to
             self.catalog.add_table(table.unpartitioned_copy(f"{STAGING_PREFIX}{name}"))
         self.catalog.add_table(_billing_export_table())
+        self.catalog.add_table(_check_violations_table())
         self.function_names: set[str] = set()  # the files of sql/functions/ (lower case)
         # Procedure parameter types by name; None where two procedures disagree.
         self.procedure_parameters: dict[str, type_pb2.TypeProto | None] = {}
@@ -456,6 +457,11 @@ def _missing_required_columns(statement: Message, catalog: Catalog) -> Iterator[
                 f"INSERT into {table.name} leaves REQUIRED column(s) {', '.join(sorted(missing))} without a value "
                 "(BigQuery rejects NULL in a REQUIRED column)"
             )
+
+
+def _check_violations_table() -> Table:
+    """What genai_costs.conformance binds conformance_assert.sql's slot to: every check's rows, named."""
+    return Table("check_violations", tuple((c, scalar_type("STRING")) for c in ("check_name", "row_id", "violation")))
 
 
 def _billing_export_table() -> Table:
