@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Days a run without an explicit window re-pulls, because providers revise recent days.
 DEFAULT_TRAILING_DAYS = 3
+# Cloud Functions gen2 event-driven functions run at most 540 s; Terraform passes the deployed value.
+DEFAULT_FUNCTION_TIMEOUT_SECONDS = 540
 
 
 class Settings(BaseSettings):
@@ -48,6 +50,9 @@ class Settings(BaseSettings):
     )
     budget_interval_minutes: int = Field(
         5, ge=1, le=1440, description="How often budgets are evaluated; a status older than three intervals is stale"
+    )
+    function_timeout_seconds: int = Field(
+        DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )
 
     @property
