@@ -23,8 +23,10 @@ budgets AS (
   JOIN wanted AS w ON w.budget_id = b.budget_id
 ),
 shapes AS (
+  -- One row per scope shape (not per period start): events are keyed once per shape, then equi-joined
+  -- to the budgets that alert, so only the events of those budgets are grouped by contributor.
   SELECT DISTINCT
-    shape, start_at, events_only, tag_key_1, tag_key_2, tag_key_3,
+    shape, events_only, tag_key_1, tag_key_2, tag_key_3,
     match_tenant != '' AS by_tenant, match_user != '' AS by_user, match_service != '' AS by_service,
     match_workflow != '' AS by_workflow, match_provider != '' AS by_provider, match_model != '' AS by_model,
     match_project != '' AS by_project
@@ -54,10 +56,9 @@ events AS (
   LEFT JOIN billed_through AS bt ON bt.provider = e.provider
   WHERE e.event_date >= @p_scan_start AND e.event_date <= @p_today AND e.occurred_at < @p_now
 ),
-grouped AS (
+keyed_events AS (
   SELECT
-    sh.shape,
-    sh.start_at,
+    sh.shape, e.occurred_at, e.tenant_id, e.user_id, e.model, e.estimated_cost_usd,
     IF(sh.by_tenant, e.tenant_id, '') AS k_tenant,
     IF(sh.by_user, e.user_id, '') AS k_user,
     IF(sh.by_service, e.service, '') AS k_service,
@@ -67,52 +68,55 @@ grouped AS (
     IF(sh.by_project, e.project_id, '') AS k_project,
     IF(sh.tag_key_1 IS NULL, '', JSON_VALUE(e.tags[sh.tag_key_1])) AS k_tag_1,
     IF(sh.tag_key_2 IS NULL, '', JSON_VALUE(e.tags[sh.tag_key_2])) AS k_tag_2,
-    IF(sh.tag_key_3 IS NULL, '', JSON_VALUE(e.tags[sh.tag_key_3])) AS k_tag_3,
-    d.dimension,
-    d.name,
-    SUM(e.estimated_cost_usd) AS usd
+    IF(sh.tag_key_3 IS NULL, '', JSON_VALUE(e.tags[sh.tag_key_3])) AS k_tag_3
   FROM events AS e
   CROSS JOIN shapes AS sh
+  WHERE sh.events_only OR e.not_billed
+),
+event_contributions AS (
+  SELECT b.budget_id, d.dimension, d.name, SUM(e.estimated_cost_usd) AS usd
+  FROM keyed_events AS e
+  JOIN budgets AS b
+    ON e.shape = b.shape
+    AND e.k_tenant = b.match_tenant AND e.k_user = b.match_user AND e.k_service = b.match_service
+    AND e.k_workflow = b.match_workflow AND e.k_provider = b.match_provider AND e.k_model = b.match_model
+    AND e.k_project = b.match_project
+    AND e.k_tag_1 = b.match_tag_1 AND e.k_tag_2 = b.match_tag_2 AND e.k_tag_3 = b.match_tag_3
   CROSS JOIN UNNEST([
     STRUCT('tenant' AS dimension, e.tenant_id AS name),
     STRUCT('user' AS dimension, e.user_id AS name),
     STRUCT('model' AS dimension, e.model AS name)
   ]) AS d
-  WHERE e.occurred_at >= sh.start_at AND (sh.events_only OR e.not_billed) AND d.name IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
-  UNION ALL
+  WHERE e.occurred_at >= b.start_at AND d.name IS NOT NULL
+  GROUP BY 1, 2, 3
+),
+keyed_billed AS (
   SELECT
-    sh.shape,
-    sh.start_at,
-    '' AS k_tenant,
-    '' AS k_user,
-    '' AS k_service,
-    '' AS k_workflow,
+    sh.shape, c.usage_date, c.model, c.cost_usd,
     IF(sh.by_provider, c.provider, '') AS k_provider,
     IF(sh.by_model, c.model, '') AS k_model,
-    IF(sh.by_project, c.project_id, '') AS k_project,
-    '' AS k_tag_1,
-    '' AS k_tag_2,
-    '' AS k_tag_3,
-    'model' AS dimension,
-    c.model AS name,
-    SUM(c.cost_usd) AS usd
+    IF(sh.by_project, c.project_id, '') AS k_project
   FROM genai_costs_daily_unified AS c
   JOIN billed_through AS bt ON bt.provider = c.provider AND c.usage_date <= bt.through_date
   CROSS JOIN shapes AS sh
-  WHERE c.usage_date >= @p_scan_start AND c.usage_date <= @p_today
-    AND NOT sh.events_only AND TIMESTAMP(c.usage_date) >= sh.start_at AND c.model IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+  WHERE c.usage_date >= @p_scan_start AND c.usage_date <= @p_today AND NOT sh.events_only AND c.model IS NOT NULL
+),
+billed_contributions AS (
+  SELECT b.budget_id, 'model' AS dimension, c.model AS name, SUM(c.cost_usd) AS usd
+  FROM keyed_billed AS c
+  JOIN budgets AS b
+    ON c.shape = b.shape AND c.k_provider = b.match_provider AND c.k_model = b.match_model
+    AND c.k_project = b.match_project
+  WHERE TIMESTAMP(c.usage_date) >= b.start_at
+  GROUP BY 1, 2, 3
 ),
 contributions AS (
-  SELECT b.budget_id, g.dimension, g.name, SUM(g.usd) AS usd
-  FROM budgets AS b
-  JOIN grouped AS g
-    ON g.shape = b.shape AND g.start_at = b.start_at
-    AND g.k_tenant = b.match_tenant AND g.k_user = b.match_user AND g.k_service = b.match_service
-    AND g.k_workflow = b.match_workflow AND g.k_provider = b.match_provider AND g.k_model = b.match_model
-    AND g.k_project = b.match_project
-    AND g.k_tag_1 = b.match_tag_1 AND g.k_tag_2 = b.match_tag_2 AND g.k_tag_3 = b.match_tag_3
+  SELECT budget_id, dimension, name, SUM(usd) AS usd
+  FROM (
+    SELECT budget_id, dimension, name, usd FROM event_contributions
+    UNION ALL
+    SELECT budget_id, dimension, name, usd FROM billed_contributions
+  ) AS u
   GROUP BY 1, 2, 3
 )
 SELECT budget_id, dimension, name, usd
