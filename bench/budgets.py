@@ -270,6 +270,8 @@ def step_evaluate(db: Path, minutes_after: int) -> dict[str, Any]:
     wh = _open(db)
     now = NOW + dt.timedelta(minutes=minutes_after)
     out: dict[str, Any] = {}
+    count = "SELECT count(*) AS n, COUNTIF(superseded_by IS NULL) AS sent FROM genai_alert_ledger"
+    before = wh.query(DATASET, count)[0]["n"]
 
     def work() -> dict[str, Any]:
         evaluation = evaluate_budgets(
@@ -286,11 +288,12 @@ def step_evaluate(db: Path, minutes_after: int) -> dict[str, Any]:
     levels: dict[str, int] = {}
     for status in evaluation.statuses:
         levels[status.level.value] = levels.get(status.level.value, 0) + 1
-    ledger = wh.query(DATASET, "SELECT count(*) AS n, COUNTIF(superseded_by IS NULL) AS sent FROM genai_alert_ledger")
+    ledger = wh.query(DATASET, count)
     result.update(
         statuses=len(evaluation.statuses),
         levels=levels,
-        new_ledger_rows=len(evaluation.crossings) + len(evaluation.operational),
+        candidates=len(evaluation.crossings) + len(evaluation.operational),
+        new_ledger_rows=ledger[0]["n"] - before,
         ledger_rows=ledger[0]["n"],
         ledger_to_send=ledger[0]["sent"],
         scan_start=str(min((s.period.start_at for s in evaluation.statuses), default=now).date()),
@@ -426,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
                     "peak RSS MiB",
                     "RSS before MiB",
                     "budgets",
-                    "crossings + ops alerts",
+                    "new alerts in the ledger",
                     "levels",
                     "load 1m",
                 ],
