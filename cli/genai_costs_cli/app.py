@@ -15,7 +15,6 @@ import typer
 from rich.table import Table
 
 from genai_costs.errors import GenAICostsError
-from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for, validate_org_slug
 from genai_costs.paths import sql_root
@@ -27,10 +26,10 @@ from genai_costs.warehouse.sqlfiles import load_statement
 
 from .errors import CliError, ErrorMappingGroup, ExitCode, as_cli_error
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
-from .report_command import ReportFormat, ReportOptions, emit_report
-from .reporting import Report, ReportFilter, build_report, print_report
-from .report_html import write_html
 from .output import make_console
+from .report_command import ReportFormat, ReportOptions, emit_report
+from .report_html import write_html
+from .reporting import Report, ReportFilter, build_report, print_report
 
 app = typer.Typer(
     cls=ErrorMappingGroup,

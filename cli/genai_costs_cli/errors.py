@@ -3,7 +3,7 @@ which kind of problem it was, never a traceback for a user's mistake or an unrea
 
     0  success
     1  the command ran and something in it failed (a failed run, a conformance check, a bug)
-    2  usage: a bad argument, option or setting (click's own code for usage errors)
+    2  usage: a bad argument, option or setting (the code typer gives its own usage errors)
     3  the organization is not there (never onboarded, or nothing has run yet)
     4  credentials missing or refused (Application Default Credentials, a provider key)
     5  the cloud or a provider could not be reached
@@ -12,10 +12,11 @@ which kind of problem it was, never a traceback for a user's mistake or an unrea
 from __future__ import annotations
 
 import enum
+import os
 import sys
-from typing import IO, Any
+from typing import Any
 
-import click
+import typer
 from typer.core import TyperGroup
 
 from genai_costs.errors import (
@@ -37,15 +38,13 @@ class ExitCode(enum.IntEnum):
     UNREACHABLE = 5
 
 
-class CliError(click.ClickException):
-    """A failure the user can act on: shown as ``genai-costs: error: <message>``."""
+class CliError(Exception):
+    """A failure the user can act on: shown as ``genai-costs: error: <message>``, exit ``code``."""
 
     def __init__(self, message: str, code: ExitCode = ExitCode.FAILED) -> None:
         super().__init__(message)
-        self.exit_code = int(code)
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"genai-costs: error: {self.format_message()}", file=file or sys.stderr)
+        self.message = message
+        self.code = code
 
 
 class OrgNotFoundError(CliError):
@@ -116,16 +115,17 @@ def _is_httpx_transport_error(exc: Exception) -> bool:
 
 
 class ErrorMappingGroup(TyperGroup):
-    """The command group: any exception a command raises leaves as a :class:`CliError`."""
+    """The command group: any exception a command raises becomes one line on stderr and its exit
+    code (GENAI_COSTS_DEBUG=1 shows the traceback instead)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own: help, usage errors
             raise
         except Exception as exc:
-            import os
-
             if os.environ.get("GENAI_COSTS_DEBUG"):
                 raise
-            raise as_cli_error(exc) from None
+            error = as_cli_error(exc)
+            typer.echo(f"genai-costs: error: {error.message}", err=True)
+            raise typer.Exit(int(error.code)) from None

@@ -27,6 +27,8 @@ def existing_org_warehouse(settings: Settings, org_slug: str) -> Iterator[Wareho
             f"no data yet ({settings.duckdb_path} does not exist): run `genai-costs run` for the demo "
             f"or `genai-costs onboard {org_slug}` first"
         )
+    if settings.backend == "bigquery":
+        check_google_credentials()
     with open_warehouse(settings) as warehouse:
         if not warehouse.dataset_exists(dataset):
             raise OrgNotFoundError(
@@ -34,6 +36,17 @@ def existing_org_warehouse(settings: Settings, org_slug: str) -> Iterator[Wareho
                 f"`genai-costs onboard {org_slug}`"
             )
         yield warehouse
+
+
+def check_google_credentials(timeout_seconds: float = 15) -> None:
+    """Fetch an access token once, so missing or refused credentials and an unreachable Google
+    answer in seconds (exit 4 or 5) rather than after the BigQuery client's ten minutes of retries."""
+    import google.auth
+    from google.auth.transport.requests import Request
+
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    request = Request()
+    credentials.refresh(lambda *args, **kwargs: request(*args, **{**kwargs, "timeout": timeout_seconds}))
 
 
 def credentials_point_to_simulator(settings: Settings, org_slug: str) -> bool:

@@ -64,8 +64,8 @@ def _table(name: str, title: str, description: str, columns: tuple[Column, ...],
 
 def _nice_step(peak: float, ticks: int = 4) -> float:
     raw = peak / ticks if peak > 0 else 1.0
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    return float(next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
 
 
 def _short_money(value: float) -> str:
@@ -127,7 +127,7 @@ def daily_chart(report: Report, width: int = 960, height: int = 300) -> Markup:
                 f'<rect x="{x + slot * 0.1:.1f}" y="{plot_bottom - h:.1f}" width="{slot * 0.8:.1f}" height="{h:.1f}" '
                 f'class="forecast"><title>{day}: forecast ${rate:,.2f}</title></rect>'
             )
-        if i % label_every == 0 or i == len(days) - 1 and (len(days) - 1) % label_every > label_every / 2:
+        if i % label_every == 0 or (i == len(days) - 1 and (len(days) - 1) % label_every > label_every / 2):
             cx = x + slot / 2
             out.append(
                 f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{plot_bottom}" y2="{plot_bottom + 4}" class="grid"/>'
@@ -136,14 +136,14 @@ def daily_chart(report: Report, width: int = 960, height: int = 300) -> Markup:
     legend = [(escape(p), f'fill="{colors[p]}"') for p in providers]
     if forecast and forecast.days_left:
         legend.append((Markup("forecast"), 'class="forecast"'))
-    legend_x, legend_y = left, height - 36
+    legend_x, legend_y = float(left), height - 36
     for name, paint in legend:
         item_w = 14 + 7.5 * len(name) + 18
         if legend_x + item_w > width - right:
-            legend_x, legend_y = left, legend_y + 18
+            legend_x, legend_y = float(left), legend_y + 18
         out.append(
-            f'<rect x="{legend_x}" y="{legend_y}" width="10" height="10" {paint}/>'
-            f'<text x="{legend_x + 14}" y="{legend_y + 9}" class="axis">{name}</text>'
+            f'<rect x="{legend_x:.1f}" y="{legend_y}" width="10" height="10" {paint}/>'
+            f'<text x="{legend_x + 14:.1f}" y="{legend_y + 9}" class="axis">{name}</text>'
         )
         legend_x += item_w
     out.append("</svg>")
@@ -184,8 +184,7 @@ def _environment() -> jinja2.Environment:
 def render_html(report: Report) -> str:
     spend = report.spend
     tables = [
-        _table(s.name, s.title, s.description, s.columns, report.sections.get(s.name, []), s.empty, s)
-        for s in SECTIONS
+        _table(s.name, s.title, s.description, s.columns, report.sections.get(s.name, []), s.empty, s) for s in SECTIONS
     ]
     daily = _table(
         DAILY, "Daily cost", "Computed cost per day and provider (every flow).", DAILY_COLUMNS,
@@ -193,21 +192,25 @@ def render_html(report: Report) -> str:
     )  # fmt: skip
     computed = spend.get("computed_usd") or Decimal(0)
     waste = report.waste_usd
-    return _environment().get_template("report.html.j2").render(
-        report=report,
-        spend=spend,
-        money=money,
-        fmt=fmt,
-        forecast=report.forecast,
-        coverage=report.coverage_pct,
-        waste=waste,
-        waste_pct=(Decimal(100) * waste / computed).quantize(Decimal("0.1")) if computed else None,
-        daily_chart=daily_chart(report),
-        models_chart=bar_chart(report.sections.get("top_models", []), ("provider", "model"), "cost_usd"),
-        tables=tables,
-        daily=daily,
-        budgets=report.sections.get("budgets_latest", []),
-        budgets_available="budgets_latest" not in report.unavailable,
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            spend=spend,
+            money=money,
+            fmt=fmt,
+            forecast=report.forecast,
+            coverage=report.coverage_pct,
+            waste=waste,
+            waste_pct=(Decimal(100) * waste / computed).quantize(Decimal("0.1")) if computed else None,
+            daily_chart=daily_chart(report),
+            models_chart=bar_chart(report.sections.get("top_models", []), ("provider", "model"), "cost_usd"),
+            tables=tables,
+            daily=daily,
+            budgets=report.sections.get("budgets_latest", []),
+            budgets_available="budgets_latest" not in report.unavailable,
+        )
     )
 
 

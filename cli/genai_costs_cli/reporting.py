@@ -115,8 +115,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "budgets_latest",
         "Budgets",
-        "Each budget at its latest evaluation: spend to date against the amount, and the forecast to the "
-        "period's end.",
+        "Each budget at its latest evaluation: spend to date against the amount, and the forecast to the period's end.",
         (
             Column("budget_name", "Budget"),
             Column("spend_usd", "Spent", "money"),
@@ -165,7 +164,11 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 BY_NAME = {s.name: s for s in SECTIONS}
-DAILY_COLUMNS = (Column("usage_date", "Day", "date"), Column("provider", "Provider"), Column("cost_usd", "Cost", "money"))
+DAILY_COLUMNS = (
+    Column("usage_date", "Day", "date"),
+    Column("provider", "Provider"),
+    Column("cost_usd", "Cost", "money"),
+)
 SPEND_COLUMNS = (
     Column("reported_usd", "Reported by providers", "money"),
     Column("computed_usd", "Computed", "money"),
@@ -236,10 +239,11 @@ class Report:
 
     @property
     def coverage_pct(self) -> Decimal | None:
-        tokens, unpriced = self.spend.get("tokens"), self.spend.get("unpriced_tokens")
+        tokens = Decimal(self.spend.get("tokens") or 0)
+        unpriced = Decimal(self.spend.get("unpriced_tokens") or 0)
         if not tokens:
             return None
-        return (Decimal(100) * (tokens - (unpriced or 0)) / tokens).quantize(Decimal("0.1"))
+        return (Decimal(100) * (tokens - unpriced) / tokens).quantize(Decimal("0.1"))
 
     @property
     def daily_totals(self) -> list[tuple[dt.date, Decimal]]:
@@ -266,7 +270,8 @@ class Report:
 
     @property
     def waste_usd(self) -> Decimal:
-        return sum((r["wasted_cost_usd"] or 0 for r in self.sections.get("commitment_utilization", [])), Decimal(0))
+        rows = self.sections.get("commitment_utilization", [])
+        return sum((Decimal(r["wasted_cost_usd"] or 0) for r in rows), Decimal(0))
 
     def export(self) -> dict[str, Any]:
         """The whole report as one JSON-ready document (exact decimals as strings)."""
@@ -293,18 +298,20 @@ class Report:
         }
 
 
-def build_report(warehouse: Warehouse, org_slug: str, report_filter: ReportFilter, *, simulated: bool = False) -> Report:
+def build_report(
+    warehouse: Warehouse, org_slug: str, report_filter: ReportFilter, *, simulated: bool = False
+) -> Report:
     dataset = dataset_for(org_slug)
     report = Report(org_slug, report_filter, simulated)
     base = report_filter.params()
     for name in (SPEND, DAILY, *(s.name for s in SECTIONS)):
         section = BY_NAME.get(name)
         path = sql_root() / "reports" / f"{name}.sql"
-        if section and section.requires_table:
-            if not path.exists() or not warehouse.table_exists(dataset, section.requires_table):
-                report.sections[name] = []
-                report.unavailable.add(name)
-                continue
+        optional = section.requires_table if section else None
+        if optional and (not path.exists() or not warehouse.table_exists(dataset, optional)):
+            report.sections[name] = []
+            report.unavailable.add(name)
+            continue
         params = base | ({"p_tenant": report_filter.tenant or ""} if section and section.tenant_filter else {})
         report.sections[name] = warehouse.query(dataset, read_single_statement(path), params)
     return report
