@@ -53,6 +53,10 @@ class OrgNotFoundError(CliError):
 
 
 def _first_line(exc: BaseException) -> str:
+    import pydantic
+
+    if isinstance(exc, pydantic.ValidationError):  # "1 validation error for X" says nothing useful
+        return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
 
