@@ -1,6 +1,4 @@
 -- Per commitment over a window: capacity bought, used, wasted.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT
   provider,

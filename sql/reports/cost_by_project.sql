@@ -1,7 +1,5 @@
 -- Computed cost, tokens and unpriced tokens per provider and project (the provider's project,
 -- workspace or account the usage was reported under) over a window; all flows.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT
   provider,

@@ -1,6 +1,4 @@
 -- Spend, tokens and unpriced tokens per provider over a window.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT
   provider,

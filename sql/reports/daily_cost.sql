@@ -1,6 +1,4 @@
 -- Spend per day and provider over a window (for the chart).
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT usage_date, provider, SUM(cost_usd) AS cost_usd
 FROM genai_cost_daily

@@ -1,6 +1,4 @@
 -- FOCUS 1.3 totals per service and charge category over a window.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT
   ServiceName AS service_name,

@@ -3,8 +3,6 @@
 -- covers computes $0), the usage no price covers (tokens, never booked at $0) and an estimate of the
 -- dollars it stands for (the providers' reported cost beyond the computed cost on the provider-days
 -- with unpriced usage), and the commitment capacity paid for but not used.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 WITH computed AS (
   SELECT

@@ -1,8 +1,6 @@
 -- The ten models with the most token spend over a window, with their share of it: priced tokens
 -- only (pay-as-you-go rates; tokens a commitment covers count at $0, the commitment itself is in
 -- commitment_utilization), the same definition as the genai_top_models_30d view.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT
   provider,

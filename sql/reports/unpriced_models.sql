@@ -1,6 +1,4 @@
 -- Usage no price covers over a window: add a catalog row to price it.
--- @p_start_date DATE
--- @p_end_date DATE
 -- @p_provider STRING
 SELECT provider, model, STRING_AGG(DISTINCT unpriced_reason, '; ') AS reason, SUM(consumed_quantity) AS tokens
 FROM genai_costs_daily_unified
