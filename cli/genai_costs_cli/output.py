@@ -81,9 +81,18 @@ def totals(rows: Sequence[Row], columns: Sequence[Column]) -> Row | None:
     return out
 
 
-def terminal_table(title: str, rows: Sequence[Row], columns: Sequence[Column]) -> Table:
+def terminal_table(title: str, rows: Sequence[Row], columns: Sequence[Column], caption: str | None = None) -> Table:
     """Numbers never wrap or get cut (they are the point); text columns fold onto more lines."""
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, expand=False)
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+        caption_style="dim",
+        show_edge=False,
+        pad_edge=False,
+        expand=False,
+    )
     for c in columns:
         if c.numeric:
             table.add_column(c.header, justify="right", no_wrap=True)

@@ -338,7 +338,7 @@ def print_report(console: Console, report: Report) -> None:
         if not rows:
             console.print(f"[bold]{section.title}[/]: {section.empty}")
             continue
-        console.print(terminal_table(section.title, rows, section.columns))
+        console.print(terminal_table(section.title, rows, section.columns, section.description))
 
 
 def section_totals(section: Section, rows: list[Row]) -> Row | None:

@@ -54,7 +54,10 @@ def test_report_for_an_org_never_onboarded(demo_env):
         (["report", "../x"], "invalid org_slug"),
         (["onboard", "A"], "invalid org_slug 'A'"),
         (["report", "demo", "--provider", "openia"], "unknown provider 'openia'"),
-        (["report", "demo", "--from", "2026-03-02", "--to", "2026-03-01"], "--from 2026-03-02 is after --to 2026-03-01"),
+        (
+            ["report", "demo", "--from", "2026-03-02", "--to", "2026-03-01"],
+            "--from 2026-03-02 is after --to 2026-03-01",
+        ),
         (["report", "demo", "--from", "2024-01-01", "--to", "2026-01-01"], "at most 400"),
         (["report", "demo", "--format", "csv"], "CSV holds one table: add --section"),
         (["report", "demo", "--format", "json", "--section", "nope"], "unknown section 'nope'"),
