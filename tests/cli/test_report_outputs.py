@@ -17,11 +17,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from genai_costs.model.window import Window
+from genai_costs.settings import get_settings
+from genai_costs.warehouse import open_warehouse
 from genai_costs_cli.app import app
 from genai_costs_cli.output import money
 from genai_costs_cli.reporting import EXPORTS, ReportFilter, build_report, print_report
-from genai_costs.settings import get_settings
-from genai_costs.warehouse import open_warehouse
 
 from .conftest import DAYS, TODAY
 
