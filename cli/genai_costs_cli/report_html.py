@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from .output import Column, Row, fmt, money, to_csv, to_json, totals
+from .output import Column, Row, fmt, json_rows, money, to_csv, to_json, totals
 from .reporting import DAILY, DAILY_COLUMNS, SECTIONS, Report, Section
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#b07aa1", "#edc948", "#9c755f"]
@@ -46,8 +46,6 @@ def _data_uri(text: str, mime: str) -> str:
 def _table(name: str, title: str, description: str, columns: tuple[Column, ...], rows: list[Row], empty: str,
            section: Section | None = None) -> RenderedTable:  # fmt: skip
     total = totals(rows, columns)
-    from .output import json_rows
-
     return RenderedTable(
         section,
         name,

@@ -23,7 +23,7 @@ from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
 
-from .output import Column, Row, fmt, json_rows, money, terminal_table, totals
+from .output import Column, Row, fmt, json_rows, money, terminal_table
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,3 @@ def print_report(console: Console, report: Report) -> None:
             console.print(f"[bold]{section.title}[/]: {section.empty}")
             continue
         console.print(terminal_table(section.title, rows, section.columns, section.description))
-
-
-def section_totals(section: Section, rows: list[Row]) -> Row | None:
-    return totals(rows, section.columns)
