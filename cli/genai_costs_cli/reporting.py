@@ -313,7 +313,10 @@ def build_report(
             report.unavailable.add(name)
             continue
         params = base | ({"p_tenant": report_filter.tenant or ""} if section and section.tenant_filter else {})
-        report.sections[name] = warehouse.query(dataset, read_single_statement(path), params)
+        statement = read_single_statement(path)
+        # Only the parameters the query names (a query without a provider filter is still valid).
+        used = {k: v for k, v in params.items() if f"@{k}" in statement.text}
+        report.sections[name] = warehouse.query(dataset, statement, used)
     return report
 
 
