@@ -43,13 +43,13 @@ run: install-run
 ## The whole suite: lint, format and type checks first (fast), then the tests (the HTML report's
 ## browser test is required here, not skipped).
 test: install lint focus-validator browser
-	GENAI_COSTS_REQUIRE_BROWSER=1 $(BIN)/pytest
+	GENAI_COSTS_REQUIRE_BROWSER=1 $(BIN)/pytest -n auto
 
 ## Headless Chromium for the HTML report's test, from Debian (playwright drives it; no download).
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
-	  || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium; \
-	       else sudo apt-get install -y -q chromium; fi; }
+	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
 lint: install
 	$(BIN)/ruff check .
