@@ -11,7 +11,17 @@
 -- bucket; cached and cache-write rates where the row has them, else the input rate; audio only at an
 -- audio rate. Discount: when base_*_price is set, the row's prices are already discounted; otherwise
 -- discount_percentage applies to them. Free tiers: billable = max(0, cumulative - free) per reset
--- period (daily, monthly, or never = since effective_date, looking back at most 366 days).
+-- period (daily, monthly, or never = since effective_date, looking back at most 366 days), granted
+-- only while the organization's plan for that provider is free or an unexpired trial that day.
+-- Plans (llm_subscriptions): seeded rows describe what providers offer; a row is the organization's
+-- own only when is_custom (it created or adopted it). The plan of a provider-day is the enabled own
+-- plan row (no commitment_type, tier free/trial/paid/enterprise) valid that day, newest first, then
+-- the most paid; no own plan means paid, so a paying organization never gets a free allowance.
+-- A committed-use discount (own enabled committed_use row without commitment_type, valid that day,
+-- discount_percentage > 0, model and region unset or equal; the most specific, then the largest)
+-- takes its percentage off list-price rows (pricing_type standard or free_tier); subscription_id
+-- names the plan row that changed a cost (free allowance or discount). Only the documented
+-- pricing_type values price anything: a row with another value is ignored, never guessed.
 -- No price, or no rate for a category, gives cost_status 'unpriced' and NULL cost, never 0. Tokens
 -- served by provisioned capacity are 'committed' at 0: the commitment rows carry the money, and the
 -- provider's capacity commitment type comes from genai_ref_providers. Units and meters of each token
@@ -51,6 +61,51 @@ model_prices AS (
   ) AS m
   JOIN llm_model_pricing AS p
     ON p.provider = m.provider AND p.is_enabled AND (p.model_id = m.model OR p.model_id = m.snapshot_of)
+  WHERE p.pricing_type IN ('standard', 'free_tier', 'volume_discount', 'committed_use', 'promotional', 'negotiated')
+),
+-- The organization's plan per provider and day (see the header): only free and unexpired trial
+-- plans grant free allowances.
+org_plans AS (
+  SELECT provider, usage_date, subscription_id AS plan_subscription_id,
+    tier_type = 'free' OR (tier_type = 'trial' AND (trial_end_date IS NULL OR usage_date <= trial_end_date))
+      AS free_allowance_granted
+  FROM (
+    SELECT
+      d.provider, d.usage_date, s.subscription_id, s.tier_type, s.trial_end_date,
+      ROW_NUMBER() OVER (
+        PARTITION BY d.provider, d.usage_date
+        ORDER BY s.effective_date DESC,
+          CASE s.tier_type WHEN 'enterprise' THEN 0 WHEN 'paid' THEN 1 WHEN 'trial' THEN 2 ELSE 3 END, s.subscription_id
+      ) AS plan_rank
+    FROM (SELECT DISTINCT provider, usage_date FROM price_keys) AS d
+    JOIN llm_subscriptions AS s
+      ON s.provider = d.provider AND s.is_enabled AND s.is_custom AND s.commitment_type IS NULL
+      AND s.tier_type IN ('free', 'trial', 'paid', 'enterprise')
+      AND s.effective_date <= d.usage_date AND (s.end_date IS NULL OR d.usage_date <= s.end_date)
+  )
+  WHERE plan_rank = 1
+),
+-- The committed-use discount of each price key, if the organization holds one (see the header).
+cuds AS (
+  SELECT provider, model, region, usage_date, subscription_id AS cud_subscription_id,
+    CAST('1' AS NUMERIC) - discount_percentage * CAST('0.01' AS NUMERIC) AS cud_factor
+  FROM (
+    SELECT
+      k.provider, k.model, k.region, k.usage_date, s.subscription_id, s.discount_percentage,
+      ROW_NUMBER() OVER (
+        PARTITION BY k.provider, k.model, k.region, k.usage_date
+        ORDER BY IF(s.model_id IS NULL, 1, 0), IF(s.region IS NULL, 1, 0), s.discount_percentage DESC, s.subscription_id
+      ) AS cud_rank
+    FROM (SELECT DISTINCT provider, model, region, usage_date FROM price_keys) AS k
+    JOIN llm_subscriptions AS s
+      ON s.provider = k.provider AND s.is_enabled AND s.is_custom AND s.tier_type = 'committed_use'
+      AND s.commitment_type IS NULL AND s.discount_percentage > 0
+      AND s.effective_date <= k.usage_date AND (s.end_date IS NULL OR k.usage_date <= s.end_date)
+      AND (s.commitment_start_date IS NULL OR s.commitment_start_date <= k.usage_date)
+      AND (s.commitment_end_date IS NULL OR k.usage_date <= s.commitment_end_date)
+      AND (s.model_id IS NULL OR s.model_id = k.model) AND (s.region IS NULL OR s.region = k.region)
+  )
+  WHERE cud_rank = 1
 ),
 chosen AS (
   SELECT * EXCEPT (price_rank)
@@ -149,9 +204,14 @@ rate_card AS (
 -- Every usage row with its price row and, if that price has a free allowance, its period's first day.
 priced_usage AS (
   SELECT
-    u.*, c.pricing_id, c.price_match, c.pricing_type, c.is_custom, c.currency, c.free_tier_input_tokens,
-    c.free_tier_output_tokens,
-    IF(c.free_tier_input_tokens IS NULL AND c.free_tier_output_tokens IS NULL, NULL,
+    u.*, c.pricing_id, c.price_match, c.pricing_type, c.is_custom, c.currency,
+    IF(pl.free_allowance_granted, c.free_tier_input_tokens, NULL) AS free_tier_input_tokens,
+    IF(pl.free_allowance_granted, c.free_tier_output_tokens, NULL) AS free_tier_output_tokens,
+    pl.plan_subscription_id,
+    IF(c.pricing_type IN ('standard', 'free_tier'), cd.cud_subscription_id, NULL) AS cud_subscription_id,
+    IF(c.pricing_type IN ('standard', 'free_tier'), cd.cud_factor, NULL) AS cud_factor,
+    IF((c.free_tier_input_tokens IS NULL AND c.free_tier_output_tokens IS NULL) OR NOT IFNULL(pl.free_allowance_granted, FALSE),
+      NULL,
       CASE c.free_tier_reset_frequency
         WHEN 'daily' THEN u.usage_date
         WHEN 'monthly' THEN DATE_TRUNC(u.usage_date, MONTH)
@@ -163,6 +223,10 @@ priced_usage AS (
   LEFT JOIN chosen AS c
     ON c.provider = u.provider AND IFNULL(c.model, '') = IFNULL(u.model, '')
     AND IFNULL(c.region, '') = IFNULL(u.region, '') AND c.tier_class = u.tier_class AND c.usage_date = u.usage_date
+  LEFT JOIN org_plans AS pl ON pl.provider = u.provider AND pl.usage_date = u.usage_date
+  LEFT JOIN cuds AS cd
+    ON cd.provider = u.provider AND IFNULL(cd.model, '') = IFNULL(u.model, '')
+    AND IFNULL(cd.region, '') = IFNULL(u.region, '') AND cd.usage_date = u.usage_date
 ),
 -- Free tiers whose period began before the window: usage since the period start counts toward
 -- them. Read only for those (provider, model, period start) and only from the earliest start.
@@ -228,7 +292,10 @@ quantities AS (
 ),
 payg_rated AS (
   SELECT
-    q.*, r.rate_per_1k, r.price_rule, r.unit_price, r.list_unit_price,
+    q.* EXCEPT (cud_factor), r.rate_per_1k, r.price_rule, r.list_unit_price,
+    IF(q.cud_factor IS NULL OR q.tier_class = 'provisioned', r.unit_price, CAST(r.unit_price * q.cud_factor AS NUMERIC))
+      AS unit_price,
+    IF(q.cud_factor IS NULL OR q.tier_class = 'provisioned', NULL, q.cud_subscription_id) AS discount_subscription_id,
     -- Exact at 9 decimals (per 1M tokens or 1K requests), so it is NUMERIC like the column it fills.
     CAST(CAST(q.tokens - q.free_tokens AS NUMERIC) * q.pricing_quantity_scale AS NUMERIC) AS pricing_quantity,
     CASE
@@ -283,5 +350,7 @@ SELECT
   END AS unpriced_reason,
   CAST(NULL AS STRING) AS commitment_id,
   IF(q.cost_status = 'committed', q.provisioned_commitment_type, NULL) AS commitment_type,
-  IF(q.cost_status = 'committed', 'Used', NULL) AS commitment_status
+  IF(q.cost_status = 'committed', 'Used', NULL) AS commitment_status,
+  CASE q.cost_status WHEN 'unpriced' THEN NULL
+    ELSE COALESCE(q.discount_subscription_id, IF(q.free_tokens > 0, q.plan_subscription_id, NULL)) END AS subscription_id
 FROM payg_costed AS q;
