@@ -54,7 +54,7 @@ model_prices AS (
     p.output_price_per_1k, p.cached_input_price_per_1k, p.cache_write_5m_price_per_1k, p.cache_write_1h_price_per_1k,
     p.batch_input_price_per_1k, p.batch_output_price_per_1k, p.long_context_input_price_per_1k,
     p.long_context_output_price_per_1k, p.audio_input_price_per_1k, p.audio_output_price_per_1k,
-    p.web_search_price_per_1k_requests
+    p.web_search_price_per_1k_requests, p.volume_threshold_tokens
   FROM (
     SELECT DISTINCT provider, model, REGEXP_REPLACE(model, r'-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$', '') AS snapshot_of
     FROM price_keys
@@ -107,13 +107,15 @@ cuds AS (
   )
   WHERE cud_rank = 1
 ),
-chosen AS (
+-- The best price row per key, and separately the best volume_discount row: volume rows price only
+-- the tokens beyond their threshold (see volume_split), the other row everything else.
+candidates AS (
   SELECT * EXCEPT (price_rank)
   FROM (
     SELECT
-      k.region, k.tier_class, k.usage_date, mp.*,
+      k.region, k.tier_class, k.usage_date, mp.*, mp.pricing_type = 'volume_discount' AS is_volume,
       ROW_NUMBER() OVER (
-        PARTITION BY k.provider, k.model, k.region, k.tier_class, k.usage_date
+        PARTITION BY k.provider, k.model, k.region, k.tier_class, k.usage_date, mp.pricing_type = 'volume_discount'
         ORDER BY mp.is_custom DESC, IF(mp.price_match = 'exact', 0, 1), IF(mp.price_region IS NULL, 1, 0),
           IF(mp.price_tier IS NULL, 1, 0), mp.effective_date DESC, mp.pricing_id
       ) AS price_rank
@@ -126,6 +128,15 @@ chosen AS (
       AND IF(k.tier_class IN ('default', 'provisioned'), mp.price_tier IS NULL, LOWER(mp.price_tier) = k.tier_class)
   )
   WHERE price_rank = 1
+),
+chosen AS (
+  SELECT * EXCEPT (is_volume) FROM candidates WHERE NOT is_volume
+),
+volume_chosen AS (
+  SELECT provider, model, region, tier_class, usage_date, pricing_id AS volume_pricing_id,
+    price_match AS volume_price_match, is_custom AS volume_is_custom, volume_threshold_tokens
+  FROM candidates
+  WHERE is_volume AND volume_threshold_tokens IS NOT NULL
 ),
 -- Each chosen price row's rate, rule and unit prices per token category and usage kind (batch,
 -- long context): a few thousand rows, so the money arithmetic on rates runs once per rate.
@@ -192,7 +203,7 @@ rate_card AS (
           batch_input_price_per_1k, batch_output_price_per_1k, long_context_input_price_per_1k,
           long_context_output_price_per_1k, audio_input_price_per_1k, audio_output_price_per_1k,
           web_search_price_per_1k_requests
-        FROM chosen
+        FROM candidates
       ) AS p
       CROSS JOIN UNNEST([TRUE, FALSE]) AS batch_usage
       CROSS JOIN UNNEST([TRUE, FALSE]) AS long_context
@@ -207,7 +218,8 @@ priced_usage AS (
     u.*, c.pricing_id, c.price_match, c.pricing_type, c.is_custom, c.currency,
     IF(pl.free_allowance_granted, c.free_tier_input_tokens, NULL) AS free_tier_input_tokens,
     IF(pl.free_allowance_granted, c.free_tier_output_tokens, NULL) AS free_tier_output_tokens,
-    pl.plan_subscription_id,
+    pl.plan_subscription_id, v.volume_pricing_id, v.volume_price_match, v.volume_is_custom,
+    v.volume_threshold_tokens, IF(v.volume_pricing_id IS NULL, NULL, DATE_TRUNC(u.usage_date, MONTH)) AS volume_period_start,
     IF(c.pricing_type IN ('standard', 'free_tier'), cd.cud_subscription_id, NULL) AS cud_subscription_id,
     IF(c.pricing_type IN ('standard', 'free_tier'), cd.cud_factor, NULL) AS cud_factor,
     IF((c.free_tier_input_tokens IS NULL AND c.free_tier_output_tokens IS NULL) OR NOT IFNULL(pl.free_allowance_granted, FALSE),
@@ -223,6 +235,9 @@ priced_usage AS (
   LEFT JOIN chosen AS c
     ON c.provider = u.provider AND IFNULL(c.model, '') = IFNULL(u.model, '')
     AND IFNULL(c.region, '') = IFNULL(u.region, '') AND c.tier_class = u.tier_class AND c.usage_date = u.usage_date
+  LEFT JOIN volume_chosen AS v
+    ON v.provider = u.provider AND IFNULL(v.model, '') = IFNULL(u.model, '')
+    AND IFNULL(v.region, '') = IFNULL(u.region, '') AND v.tier_class = u.tier_class AND v.usage_date = u.usage_date
   LEFT JOIN org_plans AS pl ON pl.provider = u.provider AND pl.usage_date = u.usage_date
   LEFT JOIN cuds AS cd
     ON cd.provider = u.provider AND IFNULL(cd.model, '') = IFNULL(u.model, '')
@@ -290,6 +305,63 @@ quantities AS (
   CROSS JOIN genai_ref_token_categories AS c
   WHERE c.flow = 'payg'
 ),
+-- Volume discounts: tokens (every token category) of the provider and model in the calendar month,
+-- counted in usage order, beyond the volume row's threshold are priced by the volume row; a
+-- quantity that crosses the threshold is split in two rows. Usage of the month before the window
+-- counts toward the threshold.
+volume_periods AS (
+  SELECT DISTINCT provider, model, volume_period_start
+  FROM priced_usage
+  WHERE volume_period_start < p_start_date
+),
+volume_prior AS (
+  SELECT f.provider, f.model, f.volume_period_start,
+    SUM(IFNULL(h.input_uncached_tokens, 0) + IFNULL(h.input_cached_tokens, 0) + IFNULL(h.cache_write_5m_tokens, 0)
+      + IFNULL(h.cache_write_1h_tokens, 0) + IFNULL(h.input_audio_tokens, 0) + IFNULL(h.output_tokens, 0)
+      + IFNULL(h.output_audio_tokens, 0)) AS prior_tokens
+  FROM volume_periods AS f
+  JOIN genai_usage_daily AS h
+    ON h.provider = f.provider AND h.model = f.model AND h.usage_date >= f.volume_period_start
+  WHERE h.usage_date >= DATE_SUB(p_start_date, INTERVAL 31 DAY) AND h.usage_date < p_start_date
+    AND h.org_slug = p_org_slug
+  GROUP BY f.provider, f.model, f.volume_period_start
+),
+volume_split AS (
+  SELECT q.*, 0 AS beyond_threshold
+  FROM quantities AS q
+  WHERE q.volume_period_start IS NULL OR q.consumed_unit != 'Tokens'
+  UNION ALL
+  SELECT
+    r.* EXCEPT (cum_tokens),
+    LEAST(r.tokens - r.free_tokens,
+      GREATEST(0, r.cum_tokens - GREATEST(r.cum_tokens - r.tokens, r.volume_threshold_tokens))) AS beyond_threshold
+  FROM (
+    SELECT
+      q.*,
+      IFNULL(vp.prior_tokens, 0) + SUM(q.tokens) OVER (
+        PARTITION BY q.provider, q.model, q.volume_period_start
+        ORDER BY q.usage_date, q.usage_id, q.token_type
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS cum_tokens
+    FROM quantities AS q
+    LEFT JOIN volume_prior AS vp
+      ON vp.provider = q.provider AND vp.model = q.model AND vp.volume_period_start = q.volume_period_start
+    WHERE q.volume_period_start IS NOT NULL AND q.consumed_unit = 'Tokens'
+  ) AS r
+),
+-- Each quantity at its price row, and the part beyond a volume threshold at the volume row.
+price_parts AS (
+  SELECT q.* EXCEPT (tokens, beyond_threshold), q.tokens - q.beyond_threshold AS tokens, '' AS part_suffix
+  FROM volume_split AS q
+  UNION ALL
+  SELECT
+    q.* EXCEPT (tokens, beyond_threshold) REPLACE (q.volume_pricing_id AS pricing_id,
+      q.volume_price_match AS price_match, 'volume_discount' AS pricing_type, q.volume_is_custom AS is_custom,
+      0 AS free_tokens, CAST(NULL AS NUMERIC) AS cud_factor),
+    q.beyond_threshold AS tokens, ':volume' AS part_suffix
+  FROM volume_split AS q
+  WHERE q.beyond_threshold > 0
+),
 payg_rated AS (
   SELECT
     q.* EXCEPT (cud_factor), r.rate_per_1k, r.price_rule, r.list_unit_price,
@@ -303,7 +375,7 @@ payg_rated AS (
       WHEN q.pricing_id IS NULL OR r.rate_per_1k IS NULL THEN 'unpriced'
       ELSE 'priced'
     END AS cost_status
-  FROM quantities AS q
+  FROM price_parts AS q
   LEFT JOIN rate_card AS r
     ON r.pricing_id = q.pricing_id AND r.token_type = q.token_type AND r.batch_usage = q.batch_usage
     AND r.long_context = q.long_context
@@ -318,7 +390,7 @@ payg_costed AS (
   FROM payg_rated AS q
 )
 SELECT
-  CONCAT(q.usage_id, ':', q.token_type) AS cost_id,
+  CONCAT(q.usage_id, ':', q.token_type, q.part_suffix) AS cost_id,
   'payg' AS flow,
   'Usage' AS charge_category,
   q.org_slug, q.usage_date, q.provider, q.model, q.region, q.service_tier, q.is_batch, q.project_id, q.api_key_id,

@@ -105,7 +105,7 @@ BEGIN
         END AS sku_id
       FROM genai_costs_daily_unified
       WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
-        AND cost_status = 'priced' AND flow != 'commitment'
+        AND cost_status = 'priced' AND flow != 'commitment' AND charge_category != 'Credit'
     ) AS k
     LEFT JOIN genai_ref_token_categories AS t ON t.token_type = k.token_type
   ),
@@ -150,11 +150,13 @@ BEGIN
     CAST(NULL AS STRING) AS CapacityReservationStatus,
     charge_category AS ChargeCategory,
     CAST(NULL AS STRING) AS ChargeClass,
-    IF(flow = 'commitment',
-      CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
+    CASE
+      WHEN flow = 'commitment' THEN CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
         CASE WHEN charge_category = 'Purchase' THEN ' (daily amortized purchase)'
-          WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END),
-      charge_description) AS ChargeDescription,
+          WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END)
+      WHEN charge_category = 'Credit' THEN CONCAT(provider, ' plan ', deployment, ' trial credit')
+      ELSE charge_description
+    END AS ChargeDescription,
     IF(charge_category = 'Purchase', 'Recurring', 'Usage-Based') AS ChargeFrequency,
     period_end AS ChargePeriodEnd,
     period_start AS ChargePeriodStart,
@@ -180,7 +182,11 @@ BEGIN
     provider_name AS InvoiceIssuerName,
     list_cost_usd AS ListCost,
     list_unit_price AS ListUnitPrice,
-    IF(flow = 'commitment' AND charge_category != 'Purchase', 'Committed', 'Standard') AS PricingCategory,
+    CASE
+      WHEN charge_category = 'Credit' THEN NULL
+      WHEN flow = 'commitment' AND charge_category != 'Purchase' THEN 'Committed'
+      ELSE 'Standard'
+    END AS PricingCategory,
     currency AS PricingCurrency,
     unit_price AS PricingCurrencyContractedUnitPrice,
     cost_usd AS PricingCurrencyEffectiveCost,
@@ -207,7 +213,7 @@ BEGIN
     -- Vertex AI's GPU hours serve models under the same service as its tokens.
     service_subcategory AS ServiceSubcategory,
     IF(flow = 'commitment', commitment_sku_id, sku_id) AS SkuId,
-    sku_meter AS SkuMeter,
+    IF(charge_category = 'Credit', NULL, sku_meter) AS SkuMeter,
     IF(flow = 'commitment',
       TO_JSON(STRUCT(model AS x_ModelId, commitment_type AS x_CommitmentType, price_rule AS x_PriceRule)),
       sku_price_details) AS SkuPriceDetails,

@@ -135,3 +135,64 @@ def test_a_price_row_of_unknown_pricing_type_prices_nothing(world):
     world.consolidate("2026-11-02", "2026-11-03")
     row = world.cost_by(token_type="input")
     assert (row["cost_status"], row["cost_usd"]) == ("unpriced", None)
+
+
+def test_volume_discount_prices_only_the_tokens_beyond_its_threshold_in_the_month(world):
+    # $1.00 per 1M input up to 5M tokens a month, $0.50 beyond: the volume row applies above 5M only.
+    base = world.add_price("openai", "golden-4o", "1.00", "1.00", pricing_type="standard")
+    volume = world.add_price(
+        "openai", "golden-4o", "0.50", "0.50", pricing_type="volume_discount", volume_threshold_tokens=5_000_000
+    )
+    for day in ("2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"):
+        world.add_usage("openai", day, "golden-4o", input_uncached_tokens=3_000_000)
+    world.consolidate("2026-10-31", "2026-11-02")
+    world.consolidate("2026-11-02", "2026-11-04")  # a window that starts after November's first day
+    rows = [(str(r["usage_date"]), r["pricing_id"], r["consumed_quantity"], r["cost_usd"]) for r in world.costs()]
+    # Oct 31: 3M in October, below its threshold. Nov 1: 3M (cum 3M). Nov 2: 2M up to 5M at $1, 1M at $0.50.
+    # Nov 3: all 3M beyond the threshold at $0.50.
+    assert sorted(rows) == sorted(
+        [
+            ("2026-10-31", base, 3_000_000, D("3")),
+            ("2026-11-01", base, 3_000_000, D("3")),
+            ("2026-11-02", base, 2_000_000, D("2")),
+            ("2026-11-02", volume, 1_000_000, D("0.5")),
+            ("2026-11-03", volume, 3_000_000, D("1.5")),
+        ]
+    )
+
+
+def test_trial_credit_is_drawn_down_and_then_stops(world):
+    # $1.00 trial credit; usage costs $0.40 a day ($1 per 1M input, 400k tokens a day).
+    world.add_price("gemini", "golden-pro", "1.00", "4.00", pricing_type="standard")
+    trial = world.add_plan("gemini", "trial", trial_credit_usd=D("1"), trial_end_date="2026-11-30")
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"):
+        world.add_usage("gemini", day, "golden-pro", input_uncached_tokens=400_000)
+    world.consolidate("2026-11-01", "2026-11-03")
+    world.consolidate("2026-11-03", "2026-11-05")  # the credit used by earlier windows counts
+    credits = world.costs("charge_category = 'Credit'")
+    # Nov 1: -0.40 (0.60 left), Nov 2: -0.40 (0.20 left), Nov 3: -0.20 (used up), Nov 4: none.
+    assert [(str(r["usage_date"]), r["billed_cost_usd"]) for r in credits] == [
+        ("2026-11-01", D("-0.4")),
+        ("2026-11-02", D("-0.4")),
+        ("2026-11-03", D("-0.2")),
+    ]
+    assert {r["subscription_id"] for r in credits} == {trial}
+    assert sum(r["billed_cost_usd"] for r in world.costs()) == D("0.6")  # $1.60 of usage minus $1.00
+    focus = world.wh.query(
+        "acme_prod",
+        "SELECT ChargeCategory, BilledCost, EffectiveCost, SkuPriceId, PricingQuantity FROM cost_data_standard_1_3 "
+        "WHERE ChargePeriodStart >= TIMESTAMP '2026-11-01' AND ChargeCategory = 'Credit'",
+    )
+    assert sorted(r["BilledCost"] for r in focus) == [D("-0.4"), D("-0.4"), D("-0.2")]
+    assert {(r["SkuPriceId"], r["PricingQuantity"]) for r in focus} == {(None, None)}
+
+
+def test_trial_credit_covers_only_days_inside_the_trial(world):
+    world.add_price("gemini", "golden-pro", "1.00", "4.00", pricing_type="standard")
+    world.add_plan("gemini", "trial", trial_credit_usd=D("100"), trial_end_date="2026-11-01")
+    for day in ("2026-11-01", "2026-11-02"):
+        world.add_usage("gemini", day, "golden-pro", input_uncached_tokens=400_000)
+    world.consolidate("2026-11-01", "2026-11-03")
+    assert [(str(r["usage_date"]), r["cost_usd"]) for r in world.costs("charge_category = 'Credit'")] == [
+        ("2026-11-01", D("-0.4"))
+    ]
