@@ -44,6 +44,12 @@ class Report:
         return sum((r["cost_usd"] or Decimal(0) for r in self.sections["cost_by_provider"]), Decimal(0))
 
     @property
+    def provider_reported_cost(self) -> Decimal:
+        """Dollars the providers reported for model-days the catalog cannot price (not in total_cost)."""
+        rows = self.sections["cost_by_provider"]
+        return sum((r.get("provider_reported_usd") or Decimal(0) for r in rows), Decimal(0))
+
+    @property
     def coverage_pct(self) -> Decimal | None:
         rows = self.sections["cost_by_provider"]
         tokens = sum((r["tokens"] or 0 for r in rows), Decimal(0))
@@ -73,7 +79,11 @@ def _int(value: Decimal | int | None) -> str:
 def print_report(console: Console, report: Report) -> None:
     w = report.window
     console.rule(f"[bold]{report.org_slug}: GenAI spend {w.start} .. {w.end - dt.timedelta(days=1)}")
-    console.print(f"Total computed cost {_usd(report.total_cost)}; tokens priced: {report.coverage_pct}%")
+    console.print(
+        f"Total {_usd(report.total_cost + report.provider_reported_cost)}: computed {_usd(report.total_cost)}"
+        f" + provider-reported {_usd(report.provider_reported_cost)} (models the catalog cannot price);"
+        f" tokens costed: {report.coverage_pct}%"
+    )
     t = Table("provider", "cost", "tokens", "unpriced tokens", title="By provider")
     for r in report.sections["cost_by_provider"]:
         t.add_row(r["provider"], _usd(r["cost_usd"]), _int(r["tokens"]), _int(r["unpriced_tokens"]))
@@ -221,7 +231,8 @@ table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f3f3f3}}
 h2{{margin-top:2rem}}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>Total computed cost <b>{_usd(report.total_cost)}</b>; tokens priced: <b>{report.coverage_pct}%</b>
+<p>Total computed cost <b>{_usd(report.total_cost)}</b>; provider-reported for models the catalog cannot
+price: <b>{_usd(report.provider_reported_cost)}</b>; tokens costed: <b>{report.coverage_pct}%</b>
 (unpriced usage is listed below, never booked at $0).</p>
 <h2>Daily cost by provider</h2>{_stacked_daily_svg(s["daily_cost"])}
 <h2>Top models</h2>{_bars_svg(s["top_models"], lambda r: f"{r['provider']} / {r['model']}", lambda r: r["cost_usd"])}

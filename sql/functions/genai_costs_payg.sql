@@ -22,8 +22,9 @@
 -- takes its percentage off list-price rows (pricing_type standard or free_tier); subscription_id
 -- names the plan row that changed a cost (free allowance or discount). Only the documented
 -- pricing_type values price anything: a row with another value is ignored, never guessed.
--- No price, or no rate for a category, gives cost_status 'unpriced' and NULL cost, never 0. Tokens
--- served by provisioned capacity are 'committed' at 0: the commitment rows carry the money, and the
+-- No price, or no rate for a category, gives cost_status 'unpriced' and NULL cost, never 0, unless
+-- the provider reported the model-day's dollars: then 'provider_reported' (see reported_model_days).
+-- Tokens served by provisioned capacity are 'committed' at 0: the commitment rows carry the money, and the
 -- provider's capacity commitment type comes from genai_ref_providers. Units and meters of each token
 -- category come from genai_ref_token_categories.
 CREATE OR REPLACE TABLE FUNCTION genai_costs_payg(p_org_slug STRING, p_start_date DATE, p_end_date DATE) AS
@@ -219,11 +220,12 @@ priced_usage AS (
     IF(pl.free_allowance_granted, c.free_tier_input_tokens, NULL) AS free_tier_input_tokens,
     IF(pl.free_allowance_granted, c.free_tier_output_tokens, NULL) AS free_tier_output_tokens,
     pl.plan_subscription_id, v.volume_pricing_id, v.volume_price_match, v.volume_is_custom,
-    v.volume_threshold_tokens, IF(v.volume_pricing_id IS NULL, NULL, DATE_TRUNC(u.usage_date, MONTH)) AS volume_period_start,
+    v.volume_threshold_tokens,
+    IF(v.volume_pricing_id IS NULL, NULL, DATE_TRUNC(u.usage_date, MONTH)) AS volume_period_start,
     IF(c.pricing_type IN ('standard', 'free_tier'), cd.cud_subscription_id, NULL) AS cud_subscription_id,
     IF(c.pricing_type IN ('standard', 'free_tier'), cd.cud_factor, NULL) AS cud_factor,
-    IF((c.free_tier_input_tokens IS NULL AND c.free_tier_output_tokens IS NULL) OR NOT IFNULL(pl.free_allowance_granted, FALSE),
-      NULL,
+    IF((c.free_tier_input_tokens IS NULL AND c.free_tier_output_tokens IS NULL)
+      OR NOT IFNULL(pl.free_allowance_granted, FALSE), NULL,
       CASE c.free_tier_reset_frequency
         WHEN 'daily' THEN u.usage_date
         WHEN 'monthly' THEN DATE_TRUNC(u.usage_date, MONTH)
@@ -388,6 +390,51 @@ payg_costed AS (
       WHEN 'priced' THEN ROUND(q.unit_price * q.pricing_quantity, 9) WHEN 'committed' THEN CAST(0 AS NUMERIC)
     END AS cost
   FROM payg_rated AS q
+),
+-- Provider-reported dollars (issue 11 item 5): a model-day the catalog cannot price at all (every
+-- token row unpriced) whose provider reported a USD cost for that exact model id carries that amount,
+-- spread over its rows in proportion to tokens (each row round(amount x cum / total) minus the same
+-- for the rows before it, so the rows add up to the amount exactly), with cost_status
+-- 'provider_reported'. The reason the catalog could not price it stays in unpriced_reason.
+reported_model_days AS (
+  SELECT provider, model, usage_date, SUM(amount) AS reported_usd
+  FROM genai_payg_costs_all
+  WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug AND model IS NOT NULL
+  GROUP BY provider, model, usage_date
+  HAVING LOGICAL_AND(currency = 'USD') AND SUM(amount) > 0
+),
+reported_allocations AS (
+  SELECT u.provider, u.model, u.usage_date, u.unpriced_tokens, r.reported_usd
+  FROM (
+    SELECT provider, model, usage_date, SUM(tokens) AS unpriced_tokens
+    FROM payg_costed
+    WHERE model IS NOT NULL
+    GROUP BY provider, model, usage_date
+    HAVING LOGICAL_AND(cost_status = 'unpriced' AND consumed_unit = 'Tokens')
+  ) AS u
+  JOIN reported_model_days AS r ON r.provider = u.provider AND r.model = u.model AND r.usage_date = u.usage_date
+),
+payg_final AS (
+  SELECT q.*
+  FROM payg_costed AS q
+  LEFT JOIN reported_allocations AS a ON a.provider = q.provider AND a.model = q.model AND a.usage_date = q.usage_date
+  WHERE a.provider IS NULL
+  UNION ALL
+  SELECT
+    q.* EXCEPT (cum_tokens, reported_usd, unpriced_tokens) REPLACE ('provider_reported' AS cost_status,
+      CAST(ROUND(q.reported_usd * q.cum_tokens / q.unpriced_tokens, 9)
+        - ROUND(q.reported_usd * (q.cum_tokens - q.tokens) / q.unpriced_tokens, 9) AS NUMERIC) AS cost)
+  FROM (
+    SELECT
+      q.*, a.reported_usd, a.unpriced_tokens,
+      SUM(q.tokens) OVER (
+        PARTITION BY q.provider, q.model, q.usage_date
+        ORDER BY q.usage_id, q.token_type, q.part_suffix
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS cum_tokens
+    FROM payg_costed AS q
+    JOIN reported_allocations AS a ON a.provider = q.provider AND a.model = q.model AND a.usage_date = q.usage_date
+  ) AS q
 )
 SELECT
   CONCAT(q.usage_id, ':', q.token_type, q.part_suffix) AS cost_id,
@@ -395,27 +442,29 @@ SELECT
   'Usage' AS charge_category,
   q.org_slug, q.usage_date, q.provider, q.model, q.region, q.service_tier, q.is_batch, q.project_id, q.api_key_id,
   q.deployment, q.context_window, q.token_type, q.usage_id,
-  IF(q.cost_status = 'unpriced', NULL, q.pricing_id) AS pricing_id,
-  IF(q.cost_status = 'unpriced', NULL, q.price_match) AS price_match,
+  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.pricing_id) AS pricing_id,
+  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.price_match) AS price_match,
   CASE q.cost_status WHEN 'unpriced' THEN NULL WHEN 'committed' THEN 'commitment'
-    ELSE IF(q.free_tokens > 0, 'free_tier', q.price_rule) END AS price_rule,
-  IF(q.cost_status = 'unpriced', NULL, q.pricing_type) AS pricing_type,
-  IF(q.cost_status = 'unpriced', NULL, q.is_custom) AS is_custom_price,
+    WHEN 'provider_reported' THEN 'provider_reported' ELSE IF(q.free_tokens > 0, 'free_tier', q.price_rule) END
+    AS price_rule,
+  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.pricing_type) AS pricing_type,
+  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.is_custom) AS is_custom_price,
   CAST(q.tokens AS NUMERIC) AS consumed_quantity,
   q.consumed_unit,
   CAST(q.free_tokens AS NUMERIC) AS free_quantity,
   CAST(q.tokens - q.free_tokens AS NUMERIC) AS billable_quantity,
   q.pricing_unit,
   q.pricing_quantity,
-  IF(q.cost_status = 'unpriced', NULL, q.list_unit_price) AS list_unit_price,
+  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.list_unit_price) AS list_unit_price,
   CASE q.cost_status WHEN 'priced' THEN q.unit_price WHEN 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
-  IF(q.cost_status = 'unpriced', NULL, ROUND(q.list_unit_price * q.pricing_quantity, 9)) AS list_cost_usd,
+  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, ROUND(q.list_unit_price * q.pricing_quantity, 9))
+    AS list_cost_usd,
   q.cost AS cost_usd,
   q.cost AS billed_cost_usd,
   IFNULL(q.currency, 'USD') AS currency,
   q.cost_status,
   CASE
-    WHEN q.cost_status != 'unpriced' THEN NULL
+    WHEN q.cost_status NOT IN ('unpriced', 'provider_reported') THEN NULL
     WHEN q.pricing_id IS NULL THEN CONCAT('no enabled price for ', q.provider, ' model ', IFNULL(q.model, '(none)'),
       IF(q.tier_class = 'default', '', CONCAT(' tier ', q.service_tier)))
     ELSE CONCAT('price ', q.pricing_id, ' has no ', REPLACE(q.token_type, '_', ' '), ' rate')
@@ -423,6 +472,7 @@ SELECT
   CAST(NULL AS STRING) AS commitment_id,
   IF(q.cost_status = 'committed', q.provisioned_commitment_type, NULL) AS commitment_type,
   IF(q.cost_status = 'committed', 'Used', NULL) AS commitment_status,
-  CASE q.cost_status WHEN 'unpriced' THEN NULL
-    ELSE COALESCE(q.discount_subscription_id, IF(q.free_tokens > 0, q.plan_subscription_id, NULL)) END AS subscription_id
-FROM payg_costed AS q;
+  CASE WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL
+    ELSE COALESCE(q.discount_subscription_id, IF(q.free_tokens > 0, q.plan_subscription_id, NULL))
+  END AS subscription_id
+FROM payg_final AS q;

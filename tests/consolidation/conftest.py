@@ -119,6 +119,24 @@ class World:
         }
         self.wh.load_rows("acme_prod", self.specs[f"genai_payg_{provider}_usage"], [row])
 
+    def add_reported_cost(self, provider: str, day: str, model: str, amount: str, currency: str = "USD") -> None:
+        """One line of the provider's own cost report (genai_payg_{provider}_costs)."""
+        start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), UTC)
+        row = dict.fromkeys(self.specs[f"genai_payg_{provider}_costs"].field_names) | {
+            "record_id": hashlib.sha256(f"{provider}|{day}|{model}|{amount}".encode()).hexdigest()[:32],
+            "run_id": "test",
+            "ingested_at": start,
+            "org_slug": "acme",
+            "provider": provider,
+            "source": "test",
+            "usage_date": start.date(),
+            "model": model,
+            "amount": Decimal(amount),
+            "currency": currency,
+            "is_estimated": False,
+        }
+        self.wh.load_rows("acme_prod", self.specs[f"genai_payg_{provider}_costs"], [row])
+
     def consolidate(self, start: str, end: str):
         return consolidate(ConsolidateMessage(org_slug="acme", start_date=start, end_date=end), warehouse=self.wh)
 
