@@ -44,25 +44,89 @@ usage_window AS (
 price_keys AS (
   SELECT DISTINCT provider, model, region, tier_class, usage_date FROM usage_window
 ),
--- Catalog rows that can price each distinct model: the same id, or the id of which the model is a
--- dated snapshot (gpt-4o-2024-08-06 prices as gpt-4o). The suffix is stripped once per model.
-model_prices AS (
+-- Model id resolution, the one place where a reported model id meets catalog ids (each rule has an
+-- example per provider in tests/consolidation/test_model_ids.py). A reported id yields candidates,
+-- most specific first:
+--   exact                 the id as reported;
+--   cross_region_profile  minus a Bedrock cross-region inference profile prefix (us., eu., apac., global., ...);
+--   resource_path         the last segment of a resource path (publishers/google/models/gemini-2.5-pro);
+--   at_version            minus a Vertex @version (claude-sonnet-4@20250514, gemini-1.5-pro@002);
+--   version_suffix        minus a Bedrock version (-v1:0) or a numbered or latest release (-001, -latest);
+--   snapshot              minus a dated snapshot (gpt-4o-2024-08-06, claude-3-5-haiku-20241022);
+--   fine_tuned            OpenAI ft:BASE:org::id and Azure BASE.ft-id: the catalog's ft:BASE row (then
+--                         ft:BASE without its date), never the base model's price (fine-tuned inference
+--                         has its own, higher rates).
+-- Catalog ids are matched as written and with their own version suffix or @version removed, so
+-- gemini-2.0-flash prices from a gemini-2.0-flash-001 row (version_suffix). Ties: the custom row first,
+-- then the most specific candidate.
+model_ids AS (
   SELECT
-    m.provider, m.model, IF(p.model_id = m.model, 'exact', 'snapshot') AS price_match, p.pricing_id,
-    p.region AS price_region, p.service_tier AS price_tier, p.is_custom, p.effective_date, p.end_date, p.pricing_type,
-    p.currency, p.free_tier_input_tokens, p.free_tier_output_tokens, p.free_tier_reset_frequency,
-    p.discount_percentage, p.base_input_price_per_1k, p.base_output_price_per_1k, p.input_price_per_1k,
-    p.output_price_per_1k, p.cached_input_price_per_1k, p.cache_write_5m_price_per_1k, p.cache_write_1h_price_per_1k,
-    p.batch_input_price_per_1k, p.batch_output_price_per_1k, p.long_context_input_price_per_1k,
-    p.long_context_output_price_per_1k, p.audio_input_price_per_1k, p.audio_output_price_per_1k,
-    p.web_search_price_per_1k_requests, p.volume_threshold_tokens
+    provider, model, ft_base,
+    REGEXP_REPLACE(REGEXP_REPLACE(REGEXP_REPLACE(model, r'^.*/', ''),
+      r'^(us|eu|apac|global|us-gov|jp|au|ca)\.', ''), r'@.*$', '') AS normalized,
+    CASE
+      WHEN REGEXP_CONTAINS(model, r'^(us|eu|apac|global|us-gov|jp|au|ca)\.') THEN 'cross_region_profile'
+      WHEN STRPOS(model, '/') > 0 THEN 'resource_path'
+      WHEN STRPOS(model, '@') > 0 THEN 'at_version'
+    END AS normalized_rule
   FROM (
-    SELECT DISTINCT provider, model, REGEXP_REPLACE(model, r'-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$', '') AS snapshot_of
+    SELECT DISTINCT
+      provider, model,
+      IF(STARTS_WITH(model, 'ft:'), SPLIT(model, ':')[SAFE_OFFSET(1)], REGEXP_EXTRACT(model, r'^(.+)\.ft-[0-9A-Za-z]+$'))
+        AS ft_base
     FROM price_keys
-  ) AS m
-  JOIN llm_model_pricing AS p
-    ON p.provider = m.provider AND p.is_enabled AND (p.model_id = m.model OR p.model_id = m.snapshot_of)
-  WHERE p.pricing_type IN ('standard', 'free_tier', 'volume_discount', 'committed_use', 'promotional', 'negotiated')
+  )
+),
+model_candidates AS (
+  SELECT provider, model, c.candidate, c.rule, c.preference
+  FROM model_ids AS m
+  CROSS JOIN UNNEST(
+    IF(m.ft_base IS NOT NULL,
+      [STRUCT(m.model AS candidate, 'exact' AS rule, 0 AS preference),
+        STRUCT(CONCAT('ft:', m.ft_base), 'fine_tuned', 1),
+        STRUCT(CONCAT('ft:', REGEXP_REPLACE(m.ft_base, r'-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$', '')), 'fine_tuned', 2)],
+      [STRUCT(m.model AS candidate, 'exact' AS rule, 0 AS preference),
+        STRUCT(m.normalized, IFNULL(m.normalized_rule, 'exact'), 1),
+        STRUCT(REGEXP_REPLACE(m.normalized, r'-(v[0-9]+:[0-9]+|[0-9]{3}|latest)$', ''), 'version_suffix', 2),
+        STRUCT(REGEXP_REPLACE(m.normalized, r'-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$', ''), 'snapshot', 3),
+        STRUCT(REGEXP_REPLACE(REGEXP_REPLACE(m.normalized, r'-(v[0-9]+:[0-9]+|[0-9]{3}|latest)$', ''),
+          r'-[0-9]{4}-?[0-9]{2}-?[0-9]{2}$', ''), 'snapshot', 4)])
+  ) AS c
+),
+-- Each enabled catalog row under its id and, where different, its id without a version suffix.
+catalog_keys AS (
+  SELECT p.*, k.catalog_key, k.key_is_id
+  FROM llm_model_pricing AS p
+  CROSS JOIN UNNEST([
+    STRUCT(p.model_id AS catalog_key, TRUE AS key_is_id),
+    STRUCT(REGEXP_REPLACE(REGEXP_REPLACE(p.model_id, r'@.*$', ''), r'-(v[0-9]+:[0-9]+|[0-9]{3}|latest)$', ''), FALSE)
+  ]) AS k
+  WHERE p.is_enabled AND (k.key_is_id OR k.catalog_key != p.model_id)
+),
+-- Catalog rows that can price each distinct model, with the rule that matched (the best per row).
+model_prices AS (
+  SELECT * EXCEPT (match_rank)
+  FROM (
+    SELECT
+      m.provider, m.model,
+      IF(NOT p.key_is_id AND m.rule = 'exact', 'version_suffix', m.rule) AS price_match,
+      m.preference * 2 + IF(p.key_is_id, 0, 1) AS match_preference,
+      p.pricing_id,
+      p.region AS price_region, p.service_tier AS price_tier, p.is_custom, p.effective_date, p.end_date, p.pricing_type,
+      p.currency, p.free_tier_input_tokens, p.free_tier_output_tokens, p.free_tier_reset_frequency,
+      p.discount_percentage, p.base_input_price_per_1k, p.base_output_price_per_1k, p.input_price_per_1k,
+      p.output_price_per_1k, p.cached_input_price_per_1k, p.cache_write_5m_price_per_1k,
+      p.cache_write_1h_price_per_1k, p.batch_input_price_per_1k, p.batch_output_price_per_1k,
+      p.long_context_input_price_per_1k, p.long_context_output_price_per_1k, p.audio_input_price_per_1k,
+      p.audio_output_price_per_1k, p.web_search_price_per_1k_requests, p.volume_threshold_tokens,
+      ROW_NUMBER() OVER (
+        PARTITION BY m.provider, m.model, p.pricing_id ORDER BY m.preference * 2 + IF(p.key_is_id, 0, 1)
+      ) AS match_rank
+    FROM model_candidates AS m
+    JOIN catalog_keys AS p ON p.provider = m.provider AND p.catalog_key = m.candidate
+    WHERE p.pricing_type IN ('standard', 'free_tier', 'volume_discount', 'committed_use', 'promotional', 'negotiated')
+  )
+  WHERE match_rank = 1
 ),
 -- The organization's plan per provider and day (see the header): only free and unexpired trial
 -- plans grant free allowances.
@@ -117,7 +181,7 @@ candidates AS (
       k.region, k.tier_class, k.usage_date, mp.*, mp.pricing_type = 'volume_discount' AS is_volume,
       ROW_NUMBER() OVER (
         PARTITION BY k.provider, k.model, k.region, k.tier_class, k.usage_date, mp.pricing_type = 'volume_discount'
-        ORDER BY mp.is_custom DESC, IF(mp.price_match = 'exact', 0, 1), IF(mp.price_region IS NULL, 1, 0),
+        ORDER BY mp.is_custom DESC, mp.match_preference, IF(mp.price_region IS NULL, 1, 0),
           IF(mp.price_tier IS NULL, 1, 0), mp.effective_date DESC, mp.pricing_id
       ) AS price_rank
     FROM price_keys AS k
