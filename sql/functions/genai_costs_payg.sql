@@ -499,44 +499,105 @@ payg_final AS (
     FROM payg_costed AS q
     JOIN reported_allocations AS a ON a.provider = q.provider AND a.model = q.model AND a.usage_date = q.usage_date
   ) AS q
+),
+-- Trial credit (issue 11 item 3): while an own enabled trial plan with trial_credit_usd is valid
+-- (effective_date through trial_end_date and end_date; the newest per provider), its credit covers the
+-- provider's priced usage in usage order until used up: a row's part is min(credit, spent through it)
+-- - min(credit, spent before it), spent counting the trial's earlier days from genai_costs_daily_unified
+-- (at most 366 days back), and shows as a Credit row (minus that part) next to the usage row.
+trials AS (
+  SELECT * EXCEPT (trial_rank)
+  FROM (
+    SELECT
+      subscription_id AS trial_subscription_id, provider, trial_credit_usd,
+      effective_date AS trial_first_day,
+      LEAST(IFNULL(trial_end_date, DATE '9999-12-31'), IFNULL(end_date, DATE '9999-12-31')) AS trial_last_day,
+      ROW_NUMBER() OVER (PARTITION BY provider ORDER BY effective_date DESC, subscription_id) AS trial_rank
+    FROM llm_subscriptions
+    WHERE is_enabled AND is_custom AND commitment_type IS NULL AND tier_type = 'trial' AND trial_credit_usd > 0
+      AND effective_date < p_end_date
+      AND LEAST(IFNULL(trial_end_date, DATE '9999-12-31'), IFNULL(end_date, DATE '9999-12-31')) >= p_start_date
+  )
+  WHERE trial_rank = 1
+),
+trial_spent_before AS (
+  SELECT t.trial_subscription_id, SUM(c.billed_cost_usd) AS spent_before
+  FROM trials AS t
+  JOIN genai_costs_daily_unified AS c
+    ON c.provider = t.provider AND c.usage_date >= t.trial_first_day AND c.usage_date <= t.trial_last_day
+  WHERE c.usage_date >= DATE_SUB(p_start_date, INTERVAL 366 DAY) AND c.usage_date < p_start_date
+    AND c.org_slug = p_org_slug AND c.flow = 'payg' AND c.charge_category = 'Usage' AND c.cost_status = 'priced'
+  GROUP BY t.trial_subscription_id
+),
+payg_credited AS (
+  SELECT
+    r.* EXCEPT (spent_through, trial_credit_usd),
+    IF(r.trial_subscription_id IS NULL OR r.cost_status != 'priced', CAST(0 AS NUMERIC),
+      LEAST(r.trial_credit_usd, r.spent_through) - LEAST(r.trial_credit_usd, r.spent_through - r.cost)) AS credit_usd
+  FROM (
+    SELECT
+      q.*, t.trial_subscription_id, t.trial_credit_usd,
+      IFNULL(ts.spent_before, 0) + SUM(IF(q.cost_status = 'priced', q.cost, 0)) OVER (
+        PARTITION BY q.provider, t.trial_subscription_id
+        ORDER BY q.usage_date, q.usage_id, q.token_type, q.part_suffix
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS spent_through
+    FROM payg_final AS q
+    LEFT JOIN trials AS t
+      ON t.provider = q.provider AND q.usage_date >= t.trial_first_day AND q.usage_date <= t.trial_last_day
+    LEFT JOIN trial_spent_before AS ts ON ts.trial_subscription_id = t.trial_subscription_id
+  ) AS r
+),
+-- Every usage row, and after it the Credit row of the part a trial credit covered.
+payg_rows AS (
+  SELECT q.*, credit_row
+  FROM payg_credited AS q
+  CROSS JOIN UNNEST([FALSE, TRUE]) AS credit_row
+  WHERE NOT credit_row OR q.credit_usd > 0
 )
+
 SELECT
-  CONCAT(q.usage_id, ':', q.token_type, q.part_suffix) AS cost_id,
+  CONCAT(q.usage_id, ':', q.token_type, q.part_suffix, IF(q.credit_row, ':trial_credit', '')) AS cost_id,
   'payg' AS flow,
-  'Usage' AS charge_category,
+  IF(q.credit_row, 'Credit', 'Usage') AS charge_category,
   q.org_slug, q.usage_date, q.provider, q.model, q.region, q.service_tier, q.is_batch, q.project_id, q.api_key_id,
   q.deployment, q.context_window, q.token_type, q.usage_id,
-  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.pricing_id) AS pricing_id,
-  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.price_match) AS price_match,
-  CASE q.cost_status WHEN 'unpriced' THEN NULL WHEN 'committed' THEN 'commitment'
-    WHEN 'provider_reported' THEN 'provider_reported' ELSE IF(q.free_tokens > 0, 'free_tier', q.price_rule) END
-    AS price_rule,
-  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.pricing_type) AS pricing_type,
-  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.is_custom) AS is_custom_price,
-  CAST(q.tokens AS NUMERIC) AS consumed_quantity,
-  q.consumed_unit,
-  CAST(q.free_tokens AS NUMERIC) AS free_quantity,
-  CAST(q.tokens - q.free_tokens AS NUMERIC) AS billable_quantity,
-  q.pricing_unit,
-  q.pricing_quantity,
-  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.list_unit_price) AS list_unit_price,
-  CASE q.cost_status WHEN 'priced' THEN q.unit_price WHEN 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
-  IF(q.cost_status IN ('unpriced', 'provider_reported'), NULL, ROUND(q.list_unit_price * q.pricing_quantity, 9))
-    AS list_cost_usd,
-  q.cost AS cost_usd,
-  q.cost AS billed_cost_usd,
+  CASE WHEN q.credit_row THEN q.trial_subscription_id
+    WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL ELSE q.pricing_id END AS pricing_id,
+  IF(q.credit_row OR q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.price_match) AS price_match,
+  CASE WHEN q.credit_row THEN 'trial_credit' ELSE CASE q.cost_status WHEN 'unpriced' THEN NULL
+    WHEN 'committed' THEN 'commitment' WHEN 'provider_reported' THEN 'provider_reported'
+    ELSE IF(q.free_tokens > 0, 'free_tier', q.price_rule) END END AS price_rule,
+  CASE WHEN q.credit_row THEN 'promotional'
+    WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL ELSE q.pricing_type END AS pricing_type,
+  CASE WHEN q.credit_row THEN TRUE
+    WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL ELSE q.is_custom END AS is_custom_price,
+  IF(q.credit_row, NULL, CAST(q.tokens AS NUMERIC)) AS consumed_quantity,
+  IF(q.credit_row, NULL, q.consumed_unit) AS consumed_unit,
+  IF(q.credit_row, NULL, CAST(q.free_tokens AS NUMERIC)) AS free_quantity,
+  IF(q.credit_row, NULL, CAST(q.tokens - q.free_tokens AS NUMERIC)) AS billable_quantity,
+  IF(q.credit_row, NULL, q.pricing_unit) AS pricing_unit,
+  IF(q.credit_row, NULL, q.pricing_quantity) AS pricing_quantity,
+  IF(q.credit_row OR q.cost_status IN ('unpriced', 'provider_reported'), NULL, q.list_unit_price) AS list_unit_price,
+  CASE WHEN q.credit_row THEN NULL WHEN q.cost_status = 'priced' THEN q.unit_price
+    WHEN q.cost_status = 'committed' THEN CAST(0 AS NUMERIC) END AS unit_price,
+  CASE WHEN q.credit_row THEN CAST(0 AS NUMERIC) WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL
+    ELSE ROUND(q.list_unit_price * q.pricing_quantity, 9) END AS list_cost_usd,
+  IF(q.credit_row, -q.credit_usd, q.cost) AS cost_usd,
+  IF(q.credit_row, -q.credit_usd, q.cost) AS billed_cost_usd,
   IFNULL(q.currency, 'USD') AS currency,
-  q.cost_status,
+  IF(q.credit_row, 'priced', q.cost_status) AS cost_status,
   CASE
-    WHEN q.cost_status NOT IN ('unpriced', 'provider_reported') THEN NULL
+    WHEN q.credit_row OR q.cost_status NOT IN ('unpriced', 'provider_reported') THEN NULL
     WHEN q.pricing_id IS NULL THEN CONCAT('no enabled price for ', q.provider, ' model ', IFNULL(q.model, '(none)'),
       IF(q.tier_class = 'default', '', CONCAT(' tier ', q.service_tier)))
     ELSE CONCAT('price ', q.pricing_id, ' has no ', REPLACE(q.token_type, '_', ' '), ' rate')
   END AS unpriced_reason,
   CAST(NULL AS STRING) AS commitment_id,
-  IF(q.cost_status = 'committed', q.provisioned_commitment_type, NULL) AS commitment_type,
-  IF(q.cost_status = 'committed', 'Used', NULL) AS commitment_status,
-  CASE WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL
+  IF(q.cost_status = 'committed' AND NOT q.credit_row, q.provisioned_commitment_type, NULL) AS commitment_type,
+  IF(q.cost_status = 'committed' AND NOT q.credit_row, 'Used', NULL) AS commitment_status,
+  CASE WHEN q.credit_row THEN q.trial_subscription_id
+    WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL
     ELSE COALESCE(q.discount_subscription_id, IF(q.free_tokens > 0, q.plan_subscription_id, NULL))
   END AS subscription_id
-FROM payg_final AS q;
+FROM payg_rows AS q;

@@ -154,7 +154,7 @@ BEGIN
       WHEN flow = 'commitment' THEN CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
         CASE WHEN charge_category = 'Purchase' THEN ' (daily amortized purchase)'
           WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END)
-      WHEN charge_category = 'Credit' THEN CONCAT(provider, ' plan ', deployment, ' trial credit')
+      WHEN charge_category = 'Credit' THEN CONCAT(IFNULL(model, provider), ' usage covered by trial credit ', pricing_id)
       ELSE charge_description
     END AS ChargeDescription,
     IF(charge_category = 'Purchase', 'Recurring', 'Usage-Based') AS ChargeFrequency,
