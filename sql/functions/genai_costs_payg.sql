@@ -7,8 +7,8 @@
 -- region equal or unset, service tier equal (flex, priority, ...) or unset for default tiers
 -- (genai_ref_service_tiers). Ties: the organization's custom row first, then exact model, regional,
 -- tier-specific, newest. Rates per category: batch rate for batch usage (and the same batch ratio on
--- cache reads and writes, which providers discount too); long-context rates for Anthropic's 200k-1M
--- bucket; cached and cache-write rates where the row has them, else the input rate; audio only at an
+-- cache reads and writes, which providers discount too); long-context rates for the 200k-1M bucket
+-- (and the same long-context ratio on cache reads and writes); cached and cache-write rates where the row has them, else the input rate; audio only at an
 -- audio rate. Discount: when base_*_price is set, the row's prices are already discounted; otherwise
 -- discount_percentage applies to them. Free tiers: billable = max(0, cumulative - free) per reset
 -- period (daily, monthly, or never = since effective_date, looking back at most 366 days), granted
@@ -225,9 +225,9 @@ rate_card AS (
           WHEN 'batch' THEN p.batch_output_price_per_1k
           WHEN 'long_context' THEN p.long_context_output_price_per_1k
           ELSE p.output_price_per_1k END
-        WHEN 'cached_input' THEN IFNULL(p.cached_input_price_per_1k, p.input_price_per_1k) * p.batch_ratio
-        WHEN 'cache_write_5m' THEN IFNULL(p.cache_write_5m_price_per_1k, p.input_price_per_1k) * p.batch_ratio
-        WHEN 'cache_write_1h' THEN IFNULL(p.cache_write_1h_price_per_1k, p.input_price_per_1k) * p.batch_ratio
+        WHEN 'cached_input' THEN IFNULL(p.cached_input_price_per_1k, p.input_price_per_1k) * p.batch_ratio * p.long_context_ratio
+        WHEN 'cache_write_5m' THEN IFNULL(p.cache_write_5m_price_per_1k, p.input_price_per_1k) * p.batch_ratio * p.long_context_ratio
+        WHEN 'cache_write_1h' THEN IFNULL(p.cache_write_1h_price_per_1k, p.input_price_per_1k) * p.batch_ratio * p.long_context_ratio
         WHEN 'audio_input' THEN p.audio_input_price_per_1k
         WHEN 'audio_output' THEN p.audio_output_price_per_1k
         WHEN 'web_search' THEN p.web_search_price_per_1k_requests
@@ -240,9 +240,12 @@ rate_card AS (
       CASE c.token_type
         WHEN 'input' THEN p.input_rule
         WHEN 'output' THEN p.output_rule
-        WHEN 'cached_input' THEN IF(p.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read')
+        WHEN 'cached_input' THEN CONCAT(IF(p.long_context_ratio != 1, 'long_context_', ''),
+          IF(p.cached_input_price_per_1k IS NULL, 'cache_read_at_input_rate', 'cache_read'))
         WHEN 'audio_input' THEN 'audio'
         WHEN 'audio_output' THEN 'audio'
+        WHEN 'cache_write_5m' THEN CONCAT(IF(p.long_context_ratio != 1, 'long_context_', ''), c.token_type)
+        WHEN 'cache_write_1h' THEN CONCAT(IF(p.long_context_ratio != 1, 'long_context_', ''), c.token_type)
         ELSE c.token_type
       END AS price_rule
     FROM (
@@ -260,6 +263,13 @@ rate_card AS (
         END AS output_rule,
         IF(batch_usage AND p.batch_input_price_per_1k IS NOT NULL AND p.input_price_per_1k > 0,
           CAST(p.batch_input_price_per_1k / p.input_price_per_1k AS NUMERIC), CAST('1' AS NUMERIC)) AS batch_ratio,
+        -- Cache reads and writes of a long-context request cost more in the same proportion as its
+        -- input (Anthropic: $0.30 -> $0.60 read and $3.75 -> $7.50 write as input $3 -> $6; Gemini 2.5
+        -- Pro likewise): the long-context input / input ratio, as batch uses its own.
+        IF(long_context AND NOT (batch_usage AND p.batch_input_price_per_1k IS NOT NULL)
+          AND p.long_context_input_price_per_1k IS NOT NULL AND p.input_price_per_1k > 0,
+          CAST(p.long_context_input_price_per_1k / p.input_price_per_1k AS NUMERIC), CAST('1' AS NUMERIC))
+          AS long_context_ratio,
         batch_usage, long_context
       FROM (
         SELECT DISTINCT
