@@ -202,10 +202,13 @@ def test_archive_installs_in_a_clean_venv_and_exposes_its_target(name: str, tmp_
     uv = [str(Path(sys.executable).parent / "uv")]
     subprocess.run([*uv, "venv", "--quiet", "--python", _runtime_python(), str(venv)], check=True)
     install = subprocess.run(
-        [*uv, "pip", "install", "--quiet", "--python", str(py), "--cache-dir", str(PIP_CACHE)]
-        + ["--index-strategy", "unsafe-best-match"]  # pip's rule: the best version across every index
-        + _pip_sources()
-        + ["-r", str(src / "requirements.txt")],
+        [
+            *uv,
+            *("pip", "install", "--quiet", "--python", str(py), "--cache-dir", str(PIP_CACHE)),
+            *("--index-strategy", "unsafe-best-match"),  # pip's rule: the best version across every index
+            *_pip_sources(),
+            *("-r", str(src / "requirements.txt")),
+        ],
         capture_output=True,
         text=True,
     )
