@@ -9,9 +9,10 @@ import sys
 from decimal import Decimal
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from genai_costs.errors import GenAICostsError
@@ -24,12 +25,16 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
+from .budgets import budgets_app
 from .errors import CliError, ErrorMappingGroup, ExitCode, as_cli_error
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
 from .report_command import ReportFormat, ReportOptions, emit_report
 from .report_html import write_html
 from .reporting import Report, ReportFilter, build_report, print_report
+
+if TYPE_CHECKING:
+    from .local.pipeline import BudgetsDemo
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
@@ -40,6 +45,7 @@ app = typer.Typer(
 )
 secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (values are never printed).")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(budgets_app, name="budgets")
 console = make_console()
 
 
@@ -198,11 +204,15 @@ def run_cmd(
     """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
     from genai_costs.settings import get_settings
 
+    from .local.demo_budgets import channel_secret_ids
     from .local.pipeline import run_local_pipeline
 
     # The terminal shows progress and tables; the JSON log lines the functions write in the
     # cloud are only worth seeing here when something goes wrong.
     os.environ.setdefault("GENAI_COSTS_LOG_LEVEL", "WARNING")
+    # Operational alerts (unpriced usage, a failed run) go to the simulator's Slack fake.
+    slack = {"kind": "slack", "secret_id": channel_secret_ids(validate_org_slug(org_slug))["slack"]}
+    os.environ.setdefault("GENAI_COSTS_ALERT_CHANNELS", json.dumps([slack]))
     get_settings.cache_clear()
     if get_settings().backend != "embedded":
         raise CliError(
@@ -237,9 +247,29 @@ def run_cmd(
     report = _report(org_slug, ReportFilter(result.window), simulated=True)
     print_report(console, report)
     console.print(f"HTML report: {write_html(report, Path(get_settings().data_dir) / 'reports' / f'{org_slug}.html')}")
+    if result.budgets:
+        print_budgets_demo(result.budgets)
     failed = [r for r in result.runs if r["status"] == "failed"]
     if failed or result.dead_letters:
         raise CliError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered")
+
+
+def print_budgets_demo(demo: BudgetsDemo) -> None:
+    if demo.created:
+        console.print(f"created demo budgets: {', '.join(demo.created)}")
+    if demo.first_pass:
+        title = "What the simulator's channel fakes received (first evaluation)"
+        table = Table("#", "channel", "to", "what", title=title)
+        for i, r in enumerate(demo.first_pass, 1):
+            table.add_row(str(i), r.channel, escape(r.to), escape(r.summary[:100]))
+        console.print(table)
+    else:
+        console.print("the channel fakes received nothing: every crossing was sent before (see Alerts above)")
+    again = len(demo.second_pass)
+    console.print(
+        f"second evaluation right after: {again} new message(s)"
+        + (" (the alert ledger sends each crossing once)" if not again else "")
+    )
 
 
 def _count(value: int | None) -> str:

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
+    alert_channels: str = Field(
+        "[]",
+        description="Where operational alerts go (unpriced usage, a stale source, a failed run): a JSON list of "
+        "channel targets, secrets referenced by Secret Manager id",
+    )
+    budget_interval_minutes: int = Field(
+        5, ge=1, le=1440, description="How often budgets are evaluated; a status older than three intervals is stale"
+    )
     function_timeout_seconds: int = Field(
         DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )

@@ -92,10 +92,26 @@ def test_every_function_directory_is_deployed():
     dirs = {p.parent.name for p in (REPO / "functions").glob("*/main.py")} - {"genai_costs"}
     deployed = set(LOCALS["functions"])
     assert dirs <= deployed, f"functions without a google_cloudfunctions2_function: {sorted(dirs - deployed)}"
-    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard"}
+    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard", "evaluate_budgets", "budgets"}
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]
     assert fn["build_config"][0]["runtime"] == "python312"
+
+
+def test_budgets_are_evaluated_on_schedule_and_only_the_evaluator_sends_alerts():
+    assert LOCALS["functions"]["evaluate_budgets"]["pubsub"] is True
+    assert LOCALS["functions"]["budgets"]["pubsub"] is False  # the private HTTP API
+    assert LOCALS["flows"]["budgets"] == {"function": "evaluate_budgets"}
+    assert "budgets" in LOCALS["scheduler_jobs"]
+    topic_iam = resources("google_pubsub_topic_iam_member")["alerts_publisher"]
+    assert topic_iam["topic"] == "${google_pubsub_topic.alerts.name}"
+    assert topic_iam["member"] == '${google_service_account.fn["evaluate_budgets"].member}'
+    reader = resources("google_secret_manager_secret_iam_member")["channel_reader"]
+    assert reader["member"] == '${google_service_account.fn["evaluate_budgets"].member}'
+    assert reader["role"] == "roles/secretmanager.secretAccessor"
+    assert "google_secret_manager_secret.channel" in reader["for_each"]
+    invoker = resources("google_cloud_run_v2_service_iam_member")["budgets_invoker"]
+    assert invoker["for_each"] == "${toset(var.functions.budgets_invokers)}"
 
 
 def test_sources_are_content_addressed_archives_from_make_package():
@@ -200,7 +216,7 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert export["role"] == "roles/bigquery.dataViewer"
     assert export["for_each"] == "${toset(local.billing_export_readers)}"
     secret_iam = resources("google_secret_manager_secret_iam_member")
-    assert set(secret_iam) == {"reader"}
+    assert set(secret_iam) == {"reader", "channel_reader"}  # channel_reader: evaluate_budgets, alert channels only
     assert secret_iam["reader"]["for_each"] == "${local.secret_grants}"
     assert (
         secret_iam["reader"]["secret_id"] == "${google_secret_manager_secret.provider[each.value.provider].secret_id}"
@@ -212,7 +228,9 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     # Project-level roles: jobUser on this project (running jobs is not data access) and read-only
     # roles on the named Vertex AI / Gemini projects, from the access table in main.tf.
     project_iam = resources("google_project_iam_member")
-    assert set(project_iam) == {"job_user", "source_reader"}
+    assert set(project_iam) == {"job_user", "source_reader", "budget_metrics_writer"}
+    assert project_iam["budget_metrics_writer"]["role"] == "roles/monitoring.metricWriter"
+    assert project_iam["budget_metrics_writer"]["member"] == '${google_service_account.fn["evaluate_budgets"].member}'
     assert project_iam["job_user"]["project"] == "${var.project_id}"
     assert project_iam["job_user"]["role"] == "roles/bigquery.jobUser"
     assert project_iam["source_reader"]["for_each"] == "${local.source_project_grants}"
@@ -243,6 +261,8 @@ def test_every_function_holds_only_what_the_policy_allows():
         assert ("secretAccessor" in row) == a.secrets, row
         assert all(r.removeprefix("roles/") in row for r in a.source_project_roles), row
         assert ("bigquery.dataViewer" in row) == a.billing_export, row
+        assert all(r.removeprefix("roles/") in row for r in a.project_roles), row
+        assert ("pubsub.publisher" in row) == a.alerts_publisher, row
 
 
 def test_onboarding_is_invoked_only_by_named_members():

@@ -27,7 +27,13 @@ RESOURCE_APIS = {
     "google_project": {"cloudresourcemanager"},
 }
 # Client libraries the functions import -> the API they call.
-LIBRARY_APIS = {"bigquery": "bigquery", "secretmanager": "secretmanager", "pubsub_v1": "pubsub", "pubsub": "pubsub"}
+LIBRARY_APIS = {
+    "bigquery": "bigquery",
+    "secretmanager": "secretmanager",
+    "pubsub_v1": "pubsub",
+    "pubsub": "pubsub",
+    "monitoring_v3": "monitoring",
+}
 
 
 def enabled_apis() -> set[str]:

@@ -312,11 +312,18 @@ class Access:
     secrets: bool  # secretAccessor on this org's provider secrets (secret-level only)
     source_project_roles: frozenset[str] = frozenset()  # on the named Vertex AI / Gemini projects
     billing_export: bool = False  # bigquery.dataViewer on the Cloud Billing export dataset
+    project_roles: frozenset[str] = frozenset()  # on the deployment project, besides JOB_USER
+    alerts_publisher: bool = False  # pubsub.publisher on this org's alerts topic
 
 
 # Every function also holds JOB_USER on the deployment project and DATA_EDITOR on its org dataset.
 FUNCTION_ACCESS: dict[str, Access] = {
+    "budgets": Access(secrets=False),
     "consolidate": Access(secrets=False),
+    # The alert channel secrets only (secrets.tf), never a provider secret: secret_readers lists none for it.
+    "evaluate_budgets": Access(
+        secrets=True, project_roles=frozenset({"roles/monitoring.metricWriter"}), alerts_publisher=True
+    ),
     "ingest_commitment": Access(
         secrets=True,
         source_project_roles=frozenset({"roles/monitoring.viewer", "roles/aiplatform.viewer"}),
@@ -430,10 +437,14 @@ def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> No
         if block.type.startswith("google_secret_manager_"):
             allowed = {SECRET_ACCESSOR} if access.secrets else set()
         elif block.type.startswith("google_project_iam_"):
-            allowed = {JOB_USER} if body.get("project") == "${var.project_id}" else set(access.source_project_roles)
+            own_project = body.get("project") == "${var.project_id}"
+            allowed = {JOB_USER} | access.project_roles if own_project else set(access.source_project_roles)
         elif block.type.startswith("google_bigquery_dataset_iam_"):
             own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
             allowed = {DATA_EDITOR} if own else ({BILLING_EXPORT_ROLE} if access.billing_export else set())
+        elif block.type.startswith("google_pubsub_topic_iam_"):
+            alerts = "google_pubsub_topic.alerts." in json.dumps(body.get("topic", ""))
+            allowed = {"roles/pubsub.publisher"} if alerts and access.alerts_publisher else set()
         else:
             allowed = set()
         if role not in allowed:

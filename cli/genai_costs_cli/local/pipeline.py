@@ -22,6 +22,7 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
 
+from .demo_budgets import BUDGETS_TOPIC, Received, channel_messages, ensure_demo_budgets, store_channel_secrets
 from .entry_points import FUNCTIONS_DIR, TOPICS, load_entry_point
 from .inprocess import InProcessBus
 from .simulator_credentials import configure_simulated_commitments, simulator_credentials
@@ -33,6 +34,14 @@ class LocalRun:
     window: Window
     runs: list[dict[str, Any]]
     dead_letters: int
+    budgets: BudgetsDemo | None = None
+
+
+@dataclass
+class BudgetsDemo:
+    created: list[str]
+    first_pass: list[Received]  # what the fakes received from the first evaluation
+    second_pass: list[Received]  # from a second evaluation right after (the ledger sends nothing again)
 
 
 def run_local_pipeline(
@@ -79,12 +88,26 @@ def run_local_pipeline(
                     )
                 bus.publish(topic, window_body | body)
                 progress.advance(task)
+        budgets = _budgets_demo(bus, org_slug, window, base_url)
         with open_warehouse(settings) as warehouse:
             runs = warehouse.query(
                 dataset_for(org_slug),
                 read_single_statement(sql_root() / "reports" / "ingestion_runs.sql"),
                 {"p_since": started},
             )
-        return LocalRun(onboarding, window, runs, len(bus.dead_letters))
+        return LocalRun(onboarding, window, runs, len(bus.dead_letters), budgets)
     finally:
         stop()
+
+
+def _budgets_demo(bus: InProcessBus, org_slug: str, window: Window, base_url: str) -> BudgetsDemo:
+    """Demo budgets, then two evaluations through the evaluate_budgets entry point, as Cloud
+    Scheduler would publish them five minutes apart."""
+    settings = get_settings()
+    targets = store_channel_secrets(open_secret_store(settings), org_slug, base_url)
+    with open_warehouse(settings) as warehouse:
+        created = ensure_demo_budgets(warehouse, org_slug, window, targets, now=dt.datetime.now(dt.UTC))
+    bus.publish(BUDGETS_TOPIC, {"org_slug": org_slug})
+    first = channel_messages(base_url)
+    bus.publish(BUDGETS_TOPIC, {"org_slug": org_slug})
+    return BudgetsDemo(created, first, channel_messages(base_url)[len(first) :])

@@ -1,12 +1,14 @@
-# The four gen2 functions of one organization, each running as its own service account
+# The gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding is an authenticated HTTP function callable only by
-# var.functions.onboard_invokers.
+# push identity; onboarding and the budgets API are authenticated HTTP functions callable only by
+# var.functions.onboard_invokers and var.functions.budgets_invokers.
 
 locals {
   functions = {
+    budgets           = { entry_point = "budgets", pubsub = false, account = "budapi" }
     consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol" }
+    evaluate_budgets  = { entry_point = "evaluate_budgets", pubsub = true, account = "budget" }
     ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit" }
     ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
     onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
@@ -35,7 +37,7 @@ resource "google_cloudfunctions2_function" "fn" {
 
   service_config {
     service_account_email          = google_service_account.fn[each.key].email
-    environment_variables          = local.function_env
+    environment_variables          = merge(local.function_env, lookup(local.function_extra_env, each.key, {}))
     ingress_settings               = each.value.pubsub ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
     all_traffic_on_latest_revision = true
     available_memory               = var.functions.available_memory
@@ -60,6 +62,16 @@ resource "google_cloud_run_v2_service_iam_member" "onboard_invoker" {
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.fn["onboard"].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.key
+}
+
+# Only the named members (a gateway's identity, FinOps admins) may call the budgets API.
+resource "google_cloud_run_v2_service_iam_member" "budgets_invoker" {
+  for_each = toset(var.functions.budgets_invokers)
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn["budgets"].service_config[0].service
   role     = "roles/run.invoker"
   member   = each.key
 }

@@ -30,6 +30,12 @@ locals {
     # Gen2 functions tag every log entry with the execution id of the request that wrote it.
     LOG_EXECUTION_ID = "true"
   }
+  # Only the budget functions read these (a stale status is three evaluation intervals old).
+  budget_env = {
+    GENAI_COSTS_ALERT_CHANNELS          = jsonencode(var.alerting.ops_channels)
+    GENAI_COSTS_BUDGET_INTERVAL_MINUTES = tostring(var.alerting.evaluation_interval_minutes)
+  }
+  function_extra_env = { budgets = local.budget_env, evaluate_budgets = local.budget_env }
 
   # ---- Access matrix: what each function's own service account may read ----------------------
   # Every function also holds bigquery.jobUser on this project and bigquery.dataEditor on this
@@ -39,9 +45,12 @@ locals {
   commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
   commitment_kinds     = concat(var.org.commitment_types, var.org.infrastructure_types)
 
-  # Provider secrets each function reads. Consolidation and onboarding read none.
+  # Provider secrets each function reads. Consolidation, onboarding and the budget functions read
+  # none (evaluate_budgets reads the alert channel secrets, secrets.tf).
   secret_readers = {
+    budgets           = []
     consolidate       = []
+    evaluate_budgets  = []
     ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
     ingest_payg       = sort(var.org.providers)
     onboard           = []

@@ -12,6 +12,7 @@
 
 locals {
   flows = {
+    budgets        = { function = "evaluate_budgets" }
     payg           = { function = "ingest_payg" }
     commitment     = { function = "ingest_commitment" }
     infrastructure = { function = "ingest_commitment" }
@@ -114,4 +115,21 @@ resource "google_pubsub_topic_iam_member" "scheduler_publisher" {
   topic    = each.value.name
   role     = "roles/pubsub.publisher"
   member   = google_service_account.org["scheduler"].member
+}
+
+# Budget and operational alerts for other systems to subscribe to (a budget's `pubsub` channel
+# names this topic). Only evaluate_budgets publishes; subscribers are the operator's to add.
+resource "google_pubsub_topic" "alerts" {
+  #checkov:skip=CKV_GCP_83:Alerts carry budget names, amounts and model names (no credentials or usage rows); Google-managed encryption.
+  project                    = var.project_id
+  name                       = "${local.name}-alerts"
+  labels                     = merge(local.labels, { flow = "alerts" })
+  message_retention_duration = var.pubsub.message_retention_duration
+}
+
+resource "google_pubsub_topic_iam_member" "alerts_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.alerts.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.fn["evaluate_budgets"].member
 }

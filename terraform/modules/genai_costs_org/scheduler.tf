@@ -1,5 +1,5 @@
-# Scheduler jobs: one per enabled provider (payg), commitment type, infrastructure type, and
-# the daily consolidation. Jobs carry no dates, so each function re-pulls a trailing window
+# Scheduler jobs: one per enabled provider (payg), commitment type, infrastructure type, the
+# daily consolidation, and the budget evaluation (every 5 minutes by default). Jobs carry no dates, so each function re-pulls a trailing window
 # of var.schedules.trailing_days (passed to the functions as GENAI_COSTS_TRAILING_DAYS).
 #
 # Jobs publish through the Pub/Sub REST API with an OAuth token of the org's scheduler
@@ -30,6 +30,11 @@ locals {
       }
     },
     {
+      budgets = {
+        flow     = "budgets"
+        schedule = var.schedules.budgets
+        message  = { org_slug = var.org.slug }
+      }
       consolidate = {
         flow     = "consolidate"
         schedule = var.schedules.consolidate

@@ -7,7 +7,9 @@
 #   views and catalog rows (onboarding); writers stage rows in a short-lived table inside the
 #   dataset, and creating a table is a dataset-level permission;
 # - ingest_payg / ingest_commitment: also their provider secrets (secrets.tf) and read-only roles
-#   on the named Google Cloud sources (sources.tf); consolidate and onboard read no secret at all;
+#   on the named Google Cloud sources (sources.tf); consolidate, onboard and budgets read no secret;
+# - evaluate_budgets: also the alert channel secrets (secrets.tf), publisher on the alerts topic
+#   (pubsub.tf) and monitoring.metricWriter on this project (budget spend and utilization metrics);
 # - push: the OIDC identity Pub/Sub uses to call this org's functions (run.invoker on each);
 # - scheduler: publishes to this org's topics only (topic-level IAM in pubsub.tf).
 # main.tf derives the per-function matrix; tests/terraform enforces it.
@@ -73,4 +75,11 @@ resource "google_service_account_iam_member" "push_token_creator" {
   service_account_id = google_service_account.org["push"].name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = local.pubsub_service_agent
+}
+
+# Budget spend and utilization as Cloud Monitoring custom metrics, written after each evaluation.
+resource "google_project_iam_member" "budget_metrics_writer" {
+  project = var.project_id
+  role    = "roles/monitoring.metricWriter"
+  member  = google_service_account.fn["evaluate_budgets"].member
 }

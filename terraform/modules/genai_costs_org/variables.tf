@@ -1,3 +1,22 @@
+variable "alerting" {
+  description = "Budget alerts. `channel_containers`: ids of the Secret Manager secrets holding the alert channel credentials (Slack webhook URL, SendGrid key, Twilio SID and token, webhook URL and signing secret) that budgets and `ops_channels` name; Terraform creates the containers, operators add the values. `ops_channels`: where operational alerts go (unpriced usage, a stale source, a failed run), channel targets as the budgets API takes them. `evaluation_interval_minutes`: the interval `schedules.budgets` runs at (a budget status older than three intervals is reported stale)."
+  type = object({
+    channel_containers          = optional(list(string), [])
+    evaluation_interval_minutes = optional(number, 5)
+    ops_channels                = optional(list(map(any)), [])
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = alltrue([for s in var.alerting.channel_containers : can(regex("^[A-Za-z0-9_-]{1,255}$", s))])
+    error_message = "alerting.channel_containers must be Secret Manager ids (letters, digits, _ and -)."
+  }
+  validation {
+    condition     = var.alerting.evaluation_interval_minutes >= 1 && var.alerting.evaluation_interval_minutes <= 1440 && floor(var.alerting.evaluation_interval_minutes) == var.alerting.evaluation_interval_minutes
+    error_message = "alerting.evaluation_interval_minutes must be a whole number between 1 and 1440."
+  }
+}
+
 variable "bigquery" {
   description = "BigQuery dataset settings. The dataset is always named `{org_slug}_prod`; its tables always have deletion protection on. `kms_key_name` enables CMEK on the dataset and its tables."
   type = object({
@@ -12,6 +31,7 @@ variable "functions" {
   description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
   type = object({
     available_memory      = optional(string, "512M")
+    budgets_invokers      = optional(list(string), [])
     build_service_account = optional(string)
     max_instances         = optional(number, 3)
     onboard_invokers      = optional(list(string), [])
@@ -25,10 +45,10 @@ variable "functions" {
   }
   validation {
     condition = alltrue([
-      for m in var.functions.onboard_invokers :
+      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers) :
       !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
     ])
-    error_message = "onboard_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+    error_message = "onboard_invokers and budgets_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
   }
   validation {
     condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
@@ -153,6 +173,7 @@ variable "region" {
 variable "schedules" {
   description = "Cron schedules (5 fields, in `time_zone`) per flow, and the trailing window in days that a job without dates re-pulls (providers revise recent days)."
   type = object({
+    budgets        = optional(string, "*/5 * * * *")
     commitment     = optional(string, "30 5 * * *")
     consolidate    = optional(string, "0 7 * * *")
     infrastructure = optional(string, "45 5 * * *")
@@ -164,7 +185,7 @@ variable "schedules" {
   nullable = false
   validation {
     condition = alltrue([
-      for s in [var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg] :
+      for s in [var.schedules.budgets, var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg] :
       can(regex("^\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+$", trimspace(s)))
     ])
     error_message = "Each schedule must be a 5-field cron expression (minute hour day-of-month month day-of-week)."
