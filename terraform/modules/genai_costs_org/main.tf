@@ -27,6 +27,40 @@ locals {
     LOG_EXECUTION_ID = "true"
   }
 
+  # ---- Scheduled jobs (scheduler.tf): one per enabled provider, commitment type, infrastructure
+  # type, plus the consolidation; key = job name suffix. genai_costs.model.schedules is the same
+  # definition for `genai-costs serve` (tests/terraform/test_schedules.py keeps them equal).
+  scheduler_jobs = merge(
+    {
+      for p in var.org.providers : "payg-${replace(p, "_", "-")}" => {
+        flow     = "payg"
+        schedule = var.schedules.payg
+        message  = { org_slug = var.org.slug, provider = p }
+      }
+    },
+    {
+      for c in var.org.commitment_types : "commitment-${replace(c, "_", "-")}" => {
+        flow     = "commitment"
+        schedule = var.schedules.commitment
+        message  = { org_slug = var.org.slug, commitment_type = c }
+      }
+    },
+    {
+      for c in var.org.infrastructure_types : "infrastructure-${replace(c, "_", "-")}" => {
+        flow     = "infrastructure"
+        schedule = var.schedules.infrastructure
+        message  = { org_slug = var.org.slug, commitment_type = c }
+      }
+    },
+    {
+      consolidate = {
+        flow     = "consolidate"
+        schedule = var.schedules.consolidate
+        message  = { org_slug = var.org.slug }
+      }
+    },
+  )
+
   # ---- Access matrix: what each function's own service account may read ----------------------
   # Every function also holds bigquery.jobUser on this project and bigquery.dataEditor on this
   # organization's dataset (serviceaccount.tf). README "Service accounts" explains each role.
