@@ -41,6 +41,20 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
+    org_slug: str | None = Field(
+        None, description="The one organization a deployment serves (Terraform sets it); unset = any onboarded org"
+    )
+    resource_prefix: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9-]{0,62}$",
+        description="Cloud: how Terraform names the org's resources, '{prefix}-{org slug with dashes}' (topics "
+        "'{resource_prefix}-{flow}', scheduler jobs '{resource_prefix}-{job key}'); unset = 'genai-{org slug}'",
+    )
+    enabled_sources: frozenset[str] | None = Field(
+        None,
+        description="Providers and commitment types this deployment enables (Terraform sets it, JSON list); "
+        "manual runs of any other are refused. Unset = every known one",
+    )
 
     @property
     def backend(self) -> Literal["bigquery", "embedded"]:

@@ -36,7 +36,14 @@ class InProcessBus(Publisher):
     def subscribe(self, topic: str, handler: Handler) -> None:
         self.subscribers.setdefault(topic, []).append(handler)
 
-    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
+    def publish(
+        self,
+        topic: str,
+        payload: Mapping[str, Any],
+        attributes: Mapping[str, str] | None = None,
+        *,
+        ordering_key: str | None = None,  # delivery is synchronous, so publish order is always kept
+    ) -> str:
         event = pubsub_cloud_event(self.project, topic, payload, attributes)
         for handler in self.subscribers.get(topic, []):
             self._deliver(topic, handler, event)
