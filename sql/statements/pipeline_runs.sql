@@ -3,6 +3,8 @@
 -- trigger_id (the Pub/Sub message id), runs started in [@p_since, @p_until), and runs whose
 -- window covers the usage date @p_covers. A run's events are recorded on its start day or later,
 -- so event_date >= @p_since prunes the ledger's partitions without losing a run.
+-- Parameters: @p_since DATE, @p_until DATE, @p_flow STRING, @p_provider STRING, @p_status STRING,
+-- @p_trigger_id STRING, @p_covers DATE, @p_limit INT64.
 WITH latest AS (
   SELECT
     run_id, flow, provider, status, window_start, window_end, started_at, event_at,
