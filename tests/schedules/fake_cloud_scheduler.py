@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.cloud.scheduler_v1.types import cloudscheduler, job as job_types
+from google.cloud.scheduler_v1.types import cloudscheduler
+from google.cloud.scheduler_v1.types import job as job_types
 from google.rpc import status_pb2
 
 SERVICE = "google.cloud.scheduler.v1.CloudScheduler"
