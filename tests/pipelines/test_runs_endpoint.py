@@ -8,14 +8,14 @@ import datetime as dt
 
 import pytest
 
-from genai_costs.local.entry_points import load_entry_point
-from genai_costs.messaging.inprocess import InProcessBus
 from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.pipeline_endpoints import PipelinesApi, pinned_to
 from genai_costs.runs.ledger import Run, record_event
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
+from genai_costs_cli.local.entry_points import load_entry_point
+from genai_costs_cli.local.inprocess import InProcessBus
 
 UTC = dt.UTC
 TODAY = dt.datetime.now(UTC).date()
