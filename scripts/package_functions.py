@@ -42,7 +42,6 @@ NOT_DEPLOYED = (
     "genai_costs/warehouse/duckdb_backend.py",
     "genai_costs/warehouse/transpile.py",
     "genai_costs/secrets/local.py",
-    "genai_costs/messaging/pubsub.py",
     "sql/reports/",
 )
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}

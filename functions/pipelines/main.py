@@ -8,16 +8,20 @@
 Each POST publishes the scheduler's message to the flow's topic; see genai_costs.pipeline_endpoints.
 """
 
-from functools import cache
-from typing import Any
+from __future__ import annotations
 
-import flask
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
 import functions_framework
 
 from genai_costs.logs import configure_logging
 from genai_costs.messaging.pubsub import PubSubPublisher
 from genai_costs.pipeline_endpoints import deployed_api
 from genai_costs.settings import get_settings
+
+if TYPE_CHECKING:  # functions-framework hands the function a Flask request
+    import flask
 
 
 @cache
