@@ -196,7 +196,8 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     editor, export = dataset_iam["data_editor"], dataset_iam["billing_export_reader"]
     assert editor["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
     assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${toset(local.dataset_editors)}")
-    assert sorted(LOCALS["dataset_editors"]) == sorted(fn for fn, a in check.FUNCTION_ACCESS.items() if a.writes_dataset)
+    writers = sorted(fn for fn, a in check.FUNCTION_ACCESS.items() if a.writes_dataset)
+    assert sorted(LOCALS["dataset_editors"]) == writers
     # pipelines writes nothing: it reads the ledger table and publishes to the flow topics (pipelines.tf).
     ledger = resources("google_bigquery_table_iam_member")
     assert set(ledger) == {"pipelines_ledger_reader"}
