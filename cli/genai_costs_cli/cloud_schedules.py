@@ -141,7 +141,7 @@ class OrgSchedules:
         self.name_prefix = resource_prefix(org_slug, prefix) + "-"
         self.keys = {job.key for job in scheduled_jobs(org_slug)}
 
-    def list(self) -> list[JobView]:
+    def jobs(self) -> list[JobView]:
         views = []
         for job in self._call("list", self.parent, lambda: list(self.client.list_jobs(parent=self.parent))):
             key = self._key(job.name)
@@ -165,7 +165,7 @@ class OrgSchedules:
         """Job keys from what an operator typed: a key (``payg-openai``), a job id
         (``genai-acme-payg-openai``) or a provider / commitment type (``openai``, ``azure_ptu``)."""
         if every:
-            return sorted(v.key for v in self.list())
+            return sorted(v.key for v in self.jobs())
         resolved = [self._resolve_one(k) for k in keys]
         if not resolved:
             raise ValidationError("name at least one job (or --all)")
@@ -176,7 +176,7 @@ class OrgSchedules:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _transition(self, key: str, verb: str, *, already: Job.State) -> tuple[JobView, bool]:
+    def _transition(self, key: str, verb: str, *, already: int) -> tuple[JobView, bool]:
         name = self.job_name(key)
         job = self._call("get", name, lambda: self.client.get_job(name=name))
         if job.state == already:

@@ -10,6 +10,7 @@ import pytest
 from google.cloud.scheduler_v1.types import HttpMethod, HttpTarget, Job, OAuthToken, PubsubTarget
 from google.rpc import status_pb2
 
+from genai_costs.messaging.base import Publisher
 from genai_costs.model.schedules import job_name, scheduled_jobs, topic_name
 
 from .fake_cloud_scheduler import FakeCloudScheduler, serve
@@ -19,6 +20,19 @@ PARENT = f"projects/{PROJECT}/locations/{REGION}"
 ORG = "acme_corp"
 PROVIDERS = ["openai", "anthropic", "azure_openai"]
 COMMITMENTS = ["azure_ptu"]
+
+
+class Recorder(Publisher):
+    """Stands in for the bus and keeps what was published, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def publish(self, topic, payload, attributes=None, *, ordering_key=None) -> str:
+        self.sent.append(
+            {"topic": topic, "payload": dict(payload), "attributes": dict(attributes or {}), "key": ordering_key}
+        )
+        return f"msg-{len(self.sent)}"
 
 
 def terraform_job(org: str, key: str, flow: str, cron: str, message: dict) -> Job:

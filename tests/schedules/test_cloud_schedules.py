@@ -21,7 +21,7 @@ def schedules(endpoint: str, org: str = ORG) -> OrgSchedules:
 
 
 def test_list_shows_exactly_the_orgs_jobs_with_target_cron_state_and_last_attempt(endpoint):
-    views = {v.key: v for v in schedules(endpoint).list()}
+    views = {v.key: v for v in schedules(endpoint).jobs()}
     assert sorted(views) == [
         "commitment-azure-ptu",
         "consolidate",
@@ -41,14 +41,14 @@ def test_list_shows_exactly_the_orgs_jobs_with_target_cron_state_and_last_attemp
 
 
 def test_the_shorter_slugs_jobs_are_its_own(endpoint):
-    assert [v.name for v in schedules(endpoint, "acme").list()] == ["genai-acme-consolidate", "genai-acme-payg-openai"]
+    assert [v.name for v in schedules(endpoint, "acme").jobs()] == ["genai-acme-consolidate", "genai-acme-payg-openai"]
 
 
 def test_list_follows_pages(fake, endpoint):
     for i in range(1200):  # more than two pages of 500 of other jobs, sorted before and after ours
         fake.add(Job(name=f"{PARENT}/jobs/a-other-{i:04d}", schedule="* * * * *"))
         fake.add(Job(name=f"{PARENT}/jobs/z-other-{i:04d}", schedule="* * * * *"))
-    assert len(schedules(endpoint).list()) == 5
+    assert len(schedules(endpoint).jobs()) == 5
     assert sum(1 for method, _ in fake.calls if method == "ListJobs") == 5
 
 
@@ -78,7 +78,7 @@ def test_pause_then_resume_and_each_is_idempotent(fake, endpoint):
     org = schedules(endpoint)
     view, changed = org.pause("consolidate")
     assert (view.state, changed) == ("PAUSED", True)
-    assert {v.key: v.state for v in org.list()}["consolidate"] == "PAUSED"
+    assert {v.key: v.state for v in org.jobs()}["consolidate"] == "PAUSED"
     calls = len(fake.calls)
     view, changed = org.pause("genai-acme-corp-consolidate")  # the job id works too
     assert (view.state, changed) == ("PAUSED", False)
@@ -94,7 +94,7 @@ def test_pause_all_resolves_every_deployed_job(endpoint):
     assert len(keys) == 5
     for key in keys:
         org.pause(key)
-    assert {v.state for v in org.list()} == {"PAUSED"}
+    assert {v.state for v in org.jobs()} == {"PAUSED"}
 
 
 def test_a_name_that_is_not_one_of_the_orgs_jobs_is_refused_before_any_call(fake, endpoint):
@@ -113,7 +113,7 @@ def test_a_job_terraform_did_not_create_is_not_found(endpoint):
 
 def test_a_wrong_region_is_not_found_either(endpoint):
     org = OrgSchedules(scheduler_client(endpoint), project=PROJECT, location="europe-west1", org_slug=ORG)
-    assert org.list() == []
+    assert org.jobs() == []
     with pytest.raises(SchedulerApiError, match="not found"):
         org.pause("consolidate")
 
@@ -121,7 +121,7 @@ def test_a_wrong_region_is_not_found_either(endpoint):
 @pytest.mark.parametrize(
     "action, permission",
     [
-        (lambda o: o.list(), "cloudscheduler.jobs.list"),
+        (lambda o: o.jobs(), "cloudscheduler.jobs.list"),
         (lambda o: o.run("openai"), "cloudscheduler.jobs.run"),
         (lambda o: o.pause("openai"), "cloudscheduler.jobs.pause"),
         (lambda o: o.resume("openai"), "cloudscheduler.jobs.get"),
@@ -138,7 +138,7 @@ def test_missing_permissions_are_named(fake, endpoint, action, permission):
 
 def test_every_call_carries_the_routing_header(fake, endpoint):
     org = schedules(endpoint)
-    org.list()
+    org.jobs()
     org.run("openai")
     assert fake.calls == [
         ("ListJobs", f"parent={PARENT}"),
