@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from genai_costs.errors import ConfigurationError, GenAICostsError, ValidationError
+from genai_costs.errors import ConfigurationError, GenAICostsError, ValidationError, WarehouseError
 from genai_costs.messaging.base import Publisher
 from genai_costs.model.schedules import (
     DEFAULT_PREFIX,
@@ -40,14 +42,17 @@ from genai_costs.pipelines.trigger import RouteKind, RunAccepted, RunTarget, tri
 from genai_costs.providers.ids import COMMITMENT_TYPES, PROVIDERS, secret_id
 from genai_costs.settings import Settings, get_settings
 from genai_costs.warehouse import open_warehouse
+from genai_costs.warehouse.base import Warehouse
 
 from .cloud_schedules import JobView, OrgSchedules, scheduler_client
+from .local.queued_bus import QueuedBus
 
 pipelines_app = typer.Typer(no_args_is_help=True, help="Manual runs, backfills and the run ledger.")
 schedules_app = typer.Typer(
     no_args_is_help=True, help="The organization's Cloud Scheduler jobs (as Terraform created them)."
 )
-console = Console()
+# Wide enough for the tables when output is not a terminal (logs, CI).
+console = Console(width=160) if not sys.stdout.isatty() else Console()
 
 
 def _fail(exc: Exception) -> None:
@@ -432,9 +437,12 @@ def serve_cmd(
     """Keep organizations current on a laptop: the scheduled jobs (Terraform's cron expressions and
     windows) on the in-process bus, and the pipeline endpoints, until Ctrl-C / SIGTERM."""
     from .local.entry_points import FLOW_TOPICS, subscribed_bus
-    from .local.queued_bus import QueuedBus
     from .local.scheduler import Firing, LocalScheduler
 
+    # The terminal shows the schedule and each firing; the functions' JSON log lines only when
+    # something goes wrong (GENAI_COSTS_LOG_LEVEL=INFO shows them all).
+    os.environ.setdefault("GENAI_COSTS_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
     settings = get_settings()
     if settings.gcp_project:
         _fail(ConfigurationError("serve runs the embedded default; in the cloud, Cloud Scheduler runs the jobs"))
@@ -475,12 +483,18 @@ def serve_cmd(
     if server is not None:
         server.shutdown()
     dropped = bus.close(timeout=None)
-    console.print(
-        f"stopped: {len(scheduler.fired)} job(s) fired" + (f", {dropped} queued message(s) dropped" if dropped else "")
-    )
+    summary = f"stopped: {len(scheduler.fired)} job(s) fired"
+    if bus.coalesced:
+        summary += f", {bus.coalesced} firing(s) joined a run still queued"
+    if dropped:
+        summary += f", {dropped} queued message(s) dropped"
+    console.print(summary)
 
 
-def _start_endpoints(settings: Settings, publisher: Publisher, host: str, port: int) -> Any:
+GATE_WAIT_SECONDS = 60
+
+
+def _start_endpoints(settings: Settings, bus: QueuedBus, host: str, port: int) -> Any:
     from werkzeug.serving import make_server
     from werkzeug.wrappers import Request, Response
 
@@ -488,9 +502,18 @@ def _start_endpoints(settings: Settings, publisher: Publisher, host: str, port: 
 
     from .local.entry_points import FLOW_TOPICS
 
+    @contextmanager
+    def gated_warehouse() -> Iterator[Warehouse]:
+        # One attachment of the DuckDB file per process: wait for the delivery in progress.
+        with bus.reading(timeout=GATE_WAIT_SECONDS) as free:
+            if not free:
+                raise WarehouseError(f"the embedded warehouse is busy with a run for over {GATE_WAIT_SECONDS}s; retry")
+            with open_warehouse(settings) as warehouse:
+                yield warehouse
+
     api = PipelinesApi(
-        publisher=lambda: publisher,
-        warehouse=lambda: open_warehouse(settings),
+        publisher=lambda: bus,
+        warehouse=gated_warehouse,
         topic_for=FLOW_TOPICS.__getitem__,
         trailing_days=settings.trailing_days,
         check_org=pinned_to(settings.org_slug),
