@@ -266,9 +266,7 @@ def schedules_list(
     table = Table(
         "job",
         "target",
-        "message",
-        "cron",
-        "time zone",
+        "cron (time zone)",
         "state",
         "last attempt (UTC)",
         "last status",
@@ -276,15 +274,12 @@ def schedules_list(
         title=f"Cloud Scheduler jobs of {org_slug} in projects/{project}/locations/{location}",
     )
     for v in views:
-        message = {k: val for k, val in (v.message or {}).items() if k != "org_slug"}
         state = v.state if v.state == "ENABLED" else f"[yellow]{v.state}[/yellow]"
         status = v.last_status if v.last_status in ("OK", "never ran") else f"[red]{v.last_status}[/red]"
         table.add_row(
             v.key,
-            v.target,
-            json.dumps(message) if message else "-",
-            v.cron,
-            v.time_zone,
+            v.target.removeprefix("topic "),
+            f"{v.cron} ({v.time_zone})",
             state,
             _when(v.last_attempt_at),
             status,
