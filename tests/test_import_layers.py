@@ -7,7 +7,7 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
     cli > local, reporting                    development tools (the CLI, embedded orchestration)
     pipeline_endpoints                        the pipeline HTTP routes (manual runs, backfills, the ledger)
     handlers                                  decode, validate, map failure to retry or acknowledge
-    ingestion | consolidation | onboarding | pipelines    runners
+    ingestion | consolidation | onboarding | pipelines | freshness    runners
     runs                                      the run skeleton and the ledger
     conformance, seeds                        SQL checks and seed files over the warehouse
     providers | warehouse | secrets | messaging
@@ -35,7 +35,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("local", "reporting"),
     Layer("pipeline_endpoints"),  # the pipeline HTTP routes: validation and the org pin over the runners
     Layer("handlers"),
-    Layer("ingestion", "consolidation", "onboarding", "pipelines"),
+    Layer("ingestion", "consolidation", "onboarding", "pipelines", "freshness"),
     Layer("runs"),
     Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
     Layer("conformance", "seeds"),
@@ -68,9 +68,6 @@ INNER_LAYERS: dict[str, tuple[Layer, ...]] = {
 ALLOWED: dict[tuple[str, str], str] = {
     (f"{ROOT}.model.messages", f"{ROOT}.providers.ids"): (
         "the Provider / CommitmentType literals; they move into the model's provider catalog"
-    ),
-    (f"{ROOT}.model.schedules", f"{ROOT}.providers.ids"): (
-        "the provider and commitment type lists; they move into the model's provider catalog"
     ),
 }
 # Modules that may call get_settings(): the edges, and where the sql/ tree is (a location, not a knob).

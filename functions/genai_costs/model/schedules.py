@@ -20,14 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..orgs import validate_org_slug
-from ..providers.ids import COMMITMENT_TYPES, PROVIDERS
+from .provider_catalog import COMMITMENT_TYPE_IDS, PROVIDER_IDS, commitment_type
 
 ScheduledFlow = Literal["payg", "commitment", "infrastructure", "consolidate"]
 SCHEDULED_FLOWS: tuple[ScheduledFlow, ...] = ("payg", "commitment", "infrastructure", "consolidate")
-
-# Commitment types whose data is compute hours rather than reserved capacity: they have their own
-# topic and schedule (flow "infrastructure"), served by the same function.
-INFRASTRUCTURE_TYPES: tuple[str, ...] = ("vertex_gpu",)
 
 _CRON_FIELDS = re.compile(r"^\S+(\s+\S+){4}$")
 DEFAULT_PREFIX = "genai"
@@ -84,21 +80,23 @@ class ScheduledJob(BaseModel):
         return str(self.message.get("provider") or self.message.get("commitment_type") or "all")
 
 
-def flow_of_commitment_type(commitment_type: str) -> ScheduledFlow:
-    return "infrastructure" if commitment_type in INFRASTRUCTURE_TYPES else "commitment"
+def flow_of_commitment_type(commitment_type_id: str) -> ScheduledFlow:
+    """commitment (capacity bought for a term) or infrastructure (metered GPU hours): each has its own
+    topic and schedule, both served by ingest_commitment."""
+    return commitment_type(commitment_type_id).flow
 
 
 def scheduled_jobs(
     org_slug: str,
     *,
-    providers: tuple[str, ...] | list[str] = PROVIDERS,
-    commitment_types: tuple[str, ...] | list[str] = COMMITMENT_TYPES,
+    providers: tuple[str, ...] | list[str] = PROVIDER_IDS,
+    commitment_types: tuple[str, ...] | list[str] = COMMITMENT_TYPE_IDS,
     schedules: Schedules = DEFAULT_SCHEDULES,
 ) -> list[ScheduledJob]:
     """The jobs Terraform creates for an organization with these providers and commitment types
     (``org.commitment_types`` and ``org.infrastructure_types`` together), in Terraform's key order."""
     validate_org_slug(org_slug)
-    unknown = sorted(set(providers) - set(PROVIDERS)) + sorted(set(commitment_types) - set(COMMITMENT_TYPES))
+    unknown = sorted(set(providers) - set(PROVIDER_IDS)) + sorted(set(commitment_types) - set(COMMITMENT_TYPE_IDS))
     if unknown:
         raise ValueError(f"unknown providers or commitment types: {', '.join(unknown)}")
     jobs = [
