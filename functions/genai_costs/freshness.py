@@ -48,6 +48,7 @@ class SourceFreshness(BaseModel):
     last_run_status: str | None
     last_error_kind: str | None
     last_error: str | None
+    running_since: dt.datetime | None
     last_row_date: dt.date | None
     rows_expected_day: int
     rows_last_3_days: int

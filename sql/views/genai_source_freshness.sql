@@ -9,12 +9,15 @@
 --   expected_through, against the trailing norm: the mean of the same weekday over the four weeks
 --   before (weekends differ from weekdays), counted from the source's first day with rows.
 -- state, first match wins:
---   failing  the source's latest finished run failed;
+--   failing  the source's latest finished run failed or was abandoned (killed or timed out), or a
+--            run stopped holding the write lease (genai_run_leases) without recording an outcome and
+--            no later run has closed it yet;
 --   silent   no successful run for 48 hours (two daily schedules missed), or no rows at all on the
 --            last three days that should be complete while the norm has rows;
 --   late     complete_through is before expected_through, or expected_through has under half the
 --            norm's rows (the source is still filling it);
 --   fresh    otherwise.
+-- running_since: when the run holding the source's write lease now took it (NULL when none runs).
 -- Only sources with a run in the ledger or rows in the last 60 days are listed (the enabled ones).
 CREATE OR REPLACE VIEW genai_source_freshness AS
 WITH sources AS (
@@ -26,12 +29,12 @@ finished AS (
   SELECT flow, provider AS source, status, window_start, window_end, event_at, error, error_kind,
     ROW_NUMBER() OVER (PARTITION BY flow, provider ORDER BY event_at DESC) AS recency
   FROM genai_ingestion_runs
-  WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 400 DAY) AND status IN ('succeeded', 'failed')
+  WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 400 DAY) AND status IN ('succeeded', 'failed', 'abandoned')
 ),
 runs AS (
   SELECT f.flow, f.source,
     MAX(IF(f.status = 'succeeded', f.event_at, NULL)) AS last_success_at,
-    MAX(IF(f.status = 'failed', f.event_at, NULL)) AS last_failure_at,
+    MAX(IF(f.status IN ('failed', 'abandoned'), f.event_at, NULL)) AS last_failure_at,
     -- Per successful run: the newest day of its window it read after that day settled.
     MAX(IF(
       f.status = 'succeeded'
@@ -41,11 +44,28 @@ runs AS (
       NULL
     )) AS complete_through,
     MAX(IF(f.recency = 1, f.status, NULL)) AS last_run_status,
-    MAX(IF(f.recency = 1 AND f.status = 'failed', IFNULL(f.error_kind, 'error'), NULL)) AS last_error_kind,
-    MAX(IF(f.recency = 1 AND f.status = 'failed', SUBSTR(f.error, 1, 300), NULL)) AS last_error
+    MAX(IF(f.recency = 1 AND f.status != 'succeeded', IFNULL(f.error_kind, 'error'), NULL)) AS last_error_kind,
+    MAX(IF(f.recency = 1 AND f.status != 'succeeded', SUBSTR(f.error, 1, 300), NULL)) AS last_error
   FROM finished AS f
   JOIN sources AS s ON s.flow = f.flow AND s.source = f.source
   GROUP BY f.flow, f.source
+),
+outcomes AS (
+  SELECT DISTINCT run_id
+  FROM genai_ingestion_runs
+  WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 400 DAY) AND status != 'started'
+),
+-- A lease can span two rows (two first runs raced to create it): aggregate per flow and source.
+leases AS (
+  SELECT l.flow, l.provider AS source,
+    MAX(IF(l.expires_at > CURRENT_TIMESTAMP(), l.acquired_at, NULL)) AS running_since,
+    -- A holder past its expiry that recorded no outcome was killed: the next run closes it as abandoned.
+    MAX(IF(l.expires_at <= CURRENT_TIMESTAMP() AND o.run_id IS NULL, l.holder_run_id, NULL)) AS lapsed_run_id,
+    MAX(IF(l.expires_at <= CURRENT_TIMESTAMP() AND o.run_id IS NULL, l.expires_at, NULL)) AS lapsed_at
+  FROM genai_run_leases AS l
+  LEFT JOIN outcomes AS o ON o.run_id = l.holder_run_id
+  WHERE l.holder_run_id IS NOT NULL
+  GROUP BY l.flow, l.provider
 ),
 daily AS (
   SELECT 'payg' AS flow, provider AS source, usage_date, COUNT(*) AS row_count
@@ -87,7 +107,7 @@ volume AS (
 measured AS (
   SELECT s.source_id, s.flow, s.source, s.provider, s.display_name, s.settles_after_days, s.expected_through,
     r.complete_through, r.last_success_at, r.last_failure_at, r.last_run_status, r.last_error_kind, r.last_error,
-    v.last_row_date,
+    l.running_since, l.lapsed_run_id, l.lapsed_at, v.last_row_date,
     IFNULL(v.rows_expected_day, 0) AS rows_expected_day,
     IFNULL(v.rows_last_3_days, 0) AS rows_last_3_days,
     -- Averaged over the same weekdays (up to four) on or after the source's first day with rows.
@@ -98,16 +118,17 @@ measured AS (
   FROM sources AS s
   LEFT JOIN runs AS r ON r.flow = s.flow AND r.source = s.source
   LEFT JOIN volume AS v ON v.flow = s.flow AND v.source = s.source
-  WHERE r.flow IS NOT NULL OR v.flow IS NOT NULL
+  LEFT JOIN leases AS l ON l.flow = s.flow AND l.source = s.source
+  WHERE r.flow IS NOT NULL OR v.flow IS NOT NULL OR l.flow IS NOT NULL
 )
 SELECT
   source_id, flow, source, provider, display_name, settles_after_days,
   complete_through, expected_through,
   DATE_DIFF(expected_through, complete_through, DAY) AS days_behind,
-  last_success_at, last_failure_at, last_run_status, last_error_kind, last_error,
+  last_success_at, last_failure_at, last_run_status, last_error_kind, last_error, running_since,
   last_row_date, rows_expected_day, rows_last_3_days, rows_norm,
   CASE
-    WHEN last_run_status = 'failed' THEN 'failing'
+    WHEN last_run_status IN ('failed', 'abandoned') OR lapsed_run_id IS NOT NULL THEN 'failing'
     WHEN last_success_at IS NULL OR last_success_at < TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 48 HOUR) THEN 'silent'
     WHEN rows_norm > 0 AND rows_last_3_days = 0 THEN 'silent'
     WHEN complete_through IS NULL OR complete_through < expected_through THEN 'late'
@@ -115,6 +136,10 @@ SELECT
     ELSE 'fresh'
   END AS state,
   CASE
+    WHEN lapsed_run_id IS NOT NULL THEN CONCAT(
+      'run ', lapsed_run_id, ' stopped without an outcome (killed or timed out): its write lease lapsed at ',
+      FORMAT_TIMESTAMP('%Y-%m-%d %H:%M UTC', lapsed_at))
+    WHEN last_run_status = 'abandoned' THEN 'last run abandoned: killed or timed out before recording an outcome'
     WHEN last_run_status = 'failed' THEN CONCAT('last run failed: ', IFNULL(last_error_kind, 'error'))
     WHEN last_success_at IS NULL THEN 'no successful run'
     WHEN last_success_at < TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 48 HOUR) THEN 'no successful run for 48 hours'
