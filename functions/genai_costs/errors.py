@@ -8,14 +8,10 @@
     │   └── SecretNotFoundError
     ├── WarehouseError            the SQL engine refused or failed a statement
     │   ├── SqlTranspileError     BigQuery SQL that the embedded engine cannot run faithfully
-<<<<<<< HEAD
-    │   └── ConformanceError      a data-quality / FOCUS conformance check failed
-    ├── PublishError              the message bus did not accept a message (transient)
-=======
     │   ├── ConformanceError      a data-quality / FOCUS conformance check failed
     │   └── WarehouseBusyError    the embedded file stayed locked by another process (transient)
+    ├── PublishError              the message bus did not accept a message (transient)
     ├── RunConflictError          another run holds the lease on the same window (transient)
->>>>>>> main
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
         ├── ProviderRateLimitError  429 after retries were exhausted (transient)
@@ -68,15 +64,15 @@ class ConformanceError(WarehouseError):
     transient = False
 
 
-<<<<<<< HEAD
-class PublishError(GenAICostsError):
-=======
 class WarehouseBusyError(WarehouseError):
     transient = True
 
 
+class PublishError(GenAICostsError):
+    transient = True
+
+
 class RunConflictError(GenAICostsError):
->>>>>>> main
     transient = True
 
 

@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
-<<<<<<< HEAD
     org_slug: str | None = Field(
         None, description="The one organization a deployment serves (Terraform sets it); unset = any onboarded org"
     )
@@ -57,10 +56,9 @@ class Settings(BaseSettings):
         None,
         description="Providers and commitment types this deployment enables (Terraform sets it, JSON list); "
         "manual runs of any other are refused. Unset = every known one",
-=======
+    )
     function_timeout_seconds: int = Field(
         DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
->>>>>>> main
     )
 
     @property
