@@ -24,6 +24,7 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
+from .freshness_cli import freshness_cmd
 from .ops import pipelines_app, schedules_app, serve_cmd
 from .reporting import build_report, print_report, write_html
 
@@ -33,6 +34,7 @@ app.add_typer(secrets_app, name="secrets")
 app.add_typer(pipelines_app, name="pipelines")
 app.add_typer(schedules_app, name="schedules")
 app.command("serve")(serve_cmd)
+app.command("freshness")(freshness_cmd)
 # Wide enough for the catalog when output is not a terminal (make run in CI logs).
 console = Console(width=160) if not sys.stdout.isatty() else Console()
 

@@ -1,5 +1,6 @@
 """The report of one organization's window: tables in the terminal and an HTML page with
-charts (inline SVG, no network). Every figure comes from a query in ``sql/reports/``."""
+charts (inline SVG, no network). Every figure comes from a query in ``sql/reports/``, and the
+sources' freshness (as of now, whatever the window) from the view genai_source_freshness."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from genai_costs.freshness import SourceFreshness, read_freshness
 from genai_costs.model.window import Window
 from genai_costs.orgs import dataset_for
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
+
+from .freshness_cli import print_freshness
 
 REPORTS = (
     "cost_by_provider",
@@ -38,6 +42,7 @@ class Report:
     org_slug: str
     window: Window
     sections: dict[str, list[Row]] = field(default_factory=dict)
+    freshness: list[SourceFreshness] = field(default_factory=list)
 
     @property
     def total_cost(self) -> Decimal:
@@ -59,6 +64,7 @@ def build_report(warehouse: Warehouse, org_slug: str, window: Window) -> Report:
         report.sections[name] = warehouse.query(
             dataset, read_single_statement(sql_root() / "reports" / f"{name}.sql"), params
         )
+    report.freshness = read_freshness(warehouse, org_slug)
     return report
 
 
@@ -74,6 +80,7 @@ def print_report(console: Console, report: Report) -> None:
     w = report.window
     console.rule(f"[bold]{report.org_slug}: GenAI spend {w.start} .. {w.end - dt.timedelta(days=1)}")
     console.print(f"Total computed cost {_usd(report.total_cost)}; tokens priced: {report.coverage_pct}%")
+    print_freshness(console, report.freshness, title="Data freshness per source (is each one complete?)")
     t = Table("provider", "cost", "tokens", "unpriced tokens", title="By provider")
     for r in report.sections["cost_by_provider"]:
         t.add_row(r["provider"], _usd(r["cost_usd"]), _int(r["tokens"]), _int(r["unpriced_tokens"]))
@@ -212,6 +219,13 @@ def _table_html(rows: list[Row]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _freshness_html(sources: list[SourceFreshness]) -> str:
+    """Which sources the figures below are complete for: a late, silent or failing source's recent days
+    are missing or partial."""
+    columns = ("source_id", "state", "complete_through", "expected_through", "last_success_at", "state_reason")
+    return _table_html([{c: getattr(s, c) for c in columns} for s in sources])
+
+
 def write_html(report: Report, path: Path) -> Path:
     s = report.sections
     title = f"GenAI spend of {report.org_slug}, {report.window.start} to {report.window.end}"
@@ -223,6 +237,7 @@ h2{{margin-top:2rem}}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>Total computed cost <b>{_usd(report.total_cost)}</b>; tokens priced: <b>{report.coverage_pct}%</b>
 (unpriced usage is listed below, never booked at $0).</p>
+<h2>Data freshness per source</h2>{_freshness_html(report.freshness)}
 <h2>Daily cost by provider</h2>{_stacked_daily_svg(s["daily_cost"])}
 <h2>Top models</h2>{_bars_svg(s["top_models"], lambda r: f"{r['provider']} / {r['model']}", lambda r: r["cost_usd"])}
 <h2>By provider</h2>{_table_html(s["cost_by_provider"])}

@@ -8,20 +8,24 @@ column and rule; the lag per source is ``settles`` in the provider catalog, seed
     late, silent  ->  source_stale (warning)
     failing       ->  run_failed   (critical)
 
-An alert's id is stable for one episode: the source, its state and the last day known complete. A
-source that stays late or silent on the same day yields the same id on every evaluation, so the alert
-ledger (which deduplicates on the id) raises it once when the source turns late or silent; it is
-raised again when the episode changes (a new day behind, or from late to silent).
+An alert's id is stable for one episode: the source, its state and the last day known complete
+(the alert ledger's operational key ``kind|subject|occasion`` with subject = source_id and occasion =
+state and day). A source that stays late or silent on the same day yields the same id on every
+evaluation, so it is raised once when the source turns late or silent, and again when the episode
+changes (a new day behind, or from late to silent). :func:`raise_alerts` delivers each new alert
+through the alerting path (one delivery per channel target, retried inline, as budget alerts are),
+skipping the ids the caller has already raised.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Literal
 
 from pydantic import BaseModel
 
+from .alerting import ChannelSender, ChannelTarget, Delivery, deliver_inline, new_delivery
 from .model.alert import Alert, AlertKind, OperationalFacts, WhereToLook, stable_alert_id
 from .orgs import dataset_for
 from .paths import sql_root
@@ -97,3 +101,24 @@ def operational_alerts(
 def _summary(s: SourceFreshness) -> str:
     through = f"complete through {s.complete_through}" if s.complete_through else "no day complete yet"
     return f"{s.display_name} is {s.state}: {s.state_reason} ({through}, expected {s.expected_through})"[:300]
+
+
+def raise_alerts(
+    alerts: Iterable[Alert],
+    targets: Sequence[ChannelTarget],
+    sender_for: Callable[[ChannelTarget], ChannelSender],
+    *,
+    already_raised: set[str],
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> list[Delivery]:
+    """Deliver every alert whose id is not in ``already_raised`` to every target (adding the id), and
+    return the deliveries: final, or pending when a channel asked to wait longer than inline retries do."""
+    deliveries = []
+    for alert in alerts:
+        if alert.alert_id in already_raised:
+            continue
+        for target in targets:
+            row = new_delivery(alert.alert_id, target, now=clock())
+            deliveries.append(deliver_inline(row, alert, sender_for(target), clock=clock))
+        already_raised.add(alert.alert_id)
+    return deliveries
