@@ -136,6 +136,26 @@ def test_limit_marks_the_answer_truncated(seeded):
     assert run_ids(answer) == [ids["anthropic_running"], ids["openai_ok"]] and answer.body["truncated"] is True
 
 
+def test_a_killed_run_closed_as_abandoned_shows_abandoned_with_why(seeded):
+    wh, _ = seeded
+    # The ledger as relia's close_abandoned leaves it: 'started', then 'abandoned' appended by the next run.
+    killed = ledger_run(
+        wh,
+        flow="payg",
+        provider="gemini",
+        started=at(1, 2),
+        status="abandoned",
+        trigger="m-6",
+        error="no outcome recorded within the function timeout: the run was killed or timed out",
+        error_kind="RunAbandoned",
+    )
+    answer = get(api_over(wh), status="abandoned")
+    (row,) = answer.body["runs"]
+    assert (row["run_id"], row["status"], row["error_kind"]) == (killed, "abandoned", "RunAbandoned")
+    assert row["finished_at"] is not None and "killed" in row["error"]
+    assert killed not in run_ids(get(api_over(wh), status="started"))
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
