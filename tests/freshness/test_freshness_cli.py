@@ -18,7 +18,8 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs_cli.app import app
 from genai_costs_cli.local.inprocess import InProcessBus
-from genai_costs_cli.reporting import build_report, write_html
+from genai_costs_cli.report_html import write_html
+from genai_costs_cli.reporting import ReportFilter, build_report
 
 from .test_freshness_states import NOW, TODAY, daily_runs, day, ran, steady, usage_rows
 
@@ -114,11 +115,11 @@ def test_alerts_reach_the_channel_once(org) -> None:
 
 def test_report_has_the_freshness_section(org, tmp_path) -> None:
     with open_warehouse(get_settings()) as wh:
-        report = build_report(wh, org, Window(start=TODAY - dt.timedelta(days=7), end=TODAY))
-    assert {s.source_id: s.state for s in report.freshness} == {
-        "payg/aws_bedrock": "failing",
-        "payg/anthropic": "late",
-        "payg/openai": "fresh",
-    }
+        report = build_report(wh, org, ReportFilter(Window(start=TODAY - dt.timedelta(days=7), end=TODAY)))
+    assert [(r["source_id"], r["state"]) for r in report.sections["source_freshness"]] == [
+        ("payg/aws_bedrock", "failing"),
+        ("payg/anthropic", "late"),
+        ("payg/openai", "fresh"),
+    ]
     page = write_html(report, tmp_path / "r.html").read_text()
     assert "Data freshness per source" in page and f"complete through {day(3)}, expected through {day(2)}" in page
