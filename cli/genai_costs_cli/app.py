@@ -44,8 +44,11 @@ secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (valu
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(pipelines_app, name="pipelines")
 app.add_typer(schedules_app, name="schedules")
-app.command("serve")(serve_cmd)
-app.command("freshness")(freshness_cmd)
+app.command("serve", epilog="Example: genai-costs serve --org acme --port 8001")(serve_cmd)
+app.command(
+    "freshness",
+    epilog="Examples: genai-costs freshness acme   |   genai-costs freshness acme --alert-targets targets.json",
+)(freshness_cmd)
 console = make_console()
 
 

@@ -92,7 +92,11 @@ def _publisher(settings: Settings, org_slug: str) -> Iterator[tuple[Publisher, C
 # --- pipelines ---------------------------------------------------------------------------------
 
 
-@pipelines_app.command("run")
+@pipelines_app.command(
+    "run",
+    epilog="Examples: genai-costs pipelines run acme payg openai   |   "
+    "genai-costs pipelines run acme payg openai --start-date 2026-01-01 --end-date 2026-03-31",
+)
 def pipelines_run(
     org_slug: str,
     flow: str = typer.Argument(..., help="payg, commitment or consolidate"),
@@ -164,7 +168,7 @@ def _print_accepted(accepted: RunAccepted) -> None:
         console.print(f"  {key}: {text}")
 
 
-@pipelines_app.command("runs")
+@pipelines_app.command("runs", epilog="Example: genai-costs pipelines runs acme --status failed --since 2026-11-01")
 def pipelines_runs(
     org_slug: str,
     flow: str | None = typer.Option(None, help="payg, commitment, infrastructure or consolidate"),
@@ -246,7 +250,7 @@ def _when(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
-@schedules_app.command("list")
+@schedules_app.command("list", epilog="Example: genai-costs schedules list acme --project my-project")
 def schedules_list(
     org_slug: str,
     project: str | None = ProjectOption,
@@ -305,7 +309,7 @@ def _view_json(v: JobView) -> dict[str, Any]:
     }
 
 
-@schedules_app.command("run")
+@schedules_app.command("run", epilog="Example: genai-costs schedules run acme payg-openai")
 def schedules_run(
     org_slug: str,
     jobs: list[str] = typer.Argument(..., help="job keys, job ids, providers or commitment types"),
@@ -338,7 +342,7 @@ def _transition(verb: str, org_slug: str, jobs: list[str], every: bool, *args: A
         _fail(exc)
 
 
-@schedules_app.command("pause")
+@schedules_app.command("pause", epilog="Example: genai-costs schedules pause acme payg-openai")
 def schedules_pause(
     org_slug: str,
     jobs: list[str] = typer.Argument(None, help="job keys, job ids, providers or commitment types"),
@@ -352,7 +356,7 @@ def schedules_pause(
     _transition("pause", org_slug, jobs or [], every, project, location, prefix, endpoint)
 
 
-@schedules_app.command("resume")
+@schedules_app.command("resume", epilog="Example: genai-costs schedules resume acme --all")
 def schedules_resume(
     org_slug: str,
     jobs: list[str] = typer.Argument(None, help="job keys, job ids, providers or commitment types"),
