@@ -5,8 +5,9 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
 
     functions/*/main.py                       entry points (thin adapters; never import the tools)
     cli > local, reporting                    development tools (the CLI, embedded orchestration)
+    pipeline_endpoints                        the pipeline HTTP routes (manual runs, backfills, the ledger)
     handlers                                  decode, validate, map failure to retry or acknowledge
-    ingestion | consolidation | onboarding | budgets    runners
+    ingestion | consolidation | onboarding | budgets | pipelines | freshness    runners
     runs                                      the run skeleton and the ledger
     conformance, seeds                        SQL checks and seed files over the warehouse
     providers | warehouse | secrets | messaging
@@ -32,8 +33,10 @@ TOOLS = ("cli", "local", "reporting")
 LAYERS: tuple[Layer, ...] = (
     Layer("cli"),
     Layer("local", "reporting"),
+    Layer("pipeline_endpoints"),  # the pipeline HTTP routes: validation and the org pin over the runners
     Layer("handlers"),
-    Layer("ingestion", "consolidation", "onboarding", "budgets"),  # runners (budgets: evaluation, ledger, API)
+    # runners (budgets: evaluation, ledger, API)
+    Layer("ingestion", "consolidation", "onboarding", "budgets", "pipelines", "freshness"),
     Layer("runs"),
     Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
     Layer("conformance", "seeds"),

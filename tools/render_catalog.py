@@ -10,7 +10,7 @@ What it writes (all committed; Terraform, both warehouse backends and the ZetaSQ
   ``genai_commitment_PROVIDER_*`` for those with the commitment flow);
 - ``sql/views/genai_payg_usage_all.sql``, ``genai_payg_costs_all.sql``, ``genai_commitment_capacity_all.sql``:
   one relation over every provider's raw table of a kind, which the procedures and views read;
-- ``sql/seed/genai_*.csv``: the reference tables the procedures join (loaded at onboarding);
+- ``sql/seed/genai_*.csv``: the reference tables the procedures and views join (loaded at onboarding);
 - ``terraform/modules/genai_costs_org/providers.json``: the ids the Terraform module accepts.
 """
 
@@ -142,6 +142,30 @@ def _commitment_rows() -> Iterable[dict[str, Any]]:
         }
 
 
+def _source_rows() -> Iterable[dict[str, Any]]:
+    """Every source genai_source_freshness reports, with its lag rule."""
+    for p in catalog.PROVIDERS:
+        if "payg" in p.flows:
+            yield _source("payg", p.id, p.id, f"{p.display_name} pay-as-you-go", p.settles)
+    for c in catalog.COMMITMENT_TYPES:
+        name = c.focus_label or f"{catalog.provider(c.provider).display_name} GPU hours"
+        yield _source(c.flow, c.id, c.provider, name, c.settles)
+    # Consolidation reads the warehouse, not an API: a day is final once consolidated after its end.
+    yield _source("consolidate", "all", "all", "Consolidation (unified costs, FOCUS)", catalog.CONSOLIDATION_SETTLES)
+
+
+def _source(flow: str, source: str, provider: str, name: str, settles: catalog.Settling) -> dict[str, Any]:
+    return {
+        "source_id": f"{flow}/{source}",
+        "flow": flow,
+        "source": source,
+        "provider": provider,
+        "display_name": name,
+        "settles_after_days": settles.days,
+        "settles_why": settles.why,
+    }
+
+
 def _token_rows() -> Iterable[dict[str, Any]]:
     for t in catalog.TOKEN_CATEGORIES:
         yield t.model_dump()
@@ -152,6 +176,7 @@ REFERENCE_SEEDS: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] =
     "genai_ref_providers.csv": ("genai_ref_providers", _provider_rows),
     "genai_ref_commitment_types.csv": ("genai_ref_commitment_types", _commitment_rows),
     "genai_ref_token_categories.csv": ("genai_ref_token_categories", _token_rows),
+    "genai_ref_sources.csv": ("genai_ref_sources", _source_rows),
     "genai_ref_service_tiers.csv": (
         "genai_ref_service_tiers",
         lambda: ({"service_tier": k, "tier_class": v} for k, v in catalog.SERVICE_TIERS.items()),

@@ -27,6 +27,8 @@ from genai_costs.warehouse.sqlfiles import load_statement
 
 from .budgets import budgets_app
 from .errors import CliError, ErrorMappingGroup, ExitCode, as_cli_error
+from .freshness_cli import freshness_cmd
+from .ops import pipelines_app, schedules_app, serve_cmd
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
 from .report_command import ReportFormat, ReportOptions, emit_report
@@ -46,6 +48,13 @@ app = typer.Typer(
 secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (values are never printed).")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(budgets_app, name="budgets")
+app.add_typer(pipelines_app, name="pipelines")
+app.add_typer(schedules_app, name="schedules")
+app.command("serve", epilog="Example: genai-costs serve --org acme --port 8001")(serve_cmd)
+app.command(
+    "freshness",
+    epilog="Examples: genai-costs freshness acme   |   genai-costs freshness acme --alert-targets targets.json",
+)(freshness_cmd)
 console = make_console()
 
 

@@ -170,6 +170,21 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "source_freshness",
+        "Data freshness per source",
+        "As of now, whatever the window: the last day each source is complete for by its own lag rule, "
+        "the day it should be complete for, and its state (fresh, late, silent, failing). A source that is "
+        "not fresh has recent days missing or partial (genai-costs freshness ORG for the details).",
+        (
+            Column("source_id", "Source"),
+            Column("state", "State"),
+            Column("complete_through", "Complete through", "date"),
+            Column("expected_through", "Expected through", "date"),
+            Column("state_reason", "Why"),
+        ),
+        empty="No source has run yet.",
+    ),
+    Section(
         "focus_by_service",
         "FOCUS 1.3 by service",
         "The FOCUS 1.3 table cost_data_standard_1_3: billed, effective (commitments amortized) and list cost.",

@@ -10,6 +10,7 @@
     │   ├── SqlTranspileError     BigQuery SQL that the embedded engine cannot run faithfully
     │   ├── ConformanceError      a data-quality / FOCUS conformance check failed
     │   └── WarehouseBusyError    the embedded file stayed locked by another process (transient)
+    ├── PublishError              the message bus did not accept a message (transient)
     ├── RunConflictError          another run holds the lease on the same window (transient)
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
@@ -64,6 +65,10 @@ class ConformanceError(WarehouseError):
 
 
 class WarehouseBusyError(WarehouseError):
+    transient = True
+
+
+class PublishError(GenAICostsError):
     transient = True
 
 

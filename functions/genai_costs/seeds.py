@@ -35,6 +35,7 @@ SEEDS: tuple[SeedFile, ...] = (
     SeedFile("genai_ref_token_categories.csv", "genai_ref_token_categories", "token_type", replace=True),
     SeedFile("genai_ref_service_tiers.csv", "genai_ref_service_tiers", "service_tier", replace=True),
     SeedFile("genai_ref_model_publishers.csv", "genai_ref_model_publishers", "model_prefix", replace=True),
+    SeedFile("genai_ref_sources.csv", "genai_ref_sources", "source_id", replace=True),
 )
 _NON_NEGATIVE_SUFFIXES = ("_price_per_1k", "_price", "_usd", "_tokens", "_limit", "_percentage")
 

@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     budget_interval_minutes: int = Field(
         5, ge=1, le=1440, description="How often budgets are evaluated; a status older than three intervals is stale"
     )
+    org_slug: str | None = Field(
+        None, description="The one organization a deployment serves (Terraform sets it); unset = any onboarded org"
+    )
+    resource_prefix: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9-]{0,62}$",
+        description="Cloud: how Terraform names the org's resources, '{prefix}-{org slug with dashes}' (topics "
+        "'{resource_prefix}-{flow}', scheduler jobs '{resource_prefix}-{job key}'); unset = 'genai-{org slug}'",
+    )
+    enabled_sources: frozenset[str] | None = Field(
+        None,
+        description="Providers and commitment types this deployment enables (Terraform sets it, JSON list); "
+        "manual runs of any other are refused. Unset = every known one",
+    )
     function_timeout_seconds: int = Field(
         DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )

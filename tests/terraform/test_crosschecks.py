@@ -92,7 +92,15 @@ def test_every_function_directory_is_deployed():
     dirs = {p.parent.name for p in (REPO / "functions").glob("*/main.py")} - {"genai_costs"}
     deployed = set(LOCALS["functions"])
     assert dirs <= deployed, f"functions without a google_cloudfunctions2_function: {sorted(dirs - deployed)}"
-    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard", "evaluate_budgets", "budgets"}
+    assert deployed == {
+        "ingest_payg",
+        "ingest_commitment",
+        "consolidate",
+        "onboard",
+        "evaluate_budgets",
+        "budgets",
+        "pipelines",
+    }
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]
     assert fn["build_config"][0]["runtime"] == "python312"
@@ -211,7 +219,20 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert set(dataset_iam) == {"data_editor", "billing_export_reader"}
     editor, export = dataset_iam["data_editor"], dataset_iam["billing_export_reader"]
     assert editor["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
-    assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${local.functions}")
+    assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${toset(local.dataset_editors)}")
+    writers = sorted(fn for fn, a in check.FUNCTION_ACCESS.items() if a.writes_dataset)
+    assert sorted(LOCALS["dataset_editors"]) == writers
+    # pipelines writes nothing: it reads the ledger table and publishes to the flow topics (pipelines.tf).
+    ledger = resources("google_bigquery_table_iam_member")
+    assert set(ledger) == {"pipelines_ledger_reader"}
+    reader = ledger["pipelines_ledger_reader"]
+    assert reader["table_id"] == '${google_bigquery_table.org["genai_ingestion_runs"].table_id}'
+    assert (reader["role"], reader["member"]) == (
+        "roles/bigquery.dataViewer",
+        '${google_service_account.fn["pipelines"].member}',
+    )
+    publisher = resources("google_pubsub_topic_iam_member")["pipelines_publisher"]
+    assert publisher["for_each"] == "${google_pubsub_topic.flow}" and publisher["role"] == "roles/pubsub.publisher"
     assert export["dataset_id"] == "${var.gcp_sources.billing_export.dataset_id}"
     assert export["role"] == "roles/bigquery.dataViewer"
     assert export["for_each"] == "${toset(local.billing_export_readers)}"
@@ -222,13 +243,17 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
         secret_iam["reader"]["secret_id"] == "${google_secret_manager_secret.provider[each.value.provider].secret_id}"
     )
     assert secret_iam["reader"]["member"] == "${google_service_account.fn[each.value.function].member}"
-    assert LOCALS["secret_readers"]["consolidate"] == [] and LOCALS["secret_readers"]["onboard"] == []
+    assert {fn for fn, readers in LOCALS["secret_readers"].items() if not readers} == {
+        "consolidate",
+        "onboard",
+        "pipelines",
+    }
     secret = resources("google_secret_manager_secret")["provider"]
     assert secret["secret_id"] == "genai-${var.org.slug}-${each.key}"
     # Project-level roles: jobUser on this project (running jobs is not data access) and read-only
     # roles on the named Vertex AI / Gemini projects, from the access table in main.tf.
     project_iam = resources("google_project_iam_member")
-    assert set(project_iam) == {"job_user", "source_reader", "budget_metrics_writer"}
+    assert set(project_iam) == {"job_user", "source_reader", "budget_metrics_writer", "schedules_operator"}
     assert project_iam["budget_metrics_writer"]["role"] == "roles/monitoring.metricWriter"
     assert project_iam["budget_metrics_writer"]["member"] == '${google_service_account.fn["evaluate_budgets"].member}'
     assert project_iam["job_user"]["project"] == "${var.project_id}"
@@ -255,22 +280,47 @@ def test_every_function_holds_only_what_the_policy_allows():
     assert set(access) == set(LOCALS["functions"])
     assert not access["consolidate"].secrets and not access["onboard"].secrets
     assert not access["consolidate"].source_project_roles and not access["onboard"].billing_export
+    assert not access["pipelines"].writes_dataset and not access["pipelines"].secrets
     readme = (MODULE / "README.md").read_text()
     for fn, a in access.items():
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{fn}` |"))
         assert ("secretAccessor" in row) == a.secrets, row
         assert all(r.removeprefix("roles/") in row for r in a.source_project_roles), row
-        assert ("bigquery.dataViewer" in row) == a.billing_export, row
+        assert ("billing export" in row) == a.billing_export, row
+        assert ("bigquery.dataEditor" in row) == a.writes_dataset, row
         assert all(r.removeprefix("roles/") in row for r in a.project_roles), row
-        assert ("pubsub.publisher" in row) == a.alerts_publisher, row
+        assert ("pubsub.publisher" in row) == (a.alerts_publisher or a.publishes_flows), row
+        assert ("ledger" in row) == a.ledger_reader, row
 
 
-def test_onboarding_is_invoked_only_by_named_members():
+def test_onboarding_and_pipelines_are_invoked_only_by_named_members():
     invokers = resources("google_cloud_run_v2_service_iam_member")
+    assert set(invokers) == {"push_invoker", "onboard_invoker", "pipelines_invoker"}
     assert invokers["onboard_invoker"]["for_each"] == "${toset(var.functions.onboard_invokers)}"
-    assert invokers["onboard_invoker"]["member"] == "${each.key}"
-    assert invokers["onboard_invoker"]["role"] == "roles/run.invoker"
+    assert invokers["pipelines_invoker"]["for_each"] == "${toset(var.operators)}"
+    assert 'fn["pipelines"]' in invokers["pipelines_invoker"]["name"]
+    for name in ("onboard_invoker", "pipelines_invoker"):
+        assert invokers[name]["member"] == "${each.key}"
+        assert invokers[name]["role"] == "roles/run.invoker"
     assert not resources("google_cloudfunctions2_function_iam_member")
+
+
+def test_operators_get_exactly_the_schedules_permissions_the_cli_calls():
+    role = resources("google_project_iam_custom_role")["schedules_operator"]
+    assert role["permissions"] == "${local.schedules_operator_permissions}"
+    verbs = {p.rsplit(".", 1)[-1] for p in LOCALS["schedules_operator_permissions"]}
+    assert verbs == {"list", "get", "run", "pause", "resume"}
+    assert all(p.startswith("cloudscheduler.jobs.") for p in LOCALS["schedules_operator_permissions"])
+    binding = resources("google_project_iam_member")["schedules_operator"]
+    assert binding["for_each"] == "${toset(var.operators)}" and binding["member"] == "${each.key}"
+    # What the CLI really calls on the Cloud Scheduler API, by name.
+    import inspect
+
+    from genai_costs_cli import cloud_schedules
+
+    source = inspect.getsource(cloud_schedules)
+    called = set(re.findall(r"self\.client\.(\w+)_job", source)) | set(re.findall(r"self\.client\.(\w+)_jobs", source))
+    assert called == verbs
 
 
 def test_no_secret_values_in_variables():

@@ -109,6 +109,31 @@ CASES = {
         'dataset_id = "other_org_prod"\n  role       = "roles/bigquery.dataEditor"',
         {"policy"},
     ),
+    # The pipelines function writes nothing, reads the ledger only, publishes to the flow topics only.
+    "pipelines_edits_the_dataset": (
+        f"{MOD}/main.tf",
+        'dataset_editors = ["consolidate", "ingest_commitment", "ingest_payg", "onboard"]',
+        'dataset_editors = ["consolidate", "ingest_commitment", "ingest_payg", "onboard", "pipelines"]',
+        {"policy", "matrix"},
+    ),
+    "pipelines_reads_a_cost_table": (
+        f"{MOD}/pipelines.tf",
+        'google_bigquery_table.org["genai_ingestion_runs"].table_id',
+        'google_bigquery_table.org["genai_payg_openai_costs"].table_id',
+        {"policy"},
+    ),
+    "pipelines_publishes_to_dead_letter_topics": (
+        f"{MOD}/pipelines.tf",
+        "for_each = google_pubsub_topic.flow",
+        "for_each = google_pubsub_topic.dead_letter",
+        {"policy"},
+    ),
+    "pipelines_public_invoker": (
+        f"{MOD}/pipelines.tf",
+        '  role     = "roles/run.invoker"\n  member   = each.key\n',
+        '  role     = "roles/run.invoker"\n  member   = "allUsers"\n',
+        {"policy"},
+    ),
     "push_subscription_without_dead_letter": (
         f"{MOD}/pubsub.tf",
         "  dead_letter_policy {\n    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id\n"

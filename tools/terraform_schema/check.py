@@ -314,9 +314,12 @@ class Access:
     billing_export: bool = False  # bigquery.dataViewer on the Cloud Billing export dataset
     project_roles: frozenset[str] = frozenset()  # on the deployment project, besides JOB_USER
     alerts_publisher: bool = False  # pubsub.publisher on this org's alerts topic
+    writes_dataset: bool = True  # bigquery.dataEditor on its org dataset
+    ledger_reader: bool = False  # bigquery.dataViewer on the run ledger table (genai_ingestion_runs) only
+    publishes_flows: bool = False  # pubsub.publisher on this org's flow topics
 
 
-# Every function also holds JOB_USER on the deployment project and DATA_EDITOR on its org dataset.
+# Every function also holds JOB_USER on the deployment project.
 FUNCTION_ACCESS: dict[str, Access] = {
     "budgets": Access(secrets=False),
     "consolidate": Access(secrets=False),
@@ -333,8 +336,13 @@ FUNCTION_ACCESS: dict[str, Access] = {
         secrets=True, source_project_roles=frozenset({"roles/monitoring.viewer"}), billing_export=True
     ),
     "onboard": Access(secrets=False),
+    # Manual runs and the ledger: publishes the scheduler's messages, reads the ledger, writes nothing.
+    "pipelines": Access(secrets=False, writes_dataset=False, ledger_reader=True, publishes_flows=True),
 }
 BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
+LEDGER_READER_ROLE = "roles/bigquery.dataViewer"
+LEDGER_TABLE = 'google_bigquery_table.org["genai_ingestion_runs"]'
+PUBLISHER_ROLE = "roles/pubsub.publisher"
 
 FUNCTION_SA = re.compile(r"google_service_account\.fn\[([^\]]*)\]")
 LOCAL_REF = re.compile(r"\blocal\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -441,10 +449,23 @@ def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> No
             allowed = {JOB_USER} | access.project_roles if own_project else set(access.source_project_roles)
         elif block.type.startswith("google_bigquery_dataset_iam_"):
             own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
-            allowed = {DATA_EDITOR} if own else ({BILLING_EXPORT_ROLE} if access.billing_export else set())
+            if own:
+                allowed = {DATA_EDITOR} if access.writes_dataset else set()
+            else:
+                allowed = {BILLING_EXPORT_ROLE} if access.billing_export else set()
+        elif block.type.startswith("google_bigquery_table_iam_"):
+            ledger = LEDGER_TABLE in json.dumps(body.get("table_id", "")).replace('\\"', '"')
+            allowed = {LEDGER_READER_ROLE} if access.ledger_reader and ledger else set()
         elif block.type.startswith("google_pubsub_topic_iam_"):
             alerts = "google_pubsub_topic.alerts." in json.dumps(body.get("topic", ""))
-            allowed = {"roles/pubsub.publisher"} if alerts and access.alerts_publisher else set()
+            flow_topics = (
+                not alerts
+                and _targets(body, "topic", "google_pubsub_topic")
+                and "dead_letter" not in json.dumps(body.get("for_each", ""))
+            )
+            allowed = set()
+            if (alerts and access.alerts_publisher) or (flow_topics and access.publishes_flows):
+                allowed = {PUBLISHER_ROLE}
         else:
             allowed = set()
         if role not in allowed:
@@ -479,12 +500,16 @@ def check_access_matrix(evaluated: dict, org: dict) -> list[str]:
     for fn in evaluated["billing_export_readers"]:
         if not FUNCTION_ACCESS.get(fn, Access(secrets=False)).billing_export:
             errors.append(f"billing_export_readers: {fn} may not read the billing export")
+    writers = {fn for fn, access in FUNCTION_ACCESS.items() if access.writes_dataset}
+    if set(evaluated["dataset_editors"]) != writers:
+        errors.append(f"dataset_editors: exactly the writing functions {sorted(writers)} edit the org dataset")
     return errors
 
 
 ACCESS_LOCALS = (
     "billing_export_readers",
     "commitment_providers",
+    "dataset_editors",
     "function_env",
     "secret_grants",
     "source_project_grants",

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import genai_costs
+from genai_costs.model.schedules import ScheduledFlow
+
+from .inprocess import InProcessBus
 
 # functions/<name>/main.py sit beside the shared library (a repository checkout or editable install).
 FUNCTIONS_DIR = Path(genai_costs.__file__).resolve().parents[1]
@@ -16,6 +19,14 @@ TOPICS = {
     "genai-commitment": "ingest_commitment",
     "genai-consolidate": "consolidate",
     "genai-budgets": "evaluate_budgets",
+}
+# The topic of each flow on the in-process bus (in the cloud each flow has its own topic; locally the
+# infrastructure flow shares the commitment topic, as both are served by ingest_commitment).
+FLOW_TOPICS: dict[ScheduledFlow, str] = {
+    "payg": "genai-payg",
+    "commitment": "genai-commitment",
+    "infrastructure": "genai-commitment",
+    "consolidate": "genai-consolidate",
 }
 
 
@@ -28,3 +39,12 @@ def load_entry_point(function: str) -> Callable[..., object]:
     spec.loader.exec_module(module)
     entry: Callable[..., object] = getattr(module, function)
     return entry
+
+
+def subscribed_bus(project: str = "local") -> InProcessBus:
+    """An in-process bus delivering each flow topic to its function's entry point."""
+    bus = InProcessBus(project=project)
+    for topic, function in TOPICS.items():
+        if (FUNCTIONS_DIR / function / "main.py").exists():
+            bus.subscribe(topic, load_entry_point(function))
+    return bus

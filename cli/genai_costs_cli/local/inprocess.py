@@ -36,8 +36,16 @@ class InProcessBus(Publisher):
     def subscribe(self, topic: str, handler: Handler) -> None:
         self.subscribers.setdefault(topic, []).append(handler)
 
-    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
-        event = pubsub_cloud_event(self.project, topic, payload, attributes)
+    def publish(
+        self,
+        topic: str,
+        payload: Mapping[str, Any],
+        attributes: Mapping[str, str] | None = None,
+        *,
+        ordering_key: str | None = None,  # delivery is synchronous, so publish order is always kept
+        message_id: str | None = None,  # set by a caller that hands out the id before delivery
+    ) -> str:
+        event = pubsub_cloud_event(self.project, topic, payload, attributes, message_id=message_id)
         for handler in self.subscribers.get(topic, []):
             self._deliver(topic, handler, event)
         return str(event["id"])

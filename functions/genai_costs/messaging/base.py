@@ -7,5 +7,13 @@ from typing import Any
 
 class Publisher(abc.ABC):
     @abc.abstractmethod
-    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
-        """Publish a JSON payload; return the message id."""
+    def publish(
+        self,
+        topic: str,
+        payload: Mapping[str, Any],
+        attributes: Mapping[str, str] | None = None,
+        *,
+        ordering_key: str | None = None,
+    ) -> str:
+        """Publish a JSON payload; return the message id. Messages with the same ``ordering_key``
+        are delivered in publish order (on a subscription with message ordering enabled)."""

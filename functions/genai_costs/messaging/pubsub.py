@@ -1,4 +1,4 @@
-"""Google Cloud Pub/Sub publisher (used by the CLI to trigger cloud runs and backfills)."""
+"""Google Cloud Pub/Sub publisher: the pipelines function and the CLI publish flow messages with it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from google.api_core import exceptions as google_exceptions
 from google.cloud.pubsub_v1 import PublisherClient
+from google.cloud.pubsub_v1.types import PublisherOptions
 
+from ..errors import ConfigurationError, PublishError
 from .base import Publisher
+
+PUBLISH_TIMEOUT_SECONDS = 60
 
 
 class PubSubPublisher(Publisher):
@@ -19,11 +24,28 @@ class PubSubPublisher(Publisher):
     @property
     def client(self) -> PublisherClient:
         if self._client is None:
-            self._client = PublisherClient()
+            # Ordering keys need an ordering-enabled client; messages without a key are unaffected.
+            self._client = PublisherClient(publisher_options=PublisherOptions(enable_message_ordering=True))
         return self._client
 
-    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
+    def publish(
+        self,
+        topic: str,
+        payload: Mapping[str, Any],
+        attributes: Mapping[str, str] | None = None,
+        *,
+        ordering_key: str | None = None,
+    ) -> str:
+        path = self.client.topic_path(self.project, topic)
         future = self.client.publish(
-            self.client.topic_path(self.project, topic), json.dumps(payload).encode(), **dict(attributes or {})
+            path, json.dumps(payload).encode(), ordering_key=ordering_key or "", **dict(attributes or {})
         )
-        return str(future.result(timeout=60))
+        try:
+            return str(future.result(timeout=PUBLISH_TIMEOUT_SECONDS))
+        except (google_exceptions.NotFound, google_exceptions.PermissionDenied) as exc:
+            raise ConfigurationError(f"cannot publish to {path}: {type(exc).__name__}") from exc
+        except Exception as exc:
+            if ordering_key:
+                # A failed publish pauses its ordering key until resumed; the caller's retry resumes it.
+                self.client.resume_publish(path, ordering_key)
+            raise PublishError(f"publishing to {path} failed: {type(exc).__name__}: {exc}") from exc

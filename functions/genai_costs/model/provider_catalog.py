@@ -9,7 +9,8 @@ Pure data and types. Everything provider-specific elsewhere is derived from it:
 - the union views the procedures and views read instead of hand-written unions
   (``genai_payg_usage_all``, ``genai_payg_costs_all``, ``genai_commitment_capacity_all``), rendered
   into ``sql/views/``;
-- the reference tables ``genai_ref_providers``, ``genai_ref_commitment_types``, ``genai_ref_token_categories``,
+- the reference tables ``genai_ref_providers``, ``genai_ref_commitment_types``, ``genai_ref_sources`` (each
+  source's lag rule, which ``genai_source_freshness`` applies), ``genai_ref_token_categories``,
   ``genai_ref_service_tiers`` and ``genai_ref_model_publishers`` (``sql/seed/*.csv``, rendered, loaded at
   onboarding): the procedures join them for FOCUS names, tier classes, units and publishers;
 - the Terraform module's provider list (``terraform/modules/genai_costs_org/providers.json``, rendered);
@@ -60,6 +61,13 @@ class SimulatorNames(_Entry):
     fault_surface: str = Field(description="API surface that serves it, for fault injection (provider_sim.faults)")
 
 
+class Settling(_Entry):
+    """When a usage day's data is final at the source: the lag rule of genai_source_freshness."""
+
+    days: int = Field(ge=0, le=14, description="Whole days after a usage day ends before the source's data is final")
+    why: str = Field(min_length=10, description="The source's own behaviour behind the figure")
+
+
 class ProviderEntry(_Entry):
     id: str = Field(pattern=_ID, description="Provider id used in messages, table names, secrets and SQL")
     display_name: str = Field(description="Human name, e.g. in reports")
@@ -68,6 +76,7 @@ class ProviderEntry(_Entry):
     client: str = Field(description="Pay-as-you-go client class, 'module:Class'")
     client_takes_http: bool = Field(True, description="False when the client brings its own transport (boto3)")
     token_categories: tuple[str, ...] = Field(description="Usage token categories its usage rows can carry")
+    settles: Settling = Field(description="When its pay-as-you-go usage and cost for a day are final")
     focus: FocusNames
     simulator: SimulatorNames
 
@@ -103,6 +112,7 @@ class CommitmentTypeEntry(_Entry):
     requires_subscription: bool = Field(
         False, description="Its terms or price exist in no provider API: an llm_subscriptions row must give them"
     )
+    settles: Settling = Field(description="When its capacity or GPU hours for a day are final")
 
     @property
     def raw_table(self) -> str:
@@ -135,6 +145,13 @@ _HTTP = "genai_costs.providers"
 PROVIDERS: tuple[ProviderEntry, ...] = (
     ProviderEntry(
         id="openai",
+        settles=Settling(
+            days=1,
+            why=(
+                "The Usage and Costs APIs bucket by UTC day and fill a day within hours of its end; the trailing re-"
+                "pull takes later revisions"
+            ),
+        ),
         display_name="OpenAI",
         described_as="OpenAI",
         flows=("payg",),
@@ -152,6 +169,10 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
     ),
     ProviderEntry(
         id="anthropic",
+        settles=Settling(
+            days=1,
+            why="The usage and cost reports bucket by UTC day and are available shortly after the day ends",
+        ),
         display_name="Anthropic",
         described_as="Anthropic",
         flows=("payg",),
@@ -169,6 +190,13 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
     ),
     ProviderEntry(
         id="gemini",
+        settles=Settling(
+            days=2,
+            why=(
+                "Cost comes from the Cloud Billing export, which lands throughout the day and keeps revising a day "
+                "for a day or more"
+            ),
+        ),
         display_name="Gemini API",
         described_as="the Gemini API",
         flows=("payg",),
@@ -186,6 +214,13 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
     ),
     ProviderEntry(
         id="azure_openai",
+        settles=Settling(
+            days=2,
+            why=(
+                "Cost Management shows a day's cost within 8 to 24 hours, refreshing about every 4 hours, and may "
+                "take up to 48"
+            ),
+        ),
         display_name="Azure OpenAI",
         described_as="Azure OpenAI",
         flows=("payg", "commitment"),
@@ -203,6 +238,10 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
     ),
     ProviderEntry(
         id="aws_bedrock",
+        settles=Settling(
+            days=1,
+            why="CloudWatch token metrics are near real time; Cost Explorer refreshes at least once every 24 hours",
+        ),
         display_name="AWS Bedrock",
         described_as="AWS Bedrock",
         flows=("payg", "commitment"),
@@ -221,6 +260,13 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
     ),
     ProviderEntry(
         id="vertex_ai",
+        settles=Settling(
+            days=2,
+            why=(
+                "Cost comes from the Cloud Billing export, which lands throughout the day and keeps revising a day "
+                "for a day or more"
+            ),
+        ),
         display_name="Vertex AI",
         described_as="Vertex AI",
         flows=("payg", "commitment", "infrastructure"),
@@ -242,6 +288,13 @@ _SOURCES = "genai_costs.providers.commitments"
 COMMITMENT_TYPES: tuple[CommitmentTypeEntry, ...] = (
     CommitmentTypeEntry(
         id="azure_ptu",
+        settles=Settling(
+            days=1,
+            why=(
+                "Deployments and Azure Monitor utilization are near real time; a day's hours are final once the day "
+                "has ended"
+            ),
+        ),
         provider="azure_openai",
         flow="commitment",
         source=f"{_SOURCES}.azure_ptu",
@@ -251,6 +304,13 @@ COMMITMENT_TYPES: tuple[CommitmentTypeEntry, ...] = (
     ),
     CommitmentTypeEntry(
         id="bedrock_pt",
+        settles=Settling(
+            days=1,
+            why=(
+                "Provisioned models and CloudWatch metrics are near real time; a day's hours are final once the day "
+                "has ended"
+            ),
+        ),
         provider="aws_bedrock",
         flow="commitment",
         source=f"{_SOURCES}.bedrock_pt",
@@ -261,6 +321,12 @@ COMMITMENT_TYPES: tuple[CommitmentTypeEntry, ...] = (
     ),
     CommitmentTypeEntry(
         id="vertex_gsu",
+        settles=Settling(
+            days=1,
+            why=(
+                "Cloud Monitoring throughput metrics are near real time; a day's hours are final once the day has ended"
+            ),
+        ),
         provider="vertex_ai",
         flow="commitment",
         source=f"{_SOURCES}.vertex_gsu",
@@ -271,6 +337,10 @@ COMMITMENT_TYPES: tuple[CommitmentTypeEntry, ...] = (
     ),
     CommitmentTypeEntry(
         id="vertex_gpu",
+        settles=Settling(
+            days=2,
+            why="GPU SKU rates come from the Cloud Billing export, which keeps revising a day for a day or more",
+        ),
         provider="vertex_ai",
         flow="infrastructure",
         source=f"{_SOURCES}.vertex_gpu",
@@ -407,6 +477,11 @@ MODEL_PUBLISHERS: tuple[ModelPublisher, ...] = (
     ModelPublisher(model_prefix="llama", publisher_name="Meta"),
     ModelPublisher(model_prefix="amazon.", publisher_name="Amazon"),
     ModelPublisher(model_prefix="mistral", publisher_name="Mistral AI"),
+)
+
+# Consolidation reads only the warehouse: a day is final once consolidated after the day ended.
+CONSOLIDATION_SETTLES = Settling(
+    days=0, why="Consolidation reads the raw tables, so a day is final once consolidated after it ended"
 )
 
 PROVIDER_IDS: tuple[str, ...] = tuple(p.id for p in PROVIDERS)

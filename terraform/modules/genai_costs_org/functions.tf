@@ -1,8 +1,8 @@
 # The gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding and the budgets API are authenticated HTTP functions callable only by
-# var.functions.onboard_invokers and var.functions.budgets_invokers.
+# push identity; onboarding, the budgets API and pipelines are authenticated HTTP functions callable
+# only by var.functions.onboard_invokers, var.functions.budgets_invokers and var.operators (pipelines.tf).
 
 locals {
   functions = {
@@ -12,6 +12,7 @@ locals {
     ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit" }
     ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
     onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
+    pipelines         = { entry_point = "pipelines", pubsub = false, account = "pipes" }
   }
 }
 

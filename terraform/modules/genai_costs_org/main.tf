@@ -25,6 +25,10 @@ locals {
     GENAI_COSTS_BQ_LOCATION   = var.bigquery.location
     GENAI_COSTS_ORG_SLUG      = var.org.slug
     GENAI_COSTS_TRAILING_DAYS = tostring(var.schedules.trailing_days)
+    # How resources are named (topics "{name}-{flow}") and which sources are enabled: the pipelines
+    # function publishes only to this org's topics and refuses manual runs of a disabled source.
+    GENAI_COSTS_RESOURCE_PREFIX = local.name
+    GENAI_COSTS_ENABLED_SOURCES = jsonencode(sort(concat(var.org.providers, local.commitment_kinds)))
     # Terraform owns the dataset, tables and procedures: onboarding only verifies them.
     GENAI_COSTS_SCHEMA_OWNER = "terraform"
     # Gen2 functions tag every log entry with the execution id of the request that wrote it.
@@ -37,9 +41,61 @@ locals {
   }
   function_extra_env = { budgets = local.budget_env, evaluate_budgets = local.budget_env }
 
+  # What `genai-costs schedules` calls (pipelines.tf grants it to var.operators): ListJobs, GetJob,
+  # RunJob, PauseJob, ResumeJob.
+  schedules_operator_permissions = [
+    "cloudscheduler.jobs.get",
+    "cloudscheduler.jobs.list",
+    "cloudscheduler.jobs.pause",
+    "cloudscheduler.jobs.resume",
+    "cloudscheduler.jobs.run",
+  ]
+
+  # ---- Scheduled jobs (scheduler.tf): one per enabled provider, commitment type, infrastructure
+  # type, plus the consolidation; key = job name suffix. genai_costs.model.schedules is the same
+  # definition for `genai-costs serve` (tests/terraform/test_schedules.py keeps them equal).
+  scheduler_jobs = merge(
+    {
+      for p in var.org.providers : "payg-${replace(p, "_", "-")}" => {
+        flow     = "payg"
+        schedule = var.schedules.payg
+        message  = { org_slug = var.org.slug, provider = p }
+      }
+    },
+    {
+      for c in var.org.commitment_types : "commitment-${replace(c, "_", "-")}" => {
+        flow     = "commitment"
+        schedule = var.schedules.commitment
+        message  = { org_slug = var.org.slug, commitment_type = c }
+      }
+    },
+    {
+      for c in var.org.infrastructure_types : "infrastructure-${replace(c, "_", "-")}" => {
+        flow     = "infrastructure"
+        schedule = var.schedules.infrastructure
+        message  = { org_slug = var.org.slug, commitment_type = c }
+      }
+    },
+    {
+      budgets = {
+        flow     = "budgets"
+        schedule = var.schedules.budgets
+        message  = { org_slug = var.org.slug }
+      }
+      consolidate = {
+        flow     = "consolidate"
+        schedule = var.schedules.consolidate
+        message  = { org_slug = var.org.slug }
+      }
+    },
+  )
+
   # ---- Access matrix: what each function's own service account may read ----------------------
-  # Every function also holds bigquery.jobUser on this project and bigquery.dataEditor on this
-  # organization's dataset (serviceaccount.tf). README "Service accounts" explains each role.
+  # Every function also holds bigquery.jobUser on this project; the functions that write hold
+  # bigquery.dataEditor on this organization's dataset (serviceaccount.tf). pipelines writes
+  # nothing: it reads the run ledger and publishes to the flow topics (pipelines.tf).
+  # README "Service accounts" explains each role.
+  dataset_editors = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard"]
 
   # The provider whose secret each commitment / infrastructure type reads (one secret, both flows).
   commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
@@ -54,6 +110,7 @@ locals {
     ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
     ingest_payg       = sort(var.org.providers)
     onboard           = []
+    pipelines         = []
   }
   secret_grants = {
     for g in flatten([

@@ -2,47 +2,13 @@
 # daily consolidation, and the budget evaluation (every 5 minutes by default). Jobs carry no dates, so each function re-pulls a trailing window
 # of var.schedules.trailing_days (passed to the functions as GENAI_COSTS_TRAILING_DAYS).
 #
+# The jobs themselves (`local.scheduler_jobs`) are computed in main.tf from the variables alone, so
+# tests/terraform evaluates them offline and checks them against genai_costs.model.schedules, the
+# definition `genai-costs serve` runs on a laptop.
+#
 # Jobs publish through the Pub/Sub REST API with an OAuth token of the org's scheduler
 # service account (instead of a pubsub_target, which would publish as the project-wide Cloud
 # Scheduler service agent), so topic-level IAM confines each org's jobs to its own topics.
-
-locals {
-  scheduler_jobs = merge(
-    {
-      for p in var.org.providers : "payg-${replace(p, "_", "-")}" => {
-        flow     = "payg"
-        schedule = var.schedules.payg
-        message  = { org_slug = var.org.slug, provider = p }
-      }
-    },
-    {
-      for c in var.org.commitment_types : "commitment-${replace(c, "_", "-")}" => {
-        flow     = "commitment"
-        schedule = var.schedules.commitment
-        message  = { org_slug = var.org.slug, commitment_type = c }
-      }
-    },
-    {
-      for c in var.org.infrastructure_types : "infrastructure-${replace(c, "_", "-")}" => {
-        flow     = "infrastructure"
-        schedule = var.schedules.infrastructure
-        message  = { org_slug = var.org.slug, commitment_type = c }
-      }
-    },
-    {
-      budgets = {
-        flow     = "budgets"
-        schedule = var.schedules.budgets
-        message  = { org_slug = var.org.slug }
-      }
-      consolidate = {
-        flow     = "consolidate"
-        schedule = var.schedules.consolidate
-        message  = { org_slug = var.org.slug }
-      }
-    },
-  )
-}
 
 resource "google_cloud_scheduler_job" "flow" {
   for_each         = local.scheduler_jobs

@@ -2,10 +2,13 @@
 # organization's Pub/Sub push and scheduler identities. Each holds only what it needs:
 #
 # - every function: bigquery.jobUser on this project (a job is not a dataset resource, and jobUser
-#   grants no data) and bigquery.dataEditor on this organization's dataset only. Every function
-#   writes: the run ledger (all), raw windows (ingestion), consolidated tables (consolidation),
-#   views and catalog rows (onboarding); writers stage rows in a short-lived table inside the
-#   dataset, and creating a table is a dataset-level permission;
+#   grants no data);
+# - every function that writes: bigquery.dataEditor on this organization's dataset only. They write
+#   the run ledger (all), raw windows (ingestion), consolidated tables (consolidation), views and
+#   catalog rows (onboarding); writers stage rows in a short-lived table inside the dataset, and
+#   creating a table is a dataset-level permission;
+# - pipelines: bigquery.dataViewer on the run ledger table only, and pubsub.publisher on this
+#   organization's flow topics (pipelines.tf);
 # - ingest_payg / ingest_commitment: also their provider secrets (secrets.tf) and read-only roles
 #   on the named Google Cloud sources (sources.tf); consolidate, onboard and budgets read no secret;
 # - evaluate_budgets: also the alert channel secrets (secrets.tf), publisher on the alerts topic
@@ -56,7 +59,7 @@ resource "google_service_account" "org" {
 }
 
 resource "google_bigquery_dataset_iam_member" "data_editor" {
-  for_each   = local.functions
+  for_each   = toset(local.dataset_editors)
   project    = var.project_id
   dataset_id = google_bigquery_dataset.org.dataset_id
   role       = "roles/bigquery.dataEditor"

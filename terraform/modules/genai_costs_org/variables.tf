@@ -81,6 +81,20 @@ variable "gcp_sources" {
   }
 }
 
+variable "operators" {
+  description = "IAM members who operate this organization's pipelines, e.g. [\"group:genai-ops@example.com\"]: they may call the pipelines function (manual runs, backfills, the run ledger) and list, run now, pause and resume the Cloud Scheduler jobs (`genai-costs schedules`; a custom role with cloudscheduler.jobs.get/list/pause/resume/run on the project). Empty: nobody may call the pipelines function."
+  type        = list(string)
+  default     = []
+  nullable    = false
+  validation {
+    condition = alltrue([
+      for m in var.operators :
+      !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
+    ])
+    error_message = "operators must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+  }
+}
+
 variable "org" {
   description = "The customer organization this instance of the module serves: its slug (dataset `{slug}_prod`, secrets `genai-{slug}-{provider}`) and which providers and flows are enabled."
   type = object({
