@@ -25,4 +25,4 @@ def consolidate(cloud_event: CloudEvent) -> None:
                 message, warehouse=warehouse, trailing_days=settings.trailing_days, trigger_id=cloud_event["id"]
             )
 
-    handle_pubsub_event(cloud_event, ConsolidateMessage, work, settings=settings)
+    handle_pubsub_event(cloud_event, ConsolidateMessage, work, settings=settings, flow="consolidate")

@@ -7,15 +7,22 @@ exist (naming whatever is missing) and never creates them. Without Terraform (th
 a hand-made setup; ``"onboarding"``) onboarding creates them. Either way onboarding owns what
 Terraform cannot express cleanly: the views (BigQuery stores them with fully qualified names) and
 the seed rows of the catalog tables.
+
+Two onboardings of the same organization at once (two clicks, two operators) are idempotent: every
+step is, so a step that conflicts with the other onboarding (a transient warehouse error: DuckDB's
+write-write conflict, BigQuery's concurrent-update abort) is retried from the start, and the later
+one finds the work done (``dataset_created`` false, no seed row inserted twice).
 """
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .errors import ConfigurationError, ValidationError
+from .errors import ConfigurationError, ValidationError, WarehouseError
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
 from .seeds import SEED_FILES, read_seed_rows
@@ -55,8 +62,26 @@ class OnboardResult(BaseModel):
     seed_rows_total: dict[str, int]
 
 
+ATTEMPTS = 5  # tries of the whole onboarding when it conflicts with a concurrent one
+
+
 def onboard(
     warehouse: Warehouse, request: OnboardRequest, *, schema_owner: SchemaOwner = "onboarding"
+) -> OnboardResult:
+    created: list[str] = []  # what this call created, across attempts
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _onboard_once(warehouse, request, schema_owner, created)
+        except WarehouseError as exc:
+            if not exc.transient or attempt == ATTEMPTS:
+                raise
+            # Another onboarding is committing the same objects: let it finish, then find them done.
+            time.sleep(random.uniform(0.05, 0.25) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _onboard_once(
+    warehouse: Warehouse, request: OnboardRequest, schema_owner: SchemaOwner, created_so_far: list[str]
 ) -> OnboardResult:
     root = sql_root()
     # Parse everything before creating anything: a broken file must not leave half a dataset.
@@ -76,9 +101,13 @@ def onboard(
         _require_terraform_objects(warehouse, dataset, specs, procedures)
         tables_present = list(specs)
     else:
-        created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
+        if warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}"):
+            created_so_far.append(dataset)
+        created = dataset in created_so_far
         for name, spec in specs.items():
-            (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
+            if warehouse.create_table(dataset, spec):
+                created_so_far.append(name)
+            (tables_created if name in created_so_far else tables_present).append(name)
         for proc in procedures.values():
             warehouse.create_procedure(dataset, proc)
     for view in views.values():

@@ -28,6 +28,7 @@ def ingest_payg(cloud_event: CloudEvent) -> None:
                 secrets=open_secret_store(settings),
                 trailing_days=settings.trailing_days,
                 trigger_id=cloud_event["id"],
+                retry_wait_budget=settings.retry_wait_budget,
             )
 
-    handle_pubsub_event(cloud_event, PaygMessage, work, settings=settings)
+    handle_pubsub_event(cloud_event, PaygMessage, work, settings=settings, flow="payg")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import email
 import json
 import threading
 import uuid
@@ -209,12 +208,18 @@ class FakeBigQuery:
     loaded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     queries: list[str] = field(default_factory=list)
     tables_created: list[str] = field(default_factory=list)
+    sessions: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def answer(self, request: Request) -> Reply:
         parts = request.path.strip("/").split("/")
+        if request.path.startswith("/upload/session/") and request.method == "PUT":
+            return self._load(self.sessions.pop(parts[2]), request.body)
         if request.path.startswith("/upload/") and request.method == "POST":
-            return self._load(request, project=parts[4])
+            # A resumable upload: the load job's metadata now, its data in the PUT to the session.
+            session = uuid.uuid4().hex
+            self.sessions[session] = (parts[4], json.loads(request.body))
+            return 200, {"Location": f"http://{request.headers['host']}/upload/session/{session}"}, b""
         if len(parts) >= 6 and parts[4] == "datasets" and request.method == "GET":
             if len(parts) == 6:
                 return json_reply(200, {"datasetReference": {"projectId": parts[3], "datasetId": parts[5]}})
@@ -244,14 +249,10 @@ class FakeBigQuery:
         self.jobs[job_id] = job
         return job
 
-    def _load(self, request: Request, project: str) -> Reply:
-        message = email.message_from_bytes(
-            b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n" + request.body
-        )
-        metadata_part, data_part = message.get_payload()  # type: ignore[misc]
-        metadata = json.loads(metadata_part.get_payload(decode=True))
+    def _load(self, session: tuple[str, dict[str, Any]], data: bytes) -> Reply:
+        project, metadata = session
         table = metadata["configuration"]["load"]["destinationTable"]["tableId"]
-        rows = [json.loads(line) for line in data_part.get_payload(decode=True).splitlines() if line.strip()]
+        rows = [json.loads(line) for line in data.splitlines() if line.strip()]
         self.loaded.setdefault(table, []).extend(rows)
         job_id = metadata.get("jobReference", {}).get("jobId")
         return json_reply(200, self._job(project, {"configuration": metadata["configuration"]}, job_id))

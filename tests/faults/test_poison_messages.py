@@ -79,7 +79,7 @@ def test_an_empty_event_time_ages_the_message_by_its_publish_time(acme):
 @pytest.mark.parametrize(
     "usage, costs, field",
     [
-        (openai_usage_page(input_tokens=10**20, output_tokens=0), None, "input_tokens"),
+        (openai_usage_page(input_tokens=10**20, output_tokens=0), None, "input_uncached_tokens"),
         (
             None,
             {

@@ -1,4 +1,5 @@
-"""The run ledger: an append-only event per run state (started, succeeded, failed)."""
+"""The run ledger: an append-only event per run state (started, succeeded, failed), and a single
+``rejected`` event for a message or request refused before any run started (its reason in ``error``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..model.window import Window
+from ..orgs import dataset_for
 from ..paths import sql_root
 from ..warehouse.base import Warehouse
 from ..warehouse.tables import load_table_specs
 
 LEDGER_TABLE = "genai_ingestion_runs"
-RunStatus = Literal["started", "succeeded", "failed"]
+RunStatus = Literal["started", "succeeded", "failed", "rejected"]
 
 
 @dataclass
@@ -56,3 +58,19 @@ class Run:
 def record_event(warehouse: Warehouse, dataset: str, row: dict[str, Any]) -> None:
     spec = load_table_specs(sql_root())[LEDGER_TABLE]
     warehouse.load_rows(dataset, spec, [row])
+
+
+def record_rejection(
+    warehouse: Warehouse,
+    org_slug: str,
+    *,
+    flow: str,
+    provider: str,
+    window: Window,
+    trigger_id: str | None,
+    error: str,
+    error_kind: str,
+) -> None:
+    """One ``rejected`` event: nothing ran (no ``started`` before it); ``error`` says why (already redacted)."""
+    run = Run(org_slug, provider, flow, window, trigger_id)
+    record_event(warehouse, dataset_for(org_slug), run.event("rejected", error=error, error_kind=error_kind))

@@ -16,12 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.api_core.client_options import ClientOptions
+from google.api_core.retry import Retry
+from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
+from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 from sqlglot import exp
 from sqlglot.optimizer.qualify_tables import qualify_tables
 
 from ..errors import WarehouseError
 from .base import Param, Params, Warehouse, typed
+from .failures import engine_error
 from .identifiers import bind_identifiers
 from .rows import write_ndjson
 from .sqlfiles import Procedure, SqlFile, parse_bigquery
@@ -41,16 +46,39 @@ def _bq_ident(*parts: str) -> str:
 class BigQueryWarehouse(Warehouse):
     backend = "bigquery"
 
-    def __init__(self, project: str, location: str = "US", client: bigquery.Client | None = None) -> None:
+    def __init__(
+        self,
+        project: str,
+        location: str = "US",
+        client: bigquery.Client | None = None,
+        *,
+        api_endpoint: str | None = None,
+        anonymous: bool = False,
+        retry_deadline: float | None = None,
+    ) -> None:
+        """``api_endpoint``: any BigQuery API endpoint (an emulator; default Google's); ``anonymous``: send no
+        credentials (an emulator wants none); ``retry_deadline``: seconds the client library may spend
+        retrying one call (its own default is 10 minutes per call, longer than a function may run)."""
         self.project = project
         self.location = location
         self._client = client
+        self._endpoint = api_endpoint
+        self._anonymous = anonymous
+        self._retry: Retry = DEFAULT_RETRY if retry_deadline is None else DEFAULT_RETRY.with_timeout(retry_deadline)
+        self._job_retry: Retry = (
+            DEFAULT_JOB_RETRY if retry_deadline is None else DEFAULT_JOB_RETRY.with_timeout(retry_deadline)
+        )
 
     @property
     def client(self) -> bigquery.Client:
         # Created lazily: no network or credential lookup at import or construction time.
         if self._client is None:
-            self._client = bigquery.Client(project=self.project, location=self.location)
+            self._client = bigquery.Client(
+                project=self.project,
+                location=self.location,
+                credentials=AnonymousCredentials() if self._anonymous else None,  # type: ignore[no-untyped-call]
+                client_options=ClientOptions(api_endpoint=self._endpoint) if self._endpoint else None,
+            )
         return self._client
 
     def _ref(self, dataset: str, table: str | None = None) -> str:
@@ -59,10 +87,12 @@ class BigQueryWarehouse(Warehouse):
     # -- datasets and tables ------------------------------------------------------------
     def dataset_exists(self, dataset: str) -> bool:
         try:
-            self.client.get_dataset(self._ref(dataset))
+            self.client.get_dataset(self._ref(dataset), retry=self._retry)
             return True
         except gexc.NotFound:
             return False
+        except gexc.GoogleAPICallError as exc:
+            raise engine_error(exc, f"BigQuery could not read dataset {dataset}: {exc.message}") from exc
 
     def create_dataset(self, dataset: str, *, description: str) -> bool:
         ds = bigquery.Dataset(self._ref(dataset))
@@ -128,11 +158,16 @@ class BigQueryWarehouse(Warehouse):
             query_parameters=[_query_param(k, v) for k, v in params.items()],
         )
         try:
-            job = self.client.query(sql, job_config=config, location=self.location)
-            job.result()
+            # job_retry=None here: with any other value the library wraps jobs.insert in its own fixed
+            # 10-minute retry. The insert call itself is retried within ``retry``; a failed job is
+            # restarted by result() within ``job_retry``: both bounded by the run's deadline.
+            job = self.client.query(sql, job_config=config, location=self.location, retry=self._retry, job_retry=None)
+            job.result(retry=self._retry, job_retry=self._job_retry)
             return job
+        except gexc.RetryError as exc:
+            raise engine_error(exc, f"BigQuery job kept failing until its retry deadline: {exc.cause}") from exc
         except gexc.GoogleAPICallError as exc:
-            raise WarehouseError(f"BigQuery job failed: {exc.message}") from exc
+            raise engine_error(exc, f"BigQuery job failed: {exc.message}") from exc
 
     @staticmethod
     def _text(statement: SqlFile | str | exp.Expression) -> str:
@@ -172,9 +207,12 @@ class BigQueryWarehouse(Warehouse):
         )
         data = io.BytesIO(buf.getvalue().encode("utf-8"))
         try:
-            self.client.load_table_from_file(data, self._ref(dataset, table), job_config=config).result()
+            job = self.client.load_table_from_file(data, self._ref(dataset, table), job_config=config)
+            job.result(retry=self._retry)
+        except gexc.RetryError as exc:
+            raise engine_error(exc, f"BigQuery load into {table} kept failing until its retry deadline") from exc
         except gexc.GoogleAPICallError as exc:
-            raise WarehouseError(f"BigQuery load into {table} failed: {exc.message}") from exc
+            raise engine_error(exc, f"BigQuery load into {table} failed: {exc.message}") from exc
         return count
 
     def load_rows(

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from ..errors import WarehouseError
 from .base import Param, Params, Warehouse, typed
+from .failures import engine_error
 from .identifiers import bind_identifiers
 from .rows import ndjson_file
 from .sqlfiles import Procedure, SqlFile, is_transaction_control, parse_bigquery
@@ -62,7 +63,10 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, path: Path | str = ":memory:", *, memory_limit: str | None = None) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(path))
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.Error as exc:  # e.g. another process holds the file's lock: transient
+            raise engine_error(exc, f"cannot open the embedded warehouse {path}: {exc}") from exc
         # BigQuery computes in UTC; DuckDB would truncate TIMESTAMPTZ in the local zone.
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET autoinstall_known_extensions = false")
@@ -82,11 +86,21 @@ class DuckDBWarehouse(Warehouse):
         with self._lock:
             if self.dataset_exists(dataset):
                 return False
-            self._con.execute(f"CREATE SCHEMA {_quote(dataset)}")
-            self._con.execute(
-                f"CREATE TABLE {_quote(dataset)}.{_ROUTINES_TABLE} "
-                "(routine_name VARCHAR PRIMARY KEY, routine_type VARCHAR, definition VARCHAR)"
-            )
+            # One transaction: a concurrent creator (another connection) makes this one conflict, never
+            # leaves a schema without its routines table.
+            try:
+                self._con.execute("BEGIN")
+                self._con.execute(f"CREATE SCHEMA {_quote(dataset)}")
+                self._con.execute(
+                    f"CREATE TABLE {_quote(dataset)}.{_ROUTINES_TABLE} "
+                    "(routine_name VARCHAR PRIMARY KEY, routine_type VARCHAR, definition VARCHAR)"
+                )
+                self._con.execute("COMMIT")
+            except duckdb.Error as exc:
+                self._con.execute("ROLLBACK")
+                if self.dataset_exists(dataset):  # another connection created it first
+                    return False
+                raise engine_error(exc, f"creating {dataset} failed: {exc}") from exc
             return True
 
     def table_exists(self, dataset: str, table: str) -> bool:
@@ -111,9 +125,11 @@ class DuckDBWarehouse(Warehouse):
                 for f in spec.fields:
                     self._con.execute(f"COMMENT ON COLUMN {target}.{_quote(f.name)} IS {_literal(f.description)}")
                 self._con.execute("COMMIT")
-            except Exception:
+            except duckdb.Error as exc:
                 self._con.execute("ROLLBACK")
-                raise
+                if self.table_exists(dataset, spec.name):  # another connection created it first
+                    return False
+                raise engine_error(exc, f"creating {spec.name} failed: {exc}") from exc
             return True
 
     def create_procedure(self, dataset: str, procedure: Procedure) -> None:
@@ -127,14 +143,20 @@ class DuckDBWarehouse(Warehouse):
         sql, _ = to_duckdb(view.parsed())
         with self._lock:
             self._use(dataset)
-            self._con.execute(sql)
+            try:
+                self._con.execute(sql)
+            except duckdb.Error as exc:
+                raise engine_error(exc, f"creating view {view.name} failed: {exc}") from exc
             self._register_routine(dataset, view.name, "VIEW", view.text)
 
     def _register_routine(self, dataset: str, name: str, kind: str, definition: str) -> None:
-        self._con.execute(
-            f"INSERT OR REPLACE INTO {_quote(dataset)}.{_ROUTINES_TABLE} VALUES ($n, $k, $d)",
-            {"n": name, "k": kind, "d": definition},
-        )
+        try:
+            self._con.execute(
+                f"INSERT OR REPLACE INTO {_quote(dataset)}.{_ROUTINES_TABLE} VALUES ($n, $k, $d)",
+                {"n": name, "k": kind, "d": definition},
+            )
+        except duckdb.Error as exc:
+            raise engine_error(exc, f"registering {kind.lower()} {name} failed: {exc}") from exc
 
     def routine_exists(self, dataset: str, name: str) -> bool:
         row = self._con.execute(
@@ -166,7 +188,7 @@ class DuckDBWarehouse(Warehouse):
             try:
                 cur = self._con.execute(sql, bound)
             except duckdb.Error as exc:
-                raise WarehouseError(f"embedded query failed: {exc}") from exc
+                raise engine_error(exc, f"embedded query failed: {exc}") from exc
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]
 
@@ -178,7 +200,7 @@ class DuckDBWarehouse(Warehouse):
                 cur = self._con.execute(sql, bound)
                 row = cur.fetchone() if cur.description else None
             except duckdb.Error as exc:
-                raise WarehouseError(f"embedded statement failed: {exc}") from exc
+                raise engine_error(exc, f"embedded statement failed: {exc}") from exc
             return int(row[0]) if row and isinstance(row[0], int) else 0
 
     def call_procedure(self, dataset: str, procedure: Procedure, params: Params) -> None:
@@ -201,7 +223,7 @@ class DuckDBWarehouse(Warehouse):
                 self._con.execute("COMMIT")
             except duckdb.Error as exc:
                 self._con.execute("ROLLBACK")
-                raise WarehouseError(f"{procedure.name} failed and was rolled back: {exc}") from exc
+                raise engine_error(exc, f"{procedure.name} failed and was rolled back: {exc}") from exc
 
     # -- loads --------------------------------------------------------------------------
     def _stage(self, spec: TableSpec, rows: Iterable[Mapping[str, Any]], tmp: Path) -> tuple[str, int]:
@@ -223,7 +245,7 @@ class DuckDBWarehouse(Warehouse):
                 try:
                     self._con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
                 except duckdb.Error as exc:
-                    raise WarehouseError(f"load into {spec.name} failed: {exc}") from exc
+                    raise engine_error(exc, f"load into {spec.name} failed: {exc}") from exc
             return count
 
     def apply_staged(
@@ -250,7 +272,7 @@ class DuckDBWarehouse(Warehouse):
                 self._con.execute("COMMIT")
             except duckdb.Error as exc:
                 self._con.execute("ROLLBACK")
-                raise WarehouseError(f"staged write to {spec.name} failed and was rolled back: {exc}") from exc
+                raise engine_error(exc, f"staged write to {spec.name} failed and was rolled back: {exc}") from exc
             return count
 
     def close(self) -> None:
