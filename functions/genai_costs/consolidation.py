@@ -1,5 +1,6 @@
-"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the
-conformance checks. A failing check fails the run loudly (ConformanceError, not retried)."""
+"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+checks. A failing check fails the run loudly (ConformanceError, not retried)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
     "sp_genai_3_convert_to_focus",
+    "sp_genai_3b_convert_commitments_to_focus",
 )
 
 

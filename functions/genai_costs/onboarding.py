@@ -5,30 +5,31 @@ Every database object has exactly one owner. Deployed with Terraform (``schema_o
 Terraform owns the dataset, the tables and the procedures: onboarding only verifies that they
 exist (naming whatever is missing) and never creates them. Without Terraform (the embedded engine,
 a hand-made setup; ``"onboarding"``) onboarding creates them. Either way onboarding owns what
-Terraform cannot express cleanly: the views (BigQuery stores them with fully qualified names) and
-the seed rows of the catalog tables.
+Terraform cannot express cleanly: the views and table functions (BigQuery stores them with fully
+qualified names) and the seed rows of the catalog and reference tables.
 
-Two onboardings of the same organization at once (two clicks, two operators) are idempotent: every
-step is, so a step that conflicts with the other onboarding (a transient warehouse error: DuckDB's
-write-write conflict, BigQuery's concurrent-update abort) is retried from the start, and the later
-one finds the work done (``dataset_created`` false, no seed row inserted twice).
+Two onboardings of the same organization at once (two clicks, two operators) are idempotent: creating
+the dataset and tables tolerates the other one having done it first, the seed rows are loaded under a
+lock (two concurrent "insert the missing rows" would both insert them), and a step that conflicts
+with the other onboarding (a transient warehouse error) is retried from the start; the later one finds
+the work done (``dataset_created`` false, no seed row inserted twice).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ConfigurationError, ValidationError, WarehouseError
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
-from .seeds import SEED_FILES, read_seed_rows
+from .seeds import SEEDS, SeedFile, read_seed_rows
 from .warehouse.base import Warehouse
 from .warehouse.identifiers import bind_identifiers
-from .warehouse.sqlfiles import Procedure, load_procedures, load_statement, load_views
+from .warehouse.sqlfiles import Procedure, load_procedures, load_statement, load_table_functions, load_views
 from .warehouse.tables import TableSpec, load_table_specs
 
 SchemaOwner = Literal["onboarding", "terraform"]
@@ -57,6 +58,7 @@ class OnboardResult(BaseModel):
     tables_created: list[str]
     tables_present: list[str]
     procedures: list[str]
+    table_functions: list[str]
     views: list[str]
     seed_rows_inserted: dict[str, int]
     seed_rows_total: dict[str, int]
@@ -87,11 +89,9 @@ def _onboard_once(
     # Parse everything before creating anything: a broken file must not leave half a dataset.
     specs = load_table_specs(root)
     procedures = load_procedures(root)
+    functions = load_table_functions(root)
     views = load_views(root)
-    seed_rows = {
-        table: list(read_seed_rows(root / "seed" / file_name, specs[table]))
-        for file_name, (table, _) in SEED_FILES.items()
-    }
+    seed_rows = {seed.table: list(read_seed_rows(root / "seed" / seed.file_name, specs[seed.table])) for seed in SEEDS}
     dataset = dataset_for(request.org_slug)
 
     created = False
@@ -108,15 +108,18 @@ def _onboard_once(
             if warehouse.create_table(dataset, spec):
                 created_so_far.append(name)
             (tables_created if name in created_so_far else tables_present).append(name)
+    for view in views.values():  # the procedures' table functions read the catalog's union views
+        warehouse.create_view(dataset, view)
+    for function in functions.values():
+        warehouse.create_table_function(dataset, function)
+    if schema_owner != "terraform":
         for proc in procedures.values():
             warehouse.create_procedure(dataset, proc)
-    for view in views.values():
-        warehouse.create_view(dataset, view)
 
     inserted, totals = {}, {}
-    with warehouse.exclusive(dataset, "onboarding_seed"):  # inserting missing rows twice at once duplicates them
-        for table, key in SEED_FILES.values():
-            inserted[table], totals[table] = _seed(warehouse, dataset, table, key, seed_rows[table], specs, request)
+    with warehouse.exclusive(dataset, "onboarding_seed"):  # two concurrent inserts of missing rows duplicate them
+        for seed in SEEDS:
+            inserted[seed.table], totals[seed.table] = _seed(warehouse, dataset, seed, seed_rows, specs, request)
     return OnboardResult(
         org_slug=request.org_slug,
         dataset=dataset,
@@ -125,37 +128,11 @@ def _onboard_once(
         tables_created=tables_created,
         tables_present=tables_present,
         procedures=sorted(procedures),
+        table_functions=sorted(functions),
         views=sorted(views),
         seed_rows_inserted=inserted,
         seed_rows_total=totals,
     )
-
-
-def _seed(
-    warehouse: Warehouse,
-    dataset: str,
-    table: str,
-    key: str,
-    rows: list[dict[str, object]],
-    specs: dict[str, TableSpec],
-    request: OnboardRequest,
-) -> tuple[int, int]:
-    """(rows inserted, rows in the table) after loading the seed rows ``table`` lacks."""
-    root = sql_root()
-    statements = []
-    if request.reset_seed:
-        statements.append(
-            bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), {"target_table": table})
-        )
-    statements.append(
-        bind_identifiers(
-            load_statement(root, "seed_insert_missing").parsed(), {"target_table": table}, {"key_column": key}
-        )
-    )
-    before = _count(warehouse, dataset, table) if not request.reset_seed else 0
-    warehouse.apply_staged(dataset, specs[table], rows, statements)
-    total = _count(warehouse, dataset, table)
-    return (total - before if not request.reset_seed else total), total
 
 
 def _require_terraform_objects(
@@ -169,6 +146,36 @@ def _require_terraform_objects(
     missing += [f"procedure {p}" for p in sorted(procedures) if not warehouse.routine_exists(dataset, p)]
     if missing:
         raise ConfigurationError(f"dataset {dataset} is missing {', '.join(missing)}; {how}")
+
+
+_RELOAD = ("seed_delete_all", "seed_insert_all")
+
+
+def _seed(
+    warehouse: Warehouse,
+    dataset: str,
+    seed: SeedFile,
+    seed_rows: dict[str, list[dict[str, Any]]],
+    specs: dict[str, TableSpec],
+    request: OnboardRequest,
+) -> tuple[int, int]:
+    """(net rows added, rows in the table) after loading one seed file."""
+    root = sql_root()
+    table, slots = seed.table, {"target_table": seed.table}
+    if seed.replace:  # reference table owned by the code: reloaded whole
+        statements = [bind_identifiers(load_statement(root, name).parsed(), slots) for name in _RELOAD]
+    else:
+        statements = []
+        if request.reset_seed:
+            statements.append(bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), slots))
+        statements.append(
+            bind_identifiers(load_statement(root, "seed_insert_missing").parsed(), slots, {"key_column": seed.key})
+        )
+    # Reported as the net change: 0 when re-onboarding leaves a table as it was.
+    before = 0 if request.reset_seed and not seed.replace else _count(warehouse, dataset, table)
+    warehouse.apply_staged(dataset, specs[table], seed_rows[table], statements)
+    total = _count(warehouse, dataset, table)
+    return total - before, total
 
 
 def _count(warehouse: Warehouse, dataset: str, table: str) -> int:

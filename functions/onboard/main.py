@@ -5,9 +5,10 @@ POST {"org_slug": "acme", "reset_seed"?: false} -> 200 with what was found, crea
 another method, 400 / 413 for a body that is not that, 403 for an organization this deployment does not
 serve. Idempotent: calling it again (or twice at once) changes nothing more."""
 
-from typing import Any
+from __future__ import annotations
 
-import flask
+from typing import TYPE_CHECKING, Any
+
 import functions_framework
 
 from genai_costs.handlers import handle_json_request
@@ -15,6 +16,9 @@ from genai_costs.onboarding import OnboardRequest, OnboardResult
 from genai_costs.onboarding import onboard as run_onboarding
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
+
+if TYPE_CHECKING:  # functions-framework hands the function a Flask request
+    import flask
 
 
 @functions_framework.http
