@@ -6,8 +6,12 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,6 +23,7 @@ from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for, validate_org_slug
 from genai_costs.paths import sql_root
 from genai_costs.providers.ids import PROVIDERS, secret_id
+from genai_costs.providers.registry import validate_credentials
 from genai_costs.secrets import open_secret_store
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
@@ -93,19 +98,47 @@ def onboard_cmd(org_slug: str, reset_seed: bool = typer.Option(False, help="Relo
         _fail(exc)
 
 
-@secrets_app.command("set")
+# Each provider's secret: one JSON object ("?" = optional). Kept in step with the clients' credential
+# models by tests/test_cli_secrets.py; the deployment guide (terraform/README.md, section 5) has the same.
+SECRET_FORMATS: dict[str, str] = {
+    "openai": '{"admin_api_key": "sk-admin-...", "base_url"?}',
+    "anthropic": '{"admin_api_key": "sk-ant-admin01-...", "base_url"?}',
+    "azure_openai": '{"tenant_id", "client_id", "client_secret", "subscription_id", "resource_group", '
+    '"account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?, "access_token"?, "retail_prices_base_url"?}',
+    "aws_bedrock": '{"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?, '
+    '"cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}',
+    "vertex_ai": '{"project_id", "billing_export_table"?, "service_account_info"?, "access_token"?, '
+    '"monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}',
+    "gemini": '{"project_id", "billing_export_table"?, "service_account_info"?, "access_token"?, '
+    '"monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}',
+}
+_SET_HELP = (
+    "Store a provider credential JSON for an organization, read from --from-file or stdin. It is checked "
+    "before it is stored (a missing, unknown or malformed field is named; no value is ever printed).\n\n"
+    "Each secret is one JSON object ('?' = optional):\n\n"
+    + "\n\n".join(f"{provider}: {shape}" for provider, shape in SECRET_FORMATS.items())
+    + "\n\nvertex_ai / gemini use the function's own identity; service_account_info (a key file's JSON) "
+    "only where your organization still allows keys. The *_url / *_endpoint* keys and access_token are "
+    "for the local simulator and tests."
+)
+
+
+@secrets_app.command("set", help=_SET_HELP)
 def secrets_set(
     org_slug: str,
     provider: str,
     from_file: typer.FileText | None = typer.Option(None, help="JSON file; default: stdin"),
 ) -> None:
-    """Store a provider credential JSON for an organization (read from a file or stdin)."""
     try:
         validate_org_slug(org_slug)
         if provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}")
         raw = (from_file or sys.stdin).read()
-        json.loads(raw)  # must be a JSON document; the provider client validates its fields
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:  # position only: the message never quotes the input
+            raise ValueError(f"not a JSON document ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        validate_credentials(provider, data, secret_name=secret_id(org_slug, provider))
         version = open_secret_store(get_settings()).put(secret_id(org_slug, provider), raw.strip())
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
@@ -148,28 +181,75 @@ def report_cmd(
         _fail(exc)
 
 
+class RunWarehouse(StrEnum):
+    embedded = "embedded"
+    bigquery = "bigquery"
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Settings for this command only: the entry points it drives read them from the environment."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+
+
 @app.command("run")
 def run_cmd(
     org_slug: str = typer.Option("demo", help="Organization to run for"),
     days: int = typer.Option(30, min=1, max=400, help="Days of history to ingest"),
     seed: int = typer.Option(42, help="Simulator seed (same seed, same data)"),
+    warehouse: RunWarehouse = typer.Option(
+        RunWarehouse.embedded,
+        help="embedded (DuckDB), or bigquery: the BigQuery API of GENAI_COSTS_GCP_PROJECT at "
+        "GENAI_COSTS_BIGQUERY_API_ENDPOINT (Google's, or an emulator with GENAI_COSTS_BIGQUERY_CREDENTIALS=anonymous)",
+    ),
 ) -> None:
-    """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
-    from genai_costs.settings import get_settings
+    """The main job against the local provider simulator: simulator -> ingestion -> consolidation -> report.
 
+    The functions run in this process through the in-process bus. The simulator's credentials live in
+    a sealed store of their own ({data_dir}/simulator): credentials stored with `secrets set` are never
+    read or overwritten."""
     from .local.pipeline import run_local_pipeline
 
-    # The terminal shows progress and tables; the JSON log lines the functions write in the
-    # cloud are only worth seeing here when something goes wrong.
-    os.environ.setdefault("GENAI_COSTS_LOG_LEVEL", "WARNING")
-    get_settings.cache_clear()
-    if get_settings().backend != "embedded":
-        _fail(ValueError("`run` drives the local simulator; in the cloud, Cloud Scheduler triggers the functions"))
-    try:
-        result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
-    except GenAICostsError as exc:
-        _fail(exc)
-    print_onboarding(result.onboarding)
+    seams = {
+        "GENAI_COSTS_WAREHOUSE": warehouse.value,
+        "GENAI_COSTS_PROVIDERS": "simulator",
+        "GENAI_COSTS_MESSAGING": "inprocess",
+        # The terminal shows progress and tables; the JSON log lines the functions write in the
+        # cloud are only worth seeing here when something goes wrong.
+        "GENAI_COSTS_LOG_LEVEL": os.environ.get("GENAI_COSTS_LOG_LEVEL", "WARNING"),
+    }
+    with _environment(seams):
+        try:
+            settings = get_settings()
+        except ValueError as exc:  # pydantic's ValidationError: e.g. bigquery without a project
+            _fail(ValueError(f"settings: {exc}"))
+        if settings.org_slug and settings.org_slug != org_slug:
+            _fail(ValueError(f"GENAI_COSTS_ORG_SLUG pins this environment to {settings.org_slug}; run for it"))
+        try:
+            result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
+        except GenAICostsError as exc:
+            _fail(exc)
+        _print_runs(result.onboarding, result.runs)
+        print_catalog(org_slug)
+        _report(org_slug, result.window, Path(settings.data_dir) / "reports" / f"{org_slug}.html")
+    failed = [r for r in result.runs if r["status"] in ("failed", "rejected")]
+    if failed or result.dead_letters:
+        _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
+
+
+def _print_runs(onboarding: OnboardResult, runs: list[dict[str, Any]]) -> None:
+    print_onboarding(onboarding)
     table = Table(
         "provider",
         "flow",
@@ -181,7 +261,7 @@ def run_cmd(
         "error",
         title="Runs (from the ledger genai_ingestion_runs)",
     )
-    for r in result.runs:
+    for r in runs:
         table.add_row(
             r["provider"],
             r["flow"],
@@ -193,11 +273,6 @@ def run_cmd(
             (r["error"] or "")[:60],
         )
     console.print(table)
-    print_catalog(org_slug)
-    _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")
-    failed = [r for r in result.runs if r["status"] == "failed"]
-    if failed or result.dead_letters:
-        _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
 
 
 def _count(value: int | None) -> str:

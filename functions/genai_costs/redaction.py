@@ -10,6 +10,9 @@ clients for the tokens they fetch). :func:`redact` then masks, in any text:
 - for credentials (a raw value, or a value under a key such as ``admin_api_key``, ``client_secret``,
   ``*_token``, ``private_key`` in a secret's JSON), also every run of :data:`PIECE` or more consecutive
   characters of any of those forms: what is left of an echo that a server or any truncation cut.
+  Pieces that read as plain lower-case text (letters, ``-_.:/`` and spaces only, such as ``-anthrop``
+  from a simulator key naming its provider) are left out: masking them would mask those words in
+  every message, while a random key's pieces nearly always hold a digit, a capital or a symbol.
 
 Redact before truncating: a cut made after masking cannot expose anything; the pieces rule catches
 the cuts made before the text reached us.
@@ -33,6 +36,7 @@ _CREDENTIAL_KEY = re.compile(r"key|secret|token|password|passphrase|private|cred
 _NOT_CREDENTIAL_KEY = re.compile(r"(_url|_uri|_endpoint|_id)$", re.IGNORECASE)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
+_PLAIN_TEXT = re.compile(r"[a-z\-_.:/ ]+")
 
 
 class _Registry:
@@ -54,7 +58,12 @@ class _Registry:
             self.whole |= encoded | {value}
             if credential:
                 self.credentials.add(value)
-                self.pieces |= {f[i : i + PIECE] for f in encoded for i in range(len(f) - PIECE + 1)}
+                self.pieces |= {
+                    piece
+                    for f in encoded
+                    for i in range(len(f) - PIECE + 1)
+                    if not _PLAIN_TEXT.fullmatch(piece := f[i : i + PIECE])
+                }
             self.pattern = None
 
     def compiled(self) -> tuple[re.Pattern[str] | None, frozenset[str]]:

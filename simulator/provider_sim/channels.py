@@ -48,7 +48,7 @@ REDACTED = "[REDACTED]"
 class ChannelCredentials:
     """What the fakes accept; deterministic so tests and `make run` can store them as secrets."""
 
-    sendgrid_api_key: str = "SG.sim0key.Q7vXk2mP9sLr4TnW0000"  # random-looking: no word to mask in messages
+    sendgrid_api_key: str = "SG.sim-sendgrid.key-0000000000000000"
     twilio_account_sid: str = "AC" + "5" * 32
     twilio_auth_token: str = "sim-twilio-auth-token-0000"
     webhook_secret: str = "whsec_" + base64.b64encode(b"genai-costs simulator webhook key").decode()

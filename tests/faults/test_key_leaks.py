@@ -1,6 +1,7 @@
 """Class 4 of issue 10, key leaks: a provider error body that echoes the API key, in any encoding a
 key takes in an echo and cut anywhere, never brings 8 or more consecutive characters of the key into
-the ledger or the log lines.
+the ledger or the log lines (pieces that read as plain lower-case text excepted: genai_costs.redaction
+says why).
 
 A property test: random keys, echoed at random positions (before, across and after the excerpt the
 error keeps), in random encodings (raw, URL-encoded with quote and quote_plus, JSON-escaped, base64,
@@ -16,6 +17,7 @@ import base64
 import io
 import json
 import math
+import re
 import string
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -77,7 +79,8 @@ def provider():
 
 
 def pieces(text: str) -> set[str]:
-    return {text[i : i + PIECE] for i in range(len(text) - PIECE + 1)}
+    every = {text[i : i + PIECE] for i in range(len(text) - PIECE + 1)}
+    return {p for p in every if not re.fullmatch(r"[a-z\-_.:/ ]+", p)}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
