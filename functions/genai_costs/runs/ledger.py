@@ -1,5 +1,7 @@
-"""The run ledger: an append-only event per run state (started, succeeded, failed), and a single
-``rejected`` event for a message or request refused before any run started (its reason in ``error``)."""
+"""The run ledger: an append-only event per run state (started, succeeded, failed);
+``abandoned``, appended by a later run for a run that was killed before it could say how it ended;
+and a single ``rejected`` event for a message or request refused before any run started (its reason
+in ``error``)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from ..model.window import Window
 from ..orgs import dataset_for
 from ..paths import sql_root
 from ..warehouse.base import Warehouse
+from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
 
 LEDGER_TABLE = "genai_ingestion_runs"
-RunStatus = Literal["started", "succeeded", "failed", "rejected"]
+RunStatus = Literal["started", "succeeded", "failed", "abandoned", "rejected"]
 
 
 @dataclass
@@ -74,3 +77,19 @@ def record_rejection(
     """One ``rejected`` event: nothing ran (no ``started`` before it); ``error`` says why (already redacted)."""
     run = Run(org_slug, provider, flow, window, trigger_id)
     record_event(warehouse, dataset_for(org_slug), run.event("rejected", error=error, error_kind=error_kind))
+
+
+def close_abandoned(warehouse: Warehouse, dataset: str, run: Run, *, stale_after: dt.timedelta) -> int:
+    """Append ``abandoned`` for every run of ``run``'s organization, flow and provider whose window
+    overlaps ``run``'s and that has recorded nothing since ``started`` for longer than ``stale_after``
+    (the function timeout: such a process is dead). Returns how many were closed."""
+    params = {
+        "p_org_slug": run.org_slug,
+        "p_flow": run.flow,
+        "p_provider": run.provider,
+        "p_window_start": run.window.start,
+        "p_window_end": run.window.end,
+        "p_stale_before": dt.datetime.now(dt.UTC) - stale_after,
+        "p_closed_by": run.run_id,
+    }
+    return warehouse.execute(dataset, load_statement(sql_root(), "ledger_close_abandoned"), params)

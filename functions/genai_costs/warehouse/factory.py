@@ -20,7 +20,9 @@ def open_warehouse(settings: Settings) -> Warehouse:
         )
     from .duckdb_backend import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.duckdb_path, memory_limit=settings.duckdb_memory_limit)
+    # Shared: the file is opened per operation, so other processes (a second run, a report) get their
+    # turn between operations instead of failing on DuckDB's one-writer file lock.
+    return DuckDBWarehouse(settings.duckdb_path, memory_limit=settings.duckdb_memory_limit, shared=True)
 
 
 def _project(settings: Settings) -> str:
