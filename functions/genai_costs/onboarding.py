@@ -94,37 +94,38 @@ def _onboard_once(
     seed_rows = {seed.table: list(read_seed_rows(root / "seed" / seed.file_name, specs[seed.table])) for seed in SEEDS}
     dataset = dataset_for(request.org_slug)
 
-    created = False
-    tables_created: list[str] = []
-    tables_present: list[str] = []
-    if schema_owner == "terraform":
-        _require_terraform_objects(warehouse, dataset, specs, procedures)
-        tables_present = list(specs)
-    else:
-        if warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}"):
-            created_so_far.append(dataset)
-        created = dataset in created_so_far
-        for name, spec in specs.items():
-            if warehouse.create_table(dataset, spec):
-                created_so_far.append(name)
-            (tables_created if name in created_so_far else tables_present).append(name)
-    for view in views.values():  # the procedures' table functions read the catalog's union views
-        warehouse.create_view(dataset, view)
-    for function in functions.values():
-        warehouse.create_table_function(dataset, function)
-    if schema_owner != "terraform":
-        for proc in procedures.values():
-            warehouse.create_procedure(dataset, proc)
-
-    inserted, totals = {}, {}
-    with warehouse.exclusive(dataset, "onboarding_seed"):  # two concurrent inserts of missing rows duplicate them
+    if schema_owner != "terraform" and warehouse.create_dataset(
+        dataset, description=f"GenAI costs for organization {request.org_slug}"
+    ):
+        created_so_far.append(dataset)
+    # One onboarding of a dataset at a time: a second one waits, then finds everything done (concurrent
+    # creates conflict in the engine, and two inserts of the missing seed rows would both insert them).
+    with warehouse.exclusive(dataset, "onboarding"):
+        tables_created: list[str] = []
+        tables_present: list[str] = []
+        if schema_owner == "terraform":
+            _require_terraform_objects(warehouse, dataset, specs, procedures)
+            tables_present = list(specs)
+        else:
+            for name, spec in specs.items():
+                if warehouse.create_table(dataset, spec):
+                    created_so_far.append(name)
+                (tables_created if name in created_so_far else tables_present).append(name)
+        for view in views.values():  # the procedures' table functions read the catalog's union views
+            warehouse.create_view(dataset, view)
+        for function in functions.values():
+            warehouse.create_table_function(dataset, function)
+        if schema_owner != "terraform":
+            for proc in procedures.values():
+                warehouse.create_procedure(dataset, proc)
+        inserted, totals = {}, {}
         for seed in SEEDS:
             inserted[seed.table], totals[seed.table] = _seed(warehouse, dataset, seed, seed_rows, specs, request)
     return OnboardResult(
         org_slug=request.org_slug,
         dataset=dataset,
         schema_owner=schema_owner,
-        dataset_created=created,
+        dataset_created=dataset in created_so_far,
         tables_created=tables_created,
         tables_present=tables_present,
         procedures=sorted(procedures),

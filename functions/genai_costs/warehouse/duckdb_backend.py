@@ -53,6 +53,7 @@ _SCALAR_TYPES = {
 _ROUTINES_TABLE = "_embedded_routines"
 _LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+_CONNECT_GUARD = threading.Lock()
 
 
 def _still_held(dataset: str, name: str, wait_seconds: float) -> WarehouseError:
@@ -103,7 +104,8 @@ class DuckDBWarehouse(Warehouse):
         deadline, delay = time.monotonic() + self._lock_timeout, 0.05
         while True:
             try:
-                con = duckdb.connect(self.path)
+                with _CONNECT_GUARD:  # concurrent first connects of one file in a process race in DuckDB
+                    con = duckdb.connect(self.path)
                 break
             except duckdb.IOException as exc:
                 # Another process writes to the file: wait for its operation to end.
