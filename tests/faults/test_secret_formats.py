@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -65,6 +66,12 @@ def test_the_help_documents_every_provider_format():
     text = " ".join(CliRunner().invoke(app, ["secrets", "set", "--help"], terminal_width=200).output.split())
     for provider in PROVIDERS:
         assert f"{provider}: {SECRET_FORMATS[provider]}" in text
+
+
+def test_the_readme_documents_every_provider_format():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for provider in PROVIDERS:
+        assert f"| `{provider}` | `{SECRET_FORMATS[provider]}` |" in readme
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
