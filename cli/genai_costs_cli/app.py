@@ -136,7 +136,7 @@ def secrets_set(
         raw = (from_file or sys.stdin).read()
         try:
             data = json.loads(raw)
-        except ValueError as exc:  # position only: the message never quotes the input
+        except json.JSONDecodeError as exc:  # position only: the message never quotes the input
             raise ValueError(f"not a JSON document ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
         validate_credentials(provider, data, secret_name=secret_id(org_slug, provider))
         version = open_secret_store(get_settings()).put(secret_id(org_slug, provider), raw.strip())
