@@ -229,7 +229,7 @@ class TestTerraformOwnedSchemaOnBigQuery:
         created = [c.args[0].table_id for c in client.create_table.call_args_list]
         assert created and all(t.startswith(("_staging_", "_lock_")) for t in created)
         deleted = [c.args[0] for c in client.delete_table.call_args_list]
-        assert deleted.count("proj-1.acme_prod._lock_onboarding_seed") == 1
+        assert deleted.count("proj-1.acme_prod._lock_onboarding") == 1
         checked = {c.args[0] for c in client.get_table.call_args_list}
         assert "proj-1.acme_prod.llm_model_pricing" in checked and len(checked) == len(result.tables_present)
 

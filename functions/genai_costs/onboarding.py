@@ -94,9 +94,9 @@ def _onboard_once(
     seed_rows = {seed.table: list(read_seed_rows(root / "seed" / seed.file_name, specs[seed.table])) for seed in SEEDS}
     dataset = dataset_for(request.org_slug)
 
-    if schema_owner != "terraform" and warehouse.create_dataset(
-        dataset, description=f"GenAI costs for organization {request.org_slug}"
-    ):
+    if schema_owner == "terraform":  # verified before anything is sent, the lock included
+        _require_terraform_objects(warehouse, dataset, specs, procedures)
+    elif warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}"):
         created_so_far.append(dataset)
     # One onboarding of a dataset at a time: a second one waits, then finds everything done (concurrent
     # creates conflict in the engine, and two inserts of the missing seed rows would both insert them).
@@ -104,7 +104,6 @@ def _onboard_once(
         tables_created: list[str] = []
         tables_present: list[str] = []
         if schema_owner == "terraform":
-            _require_terraform_objects(warehouse, dataset, specs, procedures)
             tables_present = list(specs)
         else:
             for name, spec in specs.items():
