@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -202,9 +203,11 @@ def payg_message(org: str, provider: str = "openai") -> dict[str, str]:
 @dataclass
 class FakeBigQuery:
     """Enough of the BigQuery REST API for one run: every dataset exists, load jobs succeed (their rows
-    are kept by table), query jobs answer ``query_failure`` (status, reason) or succeed."""
+    are kept by table), query jobs answer ``query_failure`` (status, reason) when they hold ``failing_on``,
+    else succeed; a window count answers the rows loaded for that table."""
 
     query_failure: tuple[int, str] | None = None
+    failing_on: str = "CALL"  # query_failure answers the queries holding this text (the procedures' calls)
     loaded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     queries: list[str] = field(default_factory=list)
     tables_created: list[str] = field(default_factory=list)
@@ -258,11 +261,22 @@ class FakeBigQuery:
         return json_reply(200, self._job(project, {"configuration": metadata["configuration"]}, job_id))
 
     def _query(self, body: dict[str, Any], project: str) -> Reply:
-        self.queries.append(body["configuration"]["query"]["query"])
-        if self.query_failure:
+        sql = body["configuration"]["query"]["query"]
+        self.queries.append(sql)
+        if self.query_failure and self.failing_on in sql:
             status, reason = self.query_failure
             return json_reply(status, _error(status, reason, f"{reason}: injected by the test"))
-        return json_reply(200, self._job(project, {"configuration": body["configuration"]}))
+        resource: dict[str, Any] = {"configuration": body["configuration"]}
+        if sql.lstrip().upper().startswith("UPDATE") and "genai_run_leases" in sql:
+            # The write lease (taken, renewed) is free in this fake: its conditional UPDATE finds its row.
+            resource["statistics"] = {"query": {"numDmlAffectedRows": "1"}}
+        job = self._job(project, resource)
+        counted = re.search(r"COUNT\(\*\) AS row_count\s+FROM\s+\S*?(\w+)`?\s", sql)
+        if counted:
+            staged = sum(len(rows) for name, rows in self.loaded.items() if name.startswith(f"_staging_{counted[1]}"))
+            schema = {"fields": [{"name": "row_count", "type": "INTEGER", "mode": "NULLABLE"}]}
+            job |= {"schema": schema, "totalRows": "1", "rows": [{"f": [{"v": str(staged)}]}]}
+        return json_reply(200, job)
 
 
 def _error(status: int, reason: str, message: str) -> dict[str, Any]:
