@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from genai_costs.errors import GenAICostsError
@@ -279,7 +280,8 @@ def run_cmd(
         try:
             settings = get_settings()
         except ValueError as exc:  # pydantic's ValidationError: e.g. bigquery without a project
-            raise CliError(f"settings: {exc}", ExitCode.USAGE) from None
+            problems = [e["msg"] for e in exc.errors()] if isinstance(exc, PydanticValidationError) else [str(exc)]
+            raise CliError(f"settings: {'; '.join(problems)}", ExitCode.USAGE) from None
         if settings.org_slug and settings.org_slug != org_slug:
             pinned = settings.org_slug
             raise CliError(f"GENAI_COSTS_ORG_SLUG pins this environment to {pinned}; run for it", ExitCode.USAGE)
