@@ -164,7 +164,10 @@ def secrets_set(
             data = json.loads(raw)
         except json.JSONDecodeError as exc:  # position only: the message never quotes the input
             raise ValueError(f"not a JSON document ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-        validate_credentials(provider, data, secret_name=secret_id(org_slug, provider))
+        try:
+            validate_credentials(provider, data, secret_name=secret_id(org_slug, provider))
+        except GenAICostsError as exc:  # a malformed secret is the user's input: a usage error
+            raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, ExitCode.USAGE) from None
         version = open_secret_store(get_settings()).put(secret_id(org_slug, provider), raw.strip())
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
