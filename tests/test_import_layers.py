@@ -12,7 +12,8 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
     conformance, seeds                        SQL checks and seed files over the warehouse
     providers | warehouse | secrets | messaging
     model                                     the domain types every layer shares
-    orgs | logs | paths                       small utilities
+    orgs | logs | paths | httpbody            small utilities
+    redaction                                 masking secret values (logs and error texts use it)
     settings | errors
 """
 
@@ -42,7 +43,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("conformance", "seeds"),
     Layer("providers", "warehouse", "secrets", "messaging"),
     Layer("model"),
-    Layer("orgs", "logs", "paths"),
+    Layer("orgs", "logs", "paths", "httpbody"),
+    Layer("redaction"),
     Layer("settings", "errors"),
 )
 # Layers inside packages (same notation, relative to the container).

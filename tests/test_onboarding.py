@@ -224,9 +224,12 @@ class TestTerraformOwnedSchemaOnBigQuery:
         assert not any("PROCEDURE" in s.upper().split("BEGIN")[0] for s in statements), "procedures are Terraform's"
         views = [s for s in statements if s.startswith("CREATE OR REPLACE VIEW")]
         assert len(views) == len(result.views) and all("`proj-1`.`acme_prod`." in v for v in views)
-        # The only tables onboarding creates are its short-lived staging tables for the seed rows.
+        # The only tables onboarding creates are short-lived: staging tables for the seed rows and the
+        # lock that keeps two onboardings from inserting them twice (it expires on its own).
         created = [c.args[0].table_id for c in client.create_table.call_args_list]
-        assert created and all(t.startswith("_staging_") for t in created)
+        assert created and all(t.startswith(("_staging_", "_lock_")) for t in created)
+        deleted = [c.args[0] for c in client.delete_table.call_args_list]
+        assert deleted.count("proj-1.acme_prod._lock_onboarding") == 1
         checked = {c.args[0] for c in client.get_table.call_args_list}
         assert "proj-1.acme_prod.llm_model_pricing" in checked and len(checked) == len(result.tables_present)
 

@@ -6,12 +6,16 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from enum import StrEnum
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.markup import escape
 from rich.table import Table
 
@@ -20,6 +24,7 @@ from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for, validate_org_slug
 from genai_costs.paths import sql_root
 from genai_costs.providers.ids import PROVIDERS, secret_id
+from genai_costs.providers.registry import validate_credentials
 from genai_costs.secrets import open_secret_store
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
@@ -132,19 +137,52 @@ def onboard_cmd(org_slug: str, reset_seed: bool = typer.Option(False, help="Relo
         _fail(exc)
 
 
-@secrets_app.command("set", epilog="Example: genai-costs secrets set acme openai --from-file openai.json")
+# Each provider's secret: one JSON object ("?" = optional). Kept in step with the clients' credential
+# models by tests/test_cli_secrets.py; the deployment guide (terraform/README.md, section 5) has the same.
+SECRET_FORMATS: dict[str, str] = {
+    "openai": '{"admin_api_key": "sk-admin-...", "base_url"?}',
+    "anthropic": '{"admin_api_key": "sk-ant-admin01-...", "base_url"?}',
+    "azure_openai": '{"tenant_id", "client_id", "client_secret", "subscription_id", "resource_group", '
+    '"account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?, "access_token"?, "retail_prices_base_url"?}',
+    "aws_bedrock": '{"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?, '
+    '"cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}',
+    "vertex_ai": '{"project_id", "billing_export_table"?, "service_account_info"?, "access_token"?, '
+    '"monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}',
+    "gemini": '{"project_id", "billing_export_table"?, "service_account_info"?, "access_token"?, '
+    '"monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}',
+}
+_SET_HELP = (
+    "Store a provider credential JSON for an organization, read from --from-file or stdin. It is checked "
+    "before it is stored (a missing, unknown or malformed field is named; no value is ever printed).\n\n"
+    "Each secret is one JSON object ('?' = optional):\n\n"
+    + "\n\n".join(f"{provider}: {shape}" for provider, shape in SECRET_FORMATS.items())
+    + "\n\nvertex_ai / gemini use the function's own identity; service_account_info (a key file's JSON) "
+    "only where your organization still allows keys. The *_url / *_endpoint* keys and access_token are "
+    "for the local simulator and tests."
+)
+
+
+@secrets_app.command(
+    "set", help=_SET_HELP, epilog="Example: genai-costs secrets set acme openai --from-file openai.json"
+)
 def secrets_set(
     org_slug: str,
     provider: str,
     from_file: typer.FileText | None = typer.Option(None, help="JSON file; default: stdin"),
 ) -> None:
-    """Store a provider credential JSON for an organization (read from a file or stdin)."""
     try:
         validate_org_slug(org_slug)
         if provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}")
         raw = (from_file or sys.stdin).read()
-        json.loads(raw)  # must be a JSON document; the provider client validates its fields
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:  # position only: the message never quotes the input
+            raise ValueError(f"not a JSON document ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        try:
+            validate_credentials(provider, data, secret_name=secret_id(org_slug, provider))
+        except GenAICostsError as exc:  # a malformed secret is the user's input: a usage error
+            raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, ExitCode.USAGE) from None
         version = open_secret_store(get_settings()).put(secret_id(org_slug, provider), raw.strip())
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
@@ -204,31 +242,90 @@ def report_cmd(
         make_console(stderr=True).print(f"HTML report: {write_html(report, html)}")
 
 
-@app.command("run", epilog="Examples: genai-costs run   |   genai-costs run --org-slug acme --days 7 --seed 1")
+class RunWarehouse(StrEnum):
+    embedded = "embedded"
+    bigquery = "bigquery"
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Settings for this command only: the entry points it drives read them from the environment."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+
+
+@app.command(
+    "run",
+    epilog="Examples: genai-costs run   |   genai-costs run --org-slug acme --days 7 --seed 1   |   "
+    "genai-costs run --warehouse bigquery",
+)
 def run_cmd(
     org_slug: str = typer.Option("demo", help="Organization to run for"),
     days: int = typer.Option(30, min=1, max=400, help="Days of history to ingest"),
     seed: int = typer.Option(42, help="Simulator seed (same seed, same data)"),
+    warehouse: RunWarehouse = typer.Option(
+        RunWarehouse.embedded,
+        help="embedded (DuckDB), or bigquery: the BigQuery API of GENAI_COSTS_GCP_PROJECT at "
+        "GENAI_COSTS_BIGQUERY_API_ENDPOINT (Google's, or an emulator with GENAI_COSTS_BIGQUERY_CREDENTIALS=anonymous)",
+    ),
 ) -> None:
-    """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
-    from genai_costs.settings import get_settings
+    """The main job against the local provider simulator: simulator -> ingestion -> consolidation -> report.
 
+    The functions run in this process through the in-process bus. The simulator's credentials live in
+    a sealed store of their own ({data_dir}/simulator): credentials stored with `secrets set` are never
+    read or overwritten."""
     from .local.demo_budgets import channel_secret_ids
     from .local.pipeline import run_local_pipeline
 
-    # The terminal shows progress and tables; the JSON log lines the functions write in the
-    # cloud are only worth seeing here when something goes wrong.
-    os.environ.setdefault("GENAI_COSTS_LOG_LEVEL", "WARNING")
     # Operational alerts (unpriced usage, a failed run) go to the simulator's Slack fake.
     slack = {"kind": "slack", "secret_id": channel_secret_ids(validate_org_slug(org_slug))["slack"]}
-    os.environ.setdefault("GENAI_COSTS_ALERT_CHANNELS", json.dumps([slack]))
-    get_settings.cache_clear()
-    if get_settings().backend != "embedded":
-        raise CliError(
-            "`run` drives the local simulator; in the cloud, Cloud Scheduler triggers the functions", ExitCode.USAGE
-        )
-    result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
-    print_onboarding(result.onboarding)
+    seams = {
+        "GENAI_COSTS_WAREHOUSE": warehouse.value,
+        "GENAI_COSTS_PROVIDERS": "simulator",
+        "GENAI_COSTS_MESSAGING": "inprocess",
+        # The terminal shows progress and tables; the JSON log lines the functions write in the
+        # cloud are only worth seeing here when something goes wrong.
+        "GENAI_COSTS_LOG_LEVEL": os.environ.get("GENAI_COSTS_LOG_LEVEL", "WARNING"),
+        "GENAI_COSTS_ALERT_CHANNELS": os.environ.get("GENAI_COSTS_ALERT_CHANNELS", json.dumps([slack])),
+    }
+    with _environment(seams):
+        try:
+            settings = get_settings()
+        except ValueError as exc:  # pydantic's ValidationError: e.g. bigquery without a project
+            problems = [e["msg"] for e in exc.errors()] if isinstance(exc, PydanticValidationError) else [str(exc)]
+            raise CliError(f"settings: {'; '.join(problems)}", ExitCode.USAGE) from None
+        if settings.org_slug and settings.org_slug != org_slug:
+            pinned = settings.org_slug
+            raise CliError(f"GENAI_COSTS_ORG_SLUG pins this environment to {pinned}; run for it", ExitCode.USAGE)
+        try:
+            result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
+        except GenAICostsError as exc:
+            _fail(exc)
+        _print_runs(result.onboarding, result.runs)
+        print_catalog(org_slug)
+        report = _report(org_slug, ReportFilter(result.window), simulated=True)
+        print_report(console, report)
+        html = write_html(report, Path(settings.data_dir) / "reports" / f"{org_slug}.html")
+        console.print(f"HTML report: {html}")
+        if result.budgets:
+            print_budgets_demo(result.budgets)
+    failed = [r for r in result.runs if r["status"] in ("failed", "rejected")]
+    if failed or result.dead_letters:
+        raise CliError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered")
+
+
+def _print_runs(onboarding: OnboardResult, runs: list[dict[str, Any]]) -> None:
+    print_onboarding(onboarding)
     table = Table(
         "provider",
         "flow",
@@ -240,7 +337,7 @@ def run_cmd(
         "error",
         title="Runs (from the ledger genai_ingestion_runs)",
     )
-    for r in result.runs:
+    for r in runs:
         table.add_row(
             r["provider"],
             r["flow"],
@@ -252,15 +349,6 @@ def run_cmd(
             (r["error"] or "")[:60],
         )
     console.print(table)
-    print_catalog(org_slug)
-    report = _report(org_slug, ReportFilter(result.window), simulated=True)
-    print_report(console, report)
-    console.print(f"HTML report: {write_html(report, Path(get_settings().data_dir) / 'reports' / f'{org_slug}.html')}")
-    if result.budgets:
-        print_budgets_demo(result.budgets)
-    failed = [r for r in result.runs if r["status"] == "failed"]
-    if failed or result.dead_letters:
-        raise CliError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered")
 
 
 def print_budgets_demo(demo: BudgetsDemo) -> None:

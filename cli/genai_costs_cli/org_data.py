@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 from genai_costs.orgs import dataset_for
+from genai_costs.secrets.factory import SIMULATOR_DIR
 from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.settings import Settings
 from genai_costs.warehouse import Warehouse, open_warehouse
@@ -50,18 +52,28 @@ def check_google_credentials(timeout_seconds: float = 15) -> None:
 
 
 def credentials_point_to_simulator(settings: Settings, org_slug: str) -> bool:
-    """Embedded only: the organization's stored provider credentials all send the clients to a
-    loopback address, i.e. to the local provider simulator (what `genai-costs run` stores)."""
+    """Embedded only: the organization's provider credentials all send the clients to a loopback
+    address, i.e. to the local provider simulator. The organization's own store is read first; when it
+    holds none, the simulator's store that `genai-costs run` fills ({data_dir}/simulator) decides."""
     if settings.backend != "embedded":
         return False
-    secrets_dir = settings.data_dir / "secrets"
-    key_file = settings.secret_key_file or settings.data_dir / "secrets.key"
+    own = _all_loopback(
+        settings.data_dir / "secrets", settings.secret_key_file or settings.data_dir / "secrets.key", org_slug
+    )
+    if own is not None:
+        return own
+    simulator = settings.data_dir / SIMULATOR_DIR
+    return bool(_all_loopback(simulator / "secrets", simulator / "secrets.key", org_slug, use_env_key=False))
+
+
+def _all_loopback(secrets_dir: Path, key_file: Path, org_slug: str, *, use_env_key: bool = True) -> bool | None:
+    """Whether every stored credential of the organization points at a loopback host; None: none stored."""
     if not key_file.exists() or not secrets_dir.is_dir():
-        return False
-    store = LocalSecretStore(secrets_dir, key_file)
+        return None
+    store = LocalSecretStore(secrets_dir, key_file, use_env_key=use_env_key)
     infos = store.list(f"genai-{org_slug}-")
     if not infos:
-        return False
+        return None
     for info in infos:
         values = json.loads(store.get(info.secret_id))
         hosts = {urlparse(v).hostname for v in values.values() if isinstance(v, str) and "://" in v}

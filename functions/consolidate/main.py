@@ -29,4 +29,4 @@ def consolidate(cloud_event: CloudEvent) -> None:
                 run_timeout_seconds=settings.function_timeout_seconds,
             )
 
-    handle_pubsub_event(cloud_event, ConsolidateMessage, work, settings=settings)
+    handle_pubsub_event(cloud_event, ConsolidateMessage, work, settings=settings, flow="consolidate")

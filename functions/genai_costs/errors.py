@@ -3,7 +3,12 @@
     GenAICostsError
     ├── ConfigurationError        settings or seed/commitment configuration missing or invalid
     ├── ValidationError           bad input from a caller (message, org slug, request body)
-    │   └── InvalidOrgSlugError
+    │   ├── InvalidOrgSlugError
+    │   ├── MalformedEventError   a delivered event that can never be processed (e.g. a malformed time)
+    │   ├── ExpiredEventError     an event older than the maximum message age
+    │   ├── OrgNotServedError     a message or request for an organization this deployment does not serve
+    │   └── RequestTooLargeError  an HTTP request body beyond the size limit
+    ├── InvalidDataError          data that can never be stored as it is (a value out of range)
     ├── SecretError               secret store problems (missing secret, bad key file)
     │   └── SecretNotFoundError
     ├── WarehouseError            the SQL engine refused or failed a statement
@@ -44,6 +49,26 @@ class InvalidOrgSlugError(ValidationError):
     pass
 
 
+class MalformedEventError(ValidationError):
+    pass
+
+
+class ExpiredEventError(ValidationError):
+    pass
+
+
+class OrgNotServedError(ValidationError):
+    pass
+
+
+class RequestTooLargeError(ValidationError):
+    pass
+
+
+class InvalidDataError(GenAICostsError):
+    """Retrying cannot help: the same data fails the same way (e.g. a provider value beyond INT64)."""
+
+
 class SecretError(GenAICostsError):
     pass
 
@@ -53,6 +78,7 @@ class SecretNotFoundError(SecretError):
 
 
 class WarehouseError(GenAICostsError):
+    # Transient unless the engine's own error says retrying cannot help (warehouse.failures sets it).
     transient = True
 
 

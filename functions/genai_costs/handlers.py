@@ -1,28 +1,160 @@
-"""What every Cloud Function entry point shares: decode, validate, run, and map failure to
-the platform's contract (raise = Pub/Sub redelivers; return = acknowledged)."""
+"""What every Cloud Function entry point shares: decode, validate, run, and map failure to the
+platform's contract (raise = Pub/Sub redelivers; return = acknowledged; an HTTP status for requests).
+
+Before any work, every event and request passes the same gate, so a new function gets it for free:
+
+- the **org pin** (:func:`check_org_pin`): a deployment with ``GENAI_COSTS_ORG_SLUG`` serves that
+  organization only; a message or request naming another is rejected before anything is read or
+  written for it;
+- Pub/Sub events: a body that is not the message model, an event ``time`` (or, when empty, the
+  message ``publishTime``) that is malformed, or an age over ``max_message_age_seconds``;
+- HTTP requests: the allowed methods (405 with ``Allow``), the body size (413) and JSON nesting depth
+  (400).
+
+A rejected event or request is never retried (acknowledged / 4xx) and leaves a ``rejected`` row with the
+reason in the ledger of the organization the deployment serves (the pinned one; unpinned, the one the
+message names when it exists). Failures of the work itself keep their transient / permanent mapping; the
+run skeleton has already recorded them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import IO, Any, Protocol, TypeVar
 
 from cloudevents.http import CloudEvent
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from .errors import GenAICostsError, ValidationError
-from .logs import configure_logging
+from .errors import (
+    ExpiredEventError,
+    GenAICostsError,
+    MalformedEventError,
+    OrgNotServedError,
+    RequestTooLargeError,
+    ValidationError,
+)
+from .httpbody import read_json_body
+from .logs import configure_logging, redact
 from .messaging.cloudevents import decode_pubsub_payload, event_time
+from .model.window import Window
+from .orgs import dataset_for, validate_org_slug
+from .runs.ledger import record_rejection
 from .settings import Settings
+from .warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
+HttpResponse = tuple[dict[str, Any], int, dict[str, str]]
+
+
+class HttpRequest(Protocol):
+    """What the handler reads from a request (a flask.Request is one)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def content_length(self) -> int | None: ...
+    @property
+    def stream(self) -> IO[bytes]: ...
 
 
 def _describe(exc: PydanticValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+
+
+def check_org_pin(settings: Settings, org_slug: object) -> None:
+    """The org pin, one check for every entry point: OrgNotServedError when this deployment is pinned to
+    an organization and ``org_slug`` names another (or none)."""
+    pinned = settings.org_slug
+    if pinned and org_slug != pinned:
+        shown = repr(org_slug)[:60] if org_slug is not None else "no organization"
+        raise OrgNotServedError(f"this deployment serves organization {pinned} only; rejected {shown}")
+
+
+def _served_org(settings: Settings, payload: Mapping[str, Any] | None) -> str | None:
+    """Whose ledger records a rejection: the pinned organization, else the one the payload names."""
+    if settings.org_slug:
+        return settings.org_slug
+    try:
+        return validate_org_slug((payload or {}).get("org_slug"))
+    except ValidationError:
+        return None
+
+
+def _subject(payload: Mapping[str, Any] | None, flow: str) -> str:
+    payload = payload or {}
+    named = payload.get("provider") or payload.get("commitment_type")
+    if isinstance(named, str) and named:
+        return named[:64]
+    return "all" if flow == "consolidate" else "unknown"
+
+
+def _window(message: BaseModel | None, settings: Settings, today: dt.date) -> Window:
+    window = getattr(message, "window", None)
+    if callable(window):
+        try:
+            found = window(today, settings.trailing_days)
+            if isinstance(found, Window):
+                return found
+        except (ValueError, GenAICostsError):
+            pass
+    return Window(start=today, end=today + dt.timedelta(days=1))
+
+
+def _reject(
+    settings: Settings,
+    exc: ValidationError,
+    *,
+    flow: str,
+    trigger_id: str | None,
+    payload: Mapping[str, Any] | None,
+    message: BaseModel | None,
+    today: dt.date,
+) -> None:
+    """Log the rejection and record it in the served organization's ledger (best effort: a ledger that
+    cannot be written never turns a rejection into a retry)."""
+    reason = redact(str(exc))
+    log.error("rejected %s %s (%s): %s", flow, trigger_id or "request", type(exc).__name__, reason)
+    org = _served_org(settings, payload)
+    if org is None:
+        return
+    try:
+        with open_warehouse(settings) as warehouse:
+            if not warehouse.dataset_exists(dataset_for(org)):
+                return
+            record_rejection(
+                warehouse,
+                org,
+                flow=flow,
+                provider=_subject(payload, flow),
+                window=_window(message, settings, today),
+                trigger_id=trigger_id,
+                error=reason,
+                error_kind=type(exc).__name__,
+            )
+    except Exception as failure:
+        log.error("could not record the rejection of %s in %s's ledger: %s", trigger_id, org, redact(str(failure)))
+
+
+def _check_event(event: CloudEvent, model: type[M], settings: Settings, now: dt.datetime, holder: dict[str, Any]) -> M:
+    """The validated message; ``holder`` keeps what was decoded so far, for the rejection row."""
+    payload = decode_pubsub_payload(event)
+    holder["payload"] = payload
+    check_org_pin(settings, payload.get("org_slug"))
+    try:
+        message = model.model_validate(payload)
+    except PydanticValidationError as exc:
+        raise MalformedEventError(f"not a valid message: {_describe(exc)}") from None
+    holder["message"] = message
+    age = (now - event_time(event)).total_seconds()
+    if age > settings.max_message_age_seconds:
+        raise ExpiredEventError(
+            f"published {age:.0f}s ago, older than the {settings.max_message_age_seconds}s a message is kept"
+        )
+    return message
 
 
 def handle_pubsub_event(
@@ -31,49 +163,80 @@ def handle_pubsub_event(
     work: Callable[[M], object],
     *,
     settings: Settings,
+    flow: str | None = None,
     now: dt.datetime | None = None,
 ) -> object:
+    """``flow`` names the entry point in a rejection's ledger row (default: from the model's name)."""
     configure_logging(settings.log_level)
-    published = event_time(event)
+    flow = flow or model.__name__.removesuffix("Message").lower() or "event"
     now = now or dt.datetime.now(dt.UTC)
-    if published and (now - published).total_seconds() > settings.max_message_age_seconds:
-        log.error(
-            "dropping event %s published %s: older than %ss", event["id"], published, settings.max_message_age_seconds
-        )
-        return None
+    trigger_id = str(event["id"]) if event.get("id") else None
+    decoded: dict[str, Any] = {}
     try:
-        message = model.model_validate(decode_pubsub_payload(event))
-    except PydanticValidationError as exc:
-        log.error("acknowledging malformed message %s: %s", event["id"], _describe(exc))
-        return None
+        message = _check_event(event, model, settings, now, decoded)
     except ValidationError as exc:
-        log.error("acknowledging malformed message %s: %s", event["id"], exc)
+        payload, parsed = decoded.get("payload"), decoded.get("message")
+        _reject(settings, exc, flow=flow, trigger_id=trigger_id, payload=payload, message=parsed, today=now.date())
         return None
     try:
         return work(message)
     except GenAICostsError as exc:
         if exc.transient:
-            log.warning("transient failure on %s, asking for redelivery: %s", event["id"], exc)
+            log.warning("transient failure on %s, asking for redelivery: %s", trigger_id, exc)
             raise
-        log.error("permanent failure on %s, acknowledging: %s", event["id"], exc)
+        log.error("permanent failure on %s, acknowledging: %s", trigger_id, exc)
         return None
 
 
 def handle_json_request(
-    body: Any, model: type[M], work: Callable[[M], BaseModel], *, settings: Settings
-) -> tuple[dict[str, Any], int]:
-    """HTTP variant: 400 with a clear message on bad input, 200 with the result's JSON."""
+    request: HttpRequest,
+    model: type[M],
+    work: Callable[[M], BaseModel],
+    *,
+    settings: Settings,
+    flow: str,
+    methods: tuple[str, ...] = ("POST",),
+) -> HttpResponse:
+    """HTTP variant: 405 for another method, 413 / 400 for a body that is too large, too deep or not the
+    request model, 403 for another organization than the pinned one, 200 with the result's JSON; 503 (retry)
+    or 500 when the work fails, with a message and never an engine's raw error."""
     configure_logging(settings.log_level)
-    if not isinstance(body, dict):
-        return {"error": "request body must be a JSON object"}, 400
+    if request.method not in methods:
+        allowed = ", ".join(methods)
+        return {"error": f"method {request.method} not allowed: use {allowed}"}, 405, {"Allow": allowed}
+    body: Any = None
     try:
-        request = model.model_validate(body)
-    except PydanticValidationError as exc:
-        return {"error": _describe(exc)}, 400
-    try:
-        return work(request).model_dump(mode="json"), 200
+        body = read_json_body(
+            request.stream,
+            request.content_length,
+            max_bytes=settings.max_request_bytes,
+            max_depth=settings.max_json_depth,
+        )
+        if not isinstance(body, dict):
+            raise ValidationError("request body must be a JSON object")
+        check_org_pin(settings, body.get("org_slug"))
+    except RequestTooLargeError as exc:
+        return {"error": str(exc)}, 413, {}
+    except OrgNotServedError as exc:
+        _reject(
+            settings, exc, flow=flow, trigger_id=None, payload=body, message=None, today=dt.datetime.now(dt.UTC).date()
+        )
+        return {"error": str(exc)}, 403, {}
     except ValidationError as exc:
-        return {"error": str(exc)}, 400
+        return {"error": str(exc)}, 400, {}
+    try:
+        parsed = model.model_validate(body)
+    except PydanticValidationError as exc:
+        return {"error": _describe(exc)}, 400, {}
+    try:
+        return work(parsed).model_dump(mode="json"), 200, {}
+    except ValidationError as exc:
+        return {"error": str(exc)}, 400, {}
     except GenAICostsError as exc:
         log.exception("request failed")
-        return {"error": f"{type(exc).__name__}: {exc}"}, 503 if exc.transient else 500
+        if exc.transient:
+            return {"error": f"temporarily unavailable, retry: {redact(str(exc))}"}, 503, {"Retry-After": "5"}
+        return {"error": f"{type(exc).__name__}: {redact(str(exc))}"}, 500, {}
+    except Exception:
+        log.exception("request failed")
+        return {"error": "internal error (see the function's logs)"}, 500, {}

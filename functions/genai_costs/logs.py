@@ -1,50 +1,15 @@
 """JSON log lines with ``severity`` and ``message`` (what Cloud Logging reads), and a filter
-that masks every secret value this process has read, wherever it would appear."""
+that masks every secret value this process has read, wherever it would appear (see :mod:`.redaction`)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
-import threading
-from collections.abc import Iterator
 
-_secrets: set[str] = set()
-_lock = threading.Lock()
-MASK = "[REDACTED]"
+from .redaction import MASK, redact, register_secret
 
-
-def register_secret(value: str) -> None:
-    """Remember a secret value (and its JSON-embedded parts) so logs never show it."""
-    candidates = {value}
-    try:
-        parsed = json.loads(value)
-        if isinstance(parsed, dict):
-            candidates |= set(_strings(parsed))
-    except ValueError:
-        pass
-    with _lock:
-        _secrets.update(c for c in candidates if len(c) >= 8)
-
-
-def _strings(obj: object) -> Iterator[str]:
-    if isinstance(obj, dict):
-        for v in obj.values():
-            yield from _strings(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _strings(v)
-    elif isinstance(obj, str):
-        yield obj
-
-
-def redact(text: str) -> str:
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for s in secrets:
-        if s in text:
-            text = text.replace(s, MASK)
-    return text
+__all__ = ["MASK", "JsonFormatter", "RedactingFilter", "configure_logging", "redact", "register_secret"]
 
 
 class RedactingFilter(logging.Filter):

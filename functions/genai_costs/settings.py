@@ -1,8 +1,15 @@
 """Typed settings from the environment (prefix ``GENAI_COSTS_``).
 
-No Google project configured means the embedded default: DuckDB, the local sealed secret
-store and the in-process bus. Setting ``GENAI_COSTS_GCP_PROJECT`` switches every seam to its
-Google Cloud implementation.
+Four seams, each selectable on its own:
+
+    warehouse   embedded (DuckDB)              | bigquery (at any BigQuery API endpoint)
+    secrets     local (AES-GCM sealed store)   | secret_manager
+    messaging   inprocess (the in-process bus) | pubsub
+    providers   live (the organization's own credentials) | simulator (the local provider simulator,
+                with its own credentials in a store of their own: never the organization's)
+
+A seam left unset follows ``GENAI_COSTS_GCP_PROJECT``: no project means the embedded default, a
+project means Google Cloud for every seam (what a deployment sets).
 """
 
 from __future__ import annotations
@@ -11,13 +18,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Days a run without an explicit window re-pulls, because providers revise recent days.
 DEFAULT_TRAILING_DAYS = 3
 # Cloud Functions gen2 event-driven functions run at most 540 s; Terraform passes the deployed value.
 DEFAULT_FUNCTION_TIMEOUT_SECONDS = 540
+
+WarehouseBackend = Literal["embedded", "bigquery"]
+SecretsBackend = Literal["local", "secret_manager"]
+MessagingBackend = Literal["inprocess", "pubsub"]
+ProvidersSource = Literal["live", "simulator"]
 
 
 class Settings(BaseSettings):
@@ -51,9 +63,6 @@ class Settings(BaseSettings):
     budget_interval_minutes: int = Field(
         5, ge=1, le=1440, description="How often budgets are evaluated; a status older than three intervals is stale"
     )
-    org_slug: str | None = Field(
-        None, description="The one organization a deployment serves (Terraform sets it); unset = any onboarded org"
-    )
     resource_prefix: str | None = Field(
         None,
         pattern=r"^[a-z][a-z0-9-]{0,62}$",
@@ -65,13 +74,92 @@ class Settings(BaseSettings):
         description="Providers and commitment types this deployment enables (Terraform sets it, JSON list); "
         "manual runs of any other are refused. Unset = every known one",
     )
+
+    # -- which organization a deployment serves ---------------------------------------------------
+    org_slug: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9_]{2,29}$",
+        description="The one organization this deployment serves (Terraform sets it); a message or request "
+        "for any other is rejected. Unset (embedded): any organization",
+    )
+
+    # -- seams -----------------------------------------------------------------------------------
+    warehouse: WarehouseBackend | None = Field(None, description="embedded | bigquery; default: follows gcp_project")
+    secrets: SecretsBackend | None = Field(None, description="local | secret_manager; default: follows gcp_project")
+    messaging: MessagingBackend | None = Field(None, description="inprocess | pubsub; default: follows gcp_project")
+    providers: ProvidersSource = Field(
+        "live",
+        description="live: the organization's credentials; simulator: the local provider simulator's own "
+        "credentials, kept apart from the organization's (genai-costs run)",
+    )
+    bigquery_api_endpoint: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="BigQuery API endpoint, e.g. an emulator at http://127.0.0.1:9050; unset = Google's",
+    )
+    bigquery_credentials: Literal["default", "anonymous"] = Field(
+        "default", description="default: Application Default Credentials; anonymous: none (for an emulator)"
+    )
+
+    # -- time limits -----------------------------------------------------------------------------
     function_timeout_seconds: int = Field(
         DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )
+    retry_wait_budget_seconds: float | None = Field(
+        None,
+        ge=0,
+        description="Most a run may spend waiting between retries (provider Retry-After, BigQuery retries); "
+        "default: half the function timeout, so a run gives up (transient) before the platform kills it",
+    )
+
+    # -- HTTP functions --------------------------------------------------------------------------
+    max_request_bytes: int = Field(1_048_576, gt=0, description="HTTP functions: largest request body (413 beyond)")
+    max_json_depth: int = Field(32, gt=0, le=512, description="HTTP functions: deepest JSON nesting (400 beyond)")
+
+    @model_validator(mode="after")
+    def _google_seams_need_a_project(self) -> Settings:
+        chosen: dict[str, str] = {
+            "warehouse": self.warehouse_backend,
+            "secrets": self.secrets_backend,
+            "messaging": self.messaging_backend,
+        }
+        google = [
+            f"GENAI_COSTS_{k.upper()}={v}" for k, v in chosen.items() if v in ("bigquery", "secret_manager", "pubsub")
+        ]
+        if google and not self.gcp_project:
+            raise ValueError(f"{', '.join(google)} needs GENAI_COSTS_GCP_PROJECT (the Google Cloud project id)")
+        if (
+            self.retry_wait_budget_seconds is not None
+            and self.retry_wait_budget_seconds >= self.function_timeout_seconds
+        ):
+            raise ValueError(
+                "GENAI_COSTS_RETRY_WAIT_BUDGET_SECONDS must stay below GENAI_COSTS_FUNCTION_TIMEOUT_SECONDS"
+            )
+        return self
 
     @property
-    def backend(self) -> Literal["bigquery", "embedded"]:
-        return "bigquery" if self.gcp_project else "embedded"
+    def warehouse_backend(self) -> WarehouseBackend:
+        return self.warehouse or ("bigquery" if self.gcp_project else "embedded")
+
+    @property
+    def secrets_backend(self) -> SecretsBackend:
+        return self.secrets or ("secret_manager" if self.gcp_project else "local")
+
+    @property
+    def messaging_backend(self) -> MessagingBackend:
+        return self.messaging or ("pubsub" if self.gcp_project else "inprocess")
+
+    @property
+    def backend(self) -> WarehouseBackend:
+        """The warehouse backend (kept for callers that predate the separate seams)."""
+        return self.warehouse_backend
+
+    @property
+    def retry_wait_budget(self) -> float:
+        """Seconds a run may spend waiting between retries, always below the function timeout."""
+        if self.retry_wait_budget_seconds is not None:
+            return self.retry_wait_budget_seconds
+        return self.function_timeout_seconds / 2
 
     @property
     def duckdb_path(self) -> Path:

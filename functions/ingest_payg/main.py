@@ -29,6 +29,7 @@ def ingest_payg(cloud_event: CloudEvent) -> None:
                 trailing_days=settings.trailing_days,
                 run_timeout_seconds=settings.function_timeout_seconds,
                 trigger_id=cloud_event["id"],
+                retry_wait_budget=settings.retry_wait_budget,
             )
 
-    handle_pubsub_event(cloud_event, PaygMessage, work, settings=settings)
+    handle_pubsub_event(cloud_event, PaygMessage, work, settings=settings, flow="payg")

@@ -1,5 +1,9 @@
 """HTTP Cloud Function: onboard one organization (views and seed rows; the dataset, tables and procedures are
-verified when Terraform owns them, created otherwise)."""
+verified when Terraform owns them, created otherwise).
+
+POST {"org_slug": "acme", "reset_seed"?: false} -> 200 with what was found, created and seeded; 405 for
+another method, 400 / 413 for a body that is not that, 403 for an organization this deployment does not
+serve. Idempotent: calling it again (or twice at once) changes nothing more."""
 
 from __future__ import annotations
 
@@ -18,11 +22,11 @@ if TYPE_CHECKING:  # functions-framework hands the function a Flask request
 
 
 @functions_framework.http
-def onboard(request: flask.Request) -> tuple[dict[str, Any], int]:
+def onboard(request: flask.Request) -> tuple[dict[str, Any], int, dict[str, str]]:
     settings = get_settings()
 
     def work(req: OnboardRequest) -> OnboardResult:
         with open_warehouse(settings) as warehouse:
             return run_onboarding(warehouse, req, schema_owner=settings.schema_owner)
 
-    return handle_json_request(request.get_json(silent=True), OnboardRequest, work, settings=settings)
+    return handle_json_request(request, OnboardRequest, work, settings=settings, flow="onboard")

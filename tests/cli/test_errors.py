@@ -75,9 +75,10 @@ def test_a_bad_option_value_is_a_usage_error_without_traceback():
     assert "Traceback" not in result.output and "--from" in result.output
 
 
-def test_run_is_refused_in_cloud_mode(tmp_path):
-    result = invoke("run", env={"GENAI_COSTS_GCP_PROJECT": "acme-prod"})
-    assert_one_line_error(result, ExitCode.USAGE, "`run` drives the local simulator")
+def test_run_on_bigquery_without_a_project_is_a_usage_error(tmp_path):
+    # `run` picks every seam itself (simulator, in-process bus, --warehouse); BigQuery needs a project.
+    result = invoke("run", "--warehouse", "bigquery")
+    assert_one_line_error(result, ExitCode.USAGE, "GENAI_COSTS_GCP_PROJECT")
     assert files_under(tmp_path / "data") == []
 
 

@@ -32,6 +32,7 @@ from ..model.subscriptions import Subscription
 from ..paths import sql_root
 from ..providers.commitments.base import CommitmentSource
 from ..providers.commitments.registry import COMMITMENT_PROVIDERS, build_commitment_source
+from ..providers.http import retry_policy
 from ..runs.ledger import Run
 from ..runs.lifecycle import RunResult, ledgered_run
 from ..secrets.base import SecretStore
@@ -117,8 +118,10 @@ def ingest_commitment(
     trigger_id: str | None = None,
     client_factory: SourceFactory = build_commitment_source,
     options: dict[str, Any] | None = None,
+    retry_wait_budget: float | None = None,
     run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> RunResult:
+    """``retry_wait_budget``: seconds the run may wait between provider retries (below the function timeout)."""
     kind = message.commitment_type
     provider = COMMITMENT_PROVIDERS[kind]
     flow, table = table_for(kind)
@@ -138,7 +141,15 @@ def ingest_commitment(
         subscriptions = load_subscriptions(warehouse, run.dataset, provider, kind) if kind != "vertex_gpu" else []
         name, creds = load_credentials(secrets, message.org_slug, provider)
         source = run.closing(
-            client_factory(kind, creds, secret_name=name, subscriptions=subscriptions, http=http, options=options)
+            client_factory(
+                kind,
+                creds,
+                secret_name=name,
+                subscriptions=subscriptions,
+                http=http,
+                options=options,
+                retry=retry_policy(retry_wait_budget),
+            )
         )
         with tempfile.TemporaryDirectory(prefix="genai-commitment-") as tmp:
             spool = fetch(source, run.run, Path(tmp))

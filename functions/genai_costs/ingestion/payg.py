@@ -31,6 +31,7 @@ from ..model.records import CostRecord, UsageRecord
 from ..model.window import Window
 from ..paths import sql_root
 from ..providers.base import ProviderClient
+from ..providers.http import retry_policy
 from ..providers.registry import build_client
 from ..runs.ledger import Run
 from ..runs.lifecycle import RunResult, ledgered_run
@@ -102,8 +103,10 @@ def ingest_payg(
     trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
     client_factory: ClientFactory = build_client,
+    retry_wait_budget: float | None = None,
     run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> RunResult:
+    """``retry_wait_budget``: seconds the run may wait between provider retries (below the function timeout)."""
     window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     specs = load_table_specs(sql_root())
     prefix = f"genai_payg_{message.provider}"
@@ -118,7 +121,9 @@ def ingest_payg(
         timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
         name, creds = load_credentials(secrets, message.org_slug, message.provider)
-        client = run.closing(client_factory(message.provider, creds, secret_name=name, http=http))
+        client = run.closing(
+            client_factory(message.provider, creds, secret_name=name, http=http, retry=retry_policy(retry_wait_budget))
+        )
         with tempfile.TemporaryDirectory(prefix="genai-ingest-") as tmp:
             usage, quarantine, costs = fetch(client, run.run, Path(tmp))
             # Nothing is written until the provider has answered for the whole window; then the

@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from ..errors import ValidationError
+from ..errors import MalformedEventError
 
 PUBSUB_EVENT_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 
@@ -55,7 +55,7 @@ def pubsub_cloud_event(
 
 
 def decode_pubsub_payload(event: CloudEvent) -> dict[str, Any]:
-    """The JSON object inside the message; ValidationError for anything else."""
+    """The JSON object inside the message; MalformedEventError for anything else."""
     data = event.data
     try:
         if isinstance(data, (bytes, str)):
@@ -63,14 +63,35 @@ def decode_pubsub_payload(event: CloudEvent) -> dict[str, Any]:
         raw = base64.b64decode(data["message"]["data"], validate=True)
         payload = json.loads(raw)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValidationError(f"not a Pub/Sub message with a base64 JSON body: {type(exc).__name__}") from exc
+        raise MalformedEventError(f"not a Pub/Sub message with a base64 JSON body: {type(exc).__name__}") from exc
     if not isinstance(payload, dict):
-        raise ValidationError("message body must be a JSON object")
+        raise MalformedEventError("message body must be a JSON object")
     return payload
 
 
-def event_time(event: CloudEvent) -> dt.datetime | None:
+def _timestamp(raw: object, what: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedEventError(f"{what} {str(raw)[:40]!r} is not an RFC 3339 timestamp") from None
+    if when.tzinfo is None:
+        raise MalformedEventError(f"{what} {str(raw)[:40]!r} has no time zone")
+    return when
+
+
+def event_time(event: CloudEvent) -> dt.datetime:
+    """When the message was published: the CloudEvent ``time``, or when that is empty the Pub/Sub
+    message's ``publishTime``. MalformedEventError when the one used is malformed or both are empty."""
     raw = event.get("time")
-    if not raw:
-        return None
-    return dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    if raw:
+        return _timestamp(raw, "event time")
+    data = event.data
+    try:
+        if isinstance(data, (bytes, str)):
+            data = json.loads(data)
+        published = data["message"].get("publishTime")
+    except (AttributeError, KeyError, TypeError, ValueError):
+        published = None
+    if not published:
+        raise MalformedEventError("the event has neither a time nor a Pub/Sub publishTime: its age is unknown")
+    return _timestamp(published, "message publishTime")

@@ -26,6 +26,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bounds import Int64, Numeric
+
 NUMERIC = Decimal("0.000000001")
 HOUR = timedelta(hours=1)
 CommitmentKind = Literal["azure_ptu", "bedrock_pt", "vertex_gsu"]
@@ -99,10 +101,10 @@ class CapacityHour(_Hourly):
     commitment_id: str
     commitment_name: str | None = None
     active_fraction: Decimal = Field(gt=0, le=1)
-    provisioned_units: Decimal = Field(ge=0)
+    provisioned_units: Numeric = Field(ge=0)
     capacity_unit: CapacityUnit
     utilization: Decimal | None = Field(default=None, ge=0, le=1)
-    hourly_unit_price_usd: Decimal | None = Field(default=None, ge=0)
+    hourly_unit_price_usd: Numeric | None = Field(default=None, ge=0)
     price_source: PriceSource | None = None
     term: str | None = None
     commitment_start: datetime | None = None
@@ -148,13 +150,13 @@ class GpuHour(_Hourly):
     endpoint_id: str
     deployed_model_id: str
     accelerator_type: str
-    accelerator_count: int = Field(ge=0)  # per replica
-    replica_hours: Decimal = Field(ge=0)
-    gpu_hours: Decimal = Field(ge=0)
-    hourly_rate_usd: Decimal | None = Field(default=None, ge=0)  # per GPU-hour
+    accelerator_count: Int64 = Field(ge=0)  # per replica
+    replica_hours: Numeric = Field(ge=0)
+    gpu_hours: Numeric = Field(ge=0)
+    hourly_rate_usd: Numeric | None = Field(default=None, ge=0)  # per GPU-hour
     sku_id: str | None = None
     sku_description: str | None = None
-    provider_cost_usd: Decimal | None = None
+    provider_cost_usd: Numeric | None = None
 
     @field_validator("replica_hours", "gpu_hours", "hourly_rate_usd", "provider_cost_usd", mode="before")
     @classmethod

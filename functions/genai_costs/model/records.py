@@ -28,6 +28,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bounds import Int64, Numeric
+
 BucketWidth = Literal["1m", "1h", "1d"]
 
 TOKEN_CATEGORIES: tuple[str, ...] = (
@@ -67,17 +69,17 @@ class UsageRecord(BaseModel):
     deployment: str | None = None  # Azure deployment name
     context_window: str | None = None  # Anthropic "0-200k" / "200k-1M"
 
-    input_uncached_tokens: int = 0
-    input_cached_tokens: int = 0
-    cache_write_5m_tokens: int = 0
-    cache_write_1h_tokens: int = 0
-    input_audio_tokens: int = 0
-    output_tokens: int = 0
-    output_audio_tokens: int = 0
+    input_uncached_tokens: Int64 = 0
+    input_cached_tokens: Int64 = 0
+    cache_write_5m_tokens: Int64 = 0
+    cache_write_1h_tokens: Int64 = 0
+    input_audio_tokens: Int64 = 0
+    output_tokens: Int64 = 0
+    output_audio_tokens: Int64 = 0
 
-    requests: int | None = None
-    web_search_requests: int | None = None
-    provider_total_tokens: int
+    requests: Int64 | None = None
+    web_search_requests: Int64 | None = None
+    provider_total_tokens: Int64
 
     @field_validator("bucket_start")
     @classmethod
@@ -126,7 +128,7 @@ class CostRecord(BaseModel):
     line_item: str | None = None  # provider's line item / description / usage type / SKU / meter
     token_type: str | None = None
     service_tier: str | None = None
-    amount: Decimal
+    amount: Numeric
     currency: str
     is_estimated: bool = False
 

@@ -75,7 +75,7 @@ from genai_costs.providers.base import (
     ResponseModel,
     day_windows,
 )
-from genai_costs.providers.http import Retrier, RetryPolicy, paginate, scrub
+from genai_costs.providers.http import Retrier, RetryPolicy, excerpt, paginate
 
 if TYPE_CHECKING:  # stubs from the dev extras; the deployed function never imports them
     from types_boto3_ce.client import CostExplorerClient
@@ -345,7 +345,7 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
             "ServiceUnavailableException",
         ):
             return ProviderUnavailableError(f"{PROVIDER}: {what} failed ({code or status})", provider=PROVIDER)
-        message = scrub(str(error.get("Message", ""))[:300], self._secrets)
+        message = excerpt(str(error.get("Message", "")), self._secrets)
         return ProviderError(f"{PROVIDER}: {what} failed ({code}): {message}", provider=PROVIDER)
 
     # -- usage --------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
     Retrier          runs any callable with bounded retries (tenacity): exponential backoff with
                      full jitter, or the server's own wait (Retry-After / Azure QPU headers) capped
                      by ``RetryPolicy.max_retry_after``. Used for HTTP (below) and for boto3 calls.
+                     All the waiting of one policy (one run's client) shares ``max_total_wait``,
+                     set below the function timeout: a wait that would not fit ends the retries
+                     at once with the transient error (Pub/Sub redelivers later), so a provider
+                     answering a huge Retry-After never keeps a run waiting past its timeout.
     ProviderHttp     httpx on top of the Retrier; maps statuses to the errors in ``genai_costs.errors``
                      and parses every body through a pydantic response model.
     paginate         cursor loop with a max-pages bound, a "cursor seen twice" guard and a "page
@@ -17,17 +21,19 @@ Error mapping (HTTP):
     or a body failing its model
     any other status               ProviderError (not transient), with a scrubbed, truncated body
 
-Nothing here logs or raises header values or request bodies; error texts are additionally scrubbed
-of every known secret value before they leave this module.
+Nothing here logs or raises header values or request bodies; error texts are scrubbed of every
+known secret value, in every form an echo can take (:mod:`genai_costs.redaction`), before they are
+cut to length and before they leave this module.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -45,6 +51,7 @@ from genai_costs.errors import (
     ProviderUnavailableError,
 )
 from genai_costs.providers.page_content import page_fingerprint
+from genai_costs.redaction import redact, register_secret
 
 log = logging.getLogger(__name__)
 MAX_REPEATED_PAGES = 10  # pages in a row that only repeat earlier pages before paging is refused
@@ -55,12 +62,33 @@ P = TypeVar("P")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 AUTH_STATUSES = frozenset({401, 403})
+# How much of an error body a message keeps (after scrubbing), and how much is scrubbed at most.
+BODY_EXCERPT = 300
+BODY_SCRUBBED = 65_536
 # Server-indicated waits, in seconds (Retry-After may also be an HTTP date).
 RETRY_AFTER_HEADERS = (
     "retry-after",
     "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
     "x-ms-ratelimit-microsoft.consumption-retry-after",
 )
+
+
+class WaitBudget:
+    """Seconds of retry waiting left; shared by every retrier built with the same policy."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._spent = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def remaining(self) -> float:
+        with self._lock:
+            return max(0.0, self.seconds - self._spent)
+
+    def spend(self, seconds: float) -> None:
+        with self._lock:
+            self._spent += seconds
 
 
 @dataclass(frozen=True)
@@ -70,8 +98,21 @@ class RetryPolicy:
     backoff_base: float = 1.0  # seconds; full jitter: uniform(0, min(backoff_max, base * 2**n))
     backoff_max: float = 60.0
     max_retry_after: float = 300.0  # cap on a server-indicated wait
+    # Total waiting between retries of everything using this policy (a run's client). The entry
+    # points derive it from the function timeout (Settings.retry_wait_budget); this default fits the
+    # shortest timeout Terraform allows (60 s would not, but 540 s is the default there).
+    max_total_wait: float = 240.0
     timeout: float = 60.0  # httpx timeout when this module creates the client
     max_pages: int = 10_000
+    budget: WaitBudget = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "budget", WaitBudget(self.max_total_wait))
+
+
+def retry_policy(max_total_wait: float | None) -> RetryPolicy | None:
+    """The default policy with the run's retry-wait budget (None: the default policy)."""
+    return None if max_total_wait is None else RetryPolicy(max_total_wait=max_total_wait)
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -101,11 +142,17 @@ def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], datetime]
     return max(waits) if waits else None
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
+def scrub(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with every known secret (and ``secrets``) masked in every form; cut it only afterwards."""
     for value in secrets:
-        if value and len(value) >= 4:
-            text = text.replace(value, "[REDACTED]")
-    return text
+        if value:
+            register_secret(value)
+    return redact(text)
+
+
+def excerpt(body: str, secrets: Sequence[str] = ()) -> str:
+    """The start of an error body for a message: scrubbed first, then cut."""
+    return scrub(body[:BODY_SCRUBBED], secrets)[:BODY_EXCERPT]
 
 
 def _mark(exc: ProviderError, retry_after: float | None = None) -> ProviderError:
@@ -139,6 +186,13 @@ class Retrier:
 
     def call(self, fn: Callable[[], T], *, what: str) -> T:
         bad_responses = 0
+        over_budget: list[float] = []  # the wait that did not fit, when the budget ended the retries
+        planned: dict[int, float] = {}  # each attempt's wait, drawn once (tenacity asks in wait and in stop)
+
+        def planned_wait(state: RetryCallState) -> float:
+            if state.attempt_number not in planned:
+                planned[state.attempt_number] = self._wait(state)
+            return planned[state.attempt_number]
 
         def attempt() -> T:
             nonlocal bad_responses
@@ -152,7 +206,17 @@ class Retrier:
             if state.attempt_number >= self.policy.max_attempts:
                 return True
             exc = state.outcome.exception() if state.outcome else None
-            return isinstance(exc, ProviderResponseError) and bad_responses >= self.policy.max_bad_response_attempts
+            if isinstance(exc, ProviderResponseError) and bad_responses >= self.policy.max_bad_response_attempts:
+                return True
+            wait = planned_wait(state)
+            if wait > self.policy.budget.remaining:
+                over_budget.append(wait)
+                return True
+            return False
+
+        def sleep(seconds: float) -> None:
+            self.policy.budget.spend(seconds)
+            self.sleep(seconds)
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
@@ -168,7 +232,7 @@ class Retrier:
 
         retrying = Retrying(
             stop=stop,
-            wait=self._wait,
+            wait=planned_wait,
             # An error that already exhausted its own retries is not retried again.
             retry=retry_if_exception(
                 lambda e: (
@@ -176,7 +240,7 @@ class Retrier:
                     and not e.retries_exhausted
                 )
             ),
-            sleep=self.sleep,
+            sleep=sleep,
             before_sleep=before_sleep,
             reraise=True,
         )
@@ -185,7 +249,15 @@ class Retrier:
         except (ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError) as exc:
             if exc.retries_exhausted:
                 raise
-            final = type(exc)(f"{exc} (gave up after retries)", provider=self.provider)
+            if over_budget:
+                asked = f"; the provider asked for {exc.retry_after:g}s" if exc.retry_after is not None else ""
+                why = (
+                    f"gave up: the next retry wait ({over_budget[0]:.0f}s{asked}) does not fit the "
+                    f"{self.policy.max_total_wait:g}s retry budget below the function timeout"
+                )
+            else:
+                why = "gave up after retries"
+            final = type(exc)(f"{exc} ({why})", provider=self.provider)
             final.retries_exhausted = True
             raise final from exc
 
@@ -222,6 +294,7 @@ class ProviderHttp:
                 value = value.get_secret_value()
             if value:
                 self._secrets.append(value)
+                register_secret(value)  # so every log line masks it too
 
     def close(self) -> None:
         if self._own_client:
@@ -273,7 +346,7 @@ class ProviderHttp:
             cls = ProviderRateLimitError if status == 429 else ProviderUnavailableError
             raise _mark(cls(f"{self.provider}: HTTP {status} on {where}", provider=self.provider), wait)
         if status >= 400:
-            body = self.scrub(response.text[:300])
+            body = excerpt(response.text, self._secrets)
             raise ProviderError(f"{self.provider}: HTTP {status} on {where}: {body}", provider=self.provider)
         try:
             return model.model_validate_json(response.content)

@@ -29,11 +29,13 @@ import httpx
 from genai_costs.errors import ConfigurationError
 from genai_costs.model.provider_catalog import PROVIDER_IDS
 from genai_costs.model.provider_catalog import provider as catalog_entry
-from genai_costs.providers.base import ProviderClient
+from genai_costs.providers.base import CredentialsModel, ProviderClient, parse_credentials
 from genai_costs.providers.http import RetryPolicy
 
 
 class _ClientClass(Protocol):
+    credentials_model: type[CredentialsModel]
+
     def from_secret(
         self, data: Any, *, secret_name: str, options: Mapping[str, Any] | None = None, **kw: Any
     ) -> ProviderClient: ...
@@ -69,3 +71,13 @@ def build_client(
     if catalog_entry(provider).client_takes_http:
         kwargs["http"] = http
     return cls.from_secret(credentials, **kwargs)
+
+
+def credentials_model(provider: str) -> type[CredentialsModel]:
+    return client_class(provider).credentials_model
+
+
+def validate_credentials(provider: str, data: Any, *, secret_name: str) -> None:
+    """SecretError naming ``secret_name`` and each missing, unknown or malformed field (never a value)
+    unless ``data`` is what ``provider``'s client accepts; checked when a secret is stored."""
+    parse_credentials(credentials_model(provider), data, provider=provider, secret_name=secret_name)

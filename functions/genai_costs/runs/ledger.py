@@ -1,5 +1,7 @@
-"""The run ledger: an append-only event per run state (started, succeeded, failed), and
-``abandoned``, appended by a later run for a run that was killed before it could say how it ended."""
+"""The run ledger: an append-only event per run state (started, succeeded, failed);
+``abandoned``, appended by a later run for a run that was killed before it could say how it ended;
+and a single ``rejected`` event for a message or request refused before any run started (its reason
+in ``error``)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..model.window import Window
+from ..orgs import dataset_for
 from ..paths import sql_root
 from ..warehouse.base import Warehouse
 from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
 
 LEDGER_TABLE = "genai_ingestion_runs"
-RunStatus = Literal["started", "succeeded", "failed", "abandoned"]
+RunStatus = Literal["started", "succeeded", "failed", "abandoned", "rejected"]
 
 
 @dataclass
@@ -58,6 +61,22 @@ class Run:
 def record_event(warehouse: Warehouse, dataset: str, row: dict[str, Any]) -> None:
     spec = load_table_specs(sql_root())[LEDGER_TABLE]
     warehouse.load_rows(dataset, spec, [row])
+
+
+def record_rejection(
+    warehouse: Warehouse,
+    org_slug: str,
+    *,
+    flow: str,
+    provider: str,
+    window: Window,
+    trigger_id: str | None,
+    error: str,
+    error_kind: str,
+) -> None:
+    """One ``rejected`` event: nothing ran (no ``started`` before it); ``error`` says why (already redacted)."""
+    run = Run(org_slug, provider, flow, window, trigger_id)
+    record_event(warehouse, dataset_for(org_slug), run.event("rejected", error=error, error_kind=error_kind))
 
 
 def close_abandoned(warehouse: Warehouse, dataset: str, run: Run, *, stale_after: dt.timedelta) -> int:

@@ -22,8 +22,10 @@ What it guarantees, so that no runner has to remember it:
   after ``timeout`` (the function timeout, beyond which no run is alive);
 - every resource handed to ``run.closing`` is closed on success and on failure; a failing ``close``
   is logged and never turns a run whose data is written into a failed one;
-- a :class:`GenAICostsError` keeps its transient / permanent mapping; any other exception is wrapped
-  by ``unexpected`` (a GenAICostsError factory) so the entry point can map it to retry or acknowledge.
+- a :class:`GenAICostsError` keeps its transient / permanent mapping; data that fails its model (a
+  pydantic ValidationError, e.g. a provider value beyond INT64) becomes a permanent InvalidDataError,
+  since a retry meets the same data; any other exception is wrapped by ``unexpected`` (a
+  GenAICostsError factory) so the entry point can map it to retry or acknowledge.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from ..errors import ConfigurationError, GenAICostsError
+from pydantic import ValidationError as PydanticValidationError
+
+from ..errors import ConfigurationError, GenAICostsError, InvalidDataError
 from ..logs import redact
 from ..model.window import Window
 from ..orgs import dataset_for
@@ -132,6 +136,15 @@ class LedgeredRun:
         )
 
 
+def invalid_data(exc: PydanticValidationError) -> InvalidDataError:
+    """A record that cannot be built from what was received: permanent, naming each field and value."""
+    problems = "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'record'}={e.get('input')!r}: {e['msg']}"
+        for e in exc.errors(include_url=False)[:5]
+    )
+    return InvalidDataError(f"invalid data, {exc.error_count()} problem(s) in {exc.title}: {problems}")
+
+
 def _release(lease: WindowLease) -> None:
     try:
         lease.release()
@@ -173,12 +186,15 @@ def ledgered_run(
                 log.warning("%s: closed %d abandoned run(s) of an overlapping window", run.describe(), closed)
             scope = LedgeredRun(run, dataset, resources, lease)
             yield scope
-    except Exception as exc:
+    except Exception as raised:
+        exc = invalid_data(raised) if isinstance(raised, PydanticValidationError) else raised
         error = redact(str(exc))[:MAX_ERROR_CHARS]
         log.error("%s failed: %s", run.describe(), error)
         record_event(warehouse, dataset, run.event("failed", error=error, error_kind=type(exc).__name__))
         if isinstance(exc, GenAICostsError):
-            raise
+            if exc is raised:
+                raise
+            raise exc from raised
         raise unexpected(f"unexpected failure: {type(exc).__name__}: {error}") from exc
     record_event(warehouse, dataset, run.event("succeeded", **scope.counts))
     log.info("%s succeeded %s", run.describe(), scope.counts)

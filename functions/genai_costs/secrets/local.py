@@ -24,8 +24,8 @@ from .base import SecretInfo, SecretStore, check_secret_id
 KEY_ENV = "GENAI_COSTS_SECRET_KEY"
 
 
-def load_or_create_key(path: Path) -> bytes:
-    env = os.environ.get(KEY_ENV)
+def load_or_create_key(path: Path, *, use_env_key: bool = True) -> bytes:
+    env = os.environ.get(KEY_ENV) if use_env_key else None
     if env:
         key = base64.b64decode(env)
     elif path.exists():
@@ -45,9 +45,10 @@ def load_or_create_key(path: Path) -> bytes:
 
 
 class LocalSecretStore(SecretStore):
-    def __init__(self, directory: Path, key_file: Path) -> None:
+    def __init__(self, directory: Path, key_file: Path, *, use_env_key: bool = True) -> None:
+        """``use_env_key=False``: always the key file (a store of its own, e.g. the simulator's)."""
         self._dir = directory
-        self._aead = AESGCM(load_or_create_key(key_file))
+        self._aead = AESGCM(load_or_create_key(key_file, use_env_key=use_env_key))
 
     def _path(self, secret_id: str) -> Path:
         return self._dir / f"{check_secret_id(secret_id)}.json"

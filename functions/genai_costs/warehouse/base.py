@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -248,6 +249,12 @@ class Warehouse(abc.ABC):
         """:meth:`replace_windows` for one table; returns the rows it holds in the window afterwards."""
         write = WindowWrite(spec, rows)
         return self.replace_windows(dataset, [write], date_field=date_field, start=start, end=end)[spec.name]
+
+    @abc.abstractmethod
+    def exclusive(self, dataset: str, name: str, *, wait_seconds: float = 120.0) -> AbstractContextManager[None]:
+        """Hold the lock ``name`` in ``dataset`` while the ``with`` block runs: a second holder waits (at most
+        ``wait_seconds``, then a transient WarehouseError). For work that must not run twice at once, such as
+        inserting the missing seed rows (two concurrent inserts of missing rows would both insert them)."""
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
         """Backends override it when they hold resources."""

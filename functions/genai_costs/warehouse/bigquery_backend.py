@@ -11,23 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.api_core.client_options import ClientOptions
+from google.api_core.retry import Retry
+from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
+from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 from sqlglot import exp
 from sqlglot.optimizer.qualify_tables import qualify_tables
 
 from ..errors import WarehouseError
 from .base import Call, Param, Params, Staged, Step, Warehouse, bound_params, typed
+from .failures import engine_error
 from .identifiers import bind_identifiers
 from .rows import write_ndjson
 from .sqlfiles import Procedure, SqlFile, TableFunction, parse_bigquery
 from .tables import TableSpec
 
 _STAGING_TTL = dt.timedelta(hours=1)
+_LOCK_TTL = dt.timedelta(minutes=15)  # longer than any function may run
 
 
 def _query_param(name: str, param: Param) -> bigquery.ScalarQueryParameter:
@@ -41,16 +49,39 @@ def _bq_ident(*parts: str) -> str:
 class BigQueryWarehouse(Warehouse):
     backend = "bigquery"
 
-    def __init__(self, project: str, location: str = "US", client: bigquery.Client | None = None) -> None:
+    def __init__(
+        self,
+        project: str,
+        location: str = "US",
+        client: bigquery.Client | None = None,
+        *,
+        api_endpoint: str | None = None,
+        anonymous: bool = False,
+        retry_deadline: float | None = None,
+    ) -> None:
+        """``api_endpoint``: any BigQuery API endpoint (an emulator; default Google's); ``anonymous``: send no
+        credentials (an emulator wants none); ``retry_deadline``: seconds the client library may spend
+        retrying one call (its own default is 10 minutes per call, longer than a function may run)."""
         self.project = project
         self.location = location
         self._client = client
+        self._endpoint = api_endpoint
+        self._anonymous = anonymous
+        self._retry: Retry = DEFAULT_RETRY if retry_deadline is None else DEFAULT_RETRY.with_timeout(retry_deadline)
+        self._job_retry: Retry = (
+            DEFAULT_JOB_RETRY if retry_deadline is None else DEFAULT_JOB_RETRY.with_timeout(retry_deadline)
+        )
 
     @property
     def client(self) -> bigquery.Client:
         # Created lazily: no network or credential lookup at import or construction time.
         if self._client is None:
-            self._client = bigquery.Client(project=self.project, location=self.location)
+            self._client = bigquery.Client(
+                project=self.project,
+                location=self.location,
+                credentials=AnonymousCredentials() if self._anonymous else None,
+                client_options=ClientOptions(api_endpoint=self._endpoint) if self._endpoint else None,
+            )
         return self._client
 
     def _ref(self, dataset: str, table: str | None = None) -> str:
@@ -59,10 +90,12 @@ class BigQueryWarehouse(Warehouse):
     # -- datasets and tables ------------------------------------------------------------
     def dataset_exists(self, dataset: str) -> bool:
         try:
-            self.client.get_dataset(self._ref(dataset))
+            self.client.get_dataset(self._ref(dataset), retry=self._retry)
             return True
         except gexc.NotFound:
             return False
+        except gexc.GoogleAPICallError as exc:
+            raise engine_error(exc, f"BigQuery could not read dataset {dataset}: {exc.message}") from exc
 
     def create_dataset(self, dataset: str, *, description: str) -> bool:
         ds = bigquery.Dataset(self._ref(dataset))
@@ -131,6 +164,34 @@ class BigQueryWarehouse(Warehouse):
                     ident.set("quoted", True)
         return tree.sql("bigquery")
 
+    @contextmanager
+    def exclusive(self, dataset: str, name: str, *, wait_seconds: float = 120.0) -> Iterator[None]:
+        # Creating a table is atomic in BigQuery (409 when it exists): the lock is a table that expires
+        # on its own, so a holder that dies never blocks the next one for longer than _LOCK_TTL.
+        table = f"_lock_{name}"
+        body = {
+            "tableReference": {"projectId": self.project, "datasetId": dataset, "tableId": table},
+            "schema": {"fields": [{"name": "held", "type": "BOOL", "description": "Lock marker."}]},
+            "expirationTime": str(int((dt.datetime.now(dt.UTC) + _LOCK_TTL).timestamp() * 1000)),
+        }
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                self.client.create_table(bigquery.Table.from_api_repr(body), retry=self._retry)
+                break
+            except gexc.Conflict:
+                if time.monotonic() > deadline:
+                    error = WarehouseError(f"{name} in {dataset} is still held by another run after {wait_seconds:g}s")
+                    error.transient = True
+                    raise error from None
+                time.sleep(1.0)
+            except gexc.GoogleAPICallError as exc:
+                raise engine_error(exc, f"BigQuery could not take the lock {name}: {exc.message}") from exc
+        try:
+            yield
+        finally:
+            self.client.delete_table(self._ref(dataset, table), not_found_ok=True, retry=self._retry)
+
     # -- statements ---------------------------------------------------------------------
     def _run(self, dataset: str, sql: str, params: dict[str, Param]) -> bigquery.QueryJob:
         config = bigquery.QueryJobConfig(
@@ -138,11 +199,22 @@ class BigQueryWarehouse(Warehouse):
             query_parameters=[_query_param(k, v) for k, v in params.items()],
         )
         try:
-            job = self.client.query(sql, job_config=config, location=self.location)
-            job.result()
+            # job_retry=None here: with any other value the library wraps jobs.insert in its own fixed
+            # 10-minute retry. The insert call itself is retried within ``retry``; a failed job is
+            # restarted by result() within ``job_retry``: both bounded by the run's deadline.
+            job = self.client.query(
+                sql,
+                job_config=config,
+                location=self.location,
+                retry=self._retry,
+                job_retry=None,  # type: ignore[arg-type]
+            )
+            job.result(retry=self._retry, job_retry=self._job_retry)
             return job
+        except gexc.RetryError as exc:
+            raise engine_error(exc, f"BigQuery job kept failing until its retry deadline: {exc.cause}") from exc
         except gexc.GoogleAPICallError as exc:
-            raise WarehouseError(f"BigQuery job failed: {exc.message}") from exc
+            raise engine_error(exc, f"BigQuery job failed: {exc.message}") from exc
 
     @staticmethod
     def _text(statement: SqlFile | str | exp.Expression) -> str:
@@ -180,9 +252,12 @@ class BigQueryWarehouse(Warehouse):
         )
         data = io.BytesIO(buf.getvalue().encode("utf-8"))
         try:
-            self.client.load_table_from_file(data, self._ref(dataset, table), job_config=config).result()
+            job = self.client.load_table_from_file(data, self._ref(dataset, table), job_config=config)
+            job.result(retry=self._retry)
+        except gexc.RetryError as exc:
+            raise engine_error(exc, f"BigQuery load into {table} kept failing until its retry deadline") from exc
         except gexc.GoogleAPICallError as exc:
-            raise WarehouseError(f"BigQuery load into {table} failed: {exc.message}") from exc
+            raise engine_error(exc, f"BigQuery load into {table} failed: {exc.message}") from exc
         return count
 
     def load_rows(

@@ -16,6 +16,7 @@ shared one once :attr:`connection` has been asked for.
 
 from __future__ import annotations
 
+import fcntl
 import tempfile
 import threading
 import time
@@ -29,6 +30,7 @@ from sqlglot import exp
 
 from ..errors import WarehouseBusyError, WarehouseError
 from .base import Call, Param, Params, Staged, Step, Warehouse, bound_params, typed
+from .failures import engine_error
 from .identifiers import bind_identifiers
 from .rows import ndjson_file
 from .sqlcache import duckdb_sql, parsed
@@ -49,6 +51,15 @@ _SCALAR_TYPES = {
     "JSON": "JSON",
 }
 _ROUTINES_TABLE = "_embedded_routines"
+_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+_CONNECT_GUARD = threading.Lock()
+
+
+def _still_held(dataset: str, name: str, wait_seconds: float) -> WarehouseError:
+    error = WarehouseError(f"{name} in {dataset} is still held by another run after {wait_seconds:g}s")
+    error.transient = True
+    return error
 
 
 def duckdb_type(field: FieldSpec) -> str:
@@ -93,7 +104,8 @@ class DuckDBWarehouse(Warehouse):
         deadline, delay = time.monotonic() + self._lock_timeout, 0.05
         while True:
             try:
-                con = duckdb.connect(self.path)
+                with _CONNECT_GUARD:  # concurrent first connects of one file in a process race in DuckDB
+                    con = duckdb.connect(self.path)
                 break
             except duckdb.IOException as exc:
                 # Another process writes to the file: wait for its operation to end.
@@ -143,6 +155,8 @@ class DuckDBWarehouse(Warehouse):
         with self._session() as con:
             if self._dataset_exists(con, dataset):
                 return False
+            # One transaction: a concurrent creator (another connection) makes this one conflict, never
+            # leaves a schema without its routines table.
             con.execute("BEGIN")
             try:
                 con.execute(f"CREATE SCHEMA {_quote(dataset)}")
@@ -151,9 +165,11 @@ class DuckDBWarehouse(Warehouse):
                     "(routine_name VARCHAR PRIMARY KEY, routine_type VARCHAR, definition VARCHAR)"
                 )
                 con.execute("COMMIT")
-            except duckdb.Error:
+            except duckdb.Error as exc:
                 con.execute("ROLLBACK")
-                raise
+                if self._dataset_exists(con, dataset):  # another connection created it first
+                    return False
+                raise engine_error(exc, f"creating {dataset} failed: {exc}") from exc
             return True
 
     @staticmethod
@@ -183,9 +199,11 @@ class DuckDBWarehouse(Warehouse):
                 for f in spec.fields:
                     con.execute(f"COMMENT ON COLUMN {target}.{_quote(f.name)} IS {_literal(f.description)}")
                 con.execute("COMMIT")
-            except Exception:
+            except duckdb.Error as exc:
                 con.execute("ROLLBACK")
-                raise
+                if self._table_exists(con, dataset, spec.name):  # another connection created it first
+                    return False
+                raise engine_error(exc, f"creating {spec.name} failed: {exc}") from exc
             return True
 
     def create_procedure(self, dataset: str, procedure: Procedure) -> None:
@@ -210,15 +228,21 @@ class DuckDBWarehouse(Warehouse):
         sql, _ = to_duckdb(view.parsed())
         with self._session() as con:
             self._use(con, dataset)
-            con.execute(sql)
+            try:
+                con.execute(sql)
+            except duckdb.Error as exc:
+                raise engine_error(exc, f"creating view {view.name} failed: {exc}") from exc
             self._register_routine(con, dataset, view.name, "VIEW", view.text)
 
     @staticmethod
     def _register_routine(con: duckdb.DuckDBPyConnection, dataset: str, name: str, kind: str, definition: str) -> None:
-        con.execute(
-            f"INSERT OR REPLACE INTO {_quote(dataset)}.{_ROUTINES_TABLE} VALUES ($n, $k, $d)",
-            {"n": name, "k": kind, "d": definition},
-        )
+        try:
+            con.execute(
+                f"INSERT OR REPLACE INTO {_quote(dataset)}.{_ROUTINES_TABLE} VALUES ($n, $k, $d)",
+                {"n": name, "k": kind, "d": definition},
+            )
+        except duckdb.Error as exc:
+            raise engine_error(exc, f"registering {kind.lower()} {name} failed: {exc}") from exc
 
     def routine_exists(self, dataset: str, name: str) -> bool:
         with self._session() as con:
@@ -255,7 +279,7 @@ class DuckDBWarehouse(Warehouse):
             try:
                 cur = con.execute(sql, bound)
             except duckdb.Error as exc:
-                raise WarehouseError(f"embedded query failed: {exc}") from exc
+                raise engine_error(exc, f"embedded query failed: {exc}") from exc
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]
 
@@ -267,7 +291,7 @@ class DuckDBWarehouse(Warehouse):
                 cur = con.execute(sql, bound)
                 row = cur.fetchone() if cur.description else None
             except duckdb.Error as exc:
-                raise WarehouseError(f"embedded statement failed: {exc}") from exc
+                raise engine_error(exc, f"embedded statement failed: {exc}") from exc
             return int(row[0]) if row and isinstance(row[0], int) else 0
 
     def run_transaction(
@@ -310,7 +334,7 @@ class DuckDBWarehouse(Warehouse):
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 con.execute("ROLLBACK")
-                raise WarehouseError(f"transaction on {what or dataset} failed and was rolled back: {exc}") from exc
+                raise engine_error(exc, f"transaction on {what or dataset} failed and was rolled back: {exc}") from exc
             return {slot: count for slot, (_, count) in sources.items()}
 
     # -- loads --------------------------------------------------------------------------
@@ -334,8 +358,39 @@ class DuckDBWarehouse(Warehouse):
                     try:
                         con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
                     except duckdb.Error as exc:
-                        raise WarehouseError(f"load into {spec.name} failed: {exc}") from exc
+                        raise engine_error(exc, f"load into {spec.name} failed: {exc}") from exc
             return count
+
+    @contextmanager
+    def exclusive(self, dataset: str, name: str, *, wait_seconds: float = 120.0) -> Iterator[None]:
+        # Threads of this process share a lock per file and name; other processes (a shared file is open
+        # to them between operations) meet an advisory lock on a file beside the database.
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault(
+                (self.path if self.path != ":memory:" else str(id(self)), dataset, name), threading.Lock()
+            )
+        deadline = time.monotonic() + wait_seconds
+        if not lock.acquire(timeout=wait_seconds):
+            raise _still_held(dataset, name, wait_seconds)
+        try:
+            if self.path == ":memory:":
+                yield
+                return
+            with open(f"{self.path}.{dataset}.{name}.lock", "a+b") as handle:
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise _still_held(dataset, name, wait_seconds) from None
+                        time.sleep(0.05)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            lock.release()
 
     def close(self) -> None:
         with self._lock:
