@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= .data
+# LiteLLM's price data file, extracted from the pinned wheel (the price sync's second source).
+PRICE_DATA := functions/genai_costs/pricing/data/litellm_model_prices.json
 
-.PHONY: install lint run test test-fast bench package tf-check tf-docs tf-schema clean
+.PHONY: install price-data lint run test test-fast bench package tf-check tf-docs tf-schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(PRICE_DATA)
+
+## LiteLLM's price data file from the wheel pinned in functions/genai_costs/pricing/data/litellm.pin.json
+## (downloaded with --no-deps; LiteLLM itself is never installed). A no-op when the file matches the pin.
+$(PRICE_DATA): functions/genai_costs/pricing/data/litellm.pin.json scripts/fetch_litellm_prices.py | $(STAMP)
+	$(BIN)/python scripts/fetch_litellm_prices.py
+
+price-data: $(PRICE_DATA)
 
 ## The main job on the embedded default (DuckDB, local secret store, in-process bus, simulator).
 run: install

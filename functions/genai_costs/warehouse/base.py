@@ -18,6 +18,9 @@ from .rows import within_window
 from .sqlfiles import Procedure, SqlFile, load_statement
 from .tables import TableSpec
 
+# Rows staged by apply_staged_tables are read as _staging_<table> (tools/sql_analyzer registers the same).
+STAGING_PREFIX = "_staging_"
+
 
 @dataclass(frozen=True)
 class Param:
@@ -113,6 +116,20 @@ class Warehouse(abc.ABC):
         """Load ``rows`` into a staging table shaped like ``spec``, then run ``statements``
         (which may name the slot ``staging_table``) in ONE transaction. Returns rows staged.
         Either every statement takes effect or none does."""
+
+    @abc.abstractmethod
+    def apply_staged_tables(
+        self,
+        dataset: str,
+        staged: Sequence[tuple[TableSpec, Iterable[Mapping[str, Any]]]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> dict[str, int]:
+        """Stage rows for several tables at once, then run ``statements`` in ONE transaction.
+
+        Each spec's rows are readable as ``_staging_<spec name>`` (the name the SQL analyzer registers
+        for every table's staging copy, so the statements are checked as written). Returns the rows
+        staged per table. Either every statement takes effect or none does."""
 
     def replace_window(
         self,

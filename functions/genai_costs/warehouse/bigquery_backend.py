@@ -21,7 +21,7 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify_tables import qualify_tables
 
 from ..errors import WarehouseError
-from .base import Param, Params, Warehouse, typed
+from .base import STAGING_PREFIX, Param, Params, Warehouse, typed
 from .identifiers import bind_identifiers
 from .rows import write_ndjson
 from .sqlfiles import Procedure, SqlFile, parse_bigquery
@@ -190,7 +190,17 @@ class BigQueryWarehouse(Warehouse):
         statements: Sequence[exp.Expression],
         params: Params | None = None,
     ) -> int:
-        staging = f"_staging_{spec.name}_{uuid.uuid4().hex[:12]}"
+        staging = self._create_staging_table(dataset, spec)
+        try:
+            count = self._load(dataset, spec, rows, staging)
+            script = ";\n".join(bind_identifiers(s, {"staging_table": staging}).sql("bigquery") for s in statements)
+            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", typed(params))
+        finally:
+            self.client.delete_table(self._ref(dataset, staging), not_found_ok=True)
+        return count
+
+    def _create_staging_table(self, dataset: str, spec: TableSpec) -> str:
+        staging = f"{STAGING_PREFIX}{spec.name}_{uuid.uuid4().hex[:12]}"
         # An empty staging table must still exist for the statements to reference it. It is
         # unpartitioned (no partition filter needed) and expires even if cleanup never runs.
         body = spec.api_repr(self.project, dataset)
@@ -199,10 +209,27 @@ class BigQueryWarehouse(Warehouse):
         body["tableReference"]["tableId"] = staging
         body["expirationTime"] = str(int((dt.datetime.now(dt.UTC) + _STAGING_TTL).timestamp() * 1000))
         self.client.create_table(bigquery.Table.from_api_repr(body))
+        return staging
+
+    def apply_staged_tables(
+        self,
+        dataset: str,
+        staged: Sequence[tuple[TableSpec, Iterable[Mapping[str, Any]]]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> dict[str, int]:
+        names = [spec.name for spec, _ in staged]
+        if len(set(names)) != len(names):
+            raise WarehouseError(f"each table can be staged once per transaction: {names}")
+        slots: dict[str, str] = {}
+        counts: dict[str, int] = {}
         try:
-            count = self._load(dataset, spec, rows, staging)
-            script = ";\n".join(bind_identifiers(s, {"staging_table": staging}).sql("bigquery") for s in statements)
+            for spec, rows in staged:
+                slots[STAGING_PREFIX + spec.name] = self._create_staging_table(dataset, spec)
+                counts[spec.name] = self._load(dataset, spec, rows, slots[STAGING_PREFIX + spec.name])
+            script = ";\n".join(bind_identifiers(s, slots).sql("bigquery") for s in statements)
             self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", typed(params))
         finally:
-            self.client.delete_table(self._ref(dataset, staging), not_found_ok=True)
-        return count
+            for table in slots.values():
+                self.client.delete_table(self._ref(dataset, table), not_found_ok=True)
+        return counts

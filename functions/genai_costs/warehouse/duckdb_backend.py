@@ -17,7 +17,7 @@ import duckdb
 from sqlglot import exp
 
 from ..errors import WarehouseError
-from .base import Param, Params, Warehouse, typed
+from .base import STAGING_PREFIX, Param, Params, Warehouse, typed
 from .identifiers import bind_identifiers
 from .rows import ndjson_file
 from .sqlfiles import Procedure, SqlFile, is_transaction_control, parse_bigquery
@@ -204,8 +204,10 @@ class DuckDBWarehouse(Warehouse):
                 raise WarehouseError(f"{procedure.name} failed and was rolled back: {exc}") from exc
 
     # -- loads --------------------------------------------------------------------------
-    def _stage(self, spec: TableSpec, rows: Iterable[Mapping[str, Any]], tmp: Path) -> tuple[str, int]:
-        path = tmp / "rows.ndjson"
+    def _stage(
+        self, spec: TableSpec, rows: Iterable[Mapping[str, Any]], tmp: Path, name: str = "rows"
+    ) -> tuple[str, int]:
+        path = tmp / f"{name}.ndjson"
         count = ndjson_file(rows, spec.field_names, path)
         columns = "{" + ", ".join(f"{_literal(f.name)}: {_literal(duckdb_type(f))}" for f in spec.fields) + "}"
         source = (
@@ -252,6 +254,39 @@ class DuckDBWarehouse(Warehouse):
                 self._con.execute("ROLLBACK")
                 raise WarehouseError(f"staged write to {spec.name} failed and was rolled back: {exc}") from exc
             return count
+
+    def apply_staged_tables(
+        self,
+        dataset: str,
+        staged: Sequence[tuple[TableSpec, Iterable[Mapping[str, Any]]]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> dict[str, int]:
+        names = [spec.name for spec, _ in staged]
+        if len(set(names)) != len(names):
+            raise WarehouseError(f"each table can be staged once per transaction: {names}")
+        bound = typed(params)
+        prepared = [self._prepare(s, bound) for s in statements]
+        counts: dict[str, int] = {}
+        with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp, self._lock:
+            sources = {}
+            for spec, rows in staged:  # every generator is read to the end before anything changes
+                sources[spec.name], counts[spec.name] = self._stage(spec, rows, Path(tmp), spec.name)
+            self._use(dataset)
+            self._con.execute("BEGIN")
+            try:
+                for name, source in sources.items():
+                    view = _quote(STAGING_PREFIX + name)
+                    self._con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}")
+                for sql, values in prepared:
+                    self._con.execute(sql, values)
+                for name in sources:
+                    self._con.execute(f"DROP VIEW {_quote(STAGING_PREFIX + name)}")
+                self._con.execute("COMMIT")
+            except duckdb.Error as exc:
+                self._con.execute("ROLLBACK")
+                raise WarehouseError(f"staged write to {', '.join(names)} failed and was rolled back: {exc}") from exc
+        return counts
 
     def close(self) -> None:
         self._con.close()
