@@ -28,13 +28,14 @@ price-data: $(PRICE_DATA)
 run: install
 	GENAI_COSTS_DATA_DIR=$(DATA) $(BIN)/genai-costs run --org-slug demo
 
-## The whole suite: lint and format checks first (fast), then the tests.
+## The whole suite: lint, format and type checks first (fast), then the tests.
 test: install lint
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test-fast: install
 	$(BIN)/pytest -m "not slow"

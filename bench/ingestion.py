@@ -95,7 +95,7 @@ def step_setup(db: Path) -> dict:
 
 def step_ingest(provider: str, days: int, db: Path, secrets_dir: Path, key_file: Path, trace: bool = False) -> dict:
     from genai_costs.ingestion.payg import ingest_payg
-    from genai_costs.messages import PaygMessage
+    from genai_costs.model.messages import PaygMessage
     from genai_costs.secrets.local import LocalSecretStore
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 

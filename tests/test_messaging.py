@@ -14,6 +14,9 @@ from genai_costs.errors import ProviderAuthError, ProviderUnavailableError
 from genai_costs.handlers import handle_pubsub_event
 from genai_costs.messaging.cloudevents import PUBSUB_EVENT_TYPE, decode_pubsub_payload, pubsub_cloud_event
 from genai_costs.messaging.inprocess import InProcessBus
+from genai_costs.settings import Settings
+
+SETTINGS = Settings()
 
 
 class Msg(BaseModel):
@@ -50,18 +53,18 @@ def test_bus_redelivers_until_success_then_dead_letters():
 def test_malformed_messages_are_acknowledged(caplog):
     work = pytest.fail
     bad_body = pubsub_cloud_event("p", "t", b"not json")
-    assert handle_pubsub_event(bad_body, Msg, work) is None
+    assert handle_pubsub_event(bad_body, Msg, work, settings=SETTINGS) is None
     wrong_fields = pubsub_cloud_event("p", "t", {"nope": 1})
-    assert handle_pubsub_event(wrong_fields, Msg, work) is None
+    assert handle_pubsub_event(wrong_fields, Msg, work, settings=SETTINGS) is None
     garbage = CloudEvent({"type": PUBSUB_EVENT_TYPE, "source": "x"}, {"message": {"data": "%%%"}})
-    assert handle_pubsub_event(garbage, Msg, work) is None
+    assert handle_pubsub_event(garbage, Msg, work, settings=SETTINGS) is None
 
 
 def test_old_events_are_dropped():
     old = pubsub_cloud_event(
         "p", "t", {"org_slug": "acme"}, publish_time=dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
     )
-    assert handle_pubsub_event(old, Msg, pytest.fail) is None
+    assert handle_pubsub_event(old, Msg, pytest.fail, settings=SETTINGS) is None
 
 
 def test_transient_failures_raise_and_permanent_ones_are_acknowledged():
@@ -74,9 +77,9 @@ def test_transient_failures_raise_and_permanent_ones_are_acknowledged():
         raise ProviderAuthError("401 for secret genai-acme-openai")
 
     with pytest.raises(ProviderUnavailableError):
-        handle_pubsub_event(event, Msg, transient)
-    assert handle_pubsub_event(event, Msg, permanent) is None
-    assert handle_pubsub_event(event, Msg, lambda m: m.org_slug) == "acme"
+        handle_pubsub_event(event, Msg, transient, settings=SETTINGS)
+    assert handle_pubsub_event(event, Msg, permanent, settings=SETTINGS) is None
+    assert handle_pubsub_event(event, Msg, lambda m: m.org_slug, settings=SETTINGS) == "acme"
 
 
 def test_decode_rejects_non_object_payload():

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -13,13 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import GenAICostsError
-from .ingestion.window import Window
+from .model.window import Window
 from .onboarding import OnboardRequest, OnboardResult, onboard
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
 from .providers.ids import PROVIDERS, secret_id
 from .reporting import build_report, print_report, write_html
 from .secrets import open_secret_store
+from .settings import get_settings
 from .warehouse import open_warehouse
 from .warehouse.sqlfiles import load_statement
 
@@ -53,12 +55,12 @@ def print_onboarding(result: OnboardResult) -> None:
     console.print(table)
 
 
-def _usd(value) -> str:
+def _usd(value: Decimal | None) -> str:
     return "-" if value is None else f"{value.normalize():f}"
 
 
 def print_catalog(org_slug: str) -> None:
-    with open_warehouse() as wh:
+    with open_warehouse(get_settings()) as wh:
         rows = wh.query(dataset_for(org_slug), load_statement(sql_root(), "catalog_listing"))
     table = Table(title=f"Price catalog of {org_slug} (USD per 1M tokens)")
     for col in ("provider", "model", "region/tier", "input", "output", "cached input", "valid from", "until", "custom"):
@@ -84,7 +86,7 @@ def onboard_cmd(org_slug: str, reset_seed: bool = typer.Option(False, help="Relo
     """Create (or complete) an organization's dataset and seed its catalog."""
     try:
         request = OnboardRequest(org_slug=org_slug, reset_seed=reset_seed)
-        with open_warehouse() as wh:
+        with open_warehouse(get_settings()) as wh:
             print_onboarding(onboard(wh, request))
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
@@ -103,7 +105,7 @@ def secrets_set(
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}")
         raw = (from_file or sys.stdin).read()
         json.loads(raw)  # must be a JSON document; the provider client validates its fields
-        version = open_secret_store().put(secret_id(org_slug, provider), raw.strip())
+        version = open_secret_store(get_settings()).put(secret_id(org_slug, provider), raw.strip())
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
     console.print(f"stored {secret_id(org_slug, provider)} version {version}")
@@ -114,13 +116,13 @@ def secrets_list(org_slug: str | None = typer.Argument(None)) -> None:
     """List secret ids and version counts (never values)."""
     prefix = f"genai-{validate_org_slug(org_slug)}-" if org_slug else "genai-"
     table = Table("secret", "versions", "updated")
-    for info in open_secret_store().list(prefix):
+    for info in open_secret_store(get_settings()).list(prefix):
         table.add_row(info.secret_id, str(info.versions), str(info.updated_at or ""))
     console.print(table)
 
 
 def _report(org_slug: str, window: Window, html_path: Path | None) -> None:
-    with open_warehouse() as wh:
+    with open_warehouse(get_settings()) as wh:
         report = build_report(wh, org_slug, window)
     print_report(console, report)
     if html_path:
@@ -153,7 +155,6 @@ def run_cmd(
 ) -> None:
     """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
     from .local.pipeline import run_local_pipeline
-    from .settings import get_settings
 
     # The terminal shows progress and tables; the JSON log lines the functions write in the
     # cloud are only worth seeing here when something goes wrong.
@@ -196,7 +197,7 @@ def run_cmd(
         _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
 
 
-def _count(value) -> str:
+def _count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 

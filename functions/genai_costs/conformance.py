@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ingestion.window import Window
+from .model.window import Window
 from .paths import sql_root
 from .warehouse.base import Warehouse
 from .warehouse.sqlfiles import read_single_statement

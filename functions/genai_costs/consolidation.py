@@ -8,14 +8,12 @@ import logging
 from dataclasses import dataclass, field
 
 from .conformance import CheckResult, run_conformance_checks
-from .errors import ConfigurationError, ConformanceError
-from .ingestion.ledger import Run, record_event
-from .ingestion.window import Window
-from .logs import redact
-from .messages import ConsolidateMessage
-from .orgs import dataset_for
+from .errors import ConformanceError, WarehouseError
+from .model.messages import ConsolidateMessage
+from .model.window import Window
 from .paths import sql_root
-from .settings import get_settings
+from .runs.lifecycle import ledgered_run
+from .settings import DEFAULT_TRAILING_DAYS
 from .warehouse.base import Warehouse
 from .warehouse.sqlfiles import load_procedures
 
@@ -36,36 +34,35 @@ class ConsolidationResult:
 
 
 def consolidate(
-    message: ConsolidateMessage, *, warehouse: Warehouse, today: dt.date | None = None, trigger_id: str | None = None
+    message: ConsolidateMessage,
+    *,
+    warehouse: Warehouse,
+    today: dt.date | None = None,
+    trailing_days: int = DEFAULT_TRAILING_DAYS,
+    trigger_id: str | None = None,
 ) -> ConsolidationResult:
-    dataset = dataset_for(message.org_slug)
-    if not warehouse.dataset_exists(dataset):
-        raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
-    if message.start_date and message.end_date:
-        window = Window(start=message.start_date, end=message.end_date)
-    else:
-        window = Window.trailing(today or dt.datetime.now(dt.UTC).date(), max(get_settings().trailing_days, 1))
+    window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     procedures = load_procedures(sql_root())
     params = {"p_org_slug": message.org_slug, "p_start_date": window.start, "p_end_date": window.end}
     result = ConsolidationResult(message.org_slug, window)
-    run = Run(message.org_slug, "all", "consolidate", window, trigger_id)
-    record_event(warehouse, dataset, run.event("started"))
-    try:
+    with ledgered_run(
+        warehouse,
+        org_slug=message.org_slug,
+        provider="all",
+        flow="consolidate",
+        window=window,
+        trigger_id=trigger_id,
+        unexpected=WarehouseError,
+    ) as run:
         for name in PROCEDURES:
-            warehouse.call_procedure(dataset, procedures[name], params)
+            warehouse.call_procedure(run.dataset, procedures[name], params)
             result.procedures.append(name)
             log.info("%s ran for %s %s..%s", name, message.org_slug, window.start, window.end)
-        result.checks = run_conformance_checks(warehouse, dataset, window)
+        result.checks = run_conformance_checks(warehouse, run.dataset, window)
         failed = [c for c in result.checks if c.violations]
         if failed:
             summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
             raise ConformanceError(
                 f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}"
             )
-    except Exception as exc:
-        record_event(
-            warehouse, dataset, run.event("failed", error=redact(str(exc))[:2000], error_kind=type(exc).__name__)
-        )
-        raise
-    record_event(warehouse, dataset, run.event("succeeded"))
     return result

@@ -62,6 +62,11 @@ class ConformanceError(WarehouseError):
 
 
 class ProviderError(GenAICostsError):
+    # Set by the retry layer (providers.http): the wait the server asked for, in seconds, and
+    # whether this error already went through its retries (it is then not retried again).
+    retry_after: float | None = None
+    retries_exhausted: bool = False
+
     def __init__(self, message: str, *, provider: str | None = None) -> None:
         super().__init__(message)
         self.provider = provider

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from .errors import GenAICostsError, ValidationError
 from .logs import configure_logging
 from .messaging.cloudevents import decode_pubsub_payload, event_time
-from .settings import get_settings
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -26,10 +26,14 @@ def _describe(exc: PydanticValidationError) -> str:
 
 
 def handle_pubsub_event(
-    event: CloudEvent, model: type[M], work: Callable[[M], Any], *, now: dt.datetime | None = None
-) -> Any:
-    configure_logging()
-    settings = get_settings()
+    event: CloudEvent,
+    model: type[M],
+    work: Callable[[M], object],
+    *,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> object:
+    configure_logging(settings.log_level)
     published = event_time(event)
     now = now or dt.datetime.now(dt.UTC)
     if published and (now - published).total_seconds() > settings.max_message_age_seconds:
@@ -55,9 +59,11 @@ def handle_pubsub_event(
         return None
 
 
-def handle_json_request(body: Any, model: type[M], work: Callable[[M], BaseModel]) -> tuple[dict, int]:
+def handle_json_request(
+    body: Any, model: type[M], work: Callable[[M], BaseModel], *, settings: Settings
+) -> tuple[dict[str, Any], int]:
     """HTTP variant: 400 with a clear message on bad input, 200 with the result's JSON."""
-    configure_logging()
+    configure_logging(settings.log_level)
     if not isinstance(body, dict):
         return {"error": "request body must be a JSON object"}, 400
     try:

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Iterator
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -26,7 +27,7 @@ def register_secret(value: str) -> None:
         _secrets.update(c for c in candidates if len(c) >= 8)
 
 
-def _strings(obj):
+def _strings(obj: object) -> Iterator[str]:
     if isinstance(obj, dict):
         for v in obj.values():
             yield from _strings(v)
@@ -70,11 +71,7 @@ class JsonFormatter(logging.Formatter):
 _NOISY = ("httpx", "httpcore", "werkzeug", "urllib3", "botocore", "google.auth")
 
 
-def configure_logging(level: int | str | None = None, *, json_lines: bool = True) -> None:
-    if level is None:
-        from .settings import get_settings
-
-        level = get_settings().log_level
+def configure_logging(level: int | str = logging.INFO, *, json_lines: bool = True) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_genai_costs", False):

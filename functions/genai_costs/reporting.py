@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from .ingestion.window import Window
+from .model.window import Window
 from .orgs import dataset_for
 from .paths import sql_root
 from .warehouse.base import Warehouse
@@ -28,12 +30,14 @@ REPORTS = (
     "focus_by_service",
 )
 
+Row = dict[str, Any]
+
 
 @dataclass
 class Report:
     org_slug: str
     window: Window
-    sections: dict[str, list[dict]] = field(default_factory=dict)
+    sections: dict[str, list[Row]] = field(default_factory=dict)
 
     @property
     def total_cost(self) -> Decimal:
@@ -58,11 +62,11 @@ def build_report(warehouse: Warehouse, org_slug: str, window: Window) -> Report:
     return report
 
 
-def _usd(value) -> str:
+def _usd(value: Decimal | int | None) -> str:
     return "-" if value is None else f"${Decimal(value):,.2f}"
 
 
-def _int(value) -> str:
+def _int(value: Decimal | int | None) -> str:
     return "-" if value is None else f"{int(value):,}"
 
 
@@ -140,7 +144,7 @@ def print_report(console: Console, report: Report) -> None:
 _COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7"]
 
 
-def _stacked_daily_svg(rows: list[dict], width: int = 900, height: int = 260) -> str:
+def _stacked_daily_svg(rows: list[Row], width: int = 900, height: int = 260) -> str:
     days = sorted({r["usage_date"] for r in rows})
     providers = sorted({r["provider"] for r in rows})
     if not days:
@@ -151,7 +155,7 @@ def _stacked_daily_svg(rows: list[dict], width: int = 900, height: int = 260) ->
     bar_w = (width - 60) / len(days)
     parts = [f'<svg viewBox="0 0 {width} {height + 40}" role="img" aria-label="daily cost by provider">']
     for i, day in enumerate(days):
-        y = height
+        y = float(height)
         for j, provider in enumerate(providers):
             h = by.get((day, provider), 0) / peak * (height - 20)
             y -= h
@@ -171,7 +175,9 @@ def _stacked_daily_svg(rows: list[dict], width: int = 900, height: int = 260) ->
     return "".join(parts) + "</svg>"
 
 
-def _bars_svg(rows: list[dict], label, value, width: int = 900) -> str:
+def _bars_svg(
+    rows: list[Row], label: Callable[[Row], str], value: Callable[[Row], Decimal | None], width: int = 900
+) -> str:
     if not rows:
         return "<p>Nothing to show.</p>"
     peak = max(float(value(r) or 0) for r in rows) or 1.0
@@ -186,7 +192,7 @@ def _bars_svg(rows: list[dict], label, value, width: int = 900) -> str:
     return "".join(parts) + "</svg>"
 
 
-def _cell(column: str, value) -> str:
+def _cell(column: str, value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -196,7 +202,7 @@ def _cell(column: str, value) -> str:
     return str(value)
 
 
-def _table_html(rows: list[dict]) -> str:
+def _table_html(rows: list[Row]) -> str:
     if not rows:
         return "<p>None.</p>"
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])

@@ -14,6 +14,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Days a run without an explicit window re-pulls, because providers revise recent days.
+DEFAULT_TRAILING_DAYS = 3
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GENAI_COSTS_", extra="ignore")
@@ -23,7 +26,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".data"), description="Embedded mode: DuckDB file, secret store")
     sql_dir: Path | None = Field(None, description="Override where the sql/ tree is read from")
     secret_key_file: Path | None = Field(None, description="AES-256-GCM key file (mode 0600)")
-    trailing_days: int = Field(3, ge=0, le=31, description="Days re-pulled because providers revise them")
+    trailing_days: int = Field(
+        DEFAULT_TRAILING_DAYS, ge=0, le=31, description="Days re-pulled because providers revise them"
+    )
     duckdb_memory_limit: str | None = Field(
         None,
         pattern=r"^[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
@@ -48,4 +53,6 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The process's settings, read from the environment once. Called only at the edges (the
+    functions' entry points and the CLI), which pass what the layers below need explicitly."""
     return Settings()

@@ -123,7 +123,7 @@ def _buckets(
         except (ValueError, TypeError, AttributeError):
             raise BadRequest("page: invalid page token") from None
     step = timedelta(seconds=WIDTHS[width])
-    buckets = []
+    buckets: list[tuple[datetime, datetime]] = []
     while cursor + step <= end and len(buckets) < limit:
         buckets.append((cursor, cursor + step))
         cursor += step

@@ -6,7 +6,7 @@ import time
 
 from flask import Flask, Response, g, request
 
-from provider_sim import anthropic, aws, azure, azure_prices, gcp, openai
+from provider_sim import anthropic, aws, azure, azure_prices, channels, gcp, openai
 from provider_sim.config import SimConfig
 from provider_sim.faults import Fault
 from provider_sim.http import json_response
@@ -22,6 +22,7 @@ SURFACES = (
     Surface("/azure-prices/", "azure", azure_prices.ERRORS),
     Surface("/gcp/bigquery/", "gcp", gcp.BIGQUERY_ERRORS),
     Surface("/gcp/", "gcp", gcp.MONITORING_ERRORS),
+    *channels.SURFACES,
 )
 
 
@@ -51,6 +52,8 @@ def create_app(config: SimConfig | None = None) -> Flask:
             return surface.errors.throttled()
         if fault.kind == "500":
             return surface.errors.server_error()
+        if fault.kind == "gone":
+            return surface.errors.gone()
         return surface.errors.auth(expired=True)
 
     @app.after_request
@@ -62,7 +65,7 @@ def create_app(config: SimConfig | None = None) -> Flask:
         if not request.path.startswith("/_sim/"):
             state.log.add(
                 request.method,
-                request.path,
+                channels.public_path(request.path),
                 surface.provider if surface else None,
                 response.status_code,
                 fault.kind if fault else None,
@@ -73,6 +76,7 @@ def create_app(config: SimConfig | None = None) -> Flask:
 
     for module in (openai, anthropic, azure, azure_prices, aws, gcp):
         app.register_blueprint(module.create_blueprint(state))
+    app.register_blueprint(channels.create_blueprint(state))
     _register_admin(app, state)
     return app
 

@@ -275,7 +275,8 @@ def _parse_query_form(form: dict[str, str]) -> dict[str, Any]:
                 node[key] = value
             else:
                 node = node.setdefault(key, {})
-    return _listify(root)
+    parsed: dict[str, Any] = _listify(root)
+    return parsed
 
 
 def _listify(node: Any) -> Any:
@@ -298,7 +299,8 @@ def _xml(action: str, result: str) -> Response:
 def _dimension_model(metric: dict[str, Any]) -> str | None:
     for dim in metric.get("Dimensions", []):
         if dim.get("Name") == "ModelId":
-            return dim.get("Value")
+            model: str | None = dim.get("Value")
+            return model
         raise AwsError(400, "InvalidParameterValue", f"Unknown dimension {dim.get('Name')} for AWS/Bedrock")
     return None
 
@@ -472,8 +474,8 @@ def _get_cost_and_usage(state: SimState, body: dict[str, Any]) -> dict[str, Any]
         for row in state.dataset.window_rows(PROVIDER, lo, hi):
             if row.dims.traffic == "provisioned":
                 continue  # billed per model unit-hour below, not per token
-            for category, (quantity, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
-                lines.append((attributes(row.dims, category), usd, Decimal(quantity)))
+            for category, (tokens, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
+                lines.append((attributes(row.dims, category), usd, Decimal(tokens)))
         for pt in commitments(state.dataset, PROVIDER):
             live_lo, live_hi = max(lo, state.config.window_start), min(hi, state.config.window_end, now)
             seconds = pt.active_seconds(live_lo, live_hi) if live_lo < live_hi else 0

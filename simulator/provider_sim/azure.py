@@ -183,7 +183,11 @@ def _metrics(state: SimState) -> dict[str, Any]:
         split = match.group(1)
     buckets = list(aligned_buckets(start, end, INTERVALS[interval]))
     per_bucket = {b: list(state.dataset.window_rows(PROVIDER, *b)) for b in buckets}
-    deployments = sorted({r.dims.project for rows in per_bucket.values() for r in rows}) if split == "*" else [split]
+    deployments = (
+        sorted({r.dims.project for rows in per_bucket.values() for r in rows if r.dims.project is not None})
+        if split == "*"
+        else [split]
+    )
     value = []
     for name in names:
         if name == UTILIZATION:
@@ -288,10 +292,13 @@ def _cost_lines(state: SimState, day: date) -> list[tuple[dict[str, str], Decima
     for row in state.dataset.window_rows(PROVIDER, lo, hi):
         if row.dims.service_tier.endswith("ProvisionedManaged"):
             continue
-        for category, (quantity, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
-            acc = lines.setdefault((row.dims.project, meter_name(row.dims, category)), [Decimal(0), Decimal(0)])
+        deployment = row.dims.project
+        if deployment is None:  # every simulated Azure combo is a deployment
+            continue
+        for category, (tokens, usd) in line_costs(PROVIDER, row.dims, row.usage).items():
+            acc = lines.setdefault((deployment, meter_name(row.dims, category)), [Decimal(0), Decimal(0)])
             acc[0] += usd
-            acc[1] += Decimal(quantity) / 1000  # token meters are billed per 1K tokens
+            acc[1] += Decimal(tokens) / 1000  # token meters are billed per 1K tokens
     live_hours = sum(
         1
         for h in range(24)

@@ -7,8 +7,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-PROVIDERS = ("openai", "anthropic", "azure", "aws", "gcp")
-KINDS = ("429", "500", "slow", "truncated", "expired_key", "ok")
+PROVIDERS = ("openai", "anthropic", "azure", "aws", "gcp", "slack", "sendgrid", "twilio", "webhook")
+KINDS = ("429", "500", "slow", "truncated", "expired_key", "gone", "ok")
 
 
 @dataclass(frozen=True)

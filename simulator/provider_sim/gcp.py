@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from provider_sim.commitments import commitments, gpu_deployments, replicas
+from provider_sim.commitments import Commitment, GpuDeployment, commitments, gpu_deployments, replicas
+from provider_sim.config import SimConfig
 from provider_sim.dataset_types import Usage, UsageRow
 from provider_sim.gcp_billing import SCHEMA, billing_rows
 from provider_sim.http import decode_token, encode_token, json_response
@@ -179,16 +180,24 @@ def _publisher_resource(project: str, model: str, location: str) -> dict[str, An
     }
 
 
+def _vertex_rows(model: str, location: str, traffic: str) -> Callable[[UsageRow], bool]:
+    return lambda r: r.dims.model == model and r.dims.region == location and r.dims.traffic == traffic
+
+
+def _gemini_rows(model: str) -> Callable[[UsageRow], bool]:
+    return lambda r: r.dims.model == model
+
+
 def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesSpec]:
     """(metric, resource, row predicate, value) per DELTA time series of this metric and project."""
-    series = []
+    series: list[SeriesSpec] = []
     if metric_type in (VERTEX_METRIC, CONSUMED):
         gsu = {(c.model, c.region) for c in commitments(state.dataset, "vertex") if c.project == project}
         combos = {(c.dims.model, c.dims.region) for c in state.dataset.combos("vertex") if c.dims.project == project}
         for model, location in sorted(combos):
             resource = _publisher_resource(project, model, location)
             traffics = ("payg", "provisioned", "spillover") if (model, location) in gsu else ("payg",)
-            kinds = (
+            kinds: tuple[tuple[str | None, Callable[[Usage], int]], ...] = (
                 (("input", lambda u: u.input_total), ("output", lambda u: u.output_total))
                 if metric_type == VERTEX_METRIC
                 else ((None, lambda u: u.tokens),)
@@ -199,16 +208,7 @@ def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesS
                     if kind:
                         labels = {"type": kind, **labels}
                     metric = {"type": metric_type, "labels": labels}
-                    series.append(
-                        (
-                            metric,
-                            resource,
-                            lambda r, m=model, loc=location, t=traffic: (
-                                r.dims.model == m and r.dims.region == loc and r.dims.traffic == t
-                            ),
-                            value,
-                        )
-                    )
+                    series.append((metric, resource, _vertex_rows(model, location, traffic), value))
     elif metric_type in GEMINI_METRICS:
         for model in sorted({c.dims.model for c in state.dataset.combos("gemini") if c.dims.project == project}):
             resource = {
@@ -216,8 +216,31 @@ def _series_for(state: SimState, project: str, metric_type: str) -> list[SeriesS
                 "labels": {"resource_container": project, "location": "global"},
             }
             metric = {"type": metric_type, "labels": {"model": model}}
-            series.append((metric, resource, lambda r, m=model: r.dims.model == m, GEMINI_METRICS[metric_type]))
+            series.append((metric, resource, _gemini_rows(model), GEMINI_METRICS[metric_type]))
     return series
+
+
+def _commitment_level(c: Commitment, level: float, aligner: str) -> Callable[[Window], float]:
+    def value(w: Window) -> float:
+        seconds = c.active_seconds(*w)
+        if aligner == "ALIGN_MEAN":
+            return level * seconds / (w[1] - w[0]).total_seconds()
+        return level if seconds else 0
+
+    return value
+
+
+def _replica_level(config: SimConfig, d: GpuDeployment, aligner: str) -> Callable[[Window], float]:
+    def value(w: Window) -> float:
+        levels = [
+            (min(h + timedelta(hours=1), w[1]) - max(h, w[0])).total_seconds() * replicas(config, d, h)
+            for h in hours(*w)
+        ]
+        if aligner == "ALIGN_MEAN":
+            return sum(levels) / (w[1] - w[0]).total_seconds()
+        return max((replicas(config, d, h) for h in hours(*w)), default=0)
+
+    return value
 
 
 def _gauges_for(
@@ -225,34 +248,19 @@ def _gauges_for(
 ) -> list[tuple[dict[str, Any], dict[str, Any], Callable[[Window], float]]]:
     """(metric, resource, value over a window) per GAUGE series: the time-weighted mean for
     ALIGN_MEAN, the largest value for ALIGN_MAX / ALIGN_NONE (0 = no point)."""
-    out = []
+    out: list[tuple[dict[str, Any], dict[str, Any], Callable[[Window], float]]] = []
     if metric_type in (GSU_LIMIT, TOKEN_LIMIT):
         for c in commitments(state.dataset, "vertex"):
             if c.project != project:
                 continue
             level = c.units if metric_type == GSU_LIMIT else c.units * c.tokens_per_unit_second
-
-            def value(w: Window, c=c, level=level) -> float:
-                seconds = c.active_seconds(*w)
-                if aligner == "ALIGN_MEAN":
-                    return level * seconds / (w[1] - w[0]).total_seconds()
-                return level if seconds else 0
-
-            out.append(({"type": metric_type, "labels": {}}, _publisher_resource(project, c.model, c.region), value))
+            resource = _publisher_resource(project, c.model, c.region)
+            out.append(({"type": metric_type, "labels": {}}, resource, _commitment_level(c, level, aligner)))
     elif metric_type == REPLICAS:
         for d in gpu_deployments(state.config):
             if d.project != project:
                 continue
-
-            def value(w: Window, d=d) -> float:
-                levels = [
-                    (min(h + timedelta(hours=1), w[1]) - max(h, w[0])).total_seconds() * replicas(state.config, d, h)
-                    for h in hours(*w)
-                ]
-                if aligner == "ALIGN_MEAN":
-                    return sum(levels) / (w[1] - w[0]).total_seconds()
-                return max((replicas(state.config, d, h) for h in hours(*w)), default=0)
-
+            value = _replica_level(state.config, d, aligner)
             resource = {
                 "type": "aiplatform.googleapis.com/Endpoint",
                 "labels": {"resource_container": project, "location": d.location, "endpoint_id": d.endpoint_id},
@@ -261,13 +269,23 @@ def _gauges_for(
     return out
 
 
+def _delta_sum(
+    window_rows: dict[Window, list[UsageRow]], keep: Callable[[UsageRow], bool], value: Callable[[Usage], int]
+) -> Callable[[Window], float]:
+    """The value of one DELTA series over a window: the sum over its rows."""
+    return lambda w: sum(value(x.usage) for x in window_rows[w] if keep(x))
+
+
 def _label(series_part: dict[str, Any], field: str) -> str | None:
     """Resolve filter/groupBy paths like metric.type, resource.labels.location, metric.label.type."""
     root, _, rest = field.partition(".")
     node = series_part[root]
+    value: str | None
     if rest == "type":
-        return node["type"]
-    return node["labels"].get(rest.split(".", 1)[1]) if "." in rest else None
+        value = node["type"]
+    else:
+        value = node["labels"].get(rest.split(".", 1)[1]) if "." in rest else None
+    return value
 
 
 def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
@@ -308,7 +326,7 @@ def _list_time_series(state: SimState, project: str) -> dict[str, Any]:
             w: [r for r in state.dataset.window_rows(provider, *w) if r.dims.project == project] for w in windows
         }
         specs = [
-            (m, r, lambda w, keep=keep, value=value: sum(value(x.usage) for x in window_rows[w] if keep(x)))
+            (m, r, _delta_sum(window_rows, keep, value))
             for m, r, keep, value in _series_for(state, project, metric_type)
         ]
     built: dict[str, dict[str, Any]] = {}
@@ -406,7 +424,8 @@ def _endpoint(state: SimState, project: str, location: str, endpoint_id: str) ->
 def _param(params: list[dict[str, Any]], name: str) -> str | None:
     for param in params:
         if param.get("name") == name:
-            return param.get("parameterValue", {}).get("value")
+            value: str | None = param.get("parameterValue", {}).get("value")
+            return value
     return None
 
 
@@ -415,15 +434,17 @@ def _create_job(state: SimState, project: str, job_id: str, query: str, params: 
     if start is None or end is None:
         raise BadRequest("Query parameters @start_time and @end_time are required by the simulator.")
     service = _param(params, "service_description")
-    job = {
+    start_at, end_at = parse_rfc3339(start), parse_rfc3339(end)
+    services = {service} if service else None
+    job: dict[str, Any] = {
         "project": project,
         "job_id": job_id,
         "query": query,
-        "start": parse_rfc3339(start),
-        "end": parse_rfc3339(end),
-        "services": {service} if service else None,
+        "start": start_at,
+        "end": end_at,
+        "services": services,
+        "total_rows": sum(1 for _ in billing_rows(state, start_at, end_at, services)),
     }
-    job["total_rows"] = sum(1 for _ in billing_rows(state, job["start"], job["end"], job["services"]))
     state.bigquery_jobs[job_id] = job
     return job
 

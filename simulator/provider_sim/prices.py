@@ -38,7 +38,18 @@ class Rate:
     audio_output: Decimal | None = None
 
     def scaled(self, factor: Decimal) -> Rate:
-        return Rate(*(None if v is None else v * factor for v in self.__dict__.values()))
+        def times(v: Decimal | None) -> Decimal | None:
+            return None if v is None else v * factor
+
+        return Rate(
+            self.input * factor,
+            self.output * factor,
+            times(self.cached_input),
+            times(self.cache_write_5m),
+            times(self.cache_write_1h),
+            times(self.audio_input),
+            times(self.audio_output),
+        )
 
     def per_category(self) -> dict[str, Decimal]:
         """Price per category; writes without their own price bill as input (OpenAI, Nova)."""

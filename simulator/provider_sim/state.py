@@ -29,11 +29,15 @@ class ErrorShapes:
     def server_error(self) -> Response:
         raise NotImplementedError
 
+    def gone(self) -> Response:
+        """410 Gone (the `gone` fault): a receiver telling the sender to stop."""
+        return Response('{"error": "gone"}', status=410, mimetype="application/json")
+
 
 @dataclass(frozen=True)
 class Surface:
     prefix: str
-    provider: str  # fault-plan key: openai | anthropic | azure | aws | gcp
+    provider: str  # fault-plan key: openai | anthropic | azure | aws | gcp, or an alert channel
     errors: ErrorShapes
 
 

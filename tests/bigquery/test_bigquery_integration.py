@@ -36,7 +36,7 @@ def bigquery_world(warehouse):
 
 def test_bigquery_and_embedded_compute_the_same_costs(bigquery_world, warehouse):
     from genai_costs.consolidation import consolidate
-    from genai_costs.messages import ConsolidateMessage
+    from genai_costs.model.messages import ConsolidateMessage
     from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.paths import sql_root
     from genai_costs.warehouse.tables import load_table_specs

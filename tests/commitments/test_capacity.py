@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from genai_costs.ingestion.commitment import ingest_commitment
-from genai_costs.ingestion.commitment_records import numeric
-from genai_costs.messages import CommitmentMessage
+from genai_costs.model.commitment_records import numeric
+from genai_costs.model.messages import CommitmentMessage
 
 from .conftest import MONTH, add_subscription, rows
 

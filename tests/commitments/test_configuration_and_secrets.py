@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from datetime import date, timedelta
 
 import pytest
 
-from genai_costs.errors import ConfigurationError, ProviderAuthError
+from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError
 from genai_costs.ingestion.commitment import ingest_commitment
-from genai_costs.messages import CommitmentMessage
+from genai_costs.model.messages import CommitmentMessage
 
 from .conftest import MONTH, SECRET_VALUES, add_subscription, credentials, rows
 
@@ -152,3 +153,31 @@ def test_window_without_commitments_writes_nothing_and_succeeds(env):
 def test_month_message_window_is_used(env, sim):
     result = run(env, "azure_ptu", MONTH)
     assert result.rows_usage == 31 * 24 and result.window.end - result.window.start == timedelta(days=31)
+
+
+class _Source:
+    """A commitment source that yields nothing or fails, and counts how often it is closed."""
+
+    provider, commitment_type = "vertex_ai", "vertex_gpu"
+
+    def __init__(self, failure: Exception | None) -> None:
+        self.failure, self.closed = failure, 0
+
+    def iter_hours(self, window):
+        if self.failure:
+            raise self.failure
+        return iter(())
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+@pytest.mark.parametrize("failure", [None, ProviderAuthError("401"), ValueError("bad page")], ids=str)
+def test_commitment_source_is_closed_on_success_and_on_failure(env, failure):
+    wh, store = env
+    source = _Source(failure)
+    message = CommitmentMessage(org_slug="acme", commitment_type="vertex_gpu", **WINDOW)
+    with contextlib.suppress(ProviderAuthError, ProviderResponseError):
+        ingest_commitment(message, warehouse=wh, secrets=store, client_factory=lambda *a, **k: source)
+    assert source.closed == 1
+    assert ledger(wh)[-1]["status"] == ("succeeded" if failure is None else "failed")

@@ -15,9 +15,10 @@ from cloudevents.http import CloudEvent
 from functions_framework import create_app
 
 from genai_costs.ingestion.commitment import ingest_commitment
-from genai_costs.messages import CommitmentMessage
+from genai_costs.model.messages import CommitmentMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets import open_secret_store
+from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from provider_sim.commitments import GPU_HOURLY_USD, gpu_deployments, gpu_sku, replicas
 
@@ -82,9 +83,9 @@ def _event(body: dict) -> CloudEvent:
 
 
 def test_entry_point_acknowledges_missing_configuration_and_ledgers_it(sim):
-    with open_warehouse() as wh:
+    with open_warehouse(get_settings()) as wh:
         onboard(wh, OnboardRequest(org_slug="acme"))
-    open_secret_store().put("genai-acme-vertex_ai", json.dumps(credentials(sim[0])["vertex_ai"]))
+    open_secret_store(get_settings()).put("genai-acme-vertex_ai", json.dumps(credentials(sim[0])["vertex_ai"]))
     client = create_app("ingest_commitment", str(MAIN), "cloudevent").test_client()
     headers, body = to_structured(
         _event(
@@ -99,7 +100,7 @@ def test_entry_point_acknowledges_missing_configuration_and_ledgers_it(sim):
         )
     )
     assert client.post("/", headers=headers, data=body).status_code == 200
-    with open_warehouse() as wh:
+    with open_warehouse(get_settings()) as wh:
         runs = wh.query(
             "acme_prod",
             "SELECT provider, status, error_kind, trigger_id FROM genai_ingestion_runs "

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from genai_costs.consolidation import consolidate
-from genai_costs.messages import ConsolidateMessage
+from genai_costs.model.messages import ConsolidateMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.tables import load_table_specs

@@ -27,7 +27,7 @@ def test_overlapping_provider_categories_are_not_double_counted(world):
     input 1000 = uncached 500 + cached 400 + write 100). Through the real client normalization."""
     import datetime as dt
 
-    from genai_costs.ingestion.records import UsageRecord
+    from genai_costs.model.records import UsageRecord
 
     world.add_price(
         "openai", "golden-4o", "2.00", "8.00", cached_input_price_per_1k="0.50", cache_write_5m_price_per_1k="2.00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from decimal import Decimal
@@ -10,8 +11,8 @@ import pytest
 
 from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError, ProviderUnavailableError
 from genai_costs.ingestion.payg import ingest_payg
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.messages import PaygMessage
+from genai_costs.model.messages import PaygMessage
+from genai_costs.model.records import CostRecord, UsageRecord
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets.local import LocalSecretStore
 
@@ -39,6 +40,7 @@ def usage(day: int, hour: int, model="gpt-4o", cached=40, total=None) -> UsageRe
 class FakeClient:
     def __init__(self, records, costs=(), fail_after=None, exc=None):
         self.records, self.costs, self.fail_after, self.exc = list(records), list(costs), fail_after, exc
+        self.closed = 0
 
     def iter_usage(self, window):
         for i, r in enumerate(self.records):
@@ -48,6 +50,9 @@ class FakeClient:
 
     def iter_costs(self, window):
         yield from self.costs
+
+    def close(self):
+        self.closed += 1
 
 
 @pytest.fixture
@@ -178,3 +183,29 @@ def test_credential_never_reaches_logs_or_ledger(env, caplog):
         run(env, FakeClient([usage(1, 0)], fail_after=0, exc=ProviderAuthError(f"rejected key {KEY}")))
     ledger = json.dumps(wh.query("acme_prod", "SELECT * FROM genai_ingestion_runs"), default=str)
     assert KEY not in caplog.text and KEY not in ledger and "[REDACTED]" in ledger
+
+
+@pytest.mark.parametrize(
+    "client",
+    [
+        FakeClient([usage(1, 0)]),
+        FakeClient([usage(1, 0)], fail_after=0, exc=ProviderUnavailableError("503")),
+        FakeClient([usage(1, 0)], fail_after=0, exc=KeyError("unexpected response shape")),
+        FakeClient([usage(5, 0)]),  # outside the window: refused by the runner, not the client
+    ],
+    ids=["success", "provider-failure", "unexpected-exception", "runner-refusal"],
+)
+def test_provider_client_is_closed_once_whatever_happens(env, client):
+    """A warm function instance runs many invocations: a client left open leaks its connection pool."""
+    with contextlib.suppress(ProviderResponseError, ProviderUnavailableError):
+        run(env, client)
+    assert client.closed == 1
+
+
+def test_unexpected_exception_is_ledgered_and_raised_as_transient_provider_error(env):
+    wh, _ = env
+    with pytest.raises(ProviderResponseError, match="unexpected failure: KeyError") as info:
+        run(env, FakeClient([usage(1, 0)], fail_after=0, exc=KeyError("usage_bucket")))
+    assert info.value.transient and info.value.provider == "openai"
+    (failed,) = wh.query("acme_prod", "SELECT error, error_kind FROM genai_ingestion_runs WHERE status = 'failed'")
+    assert failed["error_kind"] == "KeyError" and "usage_bucket" in failed["error"]

@@ -15,7 +15,7 @@ import pytest
 from genai_costs.errors import ProviderAuthError
 from genai_costs.ingestion.payg import ingest_payg
 from genai_costs.local.simulator_credentials import simulator_credentials
-from genai_costs.messages import PaygMessage
+from genai_costs.model.messages import PaygMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.providers.ids import PROVIDERS
 from genai_costs.secrets.local import LocalSecretStore
@@ -93,7 +93,7 @@ def test_same_window_three_times_gives_identical_tables(env, provider):
 def test_computed_cost_matches_provider_cost_for_every_priced_model(env, provider):
     """Capture rate: for models the catalog prices, our cost equals the provider's own cost."""
     from genai_costs.consolidation import consolidate
-    from genai_costs.messages import ConsolidateMessage
+    from genai_costs.model.messages import ConsolidateMessage
 
     wh = env[0]
     ingest(env, provider)
@@ -195,7 +195,7 @@ def test_every_model_gap_is_explained(env):
     """OpenAI: every (day, model) either matches the provider's cost or is explained by usage we
     could not price; nothing is left as an unexplained price difference."""
     from genai_costs.consolidation import consolidate
-    from genai_costs.messages import ConsolidateMessage
+    from genai_costs.model.messages import ConsolidateMessage
 
     wh = env[0]
     ingest(env, "openai")

@@ -7,7 +7,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from genai_costs.errors import ProviderAuthError, ProviderRateLimitError, ProviderResponseError
-from genai_costs.ingestion.window import Window
+from genai_costs.model.window import Window
 from genai_costs.providers.registry import build_client
 
 from .helpers import AWS_SECRET, load

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderResponseError
-from genai_costs.ingestion.window import Window
+from genai_costs.model.window import Window
 from genai_costs.providers.gcp_billing_export import render_sql, validate_table
 from genai_costs.providers.gcp_monitoring import GcpCredentials
 from genai_costs.providers.registry import build_client

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from genai_costs.errors import GenAICostsError
-from genai_costs.ingestion.window import Window
+from genai_costs.model.window import Window
 from genai_costs.providers.http import RetryPolicy
 from genai_costs.providers.registry import build_client
 

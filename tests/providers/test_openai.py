@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from genai_costs.errors import ProviderAuthError, ProviderResponseError
-from genai_costs.ingestion.window import Window
+from genai_costs.model.window import Window
 from genai_costs.providers.registry import build_client
 
 from .helpers import OPENAI_KEY, load, mock_client, sequence

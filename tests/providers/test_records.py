@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from genai_costs.ingestion.records import CostRecord, UsageRecord
+from genai_costs.model.records import CostRecord, UsageRecord
 
 T0 = datetime(2025, 8, 1, 23, tzinfo=UTC)
 

@@ -224,7 +224,7 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
 
 
 def test_commitment_secrets_match_the_code():
-    from genai_costs.providers.commitments import COMMITMENT_PROVIDERS
+    from genai_costs.providers.commitments.registry import COMMITMENT_PROVIDERS
     from genai_costs.providers.ids import COMMITMENT_TYPES
 
     assert LOCALS["commitment_providers"] == COMMITMENT_PROVIDERS

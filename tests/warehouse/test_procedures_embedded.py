@@ -121,6 +121,6 @@ def test_memory_limit_setting_reaches_duckdb(tmp_path, monkeypatch):
 
     monkeypatch.setenv("GENAI_COSTS_DUCKDB_MEMORY_LIMIT", "512MiB")
     get_settings.cache_clear()
-    with open_warehouse() as wh:
+    with open_warehouse(get_settings()) as wh:
         (limit,) = wh.connection.execute("SELECT current_setting('memory_limit')").fetchone()
     assert limit.replace(" ", "") in ("512.0MiB", "512MiB", "536.8MB", "536.9MB")

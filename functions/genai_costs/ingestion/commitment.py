@@ -15,33 +15,35 @@ before anything is written. The ledger (``genai_ingestion_runs``) records the ru
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import tempfile
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from ..errors import ConfigurationError, GenAICostsError, ProviderResponseError
-from ..logs import redact
-from ..messages import CommitmentMessage
-from ..orgs import dataset_for
+from ..errors import ProviderResponseError
+from ..model.commitment_records import CapacityHour, GpuHour
+from ..model.messages import CommitmentMessage
+from ..model.subscriptions import Subscription
 from ..paths import sql_root
-from ..providers.commitments import COMMITMENT_PROVIDERS, Subscription, build_commitment_source
+from ..providers.commitments.base import CommitmentSource
+from ..providers.commitments.registry import COMMITMENT_PROVIDERS, build_commitment_source
+from ..runs.ledger import Run
+from ..runs.lifecycle import RunResult, ledgered_run
 from ..secrets.base import SecretStore
+from ..settings import DEFAULT_TRAILING_DAYS
 from ..warehouse.base import Warehouse
 from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
-from .commitment_records import CapacityHour, GpuHour
-from .ledger import Run, record_event
-from .payg import RunResult, load_credentials, resolve_window
+from .credentials import load_credentials
 from .spool import Spool
 
-log = logging.getLogger(__name__)
-SourceFactory = Callable[..., object]
+SourceFactory = Callable[..., CommitmentSource]
 
-_ROW_TYPES = {
+_ROW_TYPES: dict[str, Callable[[str], Any]] = {
     "hour_start": dt.datetime.fromisoformat,
     "ingested_at": dt.datetime.fromisoformat,
     "commitment_start": dt.datetime.fromisoformat,
@@ -80,7 +82,7 @@ def load_subscriptions(warehouse: Warehouse, dataset: str, provider: str, commit
     return [Subscription.model_validate(r) for r in rows]
 
 
-def fetch(source, run: Run, tmp: Path) -> Spool:
+def fetch(source: CommitmentSource, run: Run, tmp: Path) -> Spool:
     spool = Spool(tmp / "hours")
     now = dt.datetime.now(dt.UTC)
     common = {"run_id": run.run_id, "ingested_at": now, "org_slug": run.org_slug}
@@ -112,59 +114,36 @@ def ingest_commitment(
     secrets: SecretStore,
     http: httpx.Client | None = None,
     today: dt.date | None = None,
+    trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
     client_factory: SourceFactory = build_commitment_source,
-    options: dict | None = None,
+    options: dict[str, Any] | None = None,
 ) -> RunResult:
-    dataset = dataset_for(message.org_slug)
-    if not warehouse.dataset_exists(dataset):
-        raise ConfigurationError(f"organization {message.org_slug} is not onboarded (no dataset {dataset})")
     kind = message.commitment_type
     provider = COMMITMENT_PROVIDERS[kind]
     flow, table = table_for(kind)
-    window = resolve_window(message, today or dt.datetime.now(dt.UTC).date())
-    run = Run(message.org_slug, kind, flow, window, trigger_id)
-    record_event(warehouse, dataset, run.event("started"))
+    window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     spec = load_table_specs(sql_root())[table]
-    source = None
-    try:
-        subscriptions = load_subscriptions(warehouse, dataset, provider, kind) if kind != "vertex_gpu" else []
+    # The ledger's provider column holds the commitment type for these flows.
+    with ledgered_run(
+        warehouse,
+        org_slug=message.org_slug,
+        provider=kind,
+        flow=flow,
+        window=window,
+        trigger_id=trigger_id,
+        unexpected=partial(ProviderResponseError, provider=provider),
+    ) as run:
+        subscriptions = load_subscriptions(warehouse, run.dataset, provider, kind) if kind != "vertex_gpu" else []
         name, creds = load_credentials(secrets, message.org_slug, provider)
-        source = client_factory(kind, creds, secret_name=name, subscriptions=subscriptions, http=http, options=options)
+        source = run.closing(
+            client_factory(kind, creds, secret_name=name, subscriptions=subscriptions, http=http, options=options)
+        )
         with tempfile.TemporaryDirectory(prefix="genai-commitment-") as tmp:
-            spool = fetch(source, run, Path(tmp))
+            spool = fetch(source, run.run, Path(tmp))
             # Nothing is written until the provider and the configuration answered for the whole window.
             warehouse.replace_window(
-                dataset, spec, spool.rows(_ROW_TYPES), date_field="usage_date", start=window.start, end=window.end
+                run.dataset, spec, spool.rows(_ROW_TYPES), date_field="usage_date", start=window.start, end=window.end
             )
-    except Exception as exc:
-        error = redact(str(exc))
-        record_event(warehouse, dataset, run.event("failed", error=error, error_kind=type(exc).__name__))
-        log.error(
-            "%s run %s for %s/%s %s..%s failed: %s",
-            flow,
-            run.run_id,
-            message.org_slug,
-            kind,
-            window.start,
-            window.end,
-            error,
-        )
-        if isinstance(exc, GenAICostsError):
-            raise
-        raise ProviderResponseError(f"unexpected failure: {type(exc).__name__}: {error}", provider=provider) from exc
-    finally:
-        if source is not None and hasattr(source, "close"):
-            source.close()
-    record_event(warehouse, dataset, run.event("succeeded", rows_usage=spool.count))
-    log.info(
-        "%s run %s for %s/%s %s..%s: %d rows",
-        flow,
-        run.run_id,
-        message.org_slug,
-        kind,
-        window.start,
-        window.end,
-        spool.count,
-    )
-    return RunResult(run.run_id, message.org_slug, kind, window, "succeeded", spool.count)
+        run.count(rows_usage=spool.count)
+    return run.result()

@@ -7,8 +7,9 @@ only when the provider has answered completely are the spools written to the war
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 
 class Spool:
@@ -18,11 +19,12 @@ class Spool:
         self.path, self.count = path, 0
         self._fh = path.open("w", encoding="utf-8")
 
-    def add(self, row: dict) -> None:
+    def add(self, row: Mapping[str, Any]) -> None:
         self._fh.write(json.dumps(row, default=str) + "\n")
         self.count += 1
 
-    def rows(self, types: dict[str, Callable]) -> Iterator[dict]:
+    def rows(self, types: Mapping[str, Callable[[str], Any]]) -> Iterator[dict[str, Any]]:
+        """The rows back, each value named in ``types`` converted from its JSON text."""
         self._fh.close()
         with self.path.open(encoding="utf-8") as fh:
             for line in fh:

@@ -11,9 +11,12 @@ FUNCTIONS_DIR = Path(__file__).resolve().parents[2]
 TOPICS = {"genai-payg": "ingest_payg", "genai-commitment": "ingest_commitment", "genai-consolidate": "consolidate"}
 
 
-def load_entry_point(function: str) -> Callable:
+def load_entry_point(function: str) -> Callable[..., object]:
     path = FUNCTIONS_DIR / function / "main.py"
     spec = importlib.util.spec_from_file_location(f"genai_function_{function}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the entry point {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, function)
+    entry: Callable[..., object] = getattr(module, function)
+    return entry

@@ -7,17 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
 
-from ..ingestion.window import Window
 from ..messaging.inprocess import InProcessBus
+from ..model.window import Window
 from ..onboarding import OnboardRequest, OnboardResult, onboard
 from ..orgs import dataset_for
 from ..paths import sql_root
 from ..providers.ids import COMMITMENT_TYPES, PROVIDERS, secret_id
 from ..secrets import open_secret_store
+from ..settings import get_settings
 from ..warehouse import open_warehouse
 from ..warehouse.sqlfiles import read_single_statement
 from .entry_points import FUNCTIONS_DIR, TOPICS, load_entry_point
@@ -28,7 +30,7 @@ from .simulator_credentials import configure_simulated_commitments, simulator_cr
 class LocalRun:
     onboarding: OnboardResult
     window: Window
-    runs: list[dict]
+    runs: list[dict[str, Any]]
     dead_letters: int
 
 
@@ -38,6 +40,7 @@ def run_local_pipeline(
     from provider_sim.config import SimConfig
     from provider_sim.server import serve
 
+    settings = get_settings()
     console = console or Console()
     today = today or dt.datetime.now(dt.UTC).date()
     window = Window(start=today - dt.timedelta(days=days), end=today)
@@ -46,10 +49,10 @@ def run_local_pipeline(
     base_url, stop = serve(config)
     console.print(f"provider simulator on {base_url} (seed {seed}, {window.start} .. {window.end})")
     try:
-        store = open_secret_store()
+        store = open_secret_store(settings)
         for provider, creds in simulator_credentials(base_url, org_slug, seed).items():
             store.put(secret_id(org_slug, provider), json.dumps(creds))
-        with open_warehouse() as warehouse:
+        with open_warehouse(settings) as warehouse:
             onboarding = onboard(warehouse, OnboardRequest(org_slug=org_slug))
             configure_simulated_commitments(warehouse, org_slug, config)
 
@@ -71,7 +74,7 @@ def run_local_pipeline(
             progress.update(task, description="consolidating: usage -> costs -> FOCUS 1.3")
             bus.publish("genai-consolidate", window_body)
             progress.advance(task)
-        with open_warehouse() as warehouse:
+        with open_warehouse(settings) as warehouse:
             runs = warehouse.query(
                 dataset_for(org_slug),
                 read_single_statement(sql_root() / "reports" / "ingestion_runs.sql"),

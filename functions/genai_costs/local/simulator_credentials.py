@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ..orgs import dataset_for
 from ..paths import sql_root
@@ -14,8 +15,11 @@ from ..warehouse.identifiers import bind_identifiers
 from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
 
+if TYPE_CHECKING:  # the simulator is imported only when the local pipeline runs
+    from provider_sim.config import SimConfig
 
-def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict]:
+
+def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict[str, str]]:
     from provider_sim.catalog import gemini_projects, vertex_projects
 
     gcp = {
@@ -52,7 +56,7 @@ def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict]
     }
 
 
-def configure_simulated_commitments(warehouse: Warehouse, org: str, config) -> int:
+def configure_simulated_commitments(warehouse: Warehouse, org: str, config: SimConfig) -> int:
     """llm_subscriptions rows for the simulator's Bedrock provisioned throughput (price per model
     unit-hour) and Vertex GSU order (count, term, price): a user enters these for real ones."""
     from provider_sim.dataset import Dataset

@@ -24,7 +24,7 @@ PUBSUB_EVENT_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 def pubsub_cloud_event(
     project: str,
     topic: str,
-    payload: Mapping | bytes,
+    payload: Mapping[str, Any] | bytes,
     attributes: Mapping[str, str] | None = None,
     *,
     message_id: str | None = None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -35,11 +36,11 @@ class InProcessBus(Publisher):
     def subscribe(self, topic: str, handler: Handler) -> None:
         self.subscribers.setdefault(topic, []).append(handler)
 
-    def publish(self, topic: str, payload: Mapping, attributes: Mapping[str, str] | None = None) -> str:
+    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
         event = pubsub_cloud_event(self.project, topic, payload, attributes)
         for handler in self.subscribers.get(topic, []):
             self._deliver(topic, handler, event)
-        return event["id"]
+        return str(event["id"])
 
     def _deliver(self, topic: str, handler: Handler, event: CloudEvent) -> None:
         for attempt in range(1, self.max_delivery_attempts + 1):

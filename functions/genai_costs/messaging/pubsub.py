@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
-from google.cloud import pubsub_v1
+from google.cloud.pubsub_v1 import PublisherClient
 
 from .base import Publisher
 
 
 class PubSubPublisher(Publisher):
-    def __init__(self, project: str, client: pubsub_v1.PublisherClient | None = None) -> None:
+    def __init__(self, project: str, client: PublisherClient | None = None) -> None:
         self.project = project
         self._client = client
 
     @property
-    def client(self) -> pubsub_v1.PublisherClient:
+    def client(self) -> PublisherClient:
         if self._client is None:
-            self._client = pubsub_v1.PublisherClient()
+            self._client = PublisherClient()
         return self._client
 
-    def publish(self, topic: str, payload: Mapping, attributes: Mapping[str, str] | None = None) -> str:
+    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
         future = self.client.publish(
             self.client.topic_path(self.project, topic), json.dumps(payload).encode(), **dict(attributes or {})
         )
-        return future.result(timeout=60)
+        return str(future.result(timeout=60))

@@ -5,51 +5,55 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
 from genai_costs.errors import ProviderResponseError
-from genai_costs.providers.base import CredentialsModel, OptionsModel, ResponseModel, parse_credentials, parse_options
+from genai_costs.providers.base import CredentialsModel, OptionsT, ProviderClientBase, ResponseModel
 from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
 
 
-class AdminApiClientBase:
-    provider: ClassVar[str]
-    credentials_model: ClassVar[type[CredentialsModel]]  # must define admin_api_key and base_url
-    options_model: ClassVar[type[OptionsModel]]
+class AdminCredentials(CredentialsModel):
+    """An admin API key and the API's base URL (each provider sets its own default)."""
 
+    admin_api_key: SecretStr
+    base_url: str
+
+
+class CursorPage(ResponseModel):
+    """A page of an admin API list: ``next_page`` is the cursor of the following page."""
+
+    has_more: bool = False
+    next_page: str | None = None
+
+
+AdminCredentialsT = TypeVar("AdminCredentialsT", bound=AdminCredentials)
+PageT = TypeVar("PageT", bound=CursorPage)
+
+
+class AdminApiClientBase(ProviderClientBase[AdminCredentialsT, OptionsT]):
     def __init__(
         self,
-        credentials: Any,
+        credentials: AdminCredentialsT,
         *,
         secret_name: str,
         http: httpx.Client | None = None,
-        options: OptionsModel | None = None,
+        options: OptionsT | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.credentials = credentials
-        self.options = options or self.options_model()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.base_url = credentials.base_url.rstrip("/")
         self.http = ProviderHttp(
             self.provider, secret_name, client=http, policy=retry, sleep=sleep, secrets=[credentials.admin_api_key]
         )
 
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any):
-        creds = parse_credentials(cls.credentials_model, data, provider=cls.provider, secret_name=secret_name)
-        return cls(
-            creds,
-            secret_name=secret_name,
-            options=parse_options(cls.options_model, options, provider=cls.provider),
-            **kw,
-        )
-
     def _headers(self) -> dict[str, str]:
         raise NotImplementedError
 
-    def _next(self, page: Any) -> str | None:
+    def _next(self, page: CursorPage) -> str | None:
         if page.next_page:
             return page.next_page
         if page.has_more:
@@ -58,10 +62,10 @@ class AdminApiClientBase:
             )
         return None
 
-    def _pages(self, path: str, params: dict[str, Any], model: type[ResponseModel]) -> Iterator[Any]:
+    def _pages(self, path: str, params: dict[str, Any], model: type[PageT]) -> Iterator[PageT]:
         url = f"{self.base_url}{path}"
 
-        def fetch(cursor: str | None):
+        def fetch(cursor: str | None) -> PageT:
             p = dict(params)
             if cursor:
                 p["page"] = cursor

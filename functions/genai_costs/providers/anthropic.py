@@ -29,15 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.admin_api_client import AdminApiClientBase
+from genai_costs.model.records import BucketWidth, CostRecord, UsageRecord
+from genai_costs.model.window import Window
+from genai_costs.providers.admin_api_client import AdminApiClientBase, AdminCredentials, CursorPage
 from genai_costs.providers.base import (
-    CredentialsModel,
     OptionsModel,
     ResponseModel,
     parse_rfc3339,
@@ -49,13 +47,12 @@ API_VERSION = "2023-06-01"
 MAX_LIMIT = {"1m": 1440, "1h": 168, "1d": 31}
 
 
-class AnthropicCredentials(CredentialsModel):
-    admin_api_key: SecretStr
+class AnthropicCredentials(AdminCredentials):
     base_url: str = "https://api.anthropic.com"
 
 
 class AnthropicOptions(OptionsModel):
-    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    bucket_width: BucketWidth = "1h"
     usage_group_by: tuple[str, ...] = ("model", "workspace_id", "api_key_id", "service_tier", "context_window")
     cost_group_by: tuple[str, ...] = ("workspace_id", "description")
     cost_limit: int = Field(default=31, ge=1, le=31)
@@ -91,10 +88,8 @@ class UsageBucket(ResponseModel):
     results: list[UsageResult] = []
 
 
-class UsagePage(ResponseModel):
+class UsagePage(CursorPage):
     data: list[UsageBucket]
-    has_more: bool = False
-    next_page: str | None = None
 
 
 class CostResult(ResponseModel):
@@ -115,13 +110,11 @@ class CostBucket(ResponseModel):
     results: list[CostResult] = []
 
 
-class CostPage(ResponseModel):
+class CostPage(CursorPage):
     data: list[CostBucket]
-    has_more: bool = False
-    next_page: str | None = None
 
 
-def normalize_usage(result: UsageResult, *, starting_at: str, bucket_width: str) -> UsageRecord:
+def normalize_usage(result: UsageResult, *, starting_at: str, bucket_width: BucketWidth) -> UsageRecord:
     cc = result.cache_creation or CacheCreation()
     tools = result.server_tool_use
     provider_total = (
@@ -159,7 +152,7 @@ def cents_to_major(amount: Decimal) -> Decimal:
     return amount.scaleb(-2)
 
 
-class AnthropicClient(AdminApiClientBase):
+class AnthropicClient(AdminApiClientBase[AnthropicCredentials, AnthropicOptions]):
     provider = PROVIDER
     credentials_model = AnthropicCredentials
     options_model = AnthropicOptions

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -65,18 +65,23 @@ from genai_costs.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import (
     CredentialsModel,
     OptionsModel,
+    ProviderClientBase,
     ResponseModel,
     day_windows,
-    parse_credentials,
-    parse_options,
 )
 from genai_costs.providers.http import Retrier, RetryPolicy, paginate, scrub
 
+if TYPE_CHECKING:  # stubs from the dev extras; the deployed function never imports them
+    from types_boto3_ce.client import CostExplorerClient
+    from types_boto3_cloudwatch.client import CloudWatchClient
+    from types_boto3_cloudwatch.type_defs import MetricDataQueryTypeDef
+
+M = TypeVar("M", bound=ResponseModel)
 PROVIDER = "aws_bedrock"
 NAMESPACE = "AWS/Bedrock"
 METRICS = {
@@ -215,8 +220,10 @@ def _count(value: float) -> int:
     return int(value) if float(value).is_integer() else round(value)
 
 
-class AwsBedrockClient:
+class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
     provider = PROVIDER
+    credentials_model = AwsCredentials
+    options_model = AwsOptions
 
     def __init__(
         self,
@@ -228,20 +235,13 @@ class AwsBedrockClient:
         sleep: Callable[[float], None] = time.sleep,
         **_: Any,
     ) -> None:
-        self.credentials = credentials
-        self.secret_name = secret_name
-        self.options = options or AwsOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.retrier = Retrier(PROVIDER, retry, sleep=sleep)
         self._secrets = [credentials.aws_secret_access_key.get_secret_value()]
         if credentials.aws_session_token:
             self._secrets.append(credentials.aws_session_token.get_secret_value())
-        self._cloudwatch = None
-        self._ce = None
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AwsBedrockClient:
-        creds = parse_credentials(AwsCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(creds, secret_name=secret_name, options=parse_options(AwsOptions, options, provider=PROVIDER), **kw)
+        self._cloudwatch: CloudWatchClient | None = None
+        self._ce: CostExplorerClient | None = None
 
     # -- boto3 clients (created lazily, never at import) ----------------------------------------
     def _session(self) -> boto3.session.Session:
@@ -260,7 +260,7 @@ class AwsBedrockClient:
         )
 
     @property
-    def cloudwatch(self):
+    def cloudwatch(self) -> CloudWatchClient:
         if self._cloudwatch is None:
             self._cloudwatch = self._session().client(
                 "cloudwatch",
@@ -271,7 +271,7 @@ class AwsBedrockClient:
         return self._cloudwatch
 
     @property
-    def ce(self):
+    def ce(self) -> CostExplorerClient:
         if self._ce is None:
             self._ce = self._session().client(
                 "ce",
@@ -282,8 +282,8 @@ class AwsBedrockClient:
         return self._ce
 
     # -- one call with our retry policy and error mapping ----------------------------------------
-    def _call(self, what: str, fn: Callable[[], dict], model: type[ResponseModel]) -> Any:
-        def once():
+    def _call(self, what: str, fn: Callable[[], Mapping[str, Any]], model: type[M]) -> M:
+        def once() -> M:
             try:
                 raw = fn()
             except ClientError as exc:
@@ -291,9 +291,7 @@ class AwsBedrockClient:
             except (NoCredentialsError, PartialCredentialsError):
                 raise self._auth(what, "credentials missing or incomplete") from None
             except (BotoConnectionError, HTTPClientError) as exc:
-                err = ProviderUnavailableError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER)
-                err.retry_after = None  # type: ignore[attr-defined]
-                raise err from None
+                raise ProviderUnavailableError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER) from None
             except BotoCoreError as exc:
                 raise ProviderError(f"{PROVIDER}: {what}: {type(exc).__name__}", provider=PROVIDER) from None
             except ResponseParserError:
@@ -352,8 +350,9 @@ class AwsBedrockClient:
                     found.add(metric.Dimensions[0].Value)
         return sorted(found)
 
-    def _queries(self, chunk: list[str]) -> tuple[list[dict], dict[str, tuple[str, str]]]:
-        queries, ids = [], {}
+    def _queries(self, chunk: list[str]) -> tuple[list[MetricDataQueryTypeDef], dict[str, tuple[str, str]]]:
+        queries: list[MetricDataQueryTypeDef] = []
+        ids: dict[str, tuple[str, str]] = {}
         for i, model_id in enumerate(chunk):
             for key, metric_name in METRICS.items():
                 qid = f"m{i}_{key}"
@@ -410,7 +409,12 @@ class AwsBedrockClient:
                 queries, ids = self._queries(models[offset : offset + per_call])
                 merged: dict[tuple[str, datetime], dict[str, float]] = defaultdict(dict)
 
-                def fetch(cursor: str | None, queries=queries, start=start, end=end) -> MetricDataPage:
+                def fetch(
+                    cursor: str | None,
+                    queries: list[MetricDataQueryTypeDef] = queries,
+                    start: datetime = start,
+                    end: datetime = end,
+                ) -> MetricDataPage:
                     kw: dict[str, Any] = {
                         "MetricDataQueries": queries,
                         "StartTime": start,

@@ -45,15 +45,14 @@ import httpx
 from pydantic import Field, SecretStr
 
 from genai_costs.errors import ProviderResponseError
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import (
     CredentialsModel,
     OptionsModel,
+    ProviderClientBase,
     ResponseModel,
     day_windows,
-    parse_credentials,
-    parse_options,
     parse_rfc3339,
     rfc3339,
 )
@@ -189,8 +188,10 @@ def parse_usage_date(value: Any) -> date:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
 
 
-class AzureOpenAIClient:
+class AzureOpenAIClient(ProviderClientBase[AzureCredentials, AzureOptions]):
     provider = PROVIDER
+    credentials_model = AzureCredentials
+    options_model = AzureOptions
 
     def __init__(
         self,
@@ -203,8 +204,7 @@ class AzureOpenAIClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.credentials = credentials
-        self.options = options or AzureOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.arm = credentials.arm_base_url.rstrip("/")
         self.http = ProviderHttp(
             PROVIDER,
@@ -218,13 +218,6 @@ class AzureOpenAIClient:
         self._token_expiry = 0.0
         self._clock = clock
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AzureOpenAIClient:
-        creds = parse_credentials(AzureCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(AzureOptions, options, provider=PROVIDER), **kw
-        )
 
     # -- auth ---------------------------------------------------------------------------------
     def _access_token(self) -> str:

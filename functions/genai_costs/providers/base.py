@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from genai_costs.errors import ConfigurationError, SecretError
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord, UsageRecord
+from genai_costs.model.window import Window
 
 
 @runtime_checkable
 class ProviderClient(Protocol):
     """Pulls one UTC window page by page; both methods are generators."""
 
-    provider: str
+    @property
+    def provider(self) -> str: ...
 
     def iter_usage(self, window: Window) -> Iterator[UsageRecord]: ...
 
     def iter_costs(self, window: Window) -> Iterator[CostRecord]: ...
+
+    def close(self) -> None:
+        """Release connections (the runner calls it once the run ends, however it ends)."""
 
 
 class ResponseModel(BaseModel):
@@ -44,6 +48,8 @@ class OptionsModel(BaseModel):
 
 
 C = TypeVar("C", bound=BaseModel)
+CredentialsT = TypeVar("CredentialsT", bound=CredentialsModel)
+OptionsT = TypeVar("OptionsT", bound=OptionsModel)
 
 
 def _describe(exc: PydanticValidationError) -> str:
@@ -68,6 +74,35 @@ def parse_options(model: type[C], data: Any, *, provider: str) -> C:
         return model.model_validate(data or {})
     except PydanticValidationError as exc:
         raise ConfigurationError(f"{provider}: invalid client options: {_describe(exc)}") from None
+
+
+class ProviderClientBase(Generic[CredentialsT, OptionsT]):
+    """What every provider client and commitment source shares: typed credentials and options,
+    validated from the organization's secret and options by :meth:`from_secret`.
+
+    A subclass names its two models twice: as type arguments, so ``self.options`` has the
+    subclass's fields for the type checker, and as ``credentials_model`` / ``options_model``,
+    which validate at run time.
+    """
+
+    provider: ClassVar[str]
+    credentials_model: type[CredentialsT]
+    options_model: type[OptionsT]
+
+    def __init__(self, credentials: CredentialsT, *, secret_name: str, options: OptionsT | None = None) -> None:
+        self.credentials = credentials
+        self.secret_name = secret_name
+        self.options: OptionsT = self.options_model() if options is None else options
+
+    @classmethod
+    def from_secret(cls, data: Any, *, secret_name: str, options: Mapping[str, Any] | None = None, **kw: Any) -> Self:
+        """Validate the secret (SecretError naming ``secret_name``) and the options, then build."""
+        credentials = parse_credentials(cls.credentials_model, data, provider=cls.provider, secret_name=secret_name)
+        parsed = parse_options(cls.options_model, options, provider=cls.provider)
+        return cls(credentials, secret_name=secret_name, options=parsed, **kw)
+
+    def close(self) -> None:
+        """Release connections; the runner calls it once when the run ends."""
 
 
 def unix_seconds(d: date | datetime) -> int:

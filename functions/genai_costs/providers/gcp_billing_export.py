@@ -27,8 +27,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -40,10 +41,13 @@ from genai_costs.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
-from genai_costs.ingestion.records import CostRecord
-from genai_costs.ingestion.window import Window
+from genai_costs.model.records import CostRecord
+from genai_costs.model.window import Window
 from genai_costs.providers.base import ResponseModel
 from genai_costs.providers.gcp_monitoring import BIGQUERY_SCOPE, GcpCredentials, GcpTokenSource
+
+if TYPE_CHECKING:  # the BigQuery client library is imported when first used
+    from google.cloud import bigquery
 
 TABLE_RE = re.compile(r"^[a-z0-9-]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$")
 PLACEHOLDER = "__BILLING_EXPORT_TABLE__"
@@ -104,10 +108,10 @@ class GcpBillingExport:
         self.service_descriptions = list(service_descriptions)
         self.estimated_trailing_days = estimated_trailing_days
         self._client_factory = client_factory
-        self._client = None
+        self._client: bigquery.Client | None = None
         self.today = today
 
-    def _bq(self):
+    def _bq(self) -> bigquery.Client:
         if self._client is None:
             if self._client_factory is not None:
                 self._client = self._client_factory()
@@ -183,7 +187,8 @@ class GcpBillingExport:
 
         # Summed per key client-side as well: a no-op for the query's own daily rows, and correct
         # when an endpoint answers with raw (hourly) export rows. Bounded by distinct keys, not rows.
-        totals: dict[tuple, list[Decimal]] = {}
+        # (day, project, SKU description, currency) -> [cost, credits]
+        totals: dict[tuple[date, str | None, str | None, str], list[Decimal]] = {}
         try:
             for service in self.service_descriptions:
                 for r in self._rows(window, service):
@@ -199,17 +204,18 @@ class GcpBillingExport:
         for (day, project_id, sku_description, currency), (cost, credits) in sorted(
             totals.items(), key=lambda kv: tuple(str(k) for k in kv[0])
         ):
-            common = {
-                "provider": self.provider,
-                "source": source,
-                "usage_date": day,
-                "project_id": project_id,
-                "currency": currency,
-                "is_estimated": day >= cutoff,
-            }
-            yield CostRecord(line_item=sku_description, amount=cost, **common)
+            record = partial(
+                CostRecord,
+                provider=self.provider,
+                source=source,
+                usage_date=day,
+                project_id=project_id,
+                currency=currency,
+                is_estimated=day >= cutoff,
+            )
+            yield record(line_item=sku_description, amount=cost)
             if credits != 0:
-                yield CostRecord(line_item=f"Credits: {sku_description}", amount=credits, **common)
+                yield record(line_item=f"Credits: {sku_description}", amount=credits)
 
 
 def _money(value: Any) -> Any:

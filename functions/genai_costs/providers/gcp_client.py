@@ -5,21 +5,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, TypeVar
 
 import httpx
 
-from genai_costs.ingestion.records import CostRecord
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.base import OptionsModel, parse_credentials, parse_options
+from genai_costs.model.records import CostRecord
+from genai_costs.model.window import Window
+from genai_costs.providers.base import OptionsModel, ProviderClientBase
 from genai_costs.providers.gcp_billing_export import GcpBillingExport
 from genai_costs.providers.gcp_monitoring import GcpCredentials, MonitoringClient
 from genai_costs.providers.http import RetryPolicy
 
 
-class GcpClientBase:
-    provider: ClassVar[str]
-    options_model: ClassVar[type[OptionsModel]]  # must define cost_services, estimated_trailing_days
+class GcpOptions(OptionsModel):
+    """Options every Google client has: which billing-export services are its costs, and how many
+    recent days the export may still revise (marked estimated)."""
+
+    cost_services: tuple[str, ...]
+    estimated_trailing_days: int = 3
+
+
+GcpOptionsT = TypeVar("GcpOptionsT", bound=GcpOptions)
+
+
+class GcpClientBase(ProviderClientBase[GcpCredentials, GcpOptionsT]):
+    credentials_model = GcpCredentials
 
     def __init__(
         self,
@@ -27,13 +37,12 @@ class GcpClientBase:
         *,
         secret_name: str,
         http: httpx.Client | None = None,
-        options: OptionsModel | None = None,
+        options: GcpOptionsT | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         bigquery_client_factory: Callable[[], Any] | None = None,
     ) -> None:
-        self.credentials = credentials
-        self.options = options or self.options_model()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.monitoring = MonitoringClient(
             credentials, provider=self.provider, secret_name=secret_name, http=http, retry=retry, sleep=sleep
         )
@@ -44,16 +53,6 @@ class GcpClientBase:
             service_descriptions=self.options.cost_services,
             estimated_trailing_days=self.options.estimated_trailing_days,
             client_factory=bigquery_client_factory,
-        )
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any):
-        creds = parse_credentials(GcpCredentials, data, provider=cls.provider, secret_name=secret_name)
-        return cls(
-            creds,
-            secret_name=secret_name,
-            options=parse_options(cls.options_model, options, provider=cls.provider),
-            **kw,
         )
 
     def iter_costs(self, window: Window) -> Iterator[CostRecord]:

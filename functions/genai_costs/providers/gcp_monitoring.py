@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import Field, SecretStr
@@ -28,6 +28,9 @@ from pydantic import Field, SecretStr
 from genai_costs.errors import ProviderAuthError
 from genai_costs.providers.base import CredentialsModel, ResponseModel, parse_rfc3339, rfc3339
 from genai_costs.providers.http import ProviderHttp, RetryPolicy, paginate
+
+if TYPE_CHECKING:  # google-auth is imported when a token is first needed
+    from google.auth.credentials import Credentials as GoogleCredentials
 
 MONITORING_READ_SCOPE = "https://www.googleapis.com/auth/monitoring.read"
 BIGQUERY_SCOPE = "https://www.googleapis.com/auth/bigquery"
@@ -37,7 +40,7 @@ class GcpCredentials(CredentialsModel):
     project_id: str
     billing_export_table: str | None = None
     # Neither set = the runtime's own identity (Application Default Credentials), the default.
-    service_account_info: dict | None = Field(default=None, repr=False)  # a key file: secret
+    service_account_info: dict[str, Any] | None = Field(default=None, repr=False)  # a key file: secret
     access_token: SecretStr | None = None
     monitoring_base_url: str = "https://monitoring.googleapis.com"
     bigquery_api_endpoint: str | None = None
@@ -104,7 +107,7 @@ class GcpTokenSource:
         self._provider = provider
         self._secret_name = secret_name
         self._scopes = list(scopes)
-        self._sa = None
+        self._sa: GoogleCredentials | None = None
         self._lock = threading.Lock()
         self.runtime_project: str | None = None  # the ADC project, once the runtime identity is used
 
@@ -112,7 +115,7 @@ class GcpTokenSource:
     def uses_runtime_identity(self) -> bool:
         return self._creds.access_token is None and self._creds.service_account_info is None
 
-    def google_credentials(self):
+    def google_credentials(self) -> GoogleCredentials:
         """google-auth credentials object (for the BigQuery client)."""
         if self._creds.access_token is not None:
             from google.oauth2.credentials import Credentials
@@ -123,7 +126,7 @@ class GcpTokenSource:
         from google.oauth2 import service_account
 
         try:
-            return service_account.Credentials.from_service_account_info(
+            key: service_account.Credentials = service_account.Credentials.from_service_account_info(
                 self._creds.service_account_info, scopes=self._scopes
             )
         except (ValueError, KeyError) as exc:
@@ -132,8 +135,9 @@ class GcpTokenSource:
                 f"({type(exc).__name__})",
                 provider=self._provider,
             ) from None
+        return key
 
-    def _runtime_credentials(self):
+    def _runtime_credentials(self) -> GoogleCredentials:
         import google.auth
         import google.auth.exceptions
 
@@ -153,12 +157,13 @@ class GcpTokenSource:
         with self._lock:
             if self._sa is None:
                 self._sa = self.google_credentials()
-            if not self._sa.valid:
+            sa = self._sa
+            if not sa.valid:
                 import google.auth.exceptions
                 import google.auth.transport.requests
 
                 try:
-                    self._sa.refresh(google.auth.transport.requests.Request())
+                    sa.refresh(google.auth.transport.requests.Request())
                 except google.auth.exceptions.RefreshError:
                     whose = (
                         "the function's own identity (Application Default Credentials); check its IAM roles"
@@ -168,7 +173,13 @@ class GcpTokenSource:
                     raise ProviderAuthError(
                         f"{self._provider}: could not obtain a token with {whose}", provider=self._provider
                     ) from None
-            return self._sa.token
+            token = sa.token
+            if not isinstance(token, str):
+                raise ProviderAuthError(
+                    f"{self._provider}: the service account in secret '{self._secret_name}' yielded no token",
+                    provider=self._provider,
+                )
+            return token
 
 
 class MonitoringClient:

@@ -25,24 +25,23 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from genai_costs.ingestion.records import UsageRecord
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.base import OptionsModel, day_windows
-from genai_costs.providers.gcp_client import GcpClientBase
+from genai_costs.model.records import UsageRecord
+from genai_costs.model.window import Window
+from genai_costs.providers.base import day_windows
+from genai_costs.providers.gcp_client import GcpClientBase, GcpOptions
 from genai_costs.providers.gcp_monitoring import label, point_start
 
 PROVIDER = "gemini"
 
 
-class GeminiOptions(OptionsModel):
+class GeminiOptions(GcpOptions):
     input_metric: str = "generativelanguage.googleapis.com/generate_content_usage_input_token_count"
     output_metric: str = "generativelanguage.googleapis.com/generate_content_usage_output_token_count"
     model_label: str = "metric.label.model"
     cost_services: tuple[str, ...] = ("Gemini API", "Generative Language API")
-    estimated_trailing_days: int = 3
 
 
-class GeminiClient(GcpClientBase):
+class GeminiClient(GcpClientBase[GeminiOptions]):
     provider = PROVIDER
     options_model = GeminiOptions
 

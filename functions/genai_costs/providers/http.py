@@ -72,7 +72,7 @@ class RetryPolicy:
 
 
 def _retry_after(exc: BaseException) -> float | None:
-    return getattr(exc, "retry_after", None)
+    return exc.retry_after if isinstance(exc, ProviderError) else None
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], datetime]) -> float | None:
@@ -106,7 +106,7 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
 
 
 def _mark(exc: ProviderError, retry_after: float | None = None) -> ProviderError:
-    exc.retry_after = retry_after  # type: ignore[attr-defined]
+    exc.retry_after = retry_after
     return exc
 
 
@@ -131,7 +131,7 @@ class Retrier:
         server = _retry_after(exc) if exc is not None else None
         if server is not None:
             return min(server, self.policy.max_retry_after)
-        ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (state.attempt_number - 1))
+        ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2.0 ** (state.attempt_number - 1))
         return self.rng() * ceiling
 
     def call(self, fn: Callable[[], T], *, what: str) -> T:
@@ -166,11 +166,11 @@ class Retrier:
         retrying = Retrying(
             stop=stop,
             wait=self._wait,
-            # An error that already exhausted its own retries (``_final``) is not retried again.
+            # An error that already exhausted its own retries is not retried again.
             retry=retry_if_exception(
                 lambda e: (
                     isinstance(e, (ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError))
-                    and not getattr(e, "_final", False)
+                    and not e.retries_exhausted
                 )
             ),
             sleep=self.sleep,
@@ -180,10 +180,10 @@ class Retrier:
         try:
             return retrying(attempt)
         except (ProviderRateLimitError, ProviderUnavailableError, ProviderResponseError) as exc:
-            if getattr(exc, "_final", False):
+            if exc.retries_exhausted:
                 raise
             final = type(exc)(f"{exc} (gave up after retries)", provider=self.provider)
-            final._final = True  # type: ignore[attr-defined]
+            final.retries_exhausted = True
             raise final from exc
 
 

@@ -28,15 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
-from genai_costs.ingestion.records import CostRecord, UsageRecord
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.admin_api_client import AdminApiClientBase
+from genai_costs.model.records import BucketWidth, CostRecord, UsageRecord
+from genai_costs.model.window import Window
+from genai_costs.providers.admin_api_client import AdminApiClientBase, AdminCredentials, CursorPage
 from genai_costs.providers.base import (
-    CredentialsModel,
     OptionsModel,
     ResponseModel,
     from_unix,
@@ -47,13 +46,12 @@ PROVIDER = "openai"
 MAX_LIMIT = {"1m": 1440, "1h": 168, "1d": 31}
 
 
-class OpenAICredentials(CredentialsModel):
-    admin_api_key: SecretStr
+class OpenAICredentials(AdminCredentials):
     base_url: str = "https://api.openai.com/v1"
 
 
 class OpenAIOptions(OptionsModel):
-    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    bucket_width: BucketWidth = "1h"
     completions_group_by: tuple[str, ...] = ("model", "project_id", "api_key_id", "batch", "service_tier")
     embeddings_group_by: tuple[str, ...] = ("model", "project_id", "api_key_id")
     include_embeddings: bool = True
@@ -90,11 +88,9 @@ class UsageBucket(ResponseModel):
     results: list[UsageResult] = []
 
 
-class UsagePage(ResponseModel):
+class UsagePage(CursorPage):
     object: str | None = None
     data: list[UsageBucket]
-    has_more: bool = False
-    next_page: str | None = None
 
 
 class Amount(ResponseModel):
@@ -118,14 +114,17 @@ class CostBucket(ResponseModel):
     results: list[CostResult] = []
 
 
-class CostPage(ResponseModel):
+class CostPage(CursorPage):
     data: list[CostBucket]
-    has_more: bool = False
-    next_page: str | None = None
 
 
 def normalize_completions(
-    result: UsageResult, *, bucket_start_unix: int, bucket_width: str, source: str, uncached_includes_audio: bool
+    result: UsageResult,
+    *,
+    bucket_start_unix: int,
+    bucket_width: BucketWidth,
+    source: str,
+    uncached_includes_audio: bool,
 ) -> UsageRecord:
     cached = result.input_cached_tokens or 0
     write = result.input_cache_write_tokens or 0
@@ -164,7 +163,7 @@ def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
     return (model.strip() or None), (kind.strip() or None)
 
 
-class OpenAIClient(AdminApiClientBase):
+class OpenAIClient(AdminApiClientBase[OpenAICredentials, OpenAIOptions]):
     provider = PROVIDER
     credentials_model = OpenAICredentials
     options_model = OpenAIOptions

@@ -20,8 +20,8 @@ Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import httpx
 
@@ -30,7 +30,13 @@ from genai_costs.providers.base import ProviderClient
 from genai_costs.providers.http import RetryPolicy
 
 
-def _classes() -> dict[str, Any]:
+class _ClientClass(Protocol):
+    def from_secret(
+        self, data: Any, *, secret_name: str, options: Mapping[str, Any] | None = None, **kw: Any
+    ) -> ProviderClient: ...
+
+
+def _classes() -> dict[str, _ClientClass]:
     # Imported here so importing the registry does not import boto3 / google-cloud up front.
     from genai_costs.providers.anthropic import AnthropicClient
     from genai_costs.providers.aws_bedrock import AwsBedrockClient
@@ -51,11 +57,11 @@ def _classes() -> dict[str, Any]:
 
 def build_client(
     provider: str,
-    credentials: dict,
+    credentials: Mapping[str, Any],
     *,
     secret_name: str,
     http: httpx.Client | None = None,
-    options: dict | None = None,
+    options: Mapping[str, Any] | None = None,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ProviderClient:

@@ -27,10 +27,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from genai_costs.ingestion.records import UsageRecord
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.base import OptionsModel, day_windows
-from genai_costs.providers.gcp_client import GcpClientBase
+from genai_costs.model.records import UsageRecord
+from genai_costs.model.window import Window
+from genai_costs.providers.base import day_windows
+from genai_costs.providers.gcp_client import GcpClientBase, GcpOptions
 from genai_costs.providers.gcp_monitoring import label, point_start
 
 PROVIDER = "vertex_ai"
@@ -38,7 +38,7 @@ TOKEN_COUNT = "aiplatform.googleapis.com/publisher/online_serving/token_count"
 RESOURCE_TYPE = "aiplatform.googleapis.com/PublisherModel"
 
 
-class VertexOptions(OptionsModel):
+class VertexOptions(GcpOptions):
     group_by_fields: tuple[str, ...] = (
         "metric.label.type",
         "resource.label.model_user_id",
@@ -46,10 +46,9 @@ class VertexOptions(OptionsModel):
         "metric.label.request_type",
     )
     cost_services: tuple[str, ...] = ("Vertex AI",)
-    estimated_trailing_days: int = 3
 
 
-class VertexAIClient(GcpClientBase):
+class VertexAIClient(GcpClientBase[VertexOptions]):
     provider = PROVIDER
     options_model = VertexOptions
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from ..settings import Settings, get_settings
+from ..settings import Settings
 from .base import SecretStore
 
 
-def open_secret_store(settings: Settings | None = None) -> SecretStore:
-    settings = settings or get_settings()
-    if settings.backend == "bigquery":
+def open_secret_store(settings: Settings) -> SecretStore:
+    if settings.gcp_project:  # Settings.backend == "bigquery"
         from .secret_manager import SecretManagerStore
 
         return SecretManagerStore(settings.gcp_project)

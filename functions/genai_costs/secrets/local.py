@@ -52,11 +52,12 @@ class LocalSecretStore(SecretStore):
     def _path(self, secret_id: str) -> Path:
         return self._dir / f"{check_secret_id(secret_id)}.json"
 
-    def _versions(self, secret_id: str) -> list[dict]:
+    def _versions(self, secret_id: str) -> list[dict[str, str]]:
         path = self._path(secret_id)
         if not path.exists():
             return []
-        return json.loads(path.read_text())["versions"]
+        versions: list[dict[str, str]] = json.loads(path.read_text())["versions"]
+        return versions
 
     def get(self, secret_id: str) -> str:
         versions = self._versions(secret_id)

@@ -87,7 +87,7 @@ class Warehouse(abc.ABC):
     def create_view(self, dataset: str, view: SqlFile) -> None: ...
 
     @abc.abstractmethod
-    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict]:
+    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:
         """Run one SELECT and return its rows as dicts."""
 
     @abc.abstractmethod

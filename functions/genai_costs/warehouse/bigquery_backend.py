@@ -140,7 +140,7 @@ class BigQueryWarehouse(Warehouse):
             return statement.sql("bigquery")
         return statement.text if isinstance(statement, SqlFile) else statement
 
-    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict]:
+    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:
         job = self._run(dataset, self._text(statement), typed(params))
         return [dict(row.items()) for row in job.result()]
 

@@ -159,7 +159,7 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"missing query parameters: {', '.join(missing)}")
         return sql, {n: params[n].value for n in names}
 
-    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict]:
+    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:
         sql, bound = self._prepare(statement, typed(params))
         with self._lock:
             self._use(dataset)

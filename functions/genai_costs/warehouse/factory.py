@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from ..settings import Settings, get_settings
+from ..settings import Settings
 from .base import Warehouse
 
 
-def open_warehouse(settings: Settings | None = None) -> Warehouse:
-    settings = settings or get_settings()
-    if settings.backend == "bigquery":
+def open_warehouse(settings: Settings) -> Warehouse:
+    if settings.gcp_project:  # Settings.backend == "bigquery"
         from .bigquery_backend import BigQueryWarehouse
 
         return BigQueryWarehouse(project=settings.gcp_project, location=settings.bq_location)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -43,7 +43,9 @@ def ndjson_file(rows: Iterable[Mapping[str, Any]], fields: list[str], path: Path
         return write_ndjson(rows, fields, fh)
 
 
-def within_window(rows: Iterable[Mapping[str, Any]], field: str, start: dt.date, end: dt.date):
+def within_window(
+    rows: Iterable[Mapping[str, Any]], field: str, start: dt.date, end: dt.date
+) -> Iterator[Mapping[str, Any]]:
     """A window replace must never write outside its window."""
     for row in rows:
         value = row.get(field)

@@ -68,7 +68,10 @@ def split_statements(sql: str) -> list[str]:
 
 
 def parse_bigquery(statement: str) -> exp.Expression:
-    return sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+    tree = sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
+    if not isinstance(tree, exp.Expression):  # parse_one is typed as sqlglot's wider base class
+        raise ConfigurationError(f"not a SQL statement: {statement[:60]!r}")
+    return tree
 
 
 def is_transaction_control(node: exp.Expression) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -79,7 +79,7 @@ class TableSpec(BaseModel):
     def partition_field(self) -> str | None:
         return self.timePartitioning.field if self.timePartitioning else None
 
-    def api_repr(self, project: str, dataset: str) -> dict:
+    def api_repr(self, project: str, dataset: str) -> dict[str, Any]:
         """The BigQuery REST representation (what ``tables.insert`` receives)."""
         body = self.model_dump(by_alias=True, exclude_none=True, exclude={"name"})
         body["tableReference"] = {"projectId": project, "datasetId": dataset, "tableId": self.name}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel
 
 from ..errors import SqlTranspileError
 
@@ -128,7 +129,7 @@ def to_duckdb(tree: exp.Expression, *, procedure_params: Iterable[str] = ()) -> 
         tree = fix(tree)
     placeholders = sorted({p.name for p in tree.find_all(exp.Placeholder)})
     try:
-        sql = tree.sql(dialect="duckdb", unsupported_level="raise")
+        sql = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
     except Exception as exc:  # sqlglot.errors.UnsupportedError and friends
         raise SqlTranspileError(f"cannot express in DuckDB: {exc}") from exc
     return sql, placeholders

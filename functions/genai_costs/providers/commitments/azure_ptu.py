@@ -34,35 +34,29 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Final
 
 import httpx
 from pydantic import Field
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.ingestion.commitment_records import CapacityHour, numeric
-from genai_costs.ingestion.window import Window
+from genai_costs.model.commitment_records import CapacityHour, PriceSource, TermsSource, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
 from genai_costs.providers.azure_openai import AzureCredentials, AzureOpenAIClient, AzureOptions
 from genai_costs.providers.base import (
     OptionsModel,
+    ProviderClientBase,
     ResponseModel,
     day_windows,
-    parse_credentials,
-    parse_options,
     parse_rfc3339,
     rfc3339,
 )
-from genai_costs.providers.commitments import (
-    Subscription,
-    matching,
-    missing,
-    term_from_months,
-    window_hours,
-)
+from genai_costs.providers.commitments.base import matching, missing, term_from_months, window_hours
 from genai_costs.providers.http import RetryPolicy, paginate
 
 PROVIDER = "azure_openai"
-COMMITMENT_TYPE = "azure_ptu"
+COMMITMENT_TYPE: Final = "azure_ptu"
 RETAIL_SKUS = {
     "ProvisionedManaged": "Provisioned Managed Regional",
     "GlobalProvisionedManaged": "Provisioned Managed Global",
@@ -137,6 +131,16 @@ class _Deployment(ResponseModel):
     systemData: _SystemData | None = None
 
 
+class _PtuSku(_Sku):
+    name: str  # one of RETAIL_SKUS
+
+
+class _ProvisionedDeployment(_Deployment):
+    """A deployment on a provisioned (PTU) SKU: what ``provisioned_deployments`` returns."""
+
+    sku: _PtuSku
+
+
 class _DeploymentsPage(ResponseModel):
     value: list[_Deployment] = []
     nextLink: str | None = None
@@ -157,9 +161,17 @@ class _PricesPage(ResponseModel):
     NextPageLink: str | None = None
 
 
-class AzurePtuSource:
+# deployment, model, hourly unit price, price source, start, end, terms source, term
+_Plan = tuple[
+    _ProvisionedDeployment, str | None, Decimal, PriceSource, datetime | None, datetime | None, TermsSource, str
+]
+
+
+class AzurePtuSource(ProviderClientBase[AzurePtuCredentials, AzurePtuOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = AzurePtuCredentials
+    options_model = AzurePtuOptions
 
     def __init__(
         self,
@@ -173,8 +185,7 @@ class AzurePtuSource:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime],
     ) -> None:
-        self.credentials = credentials
-        self.options = options or AzurePtuOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         # Reuses the pay-as-you-go client for the Entra token, retries and redaction.
         self.arm = AzureOpenAIClient(
@@ -188,18 +199,11 @@ class AzurePtuSource:
         self.http = self.arm.http
         self.now = now
 
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> AzurePtuSource:
-        creds = parse_credentials(AzurePtuCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(AzurePtuOptions, options, provider=PROVIDER), **kw
-        )
-
     def close(self) -> None:
         self.arm.close()
 
     # -- discovery ---------------------------------------------------------------------------------
-    def provisioned_deployments(self) -> list[_Deployment]:
+    def provisioned_deployments(self) -> list[_ProvisionedDeployment]:
         first = f"{self.arm.arm}{self.arm.account_id}/deployments"
 
         def fetch(cursor: str | None) -> _DeploymentsPage:
@@ -212,9 +216,13 @@ class AzurePtuSource:
                 headers=self.arm._headers,
             )
 
-        found = []
+        found: list[_ProvisionedDeployment] = []
         for page in paginate(fetch, lambda p: p.nextLink, provider=PROVIDER, max_pages=self.http.policy.max_pages):
-            found += [d for d in page.value if d.sku and d.sku.name in RETAIL_SKUS]
+            found += [
+                _ProvisionedDeployment.model_validate(d, from_attributes=True)
+                for d in page.value
+                if d.sku and d.sku.name in RETAIL_SKUS
+            ]
         return sorted(found, key=lambda d: d.name)
 
     def utilization(self, window: Window) -> tuple[dict[tuple[str, datetime], Decimal], str | None]:
@@ -290,7 +298,7 @@ class AzurePtuSource:
         utilization, region = self.utilization(window)
         region = self.options.region or region
         retail: dict[str, Decimal | None] = {}
-        plans = []
+        plans: list[_Plan] = []
         # Resolve every price before yielding anything: a configuration gap fails the whole run.
         for dep in deployments:
             model = dep.properties.model.name if dep.properties and dep.properties.model else None
@@ -301,6 +309,8 @@ class AzurePtuSource:
                     f"({', '.join(r.subscription_id for r in rows)}); keep one or set their region"
                 )
             row = rows[0] if rows else None
+            price: Decimal | None
+            price_source: PriceSource
             if row is not None and row.unit_hourly_price_usd is not None:
                 price, price_source = row.unit_hourly_price_usd, "llm_subscriptions"
             else:
@@ -318,6 +328,9 @@ class AzurePtuSource:
                         model=model,
                         fields=("unit_hourly_price_usd",),
                     )
+            start: datetime | None
+            end: datetime | None
+            terms_source: TermsSource
             if row is not None and row.start is not None:
                 start, end, terms_source = row.start, row.end, "llm_subscriptions"
                 term = term_from_months(row.commitment_term_months)
@@ -343,7 +356,7 @@ class AzurePtuSource:
                     commitment_id=f"{self.credentials.account_name}/{dep.name}",
                     commitment_name=dep.name,
                     active_fraction=fraction,
-                    provisioned_units=dep.sku.capacity or 0,
+                    provisioned_units=Decimal(dep.sku.capacity or 0),
                     capacity_unit="PTU",
                     utilization=utilization.get((dep.name, hour)),
                     hourly_unit_price_usd=price,

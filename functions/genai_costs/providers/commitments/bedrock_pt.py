@@ -36,18 +36,22 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.ingestion.commitment_records import CapacityHour, numeric
-from genai_costs.ingestion.window import Window
+from genai_costs.model.commitment_records import CapacityHour, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
 from genai_costs.providers.aws_bedrock import AwsBedrockClient, AwsCredentials, AwsOptions
-from genai_costs.providers.base import OptionsModel, ResponseModel, parse_credentials, parse_options
-from genai_costs.providers.commitments import Subscription, matching, missing, window_hours
+from genai_costs.providers.base import OptionsModel, ProviderClientBase, ResponseModel
+from genai_costs.providers.commitments.base import matching, missing, window_hours
 from genai_costs.providers.http import RetryPolicy, paginate
 
+if TYPE_CHECKING:  # stubs from the dev extras; the deployed function never imports them
+    from types_boto3_bedrock.client import BedrockClient
+
 PROVIDER = "aws_bedrock"
-COMMITMENT_TYPE = "bedrock_pt"
+COMMITMENT_TYPE: Final = "bedrock_pt"
 TERMS = {"OneMonth": "1_month", "SixMonths": "6_months", None: "no_commitment"}
 BILLED_STATUSES = frozenset({"InService", "Updating"})
 
@@ -92,9 +96,11 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class BedrockPtSource:
+class BedrockPtSource(ProviderClientBase[BedrockPtCredentials, BedrockPtOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = BedrockPtCredentials
+    options_model = BedrockPtOptions
 
     def __init__(
         self,
@@ -108,27 +114,17 @@ class BedrockPtSource:
         now: Callable[[], datetime],
         **_: Any,
     ) -> None:
-        self.credentials = credentials
-        self.secret_name = secret_name
-        self.options = options or BedrockPtOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         self.retry, self.sleep, self.now = retry, sleep, now
         # The pay-as-you-go client supplies the session, the retry policy and the error mapping.
         self.aws = AwsBedrockClient(
             credentials, secret_name=secret_name, options=AwsOptions(model_ids=()), retry=retry, sleep=sleep
         )
-        self._bedrock = None
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> BedrockPtSource:
-        creds = parse_credentials(BedrockPtCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        kw.pop("http", None)  # boto3, not httpx
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(BedrockPtOptions, options, provider=PROVIDER), **kw
-        )
+        self._bedrock: BedrockClient | None = None
 
     @property
-    def bedrock(self):
+    def bedrock(self) -> BedrockClient:
         if self._bedrock is None:
             self._bedrock = self.aws._session().client(
                 "bedrock",
@@ -161,7 +157,8 @@ class BedrockPtSource:
             found += page.provisionedModelSummaries
         return sorted(found, key=lambda s: (_utc(s.creationTime), s.provisionedModelArn))
 
-    def _tokens(self, window: Window, arns: list[str]) -> dict[tuple[str, datetime], int]:
+    def _tokens(self, window: Window, arns: list[str]) -> dict[tuple[str | None, datetime], int]:
+        """{(provisioned model ARN, hour): tokens} from CloudWatch."""
         metrics = AwsBedrockClient(
             self.credentials,
             secret_name=self.secret_name,
@@ -232,7 +229,7 @@ class BedrockPtSource:
                     commitment_id=pt.provisionedModelArn,
                     commitment_name=pt.provisionedModelName,
                     active_fraction=fraction,
-                    provisioned_units=pt.modelUnits,
+                    provisioned_units=Decimal(pt.modelUnits),
                     capacity_unit="Model Units",
                     utilization=utilization,
                     hourly_unit_price_usd=row.unit_hourly_price_usd,

@@ -37,10 +37,10 @@ from typing import Any
 
 import httpx
 
-from genai_costs.ingestion.commitment_records import GpuHour, hour_floor, numeric
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.base import OptionsModel, ResponseModel, day_windows, parse_credentials, parse_options
-from genai_costs.providers.commitments import Subscription
+from genai_costs.model.commitment_records import GpuHour, hour_floor, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
+from genai_costs.providers.base import OptionsModel, ProviderClientBase, ResponseModel, day_windows
 from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
 from genai_costs.providers.gcp_billing_export import GcpBillingExport, render_sql
 from genai_costs.providers.gcp_monitoring import GcpTokenSource, MonitoringClient
@@ -86,9 +86,11 @@ def accelerator_phrase(accelerator: str) -> str:
     return accelerator.lower().replace("_", " ")
 
 
-class VertexGpuSource:
+class VertexGpuSource(ProviderClientBase[VertexCommitmentCredentials, VertexGpuOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = VertexCommitmentCredentials
+    options_model = VertexGpuOptions
 
     def __init__(
         self,
@@ -103,8 +105,7 @@ class VertexGpuSource:
         now: Callable[[], datetime],
         bigquery_client_factory: Callable[[], Any] | None = None,
     ) -> None:
-        self.credentials = credentials
-        self.options = options or VertexGpuOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.monitoring = MonitoringClient(
             credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
         )
@@ -119,13 +120,6 @@ class VertexGpuSource:
             client_factory=bigquery_client_factory,
         )
         self.now = now
-
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> VertexGpuSource:
-        creds = parse_credentials(VertexCommitmentCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(VertexGpuOptions, options, provider=PROVIDER), **kw
-        )
 
     def close(self) -> None:
         self.monitoring.close()

@@ -29,23 +29,25 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Final
 
 import httpx
 
 from genai_costs.errors import ConfigurationError
-from genai_costs.ingestion.commitment_records import CapacityHour, numeric
-from genai_costs.ingestion.window import Window
-from genai_costs.providers.base import OptionsModel, day_windows, parse_credentials, parse_options
-from genai_costs.providers.commitments import Subscription, missing, term_from_months, window_hours
+from genai_costs.model.commitment_records import CapacityHour, numeric
+from genai_costs.model.subscriptions import Subscription
+from genai_costs.model.window import Window
+from genai_costs.providers.base import OptionsModel, ProviderClientBase, day_windows
 from genai_costs.providers.commitments._gcp import VertexCommitmentCredentials, hourly_values, list_series, quote
+from genai_costs.providers.commitments.base import missing, term_from_months, window_hours
 from genai_costs.providers.gcp_monitoring import MonitoringClient
 from genai_costs.providers.http import RetryPolicy
 
 PROVIDER = "vertex_ai"
-COMMITMENT_TYPE = "vertex_gsu"
+COMMITMENT_TYPE: Final = "vertex_gsu"
 PREFIX = "aiplatform.googleapis.com/publisher/online_serving/"
 REQUIRED = ("model_id", "commitment_units", "unit_hourly_price_usd", "commitment_start_date")
 
@@ -57,9 +59,41 @@ class VertexGsuOptions(OptionsModel):
     dedicated_request_type: str = "dedicated"
 
 
-class VertexGsuSource:
+@dataclass(frozen=True)
+class _Order:
+    """A configured Provisioned Throughput order with every field the hours need."""
+
+    row: Subscription
+    model_id: str
+    units: int
+    start: datetime
+
+
+def _order(row: Subscription) -> _Order:
+    model_id, units, start = row.model_id, row.commitment_units, row.start
+    if model_id is None or units is None or start is None or row.unit_hourly_price_usd is None:
+        absent = [f for f in REQUIRED if getattr(row, f) is None]
+        raise missing(
+            COMMITMENT_TYPE,
+            f"order for model {row.model_id or '<unset>'} lacks {', '.join(absent)}",
+            provider=PROVIDER,
+            fields=absent,
+            row=row,
+        )
+    if row.end is not None and row.end <= start:
+        raise ConfigurationError(
+            f"{COMMITMENT_TYPE}: {row.describe()} ends before it starts "
+            f"(commitment_end_date {row.commitment_end_date} < commitment_start_date "
+            f"{row.commitment_start_date})"
+        )
+    return _Order(row, model_id, units, start)
+
+
+class VertexGsuSource(ProviderClientBase[VertexCommitmentCredentials, VertexGsuOptions]):
     provider = PROVIDER
     commitment_type = COMMITMENT_TYPE
+    credentials_model = VertexCommitmentCredentials
+    options_model = VertexGsuOptions
 
     def __init__(
         self,
@@ -73,24 +107,17 @@ class VertexGsuSource:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime],
     ) -> None:
-        self.options = options or VertexGsuOptions()
+        super().__init__(credentials, secret_name=secret_name, options=options)
         self.subscriptions = [s for s in subscriptions if s.commitment_type == COMMITMENT_TYPE]
         self.monitoring = MonitoringClient(
             credentials, provider=PROVIDER, secret_name=secret_name, http=http, retry=retry, sleep=sleep
         )
         self.now = now
 
-    @classmethod
-    def from_secret(cls, data: dict, *, secret_name: str, options: dict | None = None, **kw: Any) -> VertexGsuSource:
-        creds = parse_credentials(VertexCommitmentCredentials, data, provider=PROVIDER, secret_name=secret_name)
-        return cls(
-            creds, secret_name=secret_name, options=parse_options(VertexGsuOptions, options, provider=PROVIDER), **kw
-        )
-
     def close(self) -> None:
         self.monitoring.close()
 
-    def orders(self, window: Window) -> list[Subscription]:
+    def orders(self, window: Window) -> list[_Order]:
         if not self.subscriptions:
             raise missing(
                 COMMITMENT_TYPE,
@@ -98,30 +125,15 @@ class VertexGsuSource:
                 provider=PROVIDER,
                 fields=REQUIRED,
             )
-        for row in self.subscriptions:
-            absent = [f for f in REQUIRED if getattr(row, f) is None]
-            if absent:
-                raise missing(
-                    COMMITMENT_TYPE,
-                    f"order for model {row.model_id or '<unset>'} lacks {', '.join(absent)}",
-                    provider=PROVIDER,
-                    fields=absent,
-                    row=row,
-                )
-            if row.end is not None and row.end <= row.start:
-                raise ConfigurationError(
-                    f"{COMMITMENT_TYPE}: {row.describe()} ends before it starts "
-                    f"(commitment_end_date {row.commitment_end_date} < commitment_start_date "
-                    f"{row.commitment_start_date})"
-                )
-        return [r for r in self.subscriptions if r.start < window.end_dt and (r.end is None or r.end > window.start_dt)]
+        orders = [_order(row) for row in self.subscriptions]  # all validated before any is used
+        return [o for o in orders if o.start < window.end_dt and (o.row.end is None or o.row.end > window.start_dt)]
 
     def _hourly(
-        self, metric: str, row: Subscription, window: Window, aligner: str, extra: str = ""
+        self, metric: str, order: _Order, window: Window, aligner: str, extra: str = ""
     ) -> dict[datetime, Decimal]:
-        flt = f"metric.type = {quote(metric)} AND resource.labels.model_user_id = {quote(row.model_id or '')}"
-        if row.region:
-            flt += f" AND resource.labels.location = {quote(row.region)}"
+        flt = f"metric.type = {quote(metric)} AND resource.labels.model_user_id = {quote(order.model_id)}"
+        if order.row.region:
+            flt += f" AND resource.labels.location = {quote(order.row.region)}"
         flt += extra
         values: dict[datetime, Decimal] = defaultdict(Decimal)
         for start, end in day_windows(window):
@@ -133,21 +145,23 @@ class VertexGsuSource:
     def iter_hours(self, window: Window) -> Iterator[CapacityHour]:
         o = self.options
         now = self.now()
-        for row in self.orders(window):
-            gsus = self._hourly(o.gsu_metric, row, window, "ALIGN_MEAN")
-            limits = self._hourly(o.token_limit_metric, row, window, "ALIGN_MEAN")
+        for order in self.orders(window):
+            row = order.row
+            gsus = self._hourly(o.gsu_metric, order, window, "ALIGN_MEAN")
+            limits = self._hourly(o.token_limit_metric, order, window, "ALIGN_MEAN")
             consumed = self._hourly(
                 o.consumed_metric,
-                row,
+                order,
                 window,
                 "ALIGN_SUM",
                 f" AND metric.labels.request_type = {quote(o.dedicated_request_type)}",
             )
-            for hour, fraction in window_hours(window, row.start, row.end, now):
-                units = Decimal(row.commitment_units)
+            for hour, fraction in window_hours(window, order.start, row.end, now):
+                units = Decimal(order.units)
                 if gsus.get(hour):
                     units = numeric(gsus[hour] / fraction)
                 utilization = None
+                capacity: Decimal | None
                 if limits.get(hour):
                     # The hour's mean limit (tokens/s) x 3600 s = tokens available in the hour's active part.
                     capacity = limits[hour] * 3600
@@ -162,7 +176,7 @@ class VertexGsuSource:
                     source="gcp.monitoring+llm_subscriptions",
                     hour_start=hour,
                     region=row.region,
-                    model=row.model_id,
+                    model=order.model_id,
                     commitment_type=COMMITMENT_TYPE,
                     commitment_id=row.subscription_id,
                     commitment_name=row.plan_name,
@@ -173,7 +187,7 @@ class VertexGsuSource:
                     hourly_unit_price_usd=row.unit_hourly_price_usd,
                     price_source="llm_subscriptions",
                     term=term_from_months(row.commitment_term_months),
-                    commitment_start=row.start,
+                    commitment_start=order.start,
                     commitment_end=row.end,
                     terms_source="llm_subscriptions",
                 )

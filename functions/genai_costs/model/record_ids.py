@@ -35,7 +35,7 @@ _COST_DIMENSIONS = (
 )
 
 
-def _digest(values: dict) -> str:
+def _digest(values: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 

@@ -6,8 +6,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from .orgs import validate_org_slug
-from .providers.ids import CommitmentType, Provider
+from ..orgs import validate_org_slug
+from ..providers.ids import CommitmentType, Provider
+from .window import Window
 
 
 class _Message(BaseModel):
@@ -26,7 +27,7 @@ class _Message(BaseModel):
             raise ValueError(str(exc)) from exc
 
     @model_validator(mode="after")
-    def _window(self):
+    def _dates(self) -> _Message:
         if (self.start_date is None) != (self.end_date is None):
             raise ValueError("give both start_date and end_date, or neither (trailing window)")
         if self.start_date and self.end_date and self.end_date <= self.start_date:
@@ -34,6 +35,12 @@ class _Message(BaseModel):
         if self.start_date and self.end_date and (self.end_date - self.start_date).days > 400:
             raise ValueError("window longer than 400 days; split the backfill")
         return self
+
+    def window(self, today: date, trailing_days: int) -> Window:
+        """The window the message asks for, else the ``trailing_days`` (at least one) whole days before ``today``."""
+        if self.start_date and self.end_date:
+            return Window(start=self.start_date, end=self.end_date)
+        return Window.trailing(today, max(trailing_days, 1))
 
 
 class PaygMessage(_Message):

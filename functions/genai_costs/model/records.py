@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 BucketWidth = Literal["1m", "1h", "1d"]
 
@@ -56,7 +56,8 @@ class UsageRecord(BaseModel):
     source: str
     bucket_start: datetime
     bucket_width: BucketWidth
-    usage_date: date
+    # Defaults to the UTC date of bucket_start (already validated: pydantic validates in field order).
+    usage_date: date = Field(default_factory=lambda data: data["bucket_start"].date())
     model: str | None = None
     region: str | None = None
     service_tier: str | None = None
@@ -77,20 +78,6 @@ class UsageRecord(BaseModel):
     requests: int | None = None
     web_search_requests: int | None = None
     provider_total_tokens: int
-
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_usage_date(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("usage_date") is None:
-            start = data.get("bucket_start")
-            if isinstance(start, str):
-                try:
-                    start = datetime.fromisoformat(start.replace("Z", "+00:00"))
-                except ValueError:
-                    return data  # the field validator reports it
-            if isinstance(start, datetime) and start.tzinfo is not None:
-                data = {**data, "usage_date": _as_utc(start).date()}
-        return data
 
     @field_validator("bucket_start")
     @classmethod

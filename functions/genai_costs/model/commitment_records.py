@@ -22,7 +22,7 @@ import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -72,7 +72,8 @@ class _Hourly(BaseModel):
     provider: str
     source: str
     hour_start: datetime
-    usage_date: date
+    # Defaults to the UTC date of hour_start (already validated: pydantic validates in field order).
+    usage_date: date = Field(default_factory=lambda data: data["hour_start"].date())
     region: str | None = None
     model: str | None = None
 
@@ -84,16 +85,8 @@ class _Hourly(BaseModel):
             raise ValueError(f"hour_start {value.isoformat()} is not the start of a UTC hour")
         return value
 
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_date(cls, data: Any) -> Any:
-        start = data.get("hour_start") if isinstance(data, dict) else None
-        if isinstance(data, dict) and data.get("usage_date") is None and isinstance(start, datetime) and start.tzinfo:
-            data = {**data, "usage_date": start.astimezone(UTC).date()}
-        return data
-
     @model_validator(mode="after")
-    def _date(self):
+    def _date(self) -> Self:
         if self.usage_date != self.hour_start.date():
             raise ValueError(f"usage_date {self.usage_date} is not the UTC date of hour_start {self.hour_start}")
         return self

@@ -6,13 +6,15 @@ import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from ..model.window import Window
 from ..paths import sql_root
 from ..warehouse.base import Warehouse
 from ..warehouse.tables import load_table_specs
-from .window import Window
 
 LEDGER_TABLE = "genai_ingestion_runs"
+RunStatus = Literal["started", "succeeded", "failed"]
 
 
 @dataclass
@@ -26,9 +28,14 @@ class Run:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _t0: float = field(default_factory=time.monotonic)
 
-    def event(self, status: str, **extra) -> dict:
+    def describe(self) -> str:
+        return (
+            f"{self.flow} run {self.run_id} for {self.org_slug}/{self.provider} {self.window.start}..{self.window.end}"
+        )
+
+    def event(self, status: RunStatus, **extra: Any) -> dict[str, Any]:
         now = dt.datetime.now(dt.UTC)
-        row = {
+        row: dict[str, Any] = {
             "run_id": self.run_id,
             "event_date": now.date(),
             "event_at": now,
@@ -46,6 +53,6 @@ class Run:
         return row | extra
 
 
-def record_event(warehouse: Warehouse, dataset: str, row: dict) -> None:
+def record_event(warehouse: Warehouse, dataset: str, row: dict[str, Any]) -> None:
     spec = load_table_specs(sql_root())[LEDGER_TABLE]
     warehouse.load_rows(dataset, spec, [row])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -33,7 +34,7 @@ class Window(BaseModel):
     def days(self) -> int:
         return (self.end - self.start).days
 
-    def iter_days(self):
+    def iter_days(self) -> Iterator[date]:
         d = self.start
         while d < self.end:
             yield d
