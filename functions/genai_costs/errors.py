@@ -3,7 +3,9 @@
     GenAICostsError
     ├── ConfigurationError        settings or seed/commitment configuration missing or invalid
     ├── ValidationError           bad input from a caller (message, org slug, request body)
-    │   └── InvalidOrgSlugError
+    │   ├── InvalidOrgSlugError
+    │   ├── NotFoundError         the request names a row that does not exist (HTTP 404)
+    │   └── ConflictError         the request contradicts stored data, e.g. overlapping validity (HTTP 409)
     ├── SecretError               secret store problems (missing secret, bad key file)
     │   └── SecretNotFoundError
     ├── WarehouseError            the SQL engine refused or failed a statement
@@ -34,11 +36,19 @@ class ConfigurationError(GenAICostsError):
 
 
 class ValidationError(GenAICostsError):
-    pass
+    http_status = 400
 
 
 class InvalidOrgSlugError(ValidationError):
     pass
+
+
+class NotFoundError(ValidationError):
+    http_status = 404
+
+
+class ConflictError(ValidationError):
+    http_status = 409
 
 
 class SecretError(GenAICostsError):

@@ -62,7 +62,8 @@ def handle_pubsub_event(
 def handle_json_request(
     body: Any, model: type[M], work: Callable[[M], BaseModel], *, settings: Settings
 ) -> tuple[dict[str, Any], int]:
-    """HTTP variant: 400 with a clear message on bad input, 200 with the result's JSON."""
+    """HTTP variant: 400 with a clear message on bad input (404 / 409 for a missing or conflicting row),
+    200 with the result's JSON."""
     configure_logging(settings.log_level)
     if not isinstance(body, dict):
         return {"error": "request body must be a JSON object"}, 400
@@ -73,7 +74,7 @@ def handle_json_request(
     try:
         return work(request).model_dump(mode="json"), 200
     except ValidationError as exc:
-        return {"error": str(exc)}, 400
+        return {"error": str(exc)}, exc.http_status
     except GenAICostsError as exc:
         log.exception("request failed")
         return {"error": f"{type(exc).__name__}: {exc}"}, 503 if exc.transient else 500

@@ -104,13 +104,13 @@ def make_plan(
     candidates: Mapping[PriceKey, Candidate],
     context: SyncContext,
 ) -> Plan:
-    rows = [dict(r) for r in rows]
+    all_rows = [dict(r) for r in rows]
     by_key: dict[PriceKey, list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in all_rows:
         if not row["is_custom"]:
             by_key.setdefault(row_key(row), []).append(row)
     known = {p["proposal_id"]: dict(p) for p in proposals}
-    plan = Plan(context=context, outcomes=[], rows_before=rows)
+    plan = Plan(context=context, outcomes=[], rows_before=all_rows)
     raised: dict[str, tuple[PriceKey, RateDecision]] = {}
     decided_now: dict[tuple[PriceKey, str], RateDecision] = {}
 
@@ -131,8 +131,9 @@ def make_plan(
 
     _write_proposals(plan, known, raised, decided_now, context)
     closed = {r["pricing_id"]: r for r in plan.pricing_rows if r.get("end_date") is not None}
-    plan.rows_after = [closed.get(r["pricing_id"], r) for r in rows]
-    plan.rows_after += [r for r in plan.pricing_rows if r["pricing_id"] not in {x["pricing_id"] for x in rows}]
+    existing = {r["pricing_id"] for r in all_rows}
+    plan.rows_after = [closed.get(r["pricing_id"], r) for r in all_rows]
+    plan.rows_after += [r for r in plan.pricing_rows if r["pricing_id"] not in existing]
     written = {p["proposal_id"]: p for p in plan.proposal_rows}
     plan.proposals_after = [written.pop(pid, p) for pid, p in known.items()] + list(written.values())
     return plan

@@ -29,9 +29,9 @@ from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
-from ..rates import PriceKey, Quote, canonical, per_1k_from_per_million, to_numeric
+from ..rates import PriceKey, Quote, SourceName, canonical, per_1k_from_per_million, to_numeric
 
-SOURCE = "genai-prices"
+SOURCE: SourceName = "genai-prices"
 PACKAGE = "genai-prices"
 PROVIDER_IDS = {
     "openai": "openai",

@@ -39,9 +39,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..litellm_data import LiteLLMData
-from ..rates import PriceKey, Quote, canonical, per_1k_from_per_token, to_numeric
+from ..rates import PriceKey, Quote, SourceName, canonical, per_1k_from_per_token, to_numeric
 
-SOURCE = "litellm"
+SOURCE: SourceName = "litellm"
 MODES = frozenset({"chat", "responses", "embedding"})
 TIERS = ("flex", "priority")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
