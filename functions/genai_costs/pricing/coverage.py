@@ -52,7 +52,8 @@ class Coverage(BaseModel):
     ids_priced: int
     id_share_percent: Decimal
     by_provider: dict[str, ProviderCoverage]
-    unpriced_models: list[str]
+    unpriced_models: list[str]  # provider/genai-prices model id
+    unpriced_ids: list[str]  # provider/model id
 
 
 def universe(candidates: Mapping[PriceKey, Candidate]) -> dict[PriceKey, str]:
@@ -112,4 +113,5 @@ def coverage(rows: Iterable[Mapping[str, Any]], candidates: Mapping[PriceKey, Ca
         id_share_percent=_percent(len(priced), len(listed)),
         by_provider=by_provider,
         unpriced_models=sorted(f"{p}/{g}" for p, g in set(groups) - priced_groups),
+        unpriced_ids=sorted(f"{k.provider}/{k.model_id}" for k in set(listed) - priced),
     )

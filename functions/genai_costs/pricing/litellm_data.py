@@ -45,7 +45,8 @@ class LiteLLMData:
     entries: dict[str, Any]
 
 
-def load_pin(path: Path = PIN_FILE) -> LiteLLMPin:
+def load_pin(path: Path | None = None) -> LiteLLMPin:
+    path = path or PIN_FILE
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return LiteLLMPin(**{k: str(raw[k]) for k in ("package", "version", "member", "sha256", "bundled_as")})
