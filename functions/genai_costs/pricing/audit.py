@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from .rates import canonical
+
 AUDIT_TABLE = "llm_pricing_audit"
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(canonical(value), "f")  # 0.0081, whether it came back from NUMERIC as 0.008100000 or not
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -30,6 +31,7 @@ from ..orgs import validate_org_slug
 from ..providers.ids import PROVIDERS
 from ..warehouse.base import Warehouse
 from .audit import audit_row
+from .rates import canonical
 from .store import PRICING_TABLE, SUBSCRIPTIONS_TABLE, CatalogStore
 from .validation import (
     HOURS_PER_MONTH,
@@ -103,14 +105,29 @@ class UpdateSubscription(Target, SubscriptionFields):
     replace: bool = False
 
 
+def public(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as the API returns it: exact numbers as plain decimal strings ("0.00015", never 1.5E-4)."""
+    return {k: format(canonical(v), "f") if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
 class Rows(BaseModel):
     rows: list[dict[str, Any]]
+
+    @field_validator("rows")
+    @classmethod
+    def _public(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [public(r) for r in rows]
 
 
 class Change(BaseModel):
     action: Literal["created", "corrected", "versioned", "disabled", "unchanged"]
     row: dict[str, Any]
     previous: dict[str, Any] | None = None  # the row before (a correction, a disable) or the row ended (a version)
+
+    @field_validator("row", "previous")
+    @classmethod
+    def _public(cls, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if row is None else public(row)
 
 
 _TABLES: dict[Kind, tuple[str, str, tuple[str, ...], type[BaseModel]]] = {
