@@ -92,7 +92,7 @@ def test_every_function_directory_is_deployed():
     dirs = {p.parent.name for p in (REPO / "functions").glob("*/main.py")} - {"genai_costs"}
     deployed = set(LOCALS["functions"])
     assert dirs <= deployed, f"functions without a google_cloudfunctions2_function: {sorted(dirs - deployed)}"
-    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard"}
+    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard", "pricing_api", "sync_prices"}
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]
     assert fn["build_config"][0]["runtime"] == "python312"

@@ -326,6 +326,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
         secrets=True, source_project_roles=frozenset({"roles/monitoring.viewer"}), billing_export=True
     ),
     "onboard": Access(secrets=False),
+    # The price catalog's sync (public price data bundled in its archive) and the pricing API read no secret.
+    "pricing_api": Access(secrets=False),
+    "sync_prices": Access(secrets=False),
 }
 BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
 

@@ -1,8 +1,8 @@
-# The four gen2 functions of one organization, each running as its own service account
+# The six gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding is an authenticated HTTP function callable only by
-# var.functions.onboard_invokers.
+# push identity; onboarding and the pricing API are authenticated HTTP functions callable only by
+# var.functions.onboard_invokers and var.functions.pricing_invokers.
 
 locals {
   functions = {
@@ -10,6 +10,8 @@ locals {
     ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit" }
     ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
     onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
+    pricing_api       = { entry_point = "pricing_api", pubsub = false, account = "pricing" }
+    sync_prices       = { entry_point = "sync_prices", pubsub = true, account = "prices" }
   }
 }
 
@@ -62,4 +64,14 @@ resource "google_cloud_run_v2_service_iam_member" "onboard_invoker" {
   name     = google_cloudfunctions2_function.fn["onboard"].service_config[0].service
   role     = "roles/run.invoker"
   member   = each.key
+}
+
+# Only the named members may call the pricing API (custom prices and plans); no public invoker.
+resource "google_cloud_run_v2_service_iam_member" "pricing_api_invoker" {
+  for_each = { for m in var.functions.pricing_invokers : m => m }
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn["pricing_api"].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.value
 }

@@ -35,12 +35,14 @@ locals {
   commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
   commitment_kinds     = concat(var.org.commitment_types, var.org.infrastructure_types)
 
-  # Provider secrets each function reads. Consolidation and onboarding read none.
+  # Provider secrets each function reads. Consolidation, onboarding and the pricing functions read none.
   secret_readers = {
     consolidate       = []
     ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
     ingest_payg       = sort(var.org.providers)
     onboard           = []
+    pricing_api       = []
+    sync_prices       = []
   }
   secret_grants = {
     for g in flatten([

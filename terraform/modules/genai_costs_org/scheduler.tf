@@ -1,5 +1,6 @@
-# Scheduler jobs: one per enabled provider (payg), commitment type, infrastructure type, and
-# the daily consolidation. Jobs carry no dates, so each function re-pulls a trailing window
+# Scheduler jobs: one per enabled provider (payg), commitment type, infrastructure type, the
+# daily consolidation, and the daily price sync (before consolidation, so a day is priced with
+# the catalog as synced that morning). Jobs carry no dates, so each function re-pulls a trailing window
 # of var.schedules.trailing_days (passed to the functions as GENAI_COSTS_TRAILING_DAYS).
 #
 # Jobs publish through the Pub/Sub REST API with an OAuth token of the org's scheduler
@@ -33,6 +34,11 @@ locals {
       consolidate = {
         flow     = "consolidate"
         schedule = var.schedules.consolidate
+        message  = { org_slug = var.org.slug }
+      }
+      sync-prices = {
+        flow     = "prices"
+        schedule = var.schedules.prices
         message  = { org_slug = var.org.slug }
       }
     },

@@ -9,12 +9,13 @@ variable "bigquery" {
 }
 
 variable "functions" {
-  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
+  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`), `pricing_invokers` the only ones allowed to call the pricing API (custom prices and plans). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
   type = object({
     available_memory      = optional(string, "512M")
     build_service_account = optional(string)
     max_instances         = optional(number, 3)
     onboard_invokers      = optional(list(string), [])
+    pricing_invokers      = optional(list(string), [])
     timeout_seconds       = optional(number, 540)
   })
   default  = {}
@@ -25,10 +26,10 @@ variable "functions" {
   }
   validation {
     condition = alltrue([
-      for m in var.functions.onboard_invokers :
+      for m in concat(var.functions.onboard_invokers, var.functions.pricing_invokers) :
       !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
     ])
-    error_message = "onboard_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+    error_message = "onboard_invokers and pricing_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
   }
   validation {
     condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
@@ -151,12 +152,13 @@ variable "region" {
 }
 
 variable "schedules" {
-  description = "Cron schedules (5 fields, in `time_zone`) per flow, and the trailing window in days that a job without dates re-pulls (providers revise recent days)."
+  description = "Cron schedules (5 fields, in `time_zone`) per flow (`prices`: the daily price catalog sync), and the trailing window in days that a job without dates re-pulls (providers revise recent days)."
   type = object({
     commitment     = optional(string, "30 5 * * *")
     consolidate    = optional(string, "0 7 * * *")
     infrastructure = optional(string, "45 5 * * *")
     payg           = optional(string, "0 */6 * * *")
+    prices         = optional(string, "15 6 * * *")
     time_zone      = optional(string, "Etc/UTC")
     trailing_days  = optional(number, 3)
   })
@@ -164,7 +166,7 @@ variable "schedules" {
   nullable = false
   validation {
     condition = alltrue([
-      for s in [var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg] :
+      for s in [var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg, var.schedules.prices] :
       can(regex("^\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+$", trimspace(s)))
     ])
     error_message = "Each schedule must be a 5-field cron expression (minute hour day-of-month month day-of-week)."
