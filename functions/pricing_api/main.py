@@ -5,9 +5,10 @@ and ``.../subscriptions[/{subscription_id}]`` with POST (create), GET (list / on
 DELETE (disable); see genai_costs.pricing.http_api.
 """
 
-from typing import Any
+from __future__ import annotations
 
-import flask
+from typing import TYPE_CHECKING, Any
+
 import functions_framework
 from pydantic import BaseModel
 
@@ -15,6 +16,9 @@ from genai_costs.handlers import handle_json_request
 from genai_costs.pricing.http_api import RouteError, caller_identity, parse_body, route
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
+
+if TYPE_CHECKING:  # functions-framework hands the function a Flask request
+    import flask
 
 
 @functions_framework.http
