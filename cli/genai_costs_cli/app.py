@@ -24,11 +24,14 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
+from .prices import plans_app, prices_app
 from .reporting import build_report, print_report, write_html
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (values are never printed).")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(prices_app, name="prices")
+app.add_typer(plans_app, name="plans")
 # Wide enough for the catalog when output is not a terminal (make run in CI logs).
 console = Console(width=160) if not sys.stdout.isatty() else Console()
 

@@ -278,3 +278,15 @@ def test_a_proposal_is_superseded_when_the_sources_come_to_agree(org, sources, t
     proposal = next(p for p in table(org, "llm_price_proposals") if p["proposal_id"] == pid)
     assert (proposal["status"], proposal["decision_reason"]) == ("superseded", "the sources now agree")
     assert report.proposals_superseded == 2 and rows_for(table, org, "o9-mini")
+
+
+def test_a_rate_no_source_lists_is_not_carried_when_its_base_rate_changes(org, sources, table):
+    _seed_row(
+        org, "gpt-4.1", "0.003", "0.012", batch_input_price_per_1k=D("0.0015"), audio_output_price_per_1k=D("0.1")
+    )
+    sync(org, sources)
+    old, new = rows_for(table, org, "gpt-4.1")
+    assert old["batch_input_price_per_1k"] == D("0.0015")  # history keeps it
+    assert new["input_price_per_1k"] == D("0.002016") and new["batch_input_price_per_1k"] is None
+    assert new["audio_output_price_per_1k"] is None  # set against the old output rate, which changed too
+    assert "batch_input_price_per_1k: 0.0015 -> NULL (no source lists it; not carried over" in new["price_note"]

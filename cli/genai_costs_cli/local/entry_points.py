@@ -1,4 +1,4 @@
-"""Load the four Cloud Function entry points from functions/<name>/main.py, exactly the files
+"""Load the Pub/Sub-fed Cloud Function entry points from functions/<name>/main.py, exactly the files
 the platform runs, under distinct module names (each is 'main' when deployed)."""
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ import genai_costs
 
 # functions/<name>/main.py sit beside the shared library (a repository checkout or editable install).
 FUNCTIONS_DIR = Path(genai_costs.__file__).resolve().parents[1]
-TOPICS = {"genai-payg": "ingest_payg", "genai-commitment": "ingest_commitment", "genai-consolidate": "consolidate"}
+TOPICS = {
+    "genai-payg": "ingest_payg",
+    "genai-commitment": "ingest_commitment",
+    "genai-prices": "sync_prices",
+    "genai-consolidate": "consolidate",
+}
 
 
 def load_entry_point(function: str) -> Callable[..., object]:

@@ -63,7 +63,12 @@ def run_local_pipeline(
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
         with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 1)
+            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 2)
+            # The catalog first, as the daily scheduler job does: rows both pinned sources agree on
+            # price the window's models; the rest waits as proposals (genai-costs prices review).
+            progress.update(task, description="price catalog sync (genai-prices + LiteLLM, pinned)")
+            bus.publish("genai-prices", {"org_slug": org_slug})
+            progress.advance(task)
             for provider in PROVIDERS:
                 progress.update(task, description=f"pay-as-you-go {provider} ({days} days)")
                 bus.publish("genai-payg", window_body | {"provider": provider})

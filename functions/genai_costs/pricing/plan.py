@@ -26,14 +26,14 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .audit import audit_row
 from .candidates import Candidate
 from .compare import AGREED, RateDecision, decide
 from .proposals import new_proposal, proposal_key
-from .rates import INTEGER_COLUMNS, RATE_COLUMNS, REQUIRED_RATES, SOURCES, PriceKey, as_decimal
+from .rates import INTEGER_COLUMNS, RATE_COLUMNS, REQUIRED_RATES, SOURCES, PriceKey, as_decimal, canonical
 
 FLOOR_DATE = dt.date(2024, 1, 1)
 # The dated-snapshot suffix sp_genai_2_consolidate_costs_daily resolves to the base id (-2024-08-06, -20240806).
@@ -166,6 +166,8 @@ def _plan_key(
         decide(key, c, gp.get(c), ll.get(c), as_decimal(current[c]) if current else None, proposals)
         for c in RATE_COLUMNS
     )
+    if current is not None:
+        decisions = _drop_stale_derived_rates(decisions)
     outcome = KeyOutcome(key, "unchanged", "", decisions, current, candidate=candidate)
     if current is not None:
         if not outcome.changed:
@@ -192,6 +194,35 @@ def _plan_key(
     outcome.action, outcome.reason = "new_row", "a model the catalog did not price"
     outcome.new_row = _new_row(key, None, decisions, candidate, min(start, as_of), context)
     return outcome
+
+
+# Rates usually set relative to a base rate (a cache read at 10 % of input, batch at 50 %...).
+_BASE_OF = {
+    "cached_input_price_per_1k": "input_price_per_1k",
+    "cache_write_5m_price_per_1k": "input_price_per_1k",
+    "cache_write_1h_price_per_1k": "input_price_per_1k",
+    "batch_input_price_per_1k": "input_price_per_1k",
+    "long_context_input_price_per_1k": "input_price_per_1k",
+    "audio_input_price_per_1k": "input_price_per_1k",
+    "batch_output_price_per_1k": "output_price_per_1k",
+    "long_context_output_price_per_1k": "output_price_per_1k",
+    "audio_output_price_per_1k": "output_price_per_1k",
+}
+
+
+def _drop_stale_derived_rates(decisions: tuple[RateDecision, ...]) -> tuple[RateDecision, ...]:
+    """When a base rate changes, a rate no source lists that the previous row set relative to it is not
+    carried into the new row: o1-mini's launch-era batch rate ($1.50 per 1M, half of $3) would bill batch
+    input above today's $1.10 standard rate. NULL bills it at the (new) base rate, as the schema says."""
+    changed = {d.column for d in decisions if d.changed}
+    out = []
+    for d in decisions:
+        base = _BASE_OF.get(d.column)
+        if base in changed and d.status == "unlisted" and d.current is not None:
+            basis = f"no source lists it; not carried over: {_text(d.current)} was set against the previous {base}"
+            d = replace(d, new=None, basis=basis)
+        out.append(d)
+    return tuple(out)
 
 
 def snapshot_aliases(candidates: Mapping[PriceKey, Candidate]) -> dict[PriceKey, str]:
@@ -280,7 +311,7 @@ def _new_row(
 
 
 def _text(value: Any) -> str:
-    return "NULL" if value is None else format(value, "f")
+    return "NULL" if value is None else format(canonical(value), "f")
 
 
 def _write_rows(plan: Plan, outcome: KeyOutcome, context: SyncContext) -> None:
