@@ -84,6 +84,7 @@ class Plan:
     proposals_raised: int = 0
     proposals_reopened: int = 0
     proposals_superseded: int = 0
+    proposals_reviewed: int = 0  # decided by the project's own review (sql/seed/price_review.csv)
 
     @property
     def is_empty(self) -> bool:
@@ -103,13 +104,18 @@ def make_plan(
     proposals: Iterable[Mapping[str, Any]],
     candidates: Mapping[PriceKey, Candidate],
     context: SyncContext,
+    reviewed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Plan:
+    """``reviewed``: decisions shipped with the project (proposals.load_reviewed); an organization's own
+    decision on the same proposal takes precedence."""
     all_rows = [dict(r) for r in rows]
     by_key: dict[PriceKey, list[dict[str, Any]]] = {}
     for row in all_rows:
         if not row["is_custom"]:
             by_key.setdefault(row_key(row), []).append(row)
     known = {p["proposal_id"]: dict(p) for p in proposals}
+    presets = {pid: dict(d) for pid, d in (reviewed or {}).items() if pid not in known}
+    lookup = {**presets, **known}
     plan = Plan(context=context, outcomes=[], rows_before=all_rows)
     raised: dict[str, tuple[PriceKey, RateDecision]] = {}
     decided_now: dict[tuple[PriceKey, str], RateDecision] = {}
@@ -121,7 +127,7 @@ def make_plan(
             reason = f"dated snapshot of {aliases[key]} at the same prices: priced by its rows"
             plan.outcomes.append(KeyOutcome(key, "skipped", reason, candidate=candidates[key]))
             continue
-        outcome = _plan_key(key, candidates.get(key), history, known, context)
+        outcome = _plan_key(key, candidates.get(key), history, lookup, context)
         plan.outcomes.append(outcome)
         for decision in outcome.decisions:
             decided_now[(key, decision.column)] = decision
@@ -130,6 +136,7 @@ def make_plan(
         _write_rows(plan, outcome, context)
 
     _write_proposals(plan, known, raised, decided_now, context)
+    _write_reviewed(plan, presets, decided_now, context)
     closed = {r["pricing_id"]: r for r in plan.pricing_rows if r.get("end_date") is not None}
     existing = {r["pricing_id"] for r in all_rows}
     plan.rows_after = [closed.get(r["pricing_id"], r) for r in all_rows]
@@ -410,6 +417,39 @@ def _write_proposals(
             and now.changed
         ):
             plan.proposal_rows.append({**proposal, "applied_pricing_id": new_rows[key]["pricing_id"]})
+
+
+def _write_reviewed(
+    plan: Plan,
+    presets: Mapping[str, Mapping[str, Any]],
+    decided_now: Mapping[tuple[PriceKey, str], RateDecision],
+    context: SyncContext,
+) -> None:
+    """Record the project's decisions this run applied, as decided proposals of the organization."""
+    outcomes = {o.key: o for o in plan.outcomes}
+    new_rows = {o.key: o.new_row for o in plan.outcomes if o.new_row is not None}
+    for (key, column), decision in sorted(decided_now.items(), key=lambda kv: (_sort_key(kv[0][0]), kv[0][1])):
+        preset = presets.get(decision.proposal_id or "")
+        candidate = outcomes[key].candidate
+        if preset is None or candidate is None:
+            continue
+        previous = outcomes[key].previous
+        row = new_proposal(
+            key=key,
+            column=column,
+            kind="disagreement" if decision.status == "disagree" else "single_source",
+            current=decision.current,
+            current_pricing_id=previous["pricing_id"] if previous else None,
+            genai_prices=decision.genai_prices,
+            litellm=decision.litellm,
+            versions=context.versions,
+            refs={q.source: q.source_ref for q in candidate.quotes},
+            checked_at=context.checked_at,
+        )
+        applied = new_rows[key]["pricing_id"] if key in new_rows and decision.changed else None
+        row.update(preset, decided_at=context.checked_at, applied_pricing_id=applied)
+        plan.proposal_rows.append(row)
+        plan.proposals_reviewed += 1
 
 
 def _sort_key(key: PriceKey) -> tuple[str, str, str, str]:

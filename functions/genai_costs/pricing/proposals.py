@@ -8,13 +8,16 @@ is superseded and a new one is raised.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Literal
 
-from .rates import PriceKey, canonical
+from ..errors import ConfigurationError
+from .rates import RATE_COLUMNS, PriceKey, canonical
 
 PROPOSALS_TABLE = "llm_price_proposals"
 Status = Literal["pending", "accepted", "rejected", "superseded"]
@@ -76,3 +79,41 @@ def new_proposal(
         "decision_reason": None,
         "applied_pricing_id": None,
     }
+
+
+PROJECT_REVIEWER = "genai-costs review (sql/seed/price_review.csv)"
+
+
+def load_reviewed(path: Path) -> dict[str, dict[str, Any]]:
+    """Decisions the project's maintainers took on proposals every organization's seed catalog raises
+    (``sql/seed/price_review.csv``), keyed by proposal id: each applies only to exactly the source values
+    it names, so a source that changes its value raises a new proposal instead."""
+    if not path.is_file():
+        return {}
+    decided: dict[str, dict[str, Any]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            where = f"{path.name}:{line}"
+            try:
+                gp = Decimal(row["genai_prices_value"]) if row["genai_prices_value"] else None
+                ll = Decimal(row["litellm_value"]) if row["litellm_value"] else None
+                manual = Decimal(row["value"]) if row["value"] else None
+            except InvalidOperation as exc:
+                raise ConfigurationError(f"{where}: not a number") from exc
+            if row["rate_column"] not in RATE_COLUMNS or row["action"] not in ("accept", "reject"):
+                raise ConfigurationError(f"{where}: unknown rate_column or action")
+            source = row["use"] or None
+            value = {"genai-prices": gp, "litellm": ll, "manual": manual, None: None}.get(source)
+            if row["action"] == "accept" and value is None:
+                raise ConfigurationError(f"{where}: an accept names use=genai-prices|litellm|manual and its value")
+            if not row["reason"]:
+                raise ConfigurationError(f"{where}: every decision gives its reason")
+            key = PriceKey(row["provider"], row["model_id"], row["region"] or None, row["service_tier"] or None)
+            decided[proposal_id(key, row["rate_column"], gp, ll)] = {
+                "status": "accepted" if row["action"] == "accept" else "rejected",
+                "decided_value": value if row["action"] == "accept" else None,
+                "decided_source": source if row["action"] == "accept" else None,
+                "decided_by": PROJECT_REVIEWER,
+                "decision_reason": row["reason"],
+            }
+    return decided

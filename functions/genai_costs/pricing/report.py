@@ -90,6 +90,7 @@ class SyncReport(BaseModel):
     proposals_raised: int
     proposals_reopened: int
     proposals_superseded: int
+    proposals_decided_by_project_review: int
     proposals_pending: int
     disagreement_count: int
     changes: list[RowChange]
@@ -102,7 +103,13 @@ class SyncReport(BaseModel):
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.rows_inserted or self.rows_ended or self.proposals_raised or self.proposals_superseded)
+        return bool(
+            self.rows_inserted
+            or self.rows_ended
+            or self.proposals_raised
+            or self.proposals_superseded
+            or self.proposals_decided_by_project_review
+        )
 
 
 def build_report(plan: Plan, candidates: Mapping[PriceKey, Candidate], *, org_slug: str, dry_run: bool) -> SyncReport:
@@ -136,6 +143,7 @@ def build_report(plan: Plan, candidates: Mapping[PriceKey, Candidate], *, org_sl
         proposals_raised=plan.proposals_raised,
         proposals_reopened=plan.proposals_reopened,
         proposals_superseded=plan.proposals_superseded,
+        proposals_decided_by_project_review=plan.proposals_reviewed,
         proposals_pending=sum(1 for p in plan.proposals_after if p["status"] == "pending"),
         disagreement_count=len(disagreements),
         changes=changes,

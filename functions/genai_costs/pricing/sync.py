@@ -28,7 +28,7 @@ from .candidates import Candidate, build_candidates
 from .litellm_data import LiteLLMData
 from .litellm_data import load_bundled as load_litellm
 from .plan import Plan, SyncContext, make_plan, row_key
-from .proposals import PROPOSALS_TABLE
+from .proposals import PROPOSALS_TABLE, load_reviewed
 from .rates import INTEGER_COLUMNS, NUMERIC_QUANTUM, PriceKey
 from .report import SyncReport, build_report
 from .sources import litellm
@@ -130,7 +130,8 @@ def _plan(
     proposals = {p["proposal_id"]: p for p in store.proposals()}
     proposals.update(proposals_override or {})
     candidates = sources.candidates(context.as_of, {row_key(r) for r in rows if not r["is_custom"]})
-    return _Run(store, make_plan(rows, proposals.values(), candidates, context), candidates)
+    reviewed = load_reviewed(store.root / "seed" / "price_review.csv")
+    return _Run(store, make_plan(rows, proposals.values(), candidates, context, reviewed), candidates)
 
 
 def run_sync(
