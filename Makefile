@@ -70,6 +70,7 @@ focus-validator: install
 bench: install
 	$(BIN)/python -m bench.consolidation
 	$(BIN)/python -m bench.ingestion
+	$(BIN)/python -m bench.cold_start
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).
 package: $(PRICE_DATA)

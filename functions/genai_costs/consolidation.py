@@ -1,5 +1,12 @@
-"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the
-conformance checks. A failing check fails the run loudly (ConformanceError, not retried)."""
+"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+checks, all in ONE transaction: the procedures and the checks commit together or not at all, so a
+failure anywhere (a procedure, a check, a crash) leaves every output table as it was. A failing
+check fails the run loudly (ConformanceError, not retried).
+
+BigQuery runs it as one multi-statement query (``BEGIN TRANSACTION; CALL ...; <checks>; COMMIT
+TRANSACTION;``): transactions do not nest there, so the procedures hold no transaction control of
+their own, and the checks are one assertion whose ``ERROR()`` ends the query before COMMIT."""
 
 from __future__ import annotations
 
@@ -7,21 +14,23 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from .conformance import CheckResult, run_conformance_checks
+from .conformance import CheckResult, check_files, conformance_assertion
 from .errors import ConformanceError, WarehouseError
 from .model.messages import ConsolidateMessage
 from .model.window import Window
 from .paths import sql_root
 from .runs.lifecycle import ledgered_run
-from .settings import DEFAULT_TRAILING_DAYS
-from .warehouse.base import Warehouse
+from .settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
+from .warehouse.base import Call, Warehouse
 from .warehouse.sqlfiles import load_procedures
 
 log = logging.getLogger(__name__)
+CHECKS_FAILED = "conformance checks failed:"  # how sql/statements/conformance_assert.sql begins its error
 PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
     "sp_genai_3_convert_to_focus",
+    "sp_genai_3b_convert_commitments_to_focus",
 )
 
 
@@ -40,6 +49,7 @@ def consolidate(
     today: dt.date | None = None,
     trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
+    run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> ConsolidationResult:
     window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     procedures = load_procedures(sql_root())
@@ -53,16 +63,21 @@ def consolidate(
         window=window,
         trigger_id=trigger_id,
         unexpected=WarehouseError,
+        timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
-        for name in PROCEDURES:
-            warehouse.call_procedure(run.dataset, procedures[name], params)
-            result.procedures.append(name)
-            log.info("%s ran for %s %s..%s", name, message.org_slug, window.start, window.end)
-        result.checks = run_conformance_checks(warehouse, run.dataset, window)
-        failed = [c for c in result.checks if c.violations]
-        if failed:
-            summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
+        steps = [Call(procedures[name]) for name in PROCEDURES]
+        run.before_write()
+        try:
+            warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
+        except WarehouseError as exc:
+            if CHECKS_FAILED not in str(exc):
+                raise
+            detail = str(exc)[str(exc).index(CHECKS_FAILED) + len(CHECKS_FAILED) :].strip()
             raise ConformanceError(
-                f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}"
-            )
+                f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
+                f"written: {detail}"
+            ) from exc
+        result.procedures = list(PROCEDURES)
+        result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
+        log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(PROCEDURES))
     return result

@@ -10,7 +10,9 @@
     │   └── SecretNotFoundError
     ├── WarehouseError            the SQL engine refused or failed a statement
     │   ├── SqlTranspileError     BigQuery SQL that the embedded engine cannot run faithfully
-    │   └── ConformanceError      a data-quality / FOCUS conformance check failed
+    │   ├── ConformanceError      a data-quality / FOCUS conformance check failed
+    │   └── WarehouseBusyError    the embedded file stayed locked by another process (transient)
+    ├── RunConflictError          another run holds the lease on the same window (transient)
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
         ├── ProviderRateLimitError  429 after retries were exhausted (transient)
@@ -69,6 +71,14 @@ class SqlTranspileError(WarehouseError):
 
 class ConformanceError(WarehouseError):
     transient = False
+
+
+class WarehouseBusyError(WarehouseError):
+    transient = True
+
+
+class RunConflictError(GenAICostsError):
+    transient = True
 
 
 class ProviderError(GenAICostsError):

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Days a run without an explicit window re-pulls, because providers revise recent days.
 DEFAULT_TRAILING_DAYS = 3
+# Cloud Functions gen2 event-driven functions run at most 540 s; Terraform passes the deployed value.
+DEFAULT_FUNCTION_TIMEOUT_SECONDS = 540
 
 
 class Settings(BaseSettings):
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
+    function_timeout_seconds: int = Field(
+        DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
+    )
 
     @property
     def backend(self) -> Literal["bigquery", "embedded"]:

@@ -21,10 +21,10 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify_tables import qualify_tables
 
 from ..errors import WarehouseError
-from .base import STAGING_PREFIX, Param, Params, Warehouse, typed
+from .base import Call, Param, Params, Staged, Step, Warehouse, bound_params, typed
 from .identifiers import bind_identifiers
 from .rows import write_ndjson
-from .sqlfiles import Procedure, SqlFile, parse_bigquery
+from .sqlfiles import Procedure, SqlFile, TableFunction, parse_bigquery
 from .tables import TableSpec
 
 _STAGING_TTL = dt.timedelta(hours=1)
@@ -111,10 +111,20 @@ class BigQueryWarehouse(Warehouse):
         tree.this.set("this", exp.to_identifier(view.name))  # name stays; qualify below
         self._run(dataset, self._qualified(tree, dataset), {})
 
+    def create_table_function(self, dataset: str, function: TableFunction) -> None:
+        params = ", ".join(f"{p.name} {p.type}" for p in function.params)
+        body = self._qualified(function.parsed(), dataset)
+        ddl = f"CREATE OR REPLACE TABLE FUNCTION {_bq_ident(self.project, dataset, function.name)}({params}) AS\n{body}"
+        self._run(dataset, ddl, {})
+
     def _qualified(self, tree: exp.Expression, dataset: str) -> str:
         tree = qualify_tables(tree.copy(), db=dataset, catalog=self.project)
         # Project ids may contain dashes: table paths are backquoted; parameters and columns are not.
         for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.Anonymous):  # a table function call: FROM `p.ds.fn`(...)
+                fn = table.this
+                fn.set("this", exp.to_identifier(f"{self.project}.{dataset}.{fn.name}", quoted=True))
+                continue
             for part in ("catalog", "db", "this"):
                 ident = table.args.get(part)
                 if isinstance(ident, exp.Identifier):
@@ -140,7 +150,9 @@ class BigQueryWarehouse(Warehouse):
             return statement.sql("bigquery")
         return statement.text if isinstance(statement, SqlFile) else statement
 
-    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, dataset: str, statement: SqlFile | str | exp.Expression, params: Params | None = None
+    ) -> list[dict[str, Any]]:
         job = self._run(dataset, self._text(statement), typed(params))
         return [dict(row.items()) for row in job.result()]
 
@@ -148,13 +160,9 @@ class BigQueryWarehouse(Warehouse):
         job = self._run(dataset, self._text(statement), typed(params))
         return int(job.num_dml_affected_rows or 0)
 
-    def call_procedure(self, dataset: str, procedure: Procedure, params: Params) -> None:
-        declared = procedure.param_types
-        if set(params) != set(declared):
-            raise WarehouseError(f"{procedure.name}: parameters must be exactly {sorted(declared)}")
-        bound = {k: Param(declared[k], v.value if isinstance(v, Param) else v) for k, v in params.items()}
+    def _call(self, dataset: str, procedure: Procedure) -> str:
         args = ", ".join(f"@{p.name}" for p in procedure.params)
-        self._run(dataset, f"CALL {_bq_ident(self.project, dataset, procedure.name)}({args})", bound)
+        return f"CALL {_bq_ident(self.project, dataset, procedure.name)}({args})"
 
     # -- loads --------------------------------------------------------------------------
     def _load(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], table: str) -> int:
@@ -182,25 +190,8 @@ class BigQueryWarehouse(Warehouse):
     ) -> int:
         return self._load(dataset, spec, rows, table or spec.name)
 
-    def apply_staged(
-        self,
-        dataset: str,
-        spec: TableSpec,
-        rows: Iterable[Mapping[str, Any]],
-        statements: Sequence[exp.Expression],
-        params: Params | None = None,
-    ) -> int:
-        staging = self._create_staging_table(dataset, spec)
-        try:
-            count = self._load(dataset, spec, rows, staging)
-            script = ";\n".join(bind_identifiers(s, {"staging_table": staging}).sql("bigquery") for s in statements)
-            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", typed(params))
-        finally:
-            self.client.delete_table(self._ref(dataset, staging), not_found_ok=True)
-        return count
-
-    def _create_staging_table(self, dataset: str, spec: TableSpec) -> str:
-        staging = f"{STAGING_PREFIX}{spec.name}_{uuid.uuid4().hex[:12]}"
+    def _create_staging(self, dataset: str, spec: TableSpec) -> str:
+        staging = f"_staging_{spec.name}_{uuid.uuid4().hex[:12]}"
         # An empty staging table must still exist for the statements to reference it. It is
         # unpartitioned (no partition filter needed) and expires even if cleanup never runs.
         body = spec.api_repr(self.project, dataset)
@@ -211,25 +202,33 @@ class BigQueryWarehouse(Warehouse):
         self.client.create_table(bigquery.Table.from_api_repr(body))
         return staging
 
-    def apply_staged_tables(
+    def run_transaction(
         self,
         dataset: str,
-        staged: Sequence[tuple[TableSpec, Iterable[Mapping[str, Any]]]],
-        statements: Sequence[exp.Expression],
+        steps: Sequence[Step],
         params: Params | None = None,
+        *,
+        staged: Sequence[Staged] = (),
     ) -> dict[str, int]:
-        names = [spec.name for spec, _ in staged]
-        if len(set(names)) != len(names):
-            raise WarehouseError(f"each table can be staged once per transaction: {names}")
-        slots: dict[str, str] = {}
+        """One multi-statement query: ``BEGIN TRANSACTION; <steps>; COMMIT TRANSACTION;``. A failing
+        statement (an ``ERROR()`` assertion included) ends the query before COMMIT, and BigQuery then
+        rolls the whole transaction back. Called procedures must not open a transaction of their own:
+        BigQuery transactions do not nest."""
+        bound = bound_params(steps, params)
+        tables: dict[str, str] = {}
         counts: dict[str, int] = {}
         try:
-            for spec, rows in staged:
-                slots[STAGING_PREFIX + spec.name] = self._create_staging_table(dataset, spec)
-                counts[spec.name] = self._load(dataset, spec, rows, slots[STAGING_PREFIX + spec.name])
-            script = ";\n".join(bind_identifiers(s, slots).sql("bigquery") for s in statements)
-            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", typed(params))
+            for s in staged:
+                tables[s.slot] = self._create_staging(dataset, s.spec)
+                counts[s.slot] = self._load(dataset, s.spec, s.rows, tables[s.slot])
+            script = ";\n".join(
+                self._call(dataset, step.procedure)
+                if isinstance(step, Call)
+                else bind_identifiers(step, tables).sql("bigquery")
+                for step in steps
+            )
+            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", bound)
         finally:
-            for table in slots.values():
+            for table in tables.values():
                 self.client.delete_table(self._ref(dataset, table), not_found_ok=True)
         return counts
