@@ -43,25 +43,37 @@ def test_sync_review_and_diff_from_the_command_line(onboarded, tmp_path):
     assert report["coverage_after"]["model_share_percent"] >= "95" and report["rows_inserted"] > 400
     assert "o3-mini" in out  # a correction the table shows
 
-    code, out = cli("prices", "review", "list", "acme", "--provider", "openai", "--model", "o1-mini")
-    assert code == 0 and out.count("single_source") == 3, out
-    ids = [
-        p["proposal_id"]
-        for p in query("SELECT proposal_id FROM llm_price_proposals WHERE provider = 'openai' AND model_id = 'o1-mini'")
-    ]
-
-    code, out = cli("prices", "diff", "acme", *[a for pid in ids for a in ("--accept", pid)])
-    assert code == 0 and "ends" in out and "0.0011" in out, out
-    assert query("SELECT COUNT(*) AS n FROM llm_price_proposals WHERE status = 'accepted'")[0]["n"] == 0
-
+    # o1-mini's launch price: the proposals every seed catalog raises are settled by the project's own review
+    # (sql/seed/price_review.csv), so the sync itself writes today's price, with the reviewer's reason.
     code, out = cli(
-        "prices", "review", "accept", "acme", "--provider", "openai", "--model", "o1-mini", "--reason", "list price"
+        "prices", "review", "list", "acme", "--provider", "openai", "--model", "o1-mini", "--status", "accepted"
     )
-    assert code == 0 and "3 proposal(s) accepted" in out, out
+    assert code == 0 and out.count("single_source") == 3, out
     rows = query(
         "SELECT * FROM llm_model_pricing WHERE provider = 'openai' AND model_id = 'o1-mini' ORDER BY effective_date"
     )
     assert [str(r["input_price_per_1k"].normalize()) for r in rows] == ["0.003", "0.0011"]
+
+    # Azure o4-mini: batch and web-search rates only LiteLLM lists wait for a person.
+    where = "provider = 'azure_openai' AND model_id = 'o4-mini' AND status = 'pending'"
+    code, out = cli("prices", "review", "list", "acme", "--provider", "azure_openai", "--model", "o4-mini")
+    assert code == 0 and out.count("single_source") == 3, out
+    ids = [p["proposal_id"] for p in query(f"SELECT proposal_id FROM llm_price_proposals WHERE {where}")]
+
+    code, out = cli("prices", "diff", "acme", *[a for pid in ids for a in ("--accept", pid)])
+    assert code == 0 and "ends" in out and "0.00055" in out, out
+    assert query("SELECT COUNT(*) AS n FROM llm_price_proposals WHERE decided_by LIKE 'cli:%'")[0]["n"] == 0
+
+    code, out = cli(
+        "prices", "review", "accept", "acme", "--provider", "azure_openai", "--model", "o4-mini", "--reason", "list"
+    )
+    assert code == 0 and "3 proposal(s) accepted" in out, out
+    rows = query(
+        "SELECT * FROM llm_model_pricing WHERE provider = 'azure_openai' AND model_id = 'o4-mini' AND region IS NULL"
+        " ORDER BY effective_date"
+    )
+    batch = [r["batch_input_price_per_1k"] and str(r["batch_input_price_per_1k"].normalize()) for r in rows]
+    assert batch == [None, "0.00055"] and rows[0]["end_date"] is not None
     actors = {a["actor"] for a in query("SELECT actor FROM llm_pricing_audit WHERE action = 'proposal_accept'")}
     assert actors and all(a.startswith("cli:") for a in actors)
 

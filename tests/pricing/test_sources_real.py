@@ -12,6 +12,7 @@ import pytest
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.pricing import litellm_data
 from genai_costs.pricing.plan import SNAPSHOT_SUFFIX
+from genai_costs.pricing.proposals import PROJECT_REVIEWER
 from genai_costs.pricing.sources import litellm
 from genai_costs.pricing.sync import PriceSources, SyncRequest, run_sync
 
@@ -77,15 +78,23 @@ def test_the_seed_rows_the_sources_contradict_are_corrected_by_new_rows(seeded, 
     assert corrections[("aws_bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", "us-east-1")][
         "cached_input_price_per_1k"
     ] == (None, D("0.0003"))
-    # o1-mini: still at its $3 launch price, 2.7x today's $1.10; only genai-prices still lists it, so
-    # the correction is a proposal a reviewer accepts (single source), not an automatic row
+    # o1-mini: still at its $3 launch price, 2.7x today's $1.10; only genai-prices still lists it, so the
+    # correction is a single-source proposal, settled by the project's own review (sql/seed/price_review.csv)
+    assert corrections[("openai", "o1-mini", None)]["input_price_per_1k"] == (D("0.003"), D("0.0011"))
     rows = seeded.query("acme_prod", "SELECT * FROM llm_price_proposals WHERE model_id = 'o1-mini'")
     by_column = {p["rate_column"]: p for p in rows}
-    assert (
-        by_column["input_price_per_1k"]["current_value"],
-        by_column["input_price_per_1k"]["genai_prices_value"],
-    ) == (D("0.003"), D("0.0011"))
-    assert by_column["input_price_per_1k"]["kind"] == "single_source"
+    inp = by_column["input_price_per_1k"]
+    assert (inp["current_value"], inp["genai_prices_value"], inp["litellm_value"]) == (D("0.003"), D("0.0011"), None)
+    assert (inp["kind"], inp["status"], inp["decided_by"]) == ("single_source", "accepted", PROJECT_REVIEWER)
+    # Claude 3 Haiku: Anthropic publishes $0.03 / $0.30 per 1M cache read / write, not the seed's multipliers
+    haiku = corrections[("anthropic", "claude-3-haiku-20240307", None)]
+    assert haiku["cached_input_price_per_1k"] == (D("0.000025"), D("0.00003"))
+    # Gemini 1.5 Flash-8B: genai-prices gives Flash's price through a 'contains' match; rejected, seed kept
+    assert ("gemini", "gemini-1.5-flash-8b", None) not in corrections
+    rejected = seeded.query(
+        "acme_prod", "SELECT status FROM llm_price_proposals WHERE model_id = 'gemini-1.5-flash-8b'"
+    )
+    assert rejected and {p["status"] for p in rejected} == {"rejected"}
 
 
 def test_a_second_sync_on_the_full_data_changes_nothing(seeded, pinned):

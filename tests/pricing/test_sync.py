@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 
 from genai_costs.errors import ConfigurationError, WarehouseError
+from genai_costs.paths import sql_root
 from genai_costs.pricing import plan as plan_module
+from genai_costs.pricing.proposals import PROJECT_REVIEWER, load_reviewed
 from genai_costs.pricing.sync import ReviewDecision, ReviewRequest, SyncRequest, review, run_sync
 
 from .conftest import AS_OF, NOW, base_litellm, litellm_entry, make_sources
@@ -290,3 +292,66 @@ def test_a_rate_no_source_lists_is_not_carried_when_its_base_rate_changes(org, s
     assert new["input_price_per_1k"] == D("0.002016") and new["batch_input_price_per_1k"] is None
     assert new["audio_output_price_per_1k"] is None  # set against the old output rate, which changed too
     assert "batch_input_price_per_1k: 0.0015 -> NULL (no source lists it; not carried over" in new["price_note"]
+
+
+# -- the project's own review (sql/seed/price_review.csv) ----------------------------------------------
+
+REVIEW_HEADER = (
+    "provider,model_id,region,service_tier,rate_column,genai_prices_value,litellm_value,action,use,value,reason\n"
+)
+
+
+def _project_review(monkeypatch, tmp_path, lines: str) -> None:
+    path = tmp_path / "price_review.csv"
+    path.write_text(REVIEW_HEADER + lines, encoding="utf-8")
+    monkeypatch.setattr("genai_costs.pricing.sync.load_reviewed", lambda _: load_reviewed(path))
+
+
+def test_a_project_decision_settles_exactly_the_source_values_it_names(org, sources, table, monkeypatch, tmp_path):
+    _project_review(
+        monkeypatch,
+        tmp_path,
+        "openai,o9-mini,,,input_price_per_1k,0.0011,0.0022,accept,genai-prices,,OpenAI lists $1.10\n"
+        "openai,o9-mini,,,output_price_per_1k,0.0044,0.0088,accept,manual,0.0045,a value neither source has\n",
+    )
+    report = sync(org, sources)
+    (row,) = rows_for(table, org, "o9-mini")
+    assert (row["input_price_per_1k"], row["output_price_per_1k"]) == (D("0.0011"), D("0.0045"))
+    decided = {p["rate_column"]: p for p in proposals_for(table, org, "o9-mini")}
+    assert {p["status"] for p in decided.values()} == {"accepted"}
+    assert decided["input_price_per_1k"]["decision_reason"] == "OpenAI lists $1.10"
+    assert decided["input_price_per_1k"]["decided_by"] == PROJECT_REVIEWER
+    assert decided["input_price_per_1k"]["applied_pricing_id"] == row["pricing_id"]
+    assert report.proposals_decided_by_project_review == 2
+    assert not sync(org, sources, now=NOW + dt.timedelta(hours=1)).changed_anything
+
+
+def test_a_project_decision_on_other_source_values_does_not_apply(org, sources, table, monkeypatch, tmp_path):
+    # LiteLLM says 0.0022 today; a decision taken when it said 0.0023 is about a different disagreement
+    _project_review(
+        monkeypatch, tmp_path, "openai,o9-mini,,,input_price_per_1k,0.0011,0.0023,accept,genai-prices,,old values\n"
+    )
+    sync(org, sources)
+    assert rows_for(table, org, "o9-mini") == []
+    assert {p["status"] for p in proposals_for(table, org, "o9-mini")} == {"pending"}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("openai,o9-mini,,,input_price_per_1k,0.0011,0.0022,accept,,,no choice\n", "names use="),
+        ("openai,o9-mini,,,input_price_per_1k,0.0011,0.0022,reject,,,\n", "reason"),
+        ("openai,o9-mini,,,input_price,0.0011,0.0022,reject,,,why\n", "unknown rate_column"),
+        ("openai,o9-mini,,,input_price_per_1k,1.1e,0.0022,reject,,,why\n", "not a number"),
+    ],
+)
+def test_a_malformed_project_decision_is_a_clear_error(tmp_path, line, message):
+    path = tmp_path / "price_review.csv"
+    path.write_text(REVIEW_HEADER + line, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=message):
+        load_reviewed(path)
+
+
+def test_the_shipped_project_decisions_all_load_with_reasons():
+    decided = load_reviewed(sql_root() / "seed" / "price_review.csv")
+    assert len(decided) >= 17 and all(d["decision_reason"] for d in decided.values())
