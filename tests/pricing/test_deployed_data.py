@@ -30,6 +30,7 @@ def test_the_sync_archive_carries_the_pinned_data_file_and_reads_it(tmp_path):
         assert hashlib.sha256(zf.read(member)).hexdigest() == pin["sha256"]
         zf.extractall(tmp_path / "src")
     assert not any(n.startswith("litellm/") for n in names)  # the data file only, no LiteLLM library
+    assert "sql/seed/price_review.csv" in names  # the project's review decisions travel with the function
     assert "genai-prices==0.2.3" in (tmp_path / "src" / "requirements.txt").read_text().splitlines()
     assert not any(
         line.startswith("litellm") for line in (tmp_path / "src" / "requirements.txt").read_text().splitlines()
