@@ -13,7 +13,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # LiteLLM's price data file, extracted from the pinned wheel (the price sync's second source).
 PRICE_DATA    := functions/genai_costs/pricing/data/litellm_model_prices.json
 
-.PHONY: install install-run price-data lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator
+.PHONY: install install-run price-data lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,16 @@ price-data: $(PRICE_DATA)
 run: install-run
 	GENAI_COSTS_DATA_DIR=$(DATA) $(BIN)/genai-costs run --org-slug demo
 
-## The whole suite: lint, format and type checks first (fast), then the tests.
-test: install lint focus-validator
-	$(BIN)/pytest
+## The whole suite: lint, format and type checks first (fast), then the tests (the HTML report's
+## browser test is required here, not skipped).
+test: install lint focus-validator browser
+	GENAI_COSTS_REQUIRE_BROWSER=1 $(BIN)/pytest -n auto
+
+## Headless Chromium for the HTML report's test, from Debian (playwright drives it; no download).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -62,24 +62,27 @@ def run_local_pipeline(
             if (FUNCTIONS_DIR / function / "main.py").exists():
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
-        with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 2)
-            # The catalog first, as the daily scheduler job does: rows both pinned sources agree on
-            # price the window's models; the rest waits as proposals (genai-costs prices review).
-            progress.update(task, description="price catalog sync (genai-prices + LiteLLM, pinned)")
-            bus.publish("genai-prices", {"org_slug": org_slug})
-            progress.advance(task)
-            for provider in PROVIDERS:
-                progress.update(task, description=f"pay-as-you-go {provider} ({days} days)")
-                bus.publish("genai-payg", window_body | {"provider": provider})
+        # The catalog first, as the daily scheduler job does: rows both pinned sources agree on price the
+        # window's models; the rest waits as proposals (genai-costs prices review).
+        steps = [("price catalog sync (genai-prices + LiteLLM, pinned)", "genai-prices", {"org_slug": org_slug})]
+        steps += [(f"pay-as-you-go {p} ({days} days)", "genai-payg", window_body | {"provider": p}) for p in PROVIDERS]
+        steps += [
+            (f"commitment / infrastructure {c}", "genai-commitment", window_body | {"commitment_type": c})
+            for c in COMMITMENT_TYPES
+        ]
+        steps.append(("consolidating: usage -> costs -> FOCUS 1.3", "genai-consolidate", window_body))
+        # On a terminal a progress bar; piped (CI logs), where a bar shows nothing until the end, a
+        # timestamped line per step as it starts.
+        with Progress(console=console, transient=False, disable=not console.is_terminal) as progress:
+            task = progress.add_task("ingesting", total=len(steps))
+            for number, (description, topic, message) in enumerate(steps, start=1):
+                progress.update(task, description=description)
+                if not console.is_terminal:
+                    console.print(
+                        f"{dt.datetime.now(dt.UTC):%H:%M:%S} [{number}/{len(steps)}] {description}", highlight=False
+                    )
+                bus.publish(topic, message)
                 progress.advance(task)
-            for commitment_type in COMMITMENT_TYPES:
-                progress.update(task, description=f"commitment / infrastructure {commitment_type}")
-                bus.publish("genai-commitment", window_body | {"commitment_type": commitment_type})
-                progress.advance(task)
-            progress.update(task, description="consolidating: usage -> costs -> FOCUS 1.3")
-            bus.publish("genai-consolidate", window_body)
-            progress.advance(task)
         with open_warehouse(settings) as warehouse:
             runs = warehouse.query(
                 dataset_for(org_slug),
