@@ -43,9 +43,21 @@ from genai_costs.pricing.sync import (
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 
-prices_app = typer.Typer(no_args_is_help=True, help="The price catalog: sync, review, custom prices.")
-review_app = typer.Typer(no_args_is_help=True, help="Proposals the sync could not settle: list, accept, reject.")
-plans_app = typer.Typer(no_args_is_help=True, help="Subscription plans and commitments (llm_subscriptions).")
+prices_app = typer.Typer(
+    no_args_is_help=True,
+    help="The price catalog: sync, review, custom prices.",
+    epilog="Examples: genai-costs prices sync demo   |   genai-costs prices list demo openai",
+)
+review_app = typer.Typer(
+    no_args_is_help=True,
+    help="Proposals the sync could not settle: list, accept, reject.",
+    epilog="Example: genai-costs prices review list demo --kind disagreement",
+)
+plans_app = typer.Typer(
+    no_args_is_help=True,
+    help="Subscription plans and commitments (llm_subscriptions).",
+    epilog="Example: genai-costs plans list demo gemini",
+)
 prices_app.add_typer(review_app, name="review")
 console = Console(width=160) if not sys.stdout.isatty() else Console()
 
@@ -121,7 +133,10 @@ def print_sync_report(report: SyncReport, *, details: int) -> None:
         )
 
 
-@prices_app.command("sync")
+@prices_app.command(
+    "sync",
+    epilog="Examples: genai-costs prices sync demo --dry-run   |   genai-costs prices sync demo --json sync.json",
+)
 def sync_cmd(
     org_slug: str,
     as_of: dt.datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Sync date (default today, UTC)"),
@@ -169,7 +184,7 @@ def _matching(
     ]
 
 
-@review_app.command("list")
+@review_app.command("list", epilog="Example: genai-costs prices review list demo --provider openai --kind disagreement")
 def review_list(
     org_slug: str,
     status: str = typer.Option("pending", help="pending, accepted, rejected or superseded"),
@@ -238,7 +253,11 @@ def _filters(provider: str | None, kind: str | None, column: str | None, model: 
     return {"provider": provider, "kind": kind, "column": column, "model": model}
 
 
-@review_app.command("accept")
+@review_app.command(
+    "accept",
+    epilog="Example: genai-costs prices review accept demo --provider openai --model o9-mini --use genai-prices "
+    "--reason 'OpenAI price list'",
+)
 def review_accept(
     org_slug: str,
     proposal_ids: list[str] = typer.Argument(None, help="Proposal ids (or select with the filters)"),
@@ -273,7 +292,9 @@ def review_accept(
     print_sync_report(result.report, details=40)
 
 
-@review_app.command("reject")
+@review_app.command(
+    "reject", epilog="Example: genai-costs prices review reject demo PROPOSAL_ID --reason 'not this model'"
+)
 def review_reject(
     org_slug: str,
     proposal_ids: list[str] = typer.Argument(None, help="Proposal ids (or select with the filters)"),
@@ -303,7 +324,7 @@ def review_reject(
     console.print(f"{len(result.decided)} proposal(s) rejected" + (" (dry run)" if dry_run else ""))
 
 
-@prices_app.command("diff")
+@prices_app.command("diff", epilog="Example: genai-costs prices diff demo --accept PROPOSAL_ID")
 def diff_cmd(
     org_slug: str,
     accept: list[str] = typer.Option(None, help="Proposal ids to accept hypothetically (repeatable)"),
@@ -376,7 +397,9 @@ def _crud(kind: Kind) -> typer.Typer:
     update_model = UpdatePrice if kind == "pricing" else UpdateSubscription
     sub = prices_app if kind == "pricing" else plans_app
 
-    @sub.command("add")
+    cmd = f"genai-costs {'prices' if kind == 'pricing' else 'plans'}"
+
+    @sub.command("add", epilog=f"Example: {cmd} add demo openai --file {noun}.json")
     def add(
         org_slug: str,
         provider: str,
@@ -394,7 +417,7 @@ def _crud(kind: Kind) -> typer.Typer:
 
     add.__doc__ = f"Add a custom {noun} row (JSON with the seed's fields; is_custom, audited)."
 
-    @sub.command("update")
+    @sub.command("update", epilog=f"Example: {cmd} update demo openai ID --file change.json")
     def update(
         org_slug: str,
         provider: str,
@@ -416,7 +439,7 @@ def _crud(kind: Kind) -> typer.Typer:
 
     update.__doc__ = f"Change a custom {noun} row; a later effective_date makes a new version (history kept)."
 
-    @sub.command("disable")
+    @sub.command("disable", epilog=f"Example: {cmd} disable demo openai ID")
     def disable(
         org_slug: str,
         provider: str,
@@ -435,7 +458,7 @@ def _crud(kind: Kind) -> typer.Typer:
 
     disable.__doc__ = f"Disable a {noun} row (is_enabled = false; the row is kept)."
 
-    @sub.command("list")
+    @sub.command("list", epilog=f"Example: {cmd} list demo openai")
     def list_rows(
         org_slug: str,
         provider: str,
