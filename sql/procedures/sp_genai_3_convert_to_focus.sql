@@ -1,7 +1,8 @@
 -- Unified daily costs for [p_start_date, p_end_date) into the FOCUS 1.3 Cost and Usage dataset
 -- (cost_data_standard_1_3), replacing exactly that window. One FOCUS row per priced unified row:
 -- per token type (SkuMeter) for usage and GPU hours; a Recurring Purchase (billed, effective 0) and
--- Used / Unused rows (whose EffectiveCost adds up to it) per commitment and day. Unpriced usage is
+-- Used / Unused rows (whose EffectiveCost adds up to it) per commitment and day; a Recurring Purchase
+-- per plan fee and day (billed and effective: a plan fee is not amortized into usage). Unpriced usage is
 -- not converted: FOCUS has no null cost and booking it at 0 would hide it; genai_pricing_coverage
 -- shows it instead. Provider, service, publisher and meter names come from the reference tables
 -- rendered from the provider catalog (genai_ref_providers, genai_ref_model_publishers,
@@ -80,21 +81,31 @@ BEGIN
   skus AS (
     SELECT
       k.*,
-      IFNULL(t.sku_meter, k.token_type) AS sku_meter,
-      IF(k.flow = 'infrastructure', k.sku_id, CONCAT(k.sku_id, '|', k.pricing_id, ':', k.price_rule)) AS sku_price_id,
+      IFNULL(t.sku_meter, IF(k.flow = 'plan', 'Plan Fee', k.token_type)) AS sku_meter,
+      -- A committed-use discount gives the same SKU another price: its subscription is part of the id.
+      CASE
+        WHEN k.flow = 'infrastructure' THEN k.sku_id
+        ELSE CONCAT(k.sku_id, '|', k.pricing_id, ':', k.price_rule, IFNULL(CONCAT('|', k.subscription_key), ''))
+      END AS sku_price_id,
       TO_JSON(STRUCT(IF(k.model_key = '', NULL, k.model_key) AS x_ModelId, k.token_type AS x_TokenType,
-        k.price_rule AS x_PriceRule, k.price_match AS x_PriceMatch, k.pricing_type AS x_PricingType)) AS sku_price_details,
-      CONCAT(IF(k.model_key = '', 'unknown model', k.model_key), ' ', IFNULL(t.sku_meter, k.token_type),
-        IF(k.price_rule = 'batch', ' (batch)', ''), IF(k.price_rule = 'long_context', ' (long context)', ''),
-        IF(k.price_rule = 'free_tier', ' (free tier)', '')) AS charge_description
+        k.price_rule AS x_PriceRule, k.price_match AS x_PriceMatch, k.pricing_type AS x_PricingType,
+        IF(k.subscription_key = '', NULL, k.subscription_key) AS x_SubscriptionId)) AS sku_price_details,
+      IF(k.flow = 'plan', CONCAT(k.provider, ' plan ', k.plan_name, ' (daily prorated fee)'),
+        CONCAT(IF(k.model_key = '', 'unknown model', k.model_key), ' ', IFNULL(t.sku_meter, k.token_type),
+          IF(k.price_rule = 'batch', ' (batch)', ''), IF(k.price_rule = 'long_context', ' (long context)', ''),
+          IF(k.price_rule = 'free_tier', ' (free tier)', ''))) AS charge_description
     FROM (
       SELECT DISTINCT
         flow, provider, IFNULL(model, '') AS model_key, token_type, pricing_id, price_rule, price_match, pricing_type,
-        IF(flow = 'infrastructure', CONCAT(provider, ':', token_type, ':', pricing_id),
-          CONCAT(provider, ':', IFNULL(model, ''), ':', token_type)) AS sku_id
+        IFNULL(subscription_id, '') AS subscription_key, IF(flow = 'plan', deployment, NULL) AS plan_name,
+        CASE
+          WHEN flow = 'infrastructure' THEN CONCAT(provider, ':', token_type, ':', pricing_id)
+          WHEN flow = 'plan' THEN CONCAT(provider, ':plan:', deployment)
+          ELSE CONCAT(provider, ':', IFNULL(model, ''), ':', token_type)
+        END AS sku_id
       FROM genai_costs_daily_unified
       WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
-        AND cost_status = 'priced' AND flow != 'commitment'
+        AND cost_status = 'priced' AND flow != 'commitment' AND charge_category != 'Credit'
     ) AS k
     LEFT JOIN genai_ref_token_categories AS t ON t.token_type = k.token_type
   ),
@@ -116,6 +127,8 @@ BEGIN
       ON s.provider = c.provider AND s.model_key = IFNULL(c.model, '') AND s.token_type = c.token_type
       AND s.pricing_id = c.pricing_id AND s.price_rule = c.price_rule
       AND IFNULL(s.price_match, '') = IFNULL(c.price_match, '') AND s.pricing_type = c.pricing_type
+      AND s.subscription_key = IFNULL(c.subscription_id, '')
+      AND IFNULL(s.plan_name, '') = IF(c.flow = 'plan', c.deployment, '')
     LEFT JOIN genai_ref_token_categories AS t ON t.token_type = c.token_type AND c.flow = 'commitment'
     LEFT JOIN genai_ref_commitment_types AS ct ON ct.commitment_type = c.commitment_type
   )
@@ -137,11 +150,13 @@ BEGIN
     CAST(NULL AS STRING) AS CapacityReservationStatus,
     charge_category AS ChargeCategory,
     CAST(NULL AS STRING) AS ChargeClass,
-    IF(flow = 'commitment',
-      CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
+    CASE
+      WHEN flow = 'commitment' THEN CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
         CASE WHEN charge_category = 'Purchase' THEN ' (daily amortized purchase)'
-          WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END),
-      charge_description) AS ChargeDescription,
+          WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END)
+      WHEN charge_category = 'Credit' THEN CONCAT(IFNULL(model, provider), ' usage covered by trial credit ', pricing_id)
+      ELSE charge_description
+    END AS ChargeDescription,
     IF(charge_category = 'Purchase', 'Recurring', 'Usage-Based') AS ChargeFrequency,
     period_end AS ChargePeriodEnd,
     period_start AS ChargePeriodStart,
@@ -167,7 +182,11 @@ BEGIN
     provider_name AS InvoiceIssuerName,
     list_cost_usd AS ListCost,
     list_unit_price AS ListUnitPrice,
-    IF(flow = 'commitment' AND charge_category != 'Purchase', 'Committed', 'Standard') AS PricingCategory,
+    CASE
+      WHEN charge_category = 'Credit' THEN NULL
+      WHEN flow = 'commitment' AND charge_category != 'Purchase' THEN 'Committed'
+      ELSE 'Standard'
+    END AS PricingCategory,
     currency AS PricingCurrency,
     unit_price AS PricingCurrencyContractedUnitPrice,
     cost_usd AS PricingCurrencyEffectiveCost,
@@ -178,11 +197,12 @@ BEGIN
     publisher_name AS PublisherName,
     region AS RegionId,
     region AS RegionName,
-    IF(flow = 'commitment', commitment_id, deployment) AS ResourceId,
-    IF(flow = 'commitment', IFNULL(deployment, commitment_id), deployment) AS ResourceName,
+    CASE flow WHEN 'commitment' THEN commitment_id WHEN 'plan' THEN NULL ELSE deployment END AS ResourceId,
+    CASE flow WHEN 'commitment' THEN IFNULL(deployment, commitment_id) WHEN 'plan' THEN NULL ELSE deployment END
+      AS ResourceName,
     CASE
       WHEN flow = 'commitment' THEN 'Provisioned Capacity'
-      WHEN deployment IS NULL THEN NULL
+      WHEN flow = 'plan' OR deployment IS NULL THEN NULL
       WHEN flow = 'infrastructure' THEN 'Endpoint Deployed Model'
       ELSE 'Deployment'
     END AS ResourceType,
@@ -193,7 +213,7 @@ BEGIN
     -- Vertex AI's GPU hours serve models under the same service as its tokens.
     service_subcategory AS ServiceSubcategory,
     IF(flow = 'commitment', commitment_sku_id, sku_id) AS SkuId,
-    sku_meter AS SkuMeter,
+    IF(charge_category = 'Credit', NULL, sku_meter) AS SkuMeter,
     IF(flow = 'commitment',
       TO_JSON(STRUCT(model AS x_ModelId, commitment_type AS x_CommitmentType, price_rule AS x_PriceRule)),
       sku_price_details) AS SkuPriceDetails,

@@ -9,6 +9,8 @@ WITH computed AS (
     provider,
     usage_date,
     SUM(IF(cost_status = 'priced', billed_cost_usd, 0)) AS computed_usd,
+    -- The providers' own dollars for model-days the catalog cannot price (cost_status provider_reported).
+    SUM(IF(cost_status = 'provider_reported', billed_cost_usd, 0)) AS provider_reported_usd,
     SUM(IF(cost_status = 'unpriced' AND consumed_unit = 'Tokens', consumed_quantity, 0)) AS unpriced_tokens,
     SUM(IF(consumed_unit = 'Tokens', consumed_quantity, 0)) AS tokens,
     SUM(IF(cost_status = 'priced' AND commitment_status = 'Unused', cost_usd, 0)) AS unused_commitment_usd
@@ -25,9 +27,11 @@ reported AS (
 SELECT
   SUM(r.reported_usd) AS reported_usd,
   SUM(c.computed_usd) AS computed_usd,
+  SUM(c.provider_reported_usd) AS provider_reported_usd,
   SUM(c.unpriced_tokens) AS unpriced_tokens,
   SUM(c.tokens) AS tokens,
-  SUM(IF(c.unpriced_tokens > 0, GREATEST(IFNULL(r.reported_usd, 0) - c.computed_usd, 0), 0)) AS at_risk_usd,
+  SUM(IF(c.unpriced_tokens > 0,
+    GREATEST(IFNULL(r.reported_usd, 0) - c.computed_usd - c.provider_reported_usd, 0), 0)) AS at_risk_usd,
   SUM(c.unused_commitment_usd) AS unused_commitment_usd,
   MIN(COALESCE(c.usage_date, r.usage_date)) AS first_day,
   MAX(COALESCE(c.usage_date, r.usage_date)) AS last_day

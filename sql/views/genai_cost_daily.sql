@@ -9,6 +9,8 @@ SELECT
   flow,
   SUM(IF(cost_status = 'priced', cost_usd, 0)) AS cost_usd,
   SUM(IF(cost_status = 'priced', list_cost_usd, 0)) AS list_cost_usd,
+  -- Dollars the provider reported for model-days the catalog cannot price (not in cost_usd).
+  SUM(IF(cost_status = 'provider_reported', cost_usd, 0)) AS provider_reported_usd,
   SUM(IF(consumed_unit = 'Tokens', consumed_quantity, 0)) AS tokens,
   SUM(IF(cost_status = 'unpriced' AND consumed_unit = 'Tokens', consumed_quantity, 0)) AS unpriced_tokens,
   COUNTIF(cost_status = 'unpriced') AS unpriced_rows

@@ -12,7 +12,7 @@ WITH reported AS (
 computed AS (
   SELECT provider, usage_date, model,
     SUM(IF(cost_status = 'priced', billed_cost_usd, 0)) AS computed_usd,
-    COUNTIF(cost_status = 'unpriced') AS unpriced_rows
+    COUNTIF(cost_status IN ('unpriced', 'provider_reported')) AS unpriced_rows
   FROM genai_costs_daily_unified
   WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY) AND flow = 'payg'
   GROUP BY provider, usage_date, model

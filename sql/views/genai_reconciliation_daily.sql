@@ -13,9 +13,9 @@ reported_daily AS (
 ),
 computed_daily AS (
   -- What the provider should bill: tokens, commitment purchases (hourly PTU, model units, GSU)
-  -- and GPU hours; usage covered by a commitment bills 0.
+  -- and GPU hours; usage covered by a commitment bills 0. Plan fees are not in usage cost reports.
   SELECT provider, usage_date,
-    SUM(IF(cost_status = 'priced', billed_cost_usd, 0)) AS computed_usd,
+    SUM(IF(cost_status = 'priced' AND flow != 'plan', billed_cost_usd, 0)) AS computed_usd,
     SUM(IF(cost_status = 'unpriced' AND consumed_unit = 'Tokens', consumed_quantity, 0)) AS unpriced_tokens
   FROM genai_costs_daily_unified
   WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)

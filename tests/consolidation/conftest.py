@@ -66,6 +66,36 @@ class World:
         self.wh.load_rows("acme_prod", self.specs["llm_model_pricing"], [row])
         return pricing_id
 
+    def add_plan(
+        self,
+        provider: str,
+        tier_type: str,
+        *,
+        plan_name: str | None = None,
+        effective: str = "2026-01-01",
+        end: str | None = None,
+        **extra,
+    ) -> str:
+        """The organization's own (is_custom) llm_subscriptions row: its plan, fee or discount."""
+        subscription_id = f"plan-{uuid.uuid4().hex[:8]}"
+        row = dict.fromkeys(self.specs["llm_subscriptions"].field_names) | {
+            "subscription_id": subscription_id,
+            "provider": provider,
+            "plan_name": plan_name or tier_type.upper(),
+            "is_custom": True,
+            "quantity": extra.pop("quantity", 1),
+            "unit_price_usd": Decimal(extra.pop("unit_price_usd", "0")),
+            "effective_date": dt.date.fromisoformat(effective),
+            "end_date": end and dt.date.fromisoformat(end),
+            "is_enabled": True,
+            "tier_type": tier_type,
+            "currency": "USD",
+        }
+        for key, value in extra.items():
+            row[key] = dt.date.fromisoformat(value) if key.endswith("_date") else value
+        self.wh.load_rows("acme_prod", self.specs["llm_subscriptions"], [row])
+        return subscription_id
+
     def add_usage(self, provider: str, day: str, model: str, *, project: str = "p1", **fields) -> None:
         tokens = {f: fields.pop(f, 0) for f in TOKEN_FIELDS}
         start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), UTC)
@@ -88,6 +118,24 @@ class World:
             **fields,
         }
         self.wh.load_rows("acme_prod", self.specs[f"genai_payg_{provider}_usage"], [row])
+
+    def add_reported_cost(self, provider: str, day: str, model: str, amount: str, currency: str = "USD") -> None:
+        """One line of the provider's own cost report (genai_payg_{provider}_costs)."""
+        start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), UTC)
+        row = dict.fromkeys(self.specs[f"genai_payg_{provider}_costs"].field_names) | {
+            "record_id": hashlib.sha256(f"{provider}|{day}|{model}|{amount}".encode()).hexdigest()[:32],
+            "run_id": "test",
+            "ingested_at": start,
+            "org_slug": "acme",
+            "provider": provider,
+            "source": "test",
+            "usage_date": start.date(),
+            "model": model,
+            "amount": Decimal(amount),
+            "currency": currency,
+            "is_estimated": False,
+        }
+        self.wh.load_rows("acme_prod", self.specs[f"genai_payg_{provider}_costs"], [row])
 
     def consolidate(self, start: str, end: str):
         return consolidate(ConsolidateMessage(org_slug="acme", start_date=start, end_date=end), warehouse=self.wh)

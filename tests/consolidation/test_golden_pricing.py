@@ -92,7 +92,8 @@ def test_anthropic_cache_writes_by_ttl_and_reads(world):
 
 
 def test_free_tier_crossing_mid_month_with_a_window_that_starts_mid_month(world):
-    # Monthly free allowance of 1M input tokens; 400k per day.
+    # Monthly free allowance of 1M input tokens; 400k per day; the organization is on the free plan.
+    world.add_plan("gemini", "free")
     world.add_price(
         "gemini",
         "golden-flash",
@@ -118,6 +119,7 @@ def test_free_tier_crossing_mid_month_with_a_window_that_starts_mid_month(world)
 
 
 def test_daily_free_tier_resets_each_day(world):
+    world.add_plan("gemini", "free")
     world.add_price(
         "gemini",
         "golden-flash",

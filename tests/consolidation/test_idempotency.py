@@ -11,6 +11,8 @@ TABLES = [
 
 def _seed(world):
     world.add_price("openai", "golden-4o", "2.50", "10.00", cached_input_price_per_1k="1.25")
+    world.add_plan("gemini", "free")  # the free allowance below applies
+    world.add_plan("openai", "paid", unit_price_usd="20")  # a daily prorated plan fee
     world.add_price(
         "gemini",
         "golden-flash",

@@ -107,13 +107,13 @@ def test_union_branches_line_up_by_name(name):
         assert not misaligned_unions(stmt), f"{name}: {misaligned_unions(stmt)}"
 
 
-def test_the_costs_insert_lines_up_its_three_jobs():
+def test_the_costs_insert_lines_up_its_four_jobs():
     (insert,) = [s for p, s in STATEMENTS if p == "sp_genai_2_consolidate_costs_daily" and isinstance(s, exp.Insert)]
     union = next(insert.find_all(exp.Union))
     ctes = {cte.alias: cte.this for cte in insert.find_all(exp.CTE)}
     named = [_output_names(b, ctes) for b in _branches(union)]
-    assert len(named) == 3 and all(n is not None and len(n) == 38 for n in named)
     columns = [c.name for c in insert.this.expressions]
+    assert len(named) == 4 and all(n is not None and len(n) == len(columns) - 1 == 39 for n in named)
     assert named[0] + ["consolidated_at"] == columns
 
 

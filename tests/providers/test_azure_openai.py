@@ -193,3 +193,42 @@ def test_model_from_deployments_list_when_metrics_lack_model_dimension(sleeps):
     c, _ = make(handler, sleeps)
     models = {r.deployment: r.model for r in c.iter_usage(DAY)}
     assert models == {"chat-prod": "gpt-4o", "batch-nightly": "gpt-4o-mini"}
+
+
+@pytest.mark.parametrize(
+    "sku, location, region",
+    [
+        ("GlobalStandard", "eastus", None),  # Global: one price everywhere
+        ("GlobalBatch", "swedencentral", None),
+        ("DataZoneStandard", "eastus2", "us"),  # Data Zone: priced per zone
+        ("DataZoneBatch", "westeurope", "eu"),
+        ("DataZoneProvisionedManaged", "Sweden Central", "eu"),
+        ("Standard", "eastus", "eastus"),  # Regional: priced per region
+        ("ProvisionedManaged", "japaneast", "japaneast"),
+        ("DataZoneStandard", "japaneast", None),  # no Data Zone known for the region
+        ("Standard", None, None),  # location not configured
+        (None, "eastus", None),
+    ],
+)
+def test_price_region_of_a_deployment(sku, location, region):
+    from genai_costs.providers.azure_openai import price_region
+
+    assert price_region(sku, location) == region
+
+
+def test_usage_rows_carry_the_price_region_of_their_deployment(sleeps):
+    deployments = load("azure_deployments.json")
+    deployments["value"][0]["sku"]["name"] = "DataZoneStandard"  # chat-prod; batch-nightly stays GlobalBatch
+    base = router()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/deployments"):
+            return httpx.Response(200, json=deployments)
+        return base(request)
+
+    http, _ = mock_client(handler)
+    client = build_client(
+        "azure_openai", CREDS, secret_name=SECRET, http=http, sleep=sleeps, options={"account_location": "eastus2"}
+    )
+    regions = {(r.deployment, r.service_tier, r.region) for r in client.iter_usage(DAY)}
+    assert regions == {("chat-prod", "DataZoneStandard", "us"), ("batch-nightly", "GlobalBatch", None)}

@@ -154,6 +154,25 @@ def test_missing_requirements_is_a_clear_error(tmp_path: Path):
         package_functions.archive_entries("demo", repo=tmp_path)
 
 
+def _pip_sources() -> list[str]:
+    """The machine's pip indexes and wheel folders (pip.conf / PIP_* settings), passed on to uv."""
+    found = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    ).stdout
+    args: list[str] = []
+    for line in found.splitlines():
+        key, _, value = line.partition("=")
+        values = value.strip().strip("'\"").split()
+        if key.endswith((".extra-index-url", ".index-url")):
+            flag = "--extra-index-url" if "extra" in key else "--index-url"
+            args += [a for v in values for a in (flag, v)]
+        elif key.endswith(".find-links"):
+            args += [a for v in values for a in ("--find-links", v)]
+        elif key.endswith(".constraint"):
+            args += [a for v in values for a in ("--constraint", v)]
+    return args
+
+
 def _runtime_python() -> str:
     """Cloud Functions runs python312: use a working Python 3.12 when the machine has one."""
     candidates = [shutil.which("python3.12")]
@@ -176,21 +195,19 @@ def test_archive_installs_in_a_clean_venv_and_exposes_its_target(name: str, tmp_
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(src)
     venv = tmp_path / "venv"
-    subprocess.run([_runtime_python(), "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
     PIP_CACHE.mkdir(parents=True, exist_ok=True)
+    # uv resolves and installs exactly what `pip install -r requirements.txt` would, from the same
+    # indexes, but links wheels from its cache instead of unpacking them: seconds, not minutes, per function.
+    uv = [str(Path(sys.executable).parent / "uv")]
+    subprocess.run([*uv, "venv", "--quiet", "--python", _runtime_python(), str(venv)], check=True)
     install = subprocess.run(
         [
-            str(py),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--cache-dir",
-            str(PIP_CACHE),
-            "-r",
-            str(src / "requirements.txt"),
+            *uv,
+            *("pip", "install", "--quiet", "--python", str(py), "--cache-dir", str(PIP_CACHE)),
+            *("--index-strategy", "unsafe-best-match"),  # pip's rule: the best version across every index
+            *_pip_sources(),
+            *("-r", str(src / "requirements.txt")),
         ],
         capture_output=True,
         text=True,

@@ -95,6 +95,51 @@ class AzureOptions(OptionsModel):
     cost_aggregation: str = "Cost"  # [?] "PreTaxCost" on some (EA/legacy) scopes
     cost_grouping: tuple[str, ...] = Field(default=("ResourceId", "Meter"), max_length=2)
     filter_to_account: bool = True
+    # Azure region of the account (e.g. "eastus", "swedencentral"): the price region of its Data Zone
+    # ("us" / "eu") and Regional deployments. Unset: those rows carry no region and price at the
+    # Global rate, below the Data Zone / Regional price.
+    account_location: str | None = None
+
+
+# Azure regions per Data Zone (Data Zone deployments are priced per zone, not per region).
+_DATA_ZONE_REGIONS = {
+    "us": (
+        "eastus",
+        "eastus2",
+        "centralus",
+        "northcentralus",
+        "southcentralus",
+        "westcentralus",
+        "westus",
+        "westus2",
+        "westus3",
+    ),
+    "eu": (
+        "francecentral",
+        "germanywestcentral",
+        "italynorth",
+        "northeurope",
+        "norwayeast",
+        "polandcentral",
+        "spaincentral",
+        "swedencentral",
+        "switzerlandnorth",
+        "westeurope",
+    ),
+}
+
+
+def price_region(sku: str | None, location: str | None) -> str | None:
+    """The region an Azure OpenAI deployment is priced in, as llm_model_pricing.region: None for
+    Global deployments (GlobalStandard, GlobalBatch, ...), the Data Zone ("us" / "eu") for Data Zone
+    ones, the account's region for Regional ones (Standard, ProvisionedManaged, ...); None when the
+    SKU or the location is unknown."""
+    if sku is None or sku.lower().startswith("global") or location is None:
+        return None
+    loc = location.lower().replace(" ", "")
+    if sku.lower().startswith("datazone"):
+        return next((zone for zone, regions in _DATA_ZONE_REGIONS.items() if loc in regions), None)
+    return loc
 
 
 # -- response models ---------------------------------------------------------------------------
@@ -319,6 +364,7 @@ class AzureOpenAIClient(ProviderClientBase[AzureCredentials, AzureOptions]):
                     bucket_start=ts,
                     bucket_width="1h",
                     model=model,
+                    region=price_region(sku, o.account_location),
                     service_tier=sku,
                     is_batch=None if sku is None else sku.endswith("Batch"),
                     project_id=self.credentials.account_name,
