@@ -10,8 +10,10 @@ RUN_STAMP     := $(VENV)/.installed-run
 DEV_STAMP     := $(VENV)/.installed-dev
 CHECKOV_VENV  := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# LiteLLM's price data file, extracted from the pinned wheel (the price sync's second source).
+PRICE_DATA    := functions/genai_costs/pricing/data/litellm_model_prices.json
 
-.PHONY: install install-run lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator browser
+.PHONY: install install-run price-data lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +34,16 @@ $(CHECKOV_STAMP): pyproject.toml | $(BIN)/python
 	ln -sf ../checkov/bin/checkov $(BIN)/checkov
 	touch $@
 
-install-run: $(RUN_STAMP)
+install-run: $(RUN_STAMP) $(PRICE_DATA)
 
-install: $(DEV_STAMP) $(CHECKOV_STAMP)
+install: $(DEV_STAMP) $(CHECKOV_STAMP) $(PRICE_DATA)
+
+## LiteLLM's price data file from the wheel pinned in functions/genai_costs/pricing/data/litellm.pin.json
+## (pip download --no-deps: LiteLLM itself is never installed). A no-op when the file matches the pin.
+$(PRICE_DATA): functions/genai_costs/pricing/data/litellm.pin.json scripts/fetch_litellm_prices.py | $(BIN)/python
+	$(BIN)/python scripts/fetch_litellm_prices.py
+
+price-data: $(PRICE_DATA)
 
 ## The main job on the embedded default (DuckDB, local secret store, in-process bus, simulator).
 run: install-run
@@ -72,7 +81,7 @@ bench: install
 	$(BIN)/python -m bench.cold_start
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).
-package:
+package: $(PRICE_DATA)
 	$(PYTHON) scripts/package_functions.py --out dist/functions
 
 ## Offline Terraform checks (also run by the test suite).

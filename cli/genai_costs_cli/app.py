@@ -36,6 +36,7 @@ from .freshness_cli import freshness_cmd
 from .ops import pipelines_app, schedules_app, serve_cmd
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
+from .prices import plans_app, prices_app
 from .report_command import ReportFormat, ReportOptions, emit_report
 from .report_html import write_html
 from .reporting import Report, ReportFilter, build_report, print_report
@@ -60,6 +61,8 @@ app.command(
     "freshness",
     epilog="Examples: genai-costs freshness acme   |   genai-costs freshness acme --alert-targets targets.json",
 )(freshness_cmd)
+app.add_typer(prices_app, name="prices")
+app.add_typer(plans_app, name="plans")
 console = make_console()
 
 

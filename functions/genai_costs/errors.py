@@ -7,7 +7,9 @@
     │   ├── MalformedEventError   a delivered event that can never be processed (e.g. a malformed time)
     │   ├── ExpiredEventError     an event older than the maximum message age
     │   ├── OrgNotServedError     a message or request for an organization this deployment does not serve
-    │   └── RequestTooLargeError  an HTTP request body beyond the size limit
+    │   ├── RequestTooLargeError  an HTTP request body beyond the size limit
+    │   ├── NotFoundError         the request names a row that does not exist (HTTP 404)
+    │   └── ConflictError         the request contradicts stored data, e.g. overlapping validity (HTTP 409)
     ├── InvalidDataError          data that can never be stored as it is (a value out of range)
     ├── SecretError               secret store problems (missing secret, bad key file)
     │   └── SecretNotFoundError
@@ -42,7 +44,7 @@ class ConfigurationError(GenAICostsError):
 
 
 class ValidationError(GenAICostsError):
-    pass
+    http_status = 400
 
 
 class InvalidOrgSlugError(ValidationError):
@@ -67,6 +69,14 @@ class RequestTooLargeError(ValidationError):
 
 class InvalidDataError(GenAICostsError):
     """Retrying cannot help: the same data fails the same way (e.g. a provider value beyond INT64)."""
+
+
+class NotFoundError(ValidationError):
+    http_status = 404
+
+
+class ConflictError(ValidationError):
+    http_status = 409
 
 
 class SecretError(GenAICostsError):

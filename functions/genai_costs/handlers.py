@@ -198,7 +198,8 @@ def handle_json_request(
     methods: tuple[str, ...] = ("POST",),
 ) -> HttpResponse:
     """HTTP variant: 405 for another method, 413 / 400 for a body that is too large, too deep or not the
-    request model, 403 for another organization than the pinned one, 200 with the result's JSON; 503 (retry)
+    request model (404 / 409 for a missing or conflicting row), 403 for another organization than the pinned
+    one, 200 with the result's JSON; 503 (retry)
     or 500 when the work fails, with a message and never an engine's raw error."""
     configure_logging(settings.log_level)
     if request.method not in methods:
@@ -212,18 +213,30 @@ def handle_json_request(
             max_bytes=settings.max_request_bytes,
             max_depth=settings.max_json_depth,
         )
+    except RequestTooLargeError as exc:
+        return {"error": str(exc)}, 413, {}
+    except ValidationError as exc:
+        return {"error": str(exc)}, exc.http_status, {}
+    return respond_json(body, model, work, settings=settings, flow=flow)
+
+
+def respond_json(
+    body: Any, model: type[M], work: Callable[[M], BaseModel], *, settings: Settings, flow: str
+) -> HttpResponse:
+    """The answer to a decoded JSON request body: 400 unless it is an object of the request model,
+    403 for another organization than the pinned one, 404 / 409 for a missing or conflicting row,
+    200 with the result's JSON; 503 (retry) or 500 when the work fails, never an engine's raw error."""
+    try:
         if not isinstance(body, dict):
             raise ValidationError("request body must be a JSON object")
         check_org_pin(settings, body.get("org_slug"))
-    except RequestTooLargeError as exc:
-        return {"error": str(exc)}, 413, {}
     except OrgNotServedError as exc:
         _reject(
             settings, exc, flow=flow, trigger_id=None, payload=body, message=None, today=dt.datetime.now(dt.UTC).date()
         )
         return {"error": str(exc)}, 403, {}
     except ValidationError as exc:
-        return {"error": str(exc)}, 400, {}
+        return {"error": str(exc)}, exc.http_status, {}
     try:
         parsed = model.model_validate(body)
     except PydanticValidationError as exc:
@@ -231,7 +244,7 @@ def handle_json_request(
     try:
         return work(parsed).model_dump(mode="json"), 200, {}
     except ValidationError as exc:
-        return {"error": str(exc)}, 400, {}
+        return {"error": str(exc)}, exc.http_status, {}
     except GenAICostsError as exc:
         log.exception("request failed")
         if exc.transient:

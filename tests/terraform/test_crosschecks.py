@@ -100,6 +100,8 @@ def test_every_function_directory_is_deployed():
         "evaluate_budgets",
         "budgets",
         "pipelines",
+        "pricing_api",
+        "sync_prices",
     }
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]

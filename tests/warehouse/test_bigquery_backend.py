@@ -157,3 +157,34 @@ def test_several_tables_are_replaced_in_one_script(wh, client):
     assert script.index("ERROR(") < script.index("DELETE FROM usage") < script.index("DELETE FROM costs")
     assert all(s.split(".")[-1] in script for s in staging)
     assert sorted(c.args[0] for c in client.delete_table.call_args_list) == sorted(staging)
+
+
+def _id_spec(name: str) -> TableSpec:
+    fields = [{"name": "id", "type": "STRING", "mode": "REQUIRED", "description": "key"}]
+    return TableSpec.model_validate({"description": name, "schema": {"fields": fields}}).model_copy(
+        update={"name": name}
+    )
+
+
+def test_several_staged_tables_share_one_transaction_and_are_always_dropped(wh, client):
+    from genai_costs.warehouse.sqlfiles import parse_bigquery
+
+    statements = [
+        parse_bigquery("INSERT INTO a SELECT * FROM _staging_a"),
+        parse_bigquery("DELETE FROM b WHERE id IN (SELECT id FROM _staging_b)"),
+    ]
+    counts = wh.apply_staged_tables("acme_prod", [(_id_spec("a"), [{"id": "1"}]), (_id_spec("b"), [])], statements)
+    assert counts == {"a": 1, "b": 0}
+    created = [c.args[0].table_id for c in client.create_table.call_args_list]
+    assert created[0].startswith("_staging_a_") and created[1].startswith("_staging_b_")
+    script = client.query.call_args.args[0]
+    assert script.startswith("BEGIN TRANSACTION;") and script.rstrip().endswith("COMMIT TRANSACTION;")
+    assert f"INSERT INTO a SELECT * FROM {created[0]}" in script and f"SELECT id FROM {created[1]}" in script
+    dropped = sorted(c.args[0] for c in client.delete_table.call_args_list)
+    assert dropped == sorted(f"proj-1.acme_prod.{t}" for t in created)
+
+    client.reset_mock()
+    client.query.side_effect = gexc.BadRequest("boom")
+    with pytest.raises(Exception, match="boom"):
+        wh.apply_staged_tables("acme_prod", [(_id_spec("a"), [{"id": "1"}])], statements[:1])
+    client.delete_table.assert_called_once()  # staging is removed even when the transaction fails

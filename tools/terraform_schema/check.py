@@ -338,6 +338,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "onboard": Access(secrets=False),
     # Manual runs and the ledger: publishes the scheduler's messages, reads the ledger, writes nothing.
     "pipelines": Access(secrets=False, writes_dataset=False, ledger_reader=True, publishes_flows=True),
+    # The price catalog's sync (public price data bundled in its archive) and the pricing API read no secret.
+    "pricing_api": Access(secrets=False),
+    "sync_prices": Access(secrets=False),
 }
 BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
 LEDGER_READER_ROLE = "roles/bigquery.dataViewer"

@@ -1,4 +1,4 @@
-"""Load the Pub/Sub-triggered Cloud Function entry points from functions/<name>/main.py, exactly the files
+"""Load the Pub/Sub-fed Cloud Function entry points from functions/<name>/main.py, exactly the files
 the platform runs, under distinct module names (each is 'main' when deployed)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ FUNCTIONS_DIR = Path(genai_costs.__file__).resolve().parents[1]
 TOPICS = {
     "genai-payg": "ingest_payg",
     "genai-commitment": "ingest_commitment",
+    "genai-prices": "sync_prices",
     "genai-consolidate": "consolidate",
     "genai-budgets": "evaluate_budgets",
 }

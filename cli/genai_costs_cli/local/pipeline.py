@@ -71,22 +71,26 @@ def run_local_pipeline(
             if (FUNCTIONS_DIR / function / "main.py").exists():
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
-        steps = [(f"pay-as-you-go {p} ({days} days)", "genai-payg", {"provider": p}) for p in PROVIDERS]
+        # The catalog first, as the daily scheduler job does: rows both pinned sources agree on price the
+        # window's models; the rest waits as proposals (genai-costs prices review).
+        steps = [("price catalog sync (genai-prices + LiteLLM, pinned)", "genai-prices", {"org_slug": org_slug})]
+        steps += [(f"pay-as-you-go {p} ({days} days)", "genai-payg", window_body | {"provider": p}) for p in PROVIDERS]
         steps += [
-            (f"commitment / infrastructure {c}", "genai-commitment", {"commitment_type": c}) for c in COMMITMENT_TYPES
+            (f"commitment / infrastructure {c}", "genai-commitment", window_body | {"commitment_type": c})
+            for c in COMMITMENT_TYPES
         ]
-        steps.append(("consolidating: usage -> costs -> FOCUS 1.3", "genai-consolidate", {}))
+        steps.append(("consolidating: usage -> costs -> FOCUS 1.3", "genai-consolidate", window_body))
         # On a terminal a progress bar; piped (CI logs), where a bar shows nothing until the end, a
         # timestamped line per step as it starts.
         with Progress(console=console, transient=False, disable=not console.is_terminal) as progress:
             task = progress.add_task("ingesting", total=len(steps))
-            for number, (description, topic, body) in enumerate(steps, start=1):
+            for number, (description, topic, message) in enumerate(steps, start=1):
                 progress.update(task, description=description)
                 if not console.is_terminal:
                     console.print(
                         f"{dt.datetime.now(dt.UTC):%H:%M:%S} [{number}/{len(steps)}] {description}", highlight=False
                     )
-                bus.publish(topic, window_body | body)
+                bus.publish(topic, message)
                 progress.advance(task)
         budgets = _budgets_demo(bus, org_slug, window, base_url)
         with open_warehouse(settings) as warehouse:

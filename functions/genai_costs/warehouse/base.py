@@ -19,6 +19,9 @@ from .rows import within_window
 from .sqlfiles import Procedure, SqlFile, TableFunction, load_statement
 from .tables import TableSpec
 
+# Rows staged by apply_staged_tables are read as _staging_<table> (tools/sql_analyzer registers the same).
+STAGING_PREFIX = "_staging_"
+
 
 @dataclass(frozen=True)
 class Param:
@@ -235,6 +238,25 @@ class Warehouse(abc.ABC):
             )
             for w in writes
         }
+
+    def apply_staged_tables(
+        self,
+        dataset: str,
+        staged: Sequence[tuple[TableSpec, Iterable[Mapping[str, Any]]]],
+        statements: Sequence[exp.Expression],
+        params: Params | None = None,
+    ) -> dict[str, int]:
+        """Stage rows for several tables at once, then run ``statements`` in ONE transaction.
+
+        Each spec's rows are readable as ``_staging_<spec name>`` (the name the SQL analyzer registers
+        for every table's staging copy, so the statements are checked as written). Returns the rows
+        staged per table. Either every statement takes effect or none does."""
+        names = [spec.name for spec, _ in staged]
+        if len(set(names)) != len(names):
+            raise WarehouseError(f"each table can be staged once per transaction: {names}")
+        slots = [Staged(STAGING_PREFIX + spec.name, spec, rows) for spec, rows in staged]
+        counts = self.run_transaction(dataset, statements, params, staged=slots)
+        return {name: counts[STAGING_PREFIX + name] for name in names}
 
     def replace_window(
         self,

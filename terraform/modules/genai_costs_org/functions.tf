@@ -1,8 +1,9 @@
 # The gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding, the budgets API and pipelines are authenticated HTTP functions callable
-# only by var.functions.onboard_invokers, var.functions.budgets_invokers and var.operators (pipelines.tf).
+# push identity; onboarding, the budgets API, the pricing API and pipelines are authenticated HTTP
+# functions callable only by var.functions.onboard_invokers, var.functions.budgets_invokers,
+# var.functions.pricing_invokers and var.operators (pipelines.tf).
 
 locals {
   functions = {
@@ -13,6 +14,8 @@ locals {
     ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
     onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
     pipelines         = { entry_point = "pipelines", pubsub = false, account = "pipes" }
+    pricing_api       = { entry_point = "pricing_api", pubsub = false, account = "pricing" }
+    sync_prices       = { entry_point = "sync_prices", pubsub = true, account = "prices" }
   }
 }
 
@@ -75,4 +78,14 @@ resource "google_cloud_run_v2_service_iam_member" "budgets_invoker" {
   name     = google_cloudfunctions2_function.fn["budgets"].service_config[0].service
   role     = "roles/run.invoker"
   member   = each.key
+}
+
+# Only the named members may call the pricing API (custom prices and plans); no public invoker.
+resource "google_cloud_run_v2_service_iam_member" "pricing_api_invoker" {
+  for_each = { for m in var.functions.pricing_invokers : m => m }
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn["pricing_api"].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.value
 }

@@ -87,6 +87,11 @@ locals {
         schedule = var.schedules.consolidate
         message  = { org_slug = var.org.slug }
       }
+      sync-prices = {
+        flow     = "prices"
+        schedule = var.schedules.prices
+        message  = { org_slug = var.org.slug }
+      }
     },
   )
 
@@ -95,14 +100,14 @@ locals {
   # bigquery.dataEditor on this organization's dataset (serviceaccount.tf). pipelines writes
   # nothing: it reads the run ledger and publishes to the flow topics (pipelines.tf).
   # README "Service accounts" explains each role.
-  dataset_editors = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard"]
+  dataset_editors = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pricing_api", "sync_prices"]
 
   # The provider whose secret each commitment / infrastructure type reads (one secret, both flows).
   commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
   commitment_kinds     = concat(var.org.commitment_types, var.org.infrastructure_types)
 
-  # Provider secrets each function reads. Consolidation, onboarding and the budget functions read
-  # none (evaluate_budgets reads the alert channel secrets, secrets.tf).
+  # Provider secrets each function reads. Consolidation, onboarding, the pricing functions and the
+  # budget functions read none (evaluate_budgets reads the alert channel secrets, secrets.tf).
   secret_readers = {
     budgets           = []
     consolidate       = []
@@ -111,6 +116,8 @@ locals {
     ingest_payg       = sort(var.org.providers)
     onboard           = []
     pipelines         = []
+    pricing_api       = []
+    sync_prices       = []
   }
   secret_grants = {
     for g in flatten([

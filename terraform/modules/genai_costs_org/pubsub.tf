@@ -17,6 +17,7 @@ locals {
     commitment     = { function = "ingest_commitment" }
     infrastructure = { function = "ingest_commitment" }
     consolidate    = { function = "consolidate" }
+    prices         = { function = "sync_prices" }
   }
 }
 

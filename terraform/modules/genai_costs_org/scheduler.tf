@@ -1,5 +1,7 @@
 # Scheduler jobs: one per enabled provider (payg), commitment type, infrastructure type, the
-# daily consolidation, and the budget evaluation (every 5 minutes by default). Jobs carry no dates, so each function re-pulls a trailing window
+# daily consolidation, the daily price sync (before consolidation, so a day is priced with the catalog
+# as synced that morning) and the budget evaluation (every 5 minutes by default). Jobs carry no dates,
+# so each function re-pulls a trailing window
 # of var.schedules.trailing_days (passed to the functions as GENAI_COSTS_TRAILING_DAYS).
 #
 # The jobs themselves (`local.scheduler_jobs`) are computed in main.tf from the variables alone, so

@@ -28,13 +28,14 @@ variable "bigquery" {
 }
 
 variable "functions" {
-  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
+  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`), `pricing_invokers` the only ones allowed to call the pricing API (custom prices and plans). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
   type = object({
     available_memory      = optional(string, "512M")
     budgets_invokers      = optional(list(string), [])
     build_service_account = optional(string)
     max_instances         = optional(number, 3)
     onboard_invokers      = optional(list(string), [])
+    pricing_invokers      = optional(list(string), [])
     timeout_seconds       = optional(number, 540)
   })
   default  = {}
@@ -45,10 +46,10 @@ variable "functions" {
   }
   validation {
     condition = alltrue([
-      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers) :
+      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers, var.functions.pricing_invokers) :
       !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
     ])
-    error_message = "onboard_invokers and budgets_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+    error_message = "onboard_invokers, budgets_invokers and pricing_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
   }
   validation {
     condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
@@ -185,13 +186,14 @@ variable "region" {
 }
 
 variable "schedules" {
-  description = "Cron schedules (5 fields, in `time_zone`) per flow, and the trailing window in days that a job without dates re-pulls (providers revise recent days)."
+  description = "Cron schedules (5 fields, in `time_zone`) per flow (`prices`: the daily price catalog sync), and the trailing window in days that a job without dates re-pulls (providers revise recent days)."
   type = object({
     budgets        = optional(string, "*/5 * * * *")
     commitment     = optional(string, "30 5 * * *")
     consolidate    = optional(string, "0 7 * * *")
     infrastructure = optional(string, "45 5 * * *")
     payg           = optional(string, "0 */6 * * *")
+    prices         = optional(string, "15 6 * * *")
     time_zone      = optional(string, "Etc/UTC")
     trailing_days  = optional(number, 3)
   })
@@ -199,7 +201,7 @@ variable "schedules" {
   nullable = false
   validation {
     condition = alltrue([
-      for s in [var.schedules.budgets, var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg] :
+      for s in [var.schedules.budgets, var.schedules.commitment, var.schedules.consolidate, var.schedules.infrastructure, var.schedules.payg, var.schedules.prices] :
       can(regex("^\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+$", trimspace(s)))
     ])
     error_message = "Each schedule must be a 5-field cron expression (minute hour day-of-month month day-of-week)."
