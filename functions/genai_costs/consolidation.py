@@ -1,5 +1,11 @@
-"""Consolidation: sp_genai_1 (usage) -> sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the
-conformance checks. A failing check fails the run loudly (ConformanceError, not retried)."""
+"""Consolidation: sp_genai_0 (per-request usage events, raw -> deduplicated) -> sp_genai_1 (usage) ->
+sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the conformance checks. A failing check fails the
+run loudly (ConformanceError, not retried).
+
+The events step runs first so that every later step (pricing and attributing events) reads a clean,
+deduplicated genai_usage_events. Its window is the run's window widened back to the oldest event day
+among the events published in it: a late event is counted in its own day, however late it arrived
+(at most 31 days: record_usage rejects older events)."""
 
 from __future__ import annotations
 
@@ -15,9 +21,10 @@ from .paths import sql_root
 from .runs.lifecycle import ledgered_run
 from .settings import DEFAULT_TRAILING_DAYS
 from .warehouse.base import Warehouse
-from .warehouse.sqlfiles import load_procedures
+from .warehouse.sqlfiles import load_procedures, load_statement
 
 log = logging.getLogger(__name__)
+EVENTS_PROCEDURE = "sp_genai_0_consolidate_usage_events"
 PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
@@ -29,6 +36,7 @@ PROCEDURES = (
 class ConsolidationResult:
     org_slug: str
     window: Window
+    events_window: Window | None = None  # the event days sp_genai_0 rewrote (window + late days)
     procedures: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
 
@@ -54,6 +62,11 @@ def consolidate(
         trigger_id=trigger_id,
         unexpected=WarehouseError,
     ) as run:
+        result.events_window = usage_events_window(warehouse, run.dataset, window)
+        events_params = params | {"p_start_date": result.events_window.start}
+        warehouse.call_procedure(run.dataset, procedures[EVENTS_PROCEDURE], events_params)
+        result.procedures.append(EVENTS_PROCEDURE)
+        log.info("%s ran for %s %s..%s", EVENTS_PROCEDURE, message.org_slug, result.events_window.start, window.end)
         for name in PROCEDURES:
             warehouse.call_procedure(run.dataset, procedures[name], params)
             result.procedures.append(name)
@@ -66,3 +79,13 @@ def consolidate(
                 f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}"
             )
     return result
+
+
+def usage_events_window(warehouse: Warehouse, dataset: str, window: Window) -> Window:
+    """``window`` widened back to the oldest day of the usage events published in it."""
+    statement = load_statement(sql_root(), "usage_events_earliest_late_day")
+    rows = warehouse.query(dataset, statement, {"p_start_date": window.start, "p_end_date": window.end})
+    earliest = rows[0]["earliest_event_date"] if rows else None
+    if earliest is None or earliest >= window.start:
+        return window
+    return Window(start=earliest, end=window.end)

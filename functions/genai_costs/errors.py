@@ -9,6 +9,7 @@
     ├── WarehouseError            the SQL engine refused or failed a statement
     │   ├── SqlTranspileError     BigQuery SQL that the embedded engine cannot run faithfully
     │   └── ConformanceError      a data-quality / FOCUS conformance check failed
+    ├── MessagingError            publishing to a topic failed (transient: the caller resends)
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
         ├── ProviderRateLimitError  429 after retries were exhausted (transient)
@@ -59,6 +60,10 @@ class SqlTranspileError(WarehouseError):
 
 class ConformanceError(WarehouseError):
     transient = False
+
+
+class MessagingError(GenAICostsError):
+    transient = True
 
 
 class ProviderError(GenAICostsError):

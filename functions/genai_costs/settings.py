@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
+    usage_events_topic: str = Field(
+        "genai-usage-events",
+        pattern=r"^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
+        description="record_usage: the Pub/Sub topic (id, in the same project) whose BigQuery subscription "
+        "appends to genai_usage_events_raw",
+    )
 
     @property
     def backend(self) -> Literal["bigquery", "embedded"]:

@@ -2,5 +2,6 @@
 
 from .base import Publisher
 from .cloudevents import pubsub_cloud_event
+from .factory import open_publisher
 
-__all__ = ["Publisher", "pubsub_cloud_event"]
+__all__ = ["Publisher", "open_publisher", "pubsub_cloud_event"]
