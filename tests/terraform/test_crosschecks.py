@@ -259,7 +259,7 @@ def test_usage_events_reach_the_raw_table_through_a_bigquery_subscription_with_a
     subscription = resources("google_pubsub_subscription")["usage_events_bigquery"]
     assert subscription["topic"] == "${google_pubsub_topic.usage_events.id}"
     (config,) = subscription["bigquery_config"]
-    assert config["table"].endswith('${google_bigquery_table.org[local.usage_events_table].table_id}')
+    assert config["table"].endswith("${google_bigquery_table.org[local.usage_events_table].table_id}")
     assert LOCALS["usage_events_table"] == "genai_usage_events_raw"
     assert (config["use_table_schema"], config["write_metadata"], config["drop_unknown_fields"]) == (True, True, False)
     assert "push_config" not in subscription  # no function in the write path
