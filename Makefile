@@ -1,22 +1,43 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# `make run` installs what running needs (the library and the `cli` extra); `make test` adds the
+# `dev` extra and checkov, which lives in its own virtualenv (.venv/checkov) because it pins an old
+# boto3. `make install` is the full development install.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
 DATA   ?= .data
+RUN_STAMP     := $(VENV)/.installed-run
+DEV_STAMP     := $(VENV)/.installed-dev
+CHECKOV_VENV  := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: install lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator
+.PHONY: install install-run lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-install: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[cli]'
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+$(CHECKOV_STAMP): pyproject.toml | $(BIN)/python
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet --group checkov
+	ln -sf ../checkov/bin/checkov $(BIN)/checkov
+	touch $@
+
+install-run: $(RUN_STAMP)
+
+install: $(DEV_STAMP) $(CHECKOV_STAMP)
 
 ## The main job on the embedded default (DuckDB, local secret store, in-process bus, simulator).
-run: install
+run: install-run
 	GENAI_COSTS_DATA_DIR=$(DATA) $(BIN)/genai-costs run --org-slug demo
 
 ## The whole suite: lint, format and type checks first (fast), then the tests.
@@ -42,8 +63,8 @@ bench: install
 	$(BIN)/python -m bench.ingestion
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).
-package: install
-	$(BIN)/python scripts/package_functions.py --out dist/functions
+package:
+	$(PYTHON) scripts/package_functions.py --out dist/functions
 
 ## Offline Terraform checks (also run by the test suite).
 tf-check: install

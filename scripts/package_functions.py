@@ -7,6 +7,10 @@ Each archive holds, at its root::
     genai_costs/        a copy of the shared library (no __pycache__)
     sql/                a copy of the SQL tree (the library finds it at <archive root>/sql)
 
+and nothing the cloud does not run: the CLI, the report and the embedded pipeline live in
+``cli/genai_costs_cli`` and the provider simulator in ``simulator/``, outside what is copied, and
+the few library parts and queries no function runs are left out (``NOT_DEPLOYED``).
+
 Archives are deterministic (sorted entries, fixed timestamps and permissions), so the same
 sources give byte-identical zips and the same md5: Terraform names the uploaded object after
 that hash, so an unchanged function is not redeployed.
@@ -29,6 +33,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = "genai_costs"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+# Library parts and SQL no function runs, left out with their dependencies: the embedded default's
+# DuckDB warehouse and sealed local secret store (the factories import them, lazily, only when no
+# Google Cloud project is set), the Pub/Sub publisher (no function publishes), and the report
+# queries the CLI runs. tests/terraform/test_packages.py checks that no function reaches them except
+# through such a lazy import.
+NOT_DEPLOYED = (
+    "genai_costs/warehouse/duckdb_backend.py",
+    "genai_costs/warehouse/transpile.py",
+    "genai_costs/secrets/local.py",
+    "sql/reports/",
+)
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 
@@ -62,7 +77,11 @@ def archive_entries(name: str, repo: Path = REPO) -> list[tuple[str, Path]]:
     entries = [("main.py", fn_dir / "main.py"), ("requirements.txt", fn_dir / "requirements.txt")]
     entries += _tree(repo / "functions" / LIBRARY, LIBRARY)
     entries += _tree(repo / "sql", "sql")
-    return sorted(entries)
+    return sorted(e for e in entries if not is_not_deployed(e[0]))
+
+
+def is_not_deployed(arcname: str) -> bool:
+    return any(arcname == path or (path.endswith("/") and arcname.startswith(path)) for path in NOT_DEPLOYED)
 
 
 def build_archive(name: str, out_dir: Path, repo: Path = REPO) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 from typer.testing import CliRunner
 
-from genai_costs.cli import app
+from genai_costs_cli.app import app
 
 
 def test_run_ingests_every_flow_consolidates_and_reports(tmp_path):

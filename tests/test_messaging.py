@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from genai_costs.errors import ProviderAuthError, ProviderUnavailableError
 from genai_costs.handlers import handle_pubsub_event
 from genai_costs.messaging.cloudevents import PUBSUB_EVENT_TYPE, decode_pubsub_payload, pubsub_cloud_event
-from genai_costs.messaging.inprocess import InProcessBus
 from genai_costs.settings import Settings
+from genai_costs_cli.local.inprocess import InProcessBus
 
 SETTINGS = Settings()
 

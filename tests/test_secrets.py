@@ -11,11 +11,11 @@ from unittest import mock
 import pytest
 from typer.testing import CliRunner
 
-from genai_costs.cli import app
 from genai_costs.errors import SecretError, SecretNotFoundError, ValidationError
 from genai_costs.logs import RedactingFilter
 from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.secrets.secret_manager import SecretManagerStore
+from genai_costs_cli.app import app
 
 VALUE = json.dumps({"admin_api_key": "sk-admin-TOPSECRET-123456"})
 

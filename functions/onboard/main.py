@@ -1,9 +1,10 @@
 """HTTP Cloud Function: onboard one organization (views and seed rows; the dataset, tables and procedures are
 verified when Terraform owns them, created otherwise)."""
 
-from typing import Any
+from __future__ import annotations
 
-import flask
+from typing import TYPE_CHECKING, Any
+
 import functions_framework
 
 from genai_costs.handlers import handle_json_request
@@ -11,6 +12,9 @@ from genai_costs.onboarding import OnboardRequest, OnboardResult
 from genai_costs.onboarding import onboard as run_onboarding
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
+
+if TYPE_CHECKING:  # functions-framework hands the function a Flask request
+    import flask
 
 
 @functions_framework.http

@@ -11,7 +11,7 @@ import flask
 import functions_framework
 
 from genai_costs.handlers import handle_usage_request
-from genai_costs.messaging import open_publisher
+from genai_costs.messaging.factory import open_publisher
 from genai_costs.settings import get_settings
 
 

@@ -1,8 +1,15 @@
-"""AWS: CloudWatch GetMetricData/ListMetrics (query protocol, XML) for AWS/Bedrock and Cost
-Explorer GetCostAndUsage (JSON 1.1), so unmodified boto3 clients work with endpoint_url."""
+"""AWS: CloudWatch GetMetricData/ListMetrics for AWS/Bedrock and Cost Explorer GetCostAndUsage
+(JSON 1.1), so unmodified boto3 clients work with endpoint_url.
+
+CloudWatch speaks the three protocols its service model lists, because boto3 picks by version:
+botocore < 1.43 sends the query protocol (form body, XML reply), botocore >= 1.43 awsJson1_0
+(``X-Amz-Target: GraniteServiceVersion20100801.<Operation>``), and the model names
+smithy-rpc-v2-cbor (``POST /service/GraniteServiceVersion20100801/operation/<Operation>``) first.
+Each request is answered, errors included, in the protocol it arrived in."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -11,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
+import cbor2
 from flask import Blueprint, Response, request
 
 from provider_sim.catalog import AWS_ACCOUNT
@@ -23,6 +31,20 @@ from provider_sim.timeutil import UTC, floor_to, fmt_rfc3339, parse_rfc3339
 
 PROVIDER = "bedrock"
 CW_NS = "http://monitoring.amazonaws.com/doc/2010-08-01/"
+CW_TARGET_PREFIX = "GraniteServiceVersion20100801"
+QUERY, JSON_1_0, RPC_V2_CBOR = "query", "json", "smithy-rpc-v2-cbor"
+# JSON / CBOR error ``__type`` per query error code: the modeled shape, or the service framework's own
+# exception for auth, throttling and internal errors. Clients read the query code from the header.
+CW_ERROR_TYPES = {
+    "InvalidParameterValue": "com.amazonaws.cloudwatch#InvalidParameterValueException",
+    "MissingParameter": "com.amazonaws.cloudwatch#MissingRequiredParameterException",
+    "ValidationError": "com.amazonaws.cloudwatch#ValidationException",
+    "InvalidNextToken": "com.amazonaws.cloudwatch#InvalidNextToken",
+    "InvalidClientTokenId": "com.amazon.coral.service#UnrecognizedClientException",
+    "ExpiredTokenException": "com.amazon.coral.service#ExpiredTokenException",
+    "Throttling": "com.amazon.coral.availability#ThrottlingException",
+    "InternalFailure": "com.amazon.coral.service#InternalFailure",
+}
 METRICS: dict[str, Callable[[Usage], int]] = {
     "Invocations": lambda u: u.requests,
     "InputTokenCount": lambda u: u.uncached_input,  # Bedrock reports cache reads/writes apart
@@ -66,16 +88,34 @@ class AwsError(Exception):
         self.status, self.code = status, code
 
 
-class QueryErrors(ErrorShapes):
-    """CloudWatch (awsquery protocol): XML ErrorResponse."""
+def cloudwatch_protocol() -> str:
+    """The protocol of the current CloudWatch request, from what the client sent."""
+    if request.headers.get("smithy-protocol") == "rpc-v2-cbor" or "/operation/" in request.path:
+        return RPC_V2_CBOR
+    if request.headers.get("X-Amz-Target", "").startswith(f"{CW_TARGET_PREFIX}."):
+        return JSON_1_0
+    return QUERY
+
+
+class CloudWatchErrors(ErrorShapes):
+    """CloudWatch errors in the request's protocol: an XML ErrorResponse (query), or a JSON or CBOR
+    ``__type`` body whose ``x-amzn-query-error`` header carries the query code (CloudWatch is
+    awsQueryCompatible), so a client sees the same error code whichever protocol it speaks."""
 
     def render(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-        body = (
-            f'<ErrorResponse xmlns="{CW_NS}"><Error><Type>Sender</Type><Code>{escape(code)}</Code>'
-            f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
-            "</ErrorResponse>"
+        fault = "Sender" if status < 500 else "Receiver"
+        protocol = cloudwatch_protocol()
+        if protocol == QUERY:
+            body = (
+                f'<ErrorResponse xmlns="{CW_NS}"><Error><Type>{fault}</Type><Code>{escape(code)}</Code>'
+                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+                "</ErrorResponse>"
+            )
+            return Response(body, status=status, headers=headers, mimetype="text/xml")
+        error = {"__type": CW_ERROR_TYPES.get(code, f"com.amazonaws.cloudwatch#{code}"), "message": message}
+        return _cloudwatch_reply(
+            protocol, "", error, status, {**(headers or {}), "x-amzn-query-error": f"{code};{fault}"}
         )
-        return Response(body, status=status, headers=headers, mimetype="text/xml")
 
     def auth(self, expired: bool) -> Response:
         if expired:
@@ -121,7 +161,7 @@ class RestJsonErrors(JsonErrors):
         return self.render(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
 
 
-CLOUDWATCH_ERRORS = QueryErrors()
+CLOUDWATCH_ERRORS = CloudWatchErrors()
 CE_ERRORS = JsonErrors()
 BEDROCK_ERRORS = RestJsonErrors()
 
@@ -130,7 +170,7 @@ def create_blueprint(state: SimState) -> Blueprint:
     bp = Blueprint("aws", __name__, url_prefix="/aws")
     creds = state.config.credentials
 
-    def authenticate(errors: QueryErrors | JsonErrors) -> tuple[str | None, Response | None]:
+    def authenticate(errors: CloudWatchErrors | JsonErrors) -> tuple[str | None, Response | None]:
         """SigV4 presence and access-key check (the signature itself is not verified)."""
         match = _CREDENTIAL.search(request.headers.get("Authorization", ""))
         if not match:
@@ -142,19 +182,23 @@ def create_blueprint(state: SimState) -> Blueprint:
 
     @bp.post("/cloudwatch")
     @bp.post("/cloudwatch/")
-    def cloudwatch() -> Response:
+    @bp.post("/cloudwatch/service/<service>/operation/<operation>")
+    def cloudwatch(service: str = CW_TARGET_PREFIX, operation: str | None = None) -> Response:
         region, denied = authenticate(CLOUDWATCH_ERRORS)
         if denied:
             return denied
-        params = _parse_query_form(request.form.to_dict())
+        protocol = cloudwatch_protocol()
         try:
-            if params.get("Action") == "GetMetricData":
-                return _xml("GetMetricData", _get_metric_data(state, region or "us-east-1", params))
-            if params.get("Action") == "ListMetrics":
-                return _xml("ListMetrics", _list_metrics(state, region or "us-east-1", params))
-            raise AwsError(400, "InvalidAction", f"Action {params.get('Action')} is not supported")
+            operation, params = _cloudwatch_request(protocol, service, operation)
+            if operation == "GetMetricData":
+                body = _get_metric_data(state, region or "us-east-1", params)
+            elif operation == "ListMetrics":
+                body = _list_metrics(state, region or "us-east-1", params)
+            else:
+                raise AwsError(400, "InvalidAction", f"Action {operation} is not supported")
         except AwsError as exc:
             return CLOUDWATCH_ERRORS.render(exc.status, exc.code, str(exc))
+        return _cloudwatch_reply(protocol, operation, body)
 
     @bp.post("/ce")
     @bp.post("/ce/")
@@ -260,6 +304,67 @@ def model_id(dims: Dims) -> str:
 # ---------------------------------------------------------------- CloudWatch
 
 
+def _cloudwatch_request(protocol: str, service: str, operation: str | None) -> tuple[str, dict[str, Any]]:
+    """(operation, parameters) of a CloudWatch request in any of its three protocols. Query values
+    arrive as strings; JSON and CBOR ones typed (timestamps as epoch seconds or CBOR tag 1)."""
+    try:
+        if protocol == RPC_V2_CBOR:
+            if service != CW_TARGET_PREFIX:
+                raise AwsError(404, "UnknownOperationException", f"Unknown service {service}")
+            raw = request.get_data()
+            return operation or "", cbor2.loads(raw) if raw else {}
+        if protocol == JSON_1_0:
+            target = request.headers["X-Amz-Target"].split(".", 1)[1]
+            return target, json.loads(request.get_data() or b"{}")
+    except (cbor2.CBORDecodeError, ValueError) as exc:
+        raise AwsError(400, "SerializationException", f"Malformed request body: {exc}") from None
+    params = _parse_query_form(request.form.to_dict())
+    return params.pop("Action", ""), params
+
+
+def _cloudwatch_reply(
+    protocol: str, operation: str, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    headers = {**(headers or {}), "x-amzn-RequestId": str(uuid.uuid4())}
+    if protocol == RPC_V2_CBOR:
+        payload = cbor2.dumps(body, datetime_as_timestamp=True)  # timestamps as tag 1, epoch seconds
+        return Response(payload, status, {**headers, "smithy-protocol": "rpc-v2-cbor"}, mimetype="application/cbor")
+    if protocol == JSON_1_0:
+        text = json.dumps(body, default=lambda moment: moment.timestamp())  # epoch seconds
+        return Response(text, status, headers, mimetype="application/x-amz-json-1.0")
+    return _xml(operation, _xml_members(body))
+
+
+def _xml_members(node: Any) -> str:
+    """A reply structure as query-protocol XML: lists as <member> items, timestamps as RFC 3339."""
+    if isinstance(node, dict):
+        return "".join(f"<{key}>{_xml_members(value)}</{key}>" for key, value in node.items() if value is not None)
+    if isinstance(node, list):
+        return "".join(f"<member>{_xml_members(item)}</member>" for item in node)
+    if isinstance(node, datetime):
+        return fmt_rfc3339(node)
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    return escape(str(node))
+
+
+def _moment(value: Any, name: str) -> datetime:
+    if isinstance(value, datetime):  # CBOR tag 1, decoded by cbor2
+        return value.astimezone(UTC)
+    if isinstance(value, int | float):  # JSON epoch seconds
+        return datetime.fromtimestamp(value, UTC)
+    try:
+        return parse_rfc3339(str(value))
+    except ValueError:
+        raise AwsError(400, "InvalidParameterValue", f"The parameter {name} must be a timestamp.") from None
+
+
+def _flag(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
 def _parse_query_form(form: dict[str, str]) -> dict[str, Any]:
     """Flattened query-protocol keys (A.member.1.B=x) into nested dicts and lists."""
     root: dict[str, Any] = {}
@@ -335,9 +440,9 @@ def _series(
     return points
 
 
-def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> str:
+def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
-        start, end = parse_rfc3339(params["StartTime"]), parse_rfc3339(params["EndTime"])
+        start, end = _moment(params["StartTime"], "StartTime"), _moment(params["EndTime"], "EndTime")
     except KeyError as exc:
         raise AwsError(400, "MissingParameter", f"The parameter {exc.args[0]} is required.") from None
     queries = params.get("MetricDataQueries", [])
@@ -348,45 +453,50 @@ def _get_metric_data(state: SimState, region: str, params: dict[str, Any]) -> st
     for query in queries:
         points = _series(state, region, query, start, end)
         series.append((query, points[::-1] if descending else points))
-    offset = int(decode_token("cw_", params["NextToken"])) if params.get("NextToken") else 0
+    try:
+        offset = int(decode_token("cw_", params["NextToken"])) if params.get("NextToken") else 0
+    except ValueError:
+        raise AwsError(400, "InvalidNextToken", "The service could not decode the NextToken.") from None
     page_size = min(int(params.get("MaxDatapoints", 100_800)), state.config.paging.aws_cw_datapoints)
-    members, position = [], 0
+    results, position = [], 0
     for query, points in series:  # the page is the slice [offset, offset + page_size) of all points
         lo = min(max(offset - position, 0), len(points))
         hi = min(max(offset + page_size - position, 0), len(points))
         position += len(points)
-        if query.get("ReturnData", "true") == "false":
+        if not _flag(query.get("ReturnData"), default=True):
             continue
-        stamps = "".join(f"<member>{fmt_rfc3339(t)}</member>" for t, _ in points[lo:hi])
-        values = "".join(f"<member>{v}</member>" for _, v in points[lo:hi])
-        status = "Complete" if hi == len(points) else "PartialData"
-        label = query.get("Label") or query["MetricStat"]["Metric"]["MetricName"]
-        members.append(
-            f"<member><Id>{escape(query['Id'])}</Id><Label>{escape(label)}</Label>"
-            f"<Timestamps>{stamps}</Timestamps><Values>{values}</Values>"
-            f"<StatusCode>{status}</StatusCode></member>"
+        results.append(
+            {
+                "Id": query["Id"],
+                "Label": query.get("Label") or query["MetricStat"]["Metric"]["MetricName"],
+                "Timestamps": [t for t, _ in points[lo:hi]],
+                "Values": [v for _, v in points[lo:hi]],
+                "StatusCode": "Complete" if hi == len(points) else "PartialData",
+            }
         )
     consumed = offset + page_size
-    token = f"<NextToken>{encode_token('cw_', consumed)}</NextToken>" if consumed < position else ""
-    return f"<MetricDataResults>{''.join(members)}</MetricDataResults>{token}<Messages/>"
+    body: dict[str, Any] = {"MetricDataResults": results}
+    if consumed < position:
+        body["NextToken"] = encode_token("cw_", consumed)
+    body["Messages"] = []
+    return body
 
 
-def _list_metrics(state: SimState, region: str, params: dict[str, Any]) -> str:
+def _list_metrics(state: SimState, region: str, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("Namespace", "AWS/Bedrock") != "AWS/Bedrock":
-        return "<Metrics/>"
+        return {"Metrics": []}
     models = sorted(
         {c.dims.model for c in state.dataset.combos(PROVIDER) if c.dims.region == region}
         | {c.commitment_id for c in _provisioned(state, region)}
     )
     wanted = params.get("MetricName")
-    members = "".join(
-        f"<member><Namespace>AWS/Bedrock</Namespace><MetricName>{name}</MetricName><Dimensions>"
-        f"<member><Name>ModelId</Name><Value>{escape(model)}</Value></member></Dimensions></member>"
+    metrics = [
+        {"Namespace": "AWS/Bedrock", "MetricName": name, "Dimensions": [{"Name": "ModelId", "Value": model}]}
         for name in METRICS
         if wanted in (None, name)
         for model in models
-    )
-    return f"<Metrics>{members}</Metrics>"
+    ]
+    return {"Metrics": metrics}
 
 
 # ---------------------------------------------------------------- Cost Explorer

@@ -16,7 +16,7 @@ from genai_costs.alerting.base import AttemptContext
 from genai_costs.errors import ConfigurationError
 from genai_costs.messaging import Publisher
 from genai_costs.messaging.cloudevents import decode_pubsub_payload
-from genai_costs.messaging.inprocess import InProcessBus
+from genai_costs_cli.local.inprocess import InProcessBus
 
 from .helpers import VirtualClock, budget_alert, operational_alert
 

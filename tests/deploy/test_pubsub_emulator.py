@@ -73,10 +73,10 @@ def emulator(tmp_path):
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     """An onboarded org with OpenAI credentials pointing at a running provider simulator."""
-    from genai_costs.local.simulator_credentials import simulator_credentials
     from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.secrets.local import LocalSecretStore
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
+    from genai_costs_cli.local.simulator_credentials import simulator_credentials
     from provider_sim.config import SimConfig
     from provider_sim.server import serve
 

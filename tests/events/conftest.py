@@ -13,14 +13,14 @@ import pytest
 from functions_framework import create_app
 
 from genai_costs.consolidation import ConsolidationResult, consolidate
-from genai_costs.local.bigquery_subscription import BigQuerySubscription
 from genai_costs.messaging import embedded
-from genai_costs.messaging.inprocess import InProcessBus
 from genai_costs.model.messages import ConsolidateMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 from genai_costs.warehouse.tables import load_table_specs
+from genai_costs_cli.local.bigquery_subscription import BigQuerySubscription
+from genai_costs_cli.local.inprocess import InProcessBus
 
 MAIN = Path(__file__).resolve().parents[2] / "functions" / "record_usage" / "main.py"
 TOPIC = "genai-usage-events"

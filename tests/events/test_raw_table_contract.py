@@ -14,12 +14,12 @@ from typing import Any, get_args
 import pytest
 from cloudevents.http import CloudEvent
 
-from genai_costs.local.bigquery_subscription import METADATA_COLUMNS, conform_record
 from genai_costs.messaging.cloudevents import pubsub_cloud_event
 from genai_costs.model.usage_event import MAX_BATCH_BYTES, UsageEvent, parse_batch
 from genai_costs.model.usage_event_batch import MAX_MESSAGE_BYTES, batch_message
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.tables import FieldSpec, load_table_specs
+from genai_costs_cli.local.bigquery_subscription import METADATA_COLUMNS, conform_record
 
 from .conftest import DATASET, NOW, TOPIC, EventsWorld, openai_event
 

@@ -16,9 +16,9 @@ import pytest
 from rich.console import Console
 
 from genai_costs.ingestion.window import Window
-from genai_costs.local.pipeline import run_local_pipeline
 from genai_costs.orgs import dataset_for
 from genai_costs.settings import get_settings
+from genai_costs_cli.local.pipeline import run_local_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:

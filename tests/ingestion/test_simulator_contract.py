@@ -14,11 +14,11 @@ import pytest
 
 from genai_costs.errors import ProviderAuthError
 from genai_costs.ingestion.payg import ingest_payg
-from genai_costs.local.simulator_credentials import simulator_credentials
 from genai_costs.model.messages import PaygMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.providers.ids import PROVIDERS
 from genai_costs.secrets.local import LocalSecretStore
+from genai_costs_cli.local.simulator_credentials import simulator_credentials
 
 # Recent days, so the console views (which look back 90 days from today) see them.
 END = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=4)

@@ -1,26 +1,58 @@
+"""The AWS surfaces through real boto3 clients. CloudWatch is exercised in each protocol its service
+model lists: botocore < 1.43 speaks query, >= 1.43 awsJson1_0 (the installed default), and the model
+names smithy-rpc-v2-cbor first; botocore's own serializers and parsers produce and read each wire
+format (the protocol is forced through a copy of the service model on botocore's data path)."""
+
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import boto3
 import botocore.exceptions
+import botocore.session
+import httpx
 import pytest
+from botocore.config import Config
 
 from provider_sim import SimConfig
 
 KEY, SECRET = "AKIASIMULATOR0000001", "sim-secret"
 START, END = datetime(2025, 10, 1, tzinfo=UTC), datetime(2025, 10, 3, tzinfo=UTC)
+PROTOCOLS = ("query", "json", "smithy-rpc-v2-cbor")
+_MODEL_DIRS: dict[str, Path] = {}
 
 
-def cloudwatch(base_url: str, key: str = KEY, region: str = "us-east-1"):
-    return boto3.client(
+@pytest.fixture(scope="module", autouse=True)
+def cloudwatch_models(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One botocore data directory per protocol: the installed CloudWatch model, that protocol only."""
+    model = botocore.session.get_session().get_component("data_loader").load_service_model("cloudwatch", "service-2")
+    assert set(PROTOCOLS) <= set(model["metadata"]["protocols"]), "botocore too old for this test (dev needs >=1.43)"
+    for protocol in PROTOCOLS:
+        root = tmp_path_factory.mktemp(f"botocore-data-{protocol}")
+        target = root / "cloudwatch" / model["metadata"]["apiVersion"] / "service-2.json"
+        target.parent.mkdir(parents=True)
+        target.write_text(json.dumps({**model, "metadata": {**model["metadata"], "protocols": [protocol]}}))
+        _MODEL_DIRS[protocol] = root
+
+
+def cloudwatch(base_url: str, key: str = KEY, region: str = "us-east-1", protocol: str | None = None):
+    """A boto3 CloudWatch client; ``protocol`` forces one wire format, None keeps botocore's choice."""
+    session = botocore.session.get_session()
+    if protocol:
+        session.set_config_variable("data_path", str(_MODEL_DIRS[protocol]))
+    client = boto3.session.Session(botocore_session=session).client(
         "cloudwatch",
         endpoint_url=f"{base_url}/aws/cloudwatch",
         region_name=region,
         aws_access_key_id=key,
         aws_secret_access_key=SECRET,
+        config=Config(retries={"total_max_attempts": 1}),  # each fault must surface, not be retried away
     )
+    assert protocol in (None, client.meta.service_model.resolved_protocol)
+    return client
 
 
 def cost_explorer(base_url: str, key: str = KEY):
@@ -53,9 +85,10 @@ def queries(model_ids: list[str], period: int = 3600) -> list[dict]:
     ]
 
 
-def test_cloudwatch_get_metric_data_pages(live_server: tuple[str, SimConfig]) -> None:
+@pytest.mark.parametrize("protocol", [None, *PROTOCOLS])
+def test_cloudwatch_get_metric_data_pages(live_server: tuple[str, SimConfig], protocol: str | None) -> None:
     base_url, _ = live_server
-    cw = cloudwatch(base_url)
+    cw = cloudwatch(base_url, protocol=protocol)
     metrics = cw.list_metrics(Namespace="AWS/Bedrock", MetricName="InputTokenCount")["Metrics"]
     models = sorted({m["Dimensions"][0]["Value"] for m in metrics})
     assert len(models) >= 3
@@ -76,14 +109,53 @@ def test_cloudwatch_get_metric_data_pages(live_server: tuple[str, SimConfig]) ->
     assert first["Timestamps"] == sorted(first["Timestamps"], reverse=True)  # TimestampDescending
 
 
-def test_cloudwatch_auth_errors(live_server: tuple[str, SimConfig]) -> None:
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_cloudwatch_protocols_return_the_same_data(live_server: tuple[str, SimConfig], protocol: str) -> None:
+    base_url, _ = live_server
+    reference = cloudwatch(base_url, protocol="query")
+    cw = cloudwatch(base_url, protocol=protocol)
+    listed = cw.list_metrics(Namespace="AWS/Bedrock")["Metrics"]
+    assert listed == reference.list_metrics(Namespace="AWS/Bedrock")["Metrics"] and listed
+    models = sorted({m["Dimensions"][0]["Value"] for m in listed})
+    request = {"MetricDataQueries": queries(models), "StartTime": START, "EndTime": END, "ScanBy": "TimestampAscending"}
+    got, expected = cw.get_metric_data(**request), reference.get_metric_data(**request)
+    assert got["MetricDataResults"] == expected["MetricDataResults"]
+    assert got["NextToken"] == expected["NextToken"]
+    first = got["MetricDataResults"][0]
+    assert first["Timestamps"][0].tzinfo is not None and isinstance(first["Values"][0], float)
+    hidden = cw.get_metric_data(**{**request, "MetricDataQueries": [{**queries(models)[0], "ReturnData": False}]})
+    assert hidden["MetricDataResults"] == []
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_cloudwatch_auth_errors(live_server: tuple[str, SimConfig], protocol: str) -> None:
     base_url, _ = live_server
     with pytest.raises(botocore.exceptions.ClientError) as expired:
-        cloudwatch(base_url, key="AKIASIMEXPIRED000001").list_metrics(Namespace="AWS/Bedrock")
+        cloudwatch(base_url, key="AKIASIMEXPIRED000001", protocol=protocol).list_metrics(Namespace="AWS/Bedrock")
     assert expired.value.response["Error"]["Code"] == "ExpiredTokenException"
     with pytest.raises(botocore.exceptions.ClientError) as unknown:
-        cloudwatch(base_url, key="AKIAUNKNOWN000000000").list_metrics(Namespace="AWS/Bedrock")
+        cloudwatch(base_url, key="AKIAUNKNOWN000000000", protocol=protocol).list_metrics(Namespace="AWS/Bedrock")
     assert unknown.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_cloudwatch_faults_and_bad_requests_in_each_protocol(live_server: tuple[str, SimConfig], protocol: str) -> None:
+    base_url, _ = live_server
+    cw = cloudwatch(base_url, protocol=protocol)
+    httpx.post(f"{base_url}/_sim/faults", json={"provider": "aws", "faults": ["429", "500"]}).raise_for_status()
+    try:
+        for code, status in (("Throttling", 429), ("InternalFailure", 500)):
+            with pytest.raises(botocore.exceptions.ClientError) as fault:
+                cw.list_metrics(Namespace="AWS/Bedrock")
+            assert fault.value.response["Error"]["Code"] == code
+            assert fault.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    finally:
+        httpx.delete(f"{base_url}/_sim/faults")
+    odd_period = queries(["amazon.nova-pro-v1:0"], period=90)
+    with pytest.raises(botocore.exceptions.ClientError) as invalid:
+        cw.get_metric_data(MetricDataQueries=odd_period, StartTime=START, EndTime=END)
+    assert invalid.value.response["Error"]["Code"] == "InvalidParameterValue"
 
 
 def test_cost_explorer_pages_and_prices(live_server: tuple[str, SimConfig]) -> None:

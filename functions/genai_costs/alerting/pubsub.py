@@ -8,7 +8,6 @@ at-least-once, so subscribers deduplicate on ``dedupe_key`` (the delivery's webh
 from __future__ import annotations
 
 from google.api_core import exceptions as gexc
-from google.cloud.pubsub_v1.publisher.exceptions import MessageTooLargeError
 
 from ..messaging import Publisher
 from ..model.alert import Alert
@@ -40,6 +39,9 @@ class PubSubSender:
         self.target, self.publisher = target, publisher
 
     def attempt(self, alert: Alert, context: AttemptContext) -> Outcome:
+        # Imported here: only a function that sends alerts ships google-cloud-pubsub.
+        from google.cloud.pubsub_v1.publisher.exceptions import MessageTooLargeError
+
         topic = self.target.topic
         try:
             message_id = self.publisher.publish(topic, alert_envelope(alert), alert_attributes(alert, context))

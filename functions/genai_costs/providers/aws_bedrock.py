@@ -35,6 +35,7 @@ USAGE_TYPE, paginated with NextPageToken ($0.01 per page). ``Estimated`` -> ``is
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -145,6 +146,19 @@ class AwsOptions(OptionsModel):
     read_timeout: float = Field(default=60, gt=0)
 
 
+def _reject_undecodable_json(response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore reads a JSON body it cannot decode as ``{"message": body}``, so a truncated page
+    would parse as a page without data (CloudWatch is JSON from botocore 1.43, Cost Explorer and
+    Bedrock always were). Raise the parser error instead, which ``_call`` retries."""
+    content_type = response_dict["headers"].get("content-type", "")
+    body = response_dict["body"]
+    if response_dict["status_code"] < 300 and "json" in content_type and isinstance(body, bytes) and body:
+        try:
+            json.loads(body)
+        except ValueError:
+            raise ResponseParserError("undecodable JSON response body") from None
+
+
 # -- response models (botocore output shapes) ---------------------------------------------------
 class MetricDataResult(ResponseModel):
     Id: str
@@ -246,11 +260,13 @@ class AwsBedrockClient(ProviderClientBase[AwsCredentials, AwsOptions]):
     # -- boto3 clients (created lazily, never at import) ----------------------------------------
     def _session(self) -> boto3.session.Session:
         c = self.credentials
-        return boto3.session.Session(
+        session = boto3.session.Session(
             aws_access_key_id=c.aws_access_key_id,
             aws_secret_access_key=c.aws_secret_access_key.get_secret_value(),
             aws_session_token=c.aws_session_token.get_secret_value() if c.aws_session_token else None,
         )
+        session.events.register("before-parse", _reject_undecodable_json)  # every client made from it
+        return session
 
     def _config(self) -> Config:
         return Config(

@@ -12,17 +12,18 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
-from ..messaging.inprocess import InProcessBus
-from ..model.window import Window
-from ..onboarding import OnboardRequest, OnboardResult, onboard
-from ..orgs import dataset_for
-from ..paths import sql_root
-from ..providers.ids import COMMITMENT_TYPES, PROVIDERS, secret_id
-from ..secrets import open_secret_store
-from ..settings import get_settings
-from ..warehouse import open_warehouse
-from ..warehouse.sqlfiles import read_single_statement
+from genai_costs.model.window import Window
+from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
+from genai_costs.orgs import dataset_for
+from genai_costs.paths import sql_root
+from genai_costs.providers.ids import COMMITMENT_TYPES, PROVIDERS, secret_id
+from genai_costs.secrets import open_secret_store
+from genai_costs.settings import get_settings
+from genai_costs.warehouse import open_warehouse
+from genai_costs.warehouse.sqlfiles import read_single_statement
+
 from .entry_points import FUNCTIONS_DIR, TOPICS, load_entry_point
+from .inprocess import InProcessBus
 from .simulator_credentials import configure_simulated_commitments, simulator_credentials
 
 

@@ -13,17 +13,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import GenAICostsError
-from .model.window import Window
-from .onboarding import OnboardRequest, OnboardResult, onboard
-from .orgs import dataset_for, validate_org_slug
-from .paths import sql_root
-from .providers.ids import PROVIDERS, secret_id
+from genai_costs.errors import GenAICostsError
+from genai_costs.model.window import Window
+from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
+from genai_costs.orgs import dataset_for, validate_org_slug
+from genai_costs.paths import sql_root
+from genai_costs.providers.ids import PROVIDERS, secret_id
+from genai_costs.secrets import open_secret_store
+from genai_costs.settings import get_settings
+from genai_costs.warehouse import open_warehouse
+from genai_costs.warehouse.sqlfiles import load_statement
+
 from .reporting import build_report, print_report, write_html
-from .secrets import open_secret_store
-from .settings import get_settings
-from .warehouse import open_warehouse
-from .warehouse.sqlfiles import load_statement
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (values are never printed).")
@@ -154,6 +155,8 @@ def run_cmd(
     seed: int = typer.Option(42, help="Simulator seed (same seed, same data)"),
 ) -> None:
     """The main job on the embedded default: simulator -> ingestion -> consolidation -> report."""
+    from genai_costs.settings import get_settings
+
     from .local.pipeline import run_local_pipeline
 
     # The terminal shows progress and tables; the JSON log lines the functions write in the

@@ -8,12 +8,12 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..orgs import dataset_for
-from ..paths import sql_root
-from ..warehouse.base import Warehouse
-from ..warehouse.identifiers import bind_identifiers
-from ..warehouse.sqlfiles import load_statement
-from ..warehouse.tables import load_table_specs
+from genai_costs.orgs import dataset_for
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.base import Warehouse
+from genai_costs.warehouse.identifiers import bind_identifiers
+from genai_costs.warehouse.sqlfiles import load_statement
+from genai_costs.warehouse.tables import load_table_specs
 
 if TYPE_CHECKING:  # the simulator is imported only when the local pipeline runs
     from provider_sim.config import SimConfig

@@ -7,7 +7,10 @@ import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
-FUNCTIONS_DIR = Path(__file__).resolve().parents[2]
+import genai_costs
+
+# functions/<name>/main.py sit beside the shared library (a repository checkout or editable install).
+FUNCTIONS_DIR = Path(genai_costs.__file__).resolve().parents[1]
 TOPICS = {"genai-payg": "ingest_payg", "genai-commitment": "ingest_commitment", "genai-consolidate": "consolidate"}
 
 

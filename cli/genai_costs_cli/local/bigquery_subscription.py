@@ -26,9 +26,9 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from ..errors import ValidationError
-from ..warehouse.base import Warehouse
-from ..warehouse.tables import FieldSpec, TableSpec
+from genai_costs.errors import ValidationError
+from genai_costs.warehouse.base import Warehouse
+from genai_costs.warehouse.tables import FieldSpec, TableSpec
 
 METADATA_COLUMNS = ("subscription_name", "message_id", "publish_time", "attributes")
 _NANO = Decimal("0.000000001")

@@ -14,11 +14,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .model.window import Window
-from .orgs import dataset_for
-from .paths import sql_root
-from .warehouse.base import Warehouse
-from .warehouse.sqlfiles import read_single_statement
+from genai_costs.model.window import Window
+from genai_costs.orgs import dataset_for
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.base import Warehouse
+from genai_costs.warehouse.sqlfiles import read_single_statement
 
 REPORTS = (
     "cost_by_provider",

@@ -13,8 +13,8 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from .base import Publisher
-from .cloudevents import pubsub_cloud_event
+from genai_costs.messaging.base import Publisher
+from genai_costs.messaging.cloudevents import pubsub_cloud_event
 
 log = logging.getLogger(__name__)
 Handler = Callable[[CloudEvent], object]
