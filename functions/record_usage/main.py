@@ -5,14 +5,18 @@ quarantined or rejected, with the reason); 400 / 413 for an unusable request, 50
 not be published (resend the same batch: events carry their ids). Wire format: docs/usage-events.md.
 """
 
-from typing import Any
+from __future__ import annotations
 
-import flask
+from typing import TYPE_CHECKING, Any
+
 import functions_framework
 
 from genai_costs.handlers import handle_usage_request
 from genai_costs.messaging.factory import open_publisher
 from genai_costs.settings import get_settings
+
+if TYPE_CHECKING:  # functions-framework hands the function a Flask request
+    import flask
 
 
 @functions_framework.http
