@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from genai_costs.ingestion.window import Window
+from genai_costs.model.window import Window
 from genai_costs.orgs import dataset_for
 from genai_costs.settings import get_settings
 from genai_costs_cli.local.pipeline import run_local_pipeline

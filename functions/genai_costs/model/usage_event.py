@@ -16,7 +16,7 @@ our canonical names (disjoint token buckets), the user's own names (``learner_id
 ``prompt_tokens`` / ``completion_tokens`` with OpenAI semantics, ``openai_request_id``, ...) and the
 OpenTelemetry GenAI attributes (``gen_ai.usage.input_tokens`` INCLUDES cached tokens, ...).
 
-Token buckets are disjoint (the same categories as ``genai_costs.ingestion.records.UsageRecord``):
+Token buckets are disjoint (the same categories as ``genai_costs.model.records.UsageRecord``):
 
     input_uncached_tokens   input excluding cache reads, cache writes and audio
     input_cached_tokens     cache reads
