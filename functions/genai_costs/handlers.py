@@ -100,7 +100,7 @@ def handle_usage_request(
     try:
         body = read_body(stream, content_length)
         response = record_batch(
-            body, received_at=received_at, caller=caller, publisher=publisher(), topic=settings.usage_events_topic
+            body, received_at=received_at, caller=caller, publisher=publisher, topic=settings.usage_events_topic
         )
     except BatchRejected as exc:
         return {"error": str(exc)}, exc.http_status, {}

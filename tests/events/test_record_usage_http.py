@@ -254,3 +254,14 @@ def test_the_verified_caller_is_the_default_source_in_the_cloud_only(world: Even
 )
 def test_caller_identity(header: str | None, identity: str | None) -> None:
     assert caller_identity(header) == identity
+
+
+def test_embedded_without_a_bus_is_a_clear_error_and_bad_requests_still_get_400() -> None:
+    from functions_framework import create_app
+
+    from .conftest import MAIN
+
+    client = create_app("record_usage", str(MAIN), "http").test_client()
+    answer = client.post("/", json={"events": [openai_event("e1")]})
+    assert answer.status_code == 500 and "no in-process bus installed" in answer.json["error"]
+    assert client.post("/", data=b"{", content_type="application/json").status_code == 400

@@ -60,11 +60,12 @@ def record_batch(
     *,
     received_at: datetime,
     caller: str | None,
-    publisher: Publisher,
+    publisher: Callable[[], Publisher],
     topic: str,
     new_batch_id: Callable[[], str] = lambda: uuid.uuid4().hex,
 ) -> BatchResponse:
-    """Validate ``body``, publish what is stored, answer per event.
+    """Validate ``body``, publish what is stored, answer per event. ``publisher`` is opened only when
+    there is something to publish.
 
     Raises :class:`BatchRejected` (400 / 413) for an unusable request and :class:`MessagingError`
     (503) when the message could not be published; in both cases nothing was stored.
@@ -81,8 +82,9 @@ def record_batch(
             "send fewer events per request",
             http_status=413,
         )
+    target = publisher()  # outside the try: a missing configuration is not a failed publish
     try:
-        message_id = publisher.publish(topic, message.data, message.attributes)
+        message_id = target.publish(topic, message.data, message.attributes)
     except Exception as exc:  # any publish failure: the producer resends, dedup makes it harmless
         log.error("publishing batch %s (%d events) to %s failed: %s", batch_id, message.event_count, topic, exc)
         raise MessagingError(f"could not publish the events ({type(exc).__name__}); resend the same batch") from exc
