@@ -41,6 +41,7 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 NOT_DEPLOYED = (
     "genai_costs/warehouse/duckdb_backend.py",
     "genai_costs/warehouse/transpile.py",
+    "genai_costs/warehouse/sqlcache.py",
     "genai_costs/secrets/local.py",
     "sql/reports/",
 )

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from genai_costs.model.provider_catalog import PROVIDER_IDS
+
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "sql" / "tables"
 SEED = ROOT / "sql" / "seed"
 
-PROVIDERS = {"openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"}
+PROVIDERS = set(PROVIDER_IDS)
 ALLOWED_TYPES = {"STRING", "INT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP", "JSON"}
 HOURS_PER_MONTH = Decimal(730)
 

@@ -1,6 +1,7 @@
 """Consolidation: sp_genai_0 (per-request usage events, raw -> deduplicated) -> sp_genai_1 (usage) ->
-sp_genai_2 (costs) -> sp_genai_3 (FOCUS 1.3), then the conformance checks. A failing check fails the
-run loudly (ConformanceError, not retried).
+sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3 (FOCUS 1.3 cost and usage) -> sp_genai_3b
+(FOCUS 1.3 contract commitments), then the conformance checks. A failing check fails the run loudly
+(ConformanceError, not retried).
 
 The events step runs first so that every later step (pricing and attributing events) reads a clean,
 deduplicated genai_usage_events. Its window is the run's window widened back to the oldest event day
@@ -29,6 +30,7 @@ PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
     "sp_genai_3_convert_to_focus",
+    "sp_genai_3b_convert_commitments_to_focus",
 )
 
 

@@ -5,8 +5,8 @@ Every database object has exactly one owner. Deployed with Terraform (``schema_o
 Terraform owns the dataset, the tables and the procedures: onboarding only verifies that they
 exist (naming whatever is missing) and never creates them. Without Terraform (the embedded engine,
 a hand-made setup; ``"onboarding"``) onboarding creates them. Either way onboarding owns what
-Terraform cannot express cleanly: the views (BigQuery stores them with fully qualified names) and
-the seed rows of the catalog tables.
+Terraform cannot express cleanly: the views and table functions (BigQuery stores them with fully
+qualified names) and the seed rows of the catalog and reference tables.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .errors import ConfigurationError, ValidationError
 from .orgs import dataset_for, validate_org_slug
 from .paths import sql_root
-from .seeds import SEED_FILES, read_seed_rows
+from .seeds import SEEDS, read_seed_rows
 from .warehouse.base import Warehouse
 from .warehouse.identifiers import bind_identifiers
-from .warehouse.sqlfiles import Procedure, load_procedures, load_statement, load_views
+from .warehouse.sqlfiles import Procedure, load_procedures, load_statement, load_table_functions, load_views
 from .warehouse.tables import TableSpec, load_table_specs
 
 SchemaOwner = Literal["onboarding", "terraform"]
@@ -50,6 +50,7 @@ class OnboardResult(BaseModel):
     tables_created: list[str]
     tables_present: list[str]
     procedures: list[str]
+    table_functions: list[str]
     views: list[str]
     seed_rows_inserted: dict[str, int]
     seed_rows_total: dict[str, int]
@@ -62,11 +63,9 @@ def onboard(
     # Parse everything before creating anything: a broken file must not leave half a dataset.
     specs = load_table_specs(root)
     procedures = load_procedures(root)
+    functions = load_table_functions(root)
     views = load_views(root)
-    seed_rows = {
-        table: list(read_seed_rows(root / "seed" / file_name, specs[table]))
-        for file_name, (table, _) in SEED_FILES.items()
-    }
+    seed_rows = {seed.table: list(read_seed_rows(root / "seed" / seed.file_name, specs[seed.table])) for seed in SEEDS}
     dataset = dataset_for(request.org_slug)
 
     created = False
@@ -79,27 +78,31 @@ def onboard(
         created = warehouse.create_dataset(dataset, description=f"GenAI costs for organization {request.org_slug}")
         for name, spec in specs.items():
             (tables_created if warehouse.create_table(dataset, spec) else tables_present).append(name)
+    for view in views.values():  # the procedures' table functions read the catalog's union views
+        warehouse.create_view(dataset, view)
+    for function in functions.values():
+        warehouse.create_table_function(dataset, function)
+    if schema_owner != "terraform":
         for proc in procedures.values():
             warehouse.create_procedure(dataset, proc)
-    for view in views.values():
-        warehouse.create_view(dataset, view)
 
     inserted, totals = {}, {}
-    for table, key in SEED_FILES.values():
-        statements = []
-        if request.reset_seed:
+    for seed in SEEDS:
+        table, slots = seed.table, {"target_table": seed.table}
+        if seed.replace:  # reference table owned by the code: reloaded whole
+            statements = [bind_identifiers(load_statement(root, name).parsed(), slots) for name in _RELOAD]
+        else:
+            statements = []
+            if request.reset_seed:
+                statements.append(bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), slots))
             statements.append(
-                bind_identifiers(load_statement(root, "seed_delete_non_custom").parsed(), {"target_table": table})
+                bind_identifiers(load_statement(root, "seed_insert_missing").parsed(), slots, {"key_column": seed.key})
             )
-        statements.append(
-            bind_identifiers(
-                load_statement(root, "seed_insert_missing").parsed(), {"target_table": table}, {"key_column": key}
-            )
-        )
-        before = _count(warehouse, dataset, table) if not request.reset_seed else 0
+        # Reported as the net change: 0 when re-onboarding leaves a table as it was.
+        before = 0 if request.reset_seed and not seed.replace else _count(warehouse, dataset, table)
         warehouse.apply_staged(dataset, specs[table], seed_rows[table], statements)
         totals[table] = _count(warehouse, dataset, table)
-        inserted[table] = totals[table] - before if not request.reset_seed else totals[table]
+        inserted[table] = totals[table] - before
     return OnboardResult(
         org_slug=request.org_slug,
         dataset=dataset,
@@ -108,6 +111,7 @@ def onboard(
         tables_created=tables_created,
         tables_present=tables_present,
         procedures=sorted(procedures),
+        table_functions=sorted(functions),
         views=sorted(views),
         seed_rows_inserted=inserted,
         seed_rows_total=totals,
@@ -125,6 +129,9 @@ def _require_terraform_objects(
     missing += [f"procedure {p}" for p in sorted(procedures) if not warehouse.routine_exists(dataset, p)]
     if missing:
         raise ConfigurationError(f"dataset {dataset} is missing {', '.join(missing)}; {how}")
+
+
+_RELOAD = ("seed_delete_all", "seed_insert_all")
 
 
 def _count(warehouse: Warehouse, dataset: str, table: str) -> int:

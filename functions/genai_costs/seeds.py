@@ -1,10 +1,16 @@
-"""Default catalog rows from ``sql/seed/*.csv``, typed by the table spec they load into."""
+"""Seed rows from ``sql/seed/*.csv``, typed by the table spec they load into.
+
+Two kinds: the user's catalogs (prices, subscriptions), where onboarding only adds rows whose key
+is missing so custom or edited rows survive; and the reference tables rendered from the provider
+catalog (``tools/render_catalog.py``), owned by the code and replaced whole at every onboarding.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -12,11 +18,24 @@ from typing import Any
 from .errors import ConfigurationError
 from .warehouse.tables import FieldSpec, TableSpec
 
-# seed file -> (table, key column)
-SEED_FILES: dict[str, tuple[str, str]] = {
-    "default_pricing.csv": ("llm_model_pricing", "pricing_id"),
-    "default_subscriptions.csv": ("llm_subscriptions", "subscription_id"),
-}
+
+@dataclass(frozen=True)
+class SeedFile:
+    file_name: str
+    table: str
+    key: str
+    replace: bool  # True: a reference table owned by the code, reloaded whole; False: only missing keys are added
+
+
+SEEDS: tuple[SeedFile, ...] = (
+    SeedFile("default_pricing.csv", "llm_model_pricing", "pricing_id", replace=False),
+    SeedFile("default_subscriptions.csv", "llm_subscriptions", "subscription_id", replace=False),
+    SeedFile("genai_ref_providers.csv", "genai_ref_providers", "provider", replace=True),
+    SeedFile("genai_ref_commitment_types.csv", "genai_ref_commitment_types", "commitment_type", replace=True),
+    SeedFile("genai_ref_token_categories.csv", "genai_ref_token_categories", "token_type", replace=True),
+    SeedFile("genai_ref_service_tiers.csv", "genai_ref_service_tiers", "service_tier", replace=True),
+    SeedFile("genai_ref_model_publishers.csv", "genai_ref_model_publishers", "model_prefix", replace=True),
+)
 _NON_NEGATIVE_SUFFIXES = ("_price_per_1k", "_price", "_usd", "_tokens", "_limit", "_percentage")
 
 

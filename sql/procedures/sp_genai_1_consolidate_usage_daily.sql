@@ -1,4 +1,5 @@
--- All providers' raw pay-as-you-go usage for [p_start_date, p_end_date) into one daily table.
+-- All providers' raw pay-as-you-go usage for [p_start_date, p_end_date) into one daily table. The
+-- providers' raw tables are read through genai_payg_usage_all (rendered from the provider catalog).
 -- Replaces exactly that window (delete + insert in one transaction); rows outside it are never
 -- read or written. Every read filters on the partition column so BigQuery scans the window only.
 CREATE OR REPLACE PROCEDURE sp_genai_1_consolidate_usage_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
@@ -15,17 +16,7 @@ BEGIN
     web_search_requests, raw_row_count, consolidated_at
   )
   WITH raw AS (
-    SELECT * FROM genai_payg_openai_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_anthropic_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_gemini_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_azure_openai_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_aws_bedrock_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
-    UNION ALL
-    SELECT * FROM genai_payg_vertex_ai_usage WHERE usage_date >= p_start_date AND usage_date < p_end_date
+    SELECT * FROM genai_payg_usage_all WHERE usage_date >= p_start_date AND usage_date < p_end_date
   ),
   daily AS (
     SELECT
@@ -47,11 +38,13 @@ BEGIN
       context_window
   )
   SELECT
-    TO_HEX(SHA256(CONCAT(
+    -- Compact id: the first 128 bits of SHA-256 of the grain, hex (deterministic on both engines;
+    -- a collision needs ~2^64 daily rows; a prefix of the full digest, so ids sort as before).
+    SUBSTR(TO_HEX(SHA256(CONCAT(
       p_org_slug, '|', CAST(usage_date AS STRING), '|', provider, '|', IFNULL(model, ''), '|', IFNULL(region, ''),
       '|', IFNULL(service_tier, ''), '|', IFNULL(CAST(is_batch AS STRING), ''), '|', IFNULL(project_id, ''),
       '|', IFNULL(api_key_id, ''), '|', IFNULL(deployment, ''), '|', IFNULL(context_window, '')
-    ))) AS usage_id,
+    ))), 1, 32) AS usage_id,
     p_org_slug AS org_slug,
     usage_date, provider, model, region, service_tier, is_batch, project_id, api_key_id, deployment,
     context_window, input_uncached_tokens, input_cached_tokens, cache_write_5m_tokens, cache_write_1h_tokens,

@@ -1,9 +1,12 @@
 -- Unified daily costs for [p_start_date, p_end_date) into the FOCUS 1.3 Cost and Usage dataset
--- (cost_data_standard_1_3), replacing exactly that window, and the Contract Commitment dataset
--- (contract_commitment_1_3) for the commitments active in the window (merged, never shrunk).
--- One FOCUS row per unified row: per token type (SkuMeter) for usage; purchase / used / unused
--- rows for commitments. Unpriced usage is not converted: FOCUS has no null cost and booking it
--- at 0 would hide it; genai_pricing_coverage shows it instead.
+-- (cost_data_standard_1_3), replacing exactly that window. One FOCUS row per priced unified row:
+-- per token type (SkuMeter) for usage and GPU hours; a Recurring Purchase (billed, effective 0) and
+-- Used / Unused rows (whose EffectiveCost adds up to it) per commitment and day. Unpriced usage is
+-- not converted: FOCUS has no null cost and booking it at 0 would hide it; genai_pricing_coverage
+-- shows it instead. Provider, service, publisher and meter names come from the reference tables
+-- rendered from the provider catalog (genai_ref_providers, genai_ref_model_publishers,
+-- genai_ref_token_categories, genai_ref_commitment_types). The Contract Commitment dataset is written by
+-- sp_genai_3b_convert_commitments_to_focus.
 CREATE OR REPLACE PROCEDURE sp_genai_3_convert_to_focus(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
   BEGIN TRANSACTION;
@@ -28,45 +31,95 @@ BEGIN
     x_ConvertedAt
   )
   WITH costs AS (
+    SELECT *
+    FROM genai_costs_daily_unified
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug AND cost_status = 'priced'
+  ),
+  -- Names, periods and SKUs depend on a few columns, not on the row: each is computed once per
+  -- distinct value (tens to hundreds) and joined, instead of once per row (millions).
+  models AS (
+    SELECT DISTINCT provider, model
+    FROM genai_costs_daily_unified
+    WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug AND cost_status = 'priced'
+  ),
+  -- The model's developer, for the deprecated but still mandatory PublisherName: the provider's own
+  -- models, or on a marketplace the longest matching model-id prefix, or the provider's fallback.
+  prefix_publishers AS (
+    SELECT k.provider, k.model, mp.publisher_name,
+      ROW_NUMBER() OVER (PARTITION BY k.provider, k.model ORDER BY LENGTH(mp.model_prefix) DESC) AS prefix_rank
+    FROM models AS k
+    CROSS JOIN genai_ref_model_publishers AS mp
+    WHERE STARTS_WITH(IFNULL(k.model, ''), mp.model_prefix)
+  ),
+  model_names AS (
+    SELECT
+      k.provider, IFNULL(k.model, '') AS model_key, p.provider_name, p.service_name, p.service_subcategory,
+      p.subaccount_type, COALESCE(p.publisher_name, pp.publisher_name, p.fallback_publisher_name) AS publisher_name,
+      CONCAT(p_org_slug, '/', k.provider) AS billing_account_id,
+      CONCAT(p_org_slug, ' on ', p.service_name) AS billing_account_name
+    FROM models AS k
+    LEFT JOIN genai_ref_providers AS p ON p.provider = k.provider
+    LEFT JOIN prefix_publishers AS pp
+      ON pp.provider = k.provider AND IFNULL(pp.model, '') = IFNULL(k.model, '') AND pp.prefix_rank = 1
+  ),
+  days AS (
+    SELECT
+      usage_date,
+      TIMESTAMP(usage_date) AS period_start,
+      TIMESTAMP(DATE_ADD(usage_date, INTERVAL 1 DAY)) AS period_end,
+      TIMESTAMP(DATE_TRUNC(usage_date, MONTH)) AS billing_start,
+      TIMESTAMP(DATE_ADD(DATE_TRUNC(usage_date, MONTH), INTERVAL 1 MONTH)) AS billing_end
+    FROM (
+      SELECT DISTINCT usage_date
+      FROM genai_costs_daily_unified
+      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+    )
+  ),
+  -- SKU and price identity of usage and GPU-hour rows (commitment rows build theirs per row). A
+  -- SkuId is what is sold: a model's token category, or GPU hours of one billing SKU (whatever model
+  -- runs on it). A SkuPriceId is one price of exactly one SKU (FOCUS SkuPriceId-C-008): the SkuId
+  -- plus the price row and rule applied; a GPU SKU has its one price, so its SkuPriceId is its SkuId.
+  skus AS (
+    SELECT
+      k.*,
+      IFNULL(t.sku_meter, k.token_type) AS sku_meter,
+      IF(k.flow = 'infrastructure', k.sku_id, CONCAT(k.sku_id, '|', k.pricing_id, ':', k.price_rule)) AS sku_price_id,
+      TO_JSON(STRUCT(IF(k.model_key = '', NULL, k.model_key) AS x_ModelId, k.token_type AS x_TokenType,
+        k.price_rule AS x_PriceRule, k.price_match AS x_PriceMatch, k.pricing_type AS x_PricingType)) AS sku_price_details,
+      CONCAT(IF(k.model_key = '', 'unknown model', k.model_key), ' ', IFNULL(t.sku_meter, k.token_type),
+        IF(k.price_rule = 'batch', ' (batch)', ''), IF(k.price_rule = 'long_context', ' (long context)', ''),
+        IF(k.price_rule = 'free_tier', ' (free tier)', '')) AS charge_description
+    FROM (
+      SELECT DISTINCT
+        flow, provider, IFNULL(model, '') AS model_key, token_type, pricing_id, price_rule, price_match, pricing_type,
+        IF(flow = 'infrastructure', CONCAT(provider, ':', token_type, ':', pricing_id),
+          CONCAT(provider, ':', IFNULL(model, ''), ':', token_type)) AS sku_id
+      FROM genai_costs_daily_unified
+      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+        AND cost_status = 'priced' AND flow != 'commitment'
+    ) AS k
+    LEFT JOIN genai_ref_token_categories AS t ON t.token_type = k.token_type
+  ),
+  focus_input AS (
     SELECT
       c.*,
-      CASE c.provider
-        WHEN 'openai' THEN 'OpenAI' WHEN 'anthropic' THEN 'Anthropic' WHEN 'gemini' THEN 'Google Cloud'
-        WHEN 'azure_openai' THEN 'Microsoft' WHEN 'aws_bedrock' THEN 'Amazon Web Services'
-        WHEN 'vertex_ai' THEN 'Google Cloud'
-      END AS provider_name,
-      CASE c.provider
-        WHEN 'openai' THEN 'OpenAI API' WHEN 'anthropic' THEN 'Anthropic API' WHEN 'gemini' THEN 'Gemini API'
-        WHEN 'azure_openai' THEN 'Azure OpenAI' WHEN 'aws_bedrock' THEN 'Amazon Bedrock'
-        WHEN 'vertex_ai' THEN 'Vertex AI'
-      END AS service_name,
-      -- The model's developer, for the deprecated but still mandatory PublisherName.
-      CASE
-        WHEN c.provider = 'openai' OR c.provider = 'azure_openai' THEN 'OpenAI'
-        WHEN c.provider = 'anthropic' THEN 'Anthropic'
-        WHEN c.provider = 'gemini' THEN 'Google'
-        WHEN STARTS_WITH(IFNULL(c.model, ''), 'anthropic.') OR STARTS_WITH(IFNULL(c.model, ''), 'claude') THEN 'Anthropic'
-        WHEN STARTS_WITH(IFNULL(c.model, ''), 'meta.') OR STARTS_WITH(IFNULL(c.model, ''), 'llama') THEN 'Meta'
-        WHEN STARTS_WITH(IFNULL(c.model, ''), 'amazon.') THEN 'Amazon'
-        WHEN STARTS_WITH(IFNULL(c.model, ''), 'mistral') THEN 'Mistral AI'
-        WHEN c.provider = 'vertex_ai' THEN 'Google'
-        ELSE 'Unknown'
-      END AS publisher_name,
-      CASE c.token_type
-        WHEN 'input' THEN 'Input Tokens' WHEN 'cached_input' THEN 'Cached Input Tokens'
-        WHEN 'cache_write_5m' THEN 'Cache Write 5m Tokens' WHEN 'cache_write_1h' THEN 'Cache Write 1h Tokens'
-        WHEN 'audio_input' THEN 'Audio Input Tokens' WHEN 'output' THEN 'Output Tokens'
-        WHEN 'audio_output' THEN 'Audio Output Tokens' WHEN 'web_search' THEN 'Web Search Requests'
-        WHEN 'gpu_hours' THEN 'GPU Hours' ELSE c.token_type
-      END AS sku_meter,
-      TIMESTAMP(c.usage_date) AS period_start,
-      TIMESTAMP(DATE_ADD(c.usage_date, INTERVAL 1 DAY)) AS period_end,
-      TIMESTAMP(DATE_TRUNC(c.usage_date, MONTH)) AS billing_start,
-      TIMESTAMP(DATE_ADD(DATE_TRUNC(c.usage_date, MONTH), INTERVAL 1 MONTH)) AS billing_end,
-      ROUND(c.unit_price * c.pricing_quantity, 9) AS contracted_cost
-    FROM genai_costs_daily_unified AS c
-    WHERE c.usage_date >= p_start_date AND c.usage_date < p_end_date
-      AND c.org_slug = p_org_slug AND c.flow IN ('payg', 'infrastructure') AND c.cost_status = 'priced'
+      n.provider_name, n.service_name, n.service_subcategory, n.subaccount_type, n.publisher_name,
+      n.billing_account_id, n.billing_account_name,
+      d.period_start, d.period_end, d.billing_start, d.billing_end,
+      s.sku_id, s.sku_price_id, s.sku_price_details, s.charge_description,
+      COALESCE(s.sku_meter, t.sku_meter, c.token_type) AS sku_meter,
+      ct.focus_label AS commitment_label,
+      IF(c.flow = 'commitment', CONCAT(c.provider, ':', c.commitment_type, ':', IFNULL(c.model, '')), NULL)
+        AS commitment_sku_id
+    FROM costs AS c
+    LEFT JOIN model_names AS n ON n.provider = c.provider AND n.model_key = IFNULL(c.model, '')
+    LEFT JOIN days AS d ON d.usage_date = c.usage_date
+    LEFT JOIN skus AS s
+      ON s.provider = c.provider AND s.model_key = IFNULL(c.model, '') AND s.token_type = c.token_type
+      AND s.pricing_id = c.pricing_id AND s.price_rule = c.price_rule
+      AND IFNULL(s.price_match, '') = IFNULL(c.price_match, '') AND s.pricing_type = c.pricing_type
+    LEFT JOIN genai_ref_token_categories AS t ON t.token_type = c.token_type AND c.flow = 'commitment'
+    LEFT JOIN genai_ref_commitment_types AS ct ON ct.commitment_type = c.commitment_type
   )
   SELECT
     CAST(NULL AS JSON) AS AllocatedMethodDetails,
@@ -76,8 +129,8 @@ BEGIN
     CAST(NULL AS JSON) AS AllocatedTags,
     CAST(NULL AS STRING) AS AvailabilityZone,
     billed_cost_usd AS BilledCost,
-    CONCAT(org_slug, '/', provider) AS BillingAccountId,
-    CONCAT(org_slug, ' on ', service_name) AS BillingAccountName,
+    billing_account_id AS BillingAccountId,
+    billing_account_name AS BillingAccountName,
     'Provider Organization' AS BillingAccountType,
     currency AS BillingCurrency,
     billing_end AS BillingPeriodEnd,
@@ -86,22 +139,29 @@ BEGIN
     CAST(NULL AS STRING) AS CapacityReservationStatus,
     charge_category AS ChargeCategory,
     CAST(NULL AS STRING) AS ChargeClass,
-    CONCAT(IFNULL(model, 'unknown model'), ' ', sku_meter, IF(price_rule = 'batch', ' (batch)', ''),
-      IF(price_rule = 'long_context', ' (long context)', ''), IF(price_rule = 'free_tier', ' (free tier)', '')) AS ChargeDescription,
-    'Usage-Based' AS ChargeFrequency,
+    IF(flow = 'commitment',
+      CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
+        CASE WHEN charge_category = 'Purchase' THEN ' (daily amortized purchase)'
+          WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END),
+      charge_description) AS ChargeDescription,
+    IF(charge_category = 'Purchase', 'Recurring', 'Usage-Based') AS ChargeFrequency,
     period_end AS ChargePeriodEnd,
     period_start AS ChargePeriodStart,
-    CAST(NULL AS STRING) AS CommitmentDiscountCategory,
-    CAST(NULL AS STRING) AS CommitmentDiscountId,
-    CAST(NULL AS STRING) AS CommitmentDiscountName,
-    CAST(NULL AS NUMERIC) AS CommitmentDiscountQuantity,
-    CAST(NULL AS STRING) AS CommitmentDiscountStatus,
-    CAST(NULL AS STRING) AS CommitmentDiscountType,
-    CAST(NULL AS STRING) AS CommitmentDiscountUnit,
+    IF(flow = 'commitment', 'Usage', NULL) AS CommitmentDiscountCategory,
+    commitment_id AS CommitmentDiscountId,
+    IF(flow = 'commitment', IFNULL(deployment, commitment_id), NULL) AS CommitmentDiscountName,
+    IF(flow = 'commitment', pricing_quantity, NULL) AS CommitmentDiscountQuantity,
+    commitment_status AS CommitmentDiscountStatus,
+    commitment_label AS CommitmentDiscountType,
+    IF(flow = 'commitment', pricing_unit, NULL) AS CommitmentDiscountUnit,
     consumed_quantity AS ConsumedQuantity,
     consumed_unit AS ConsumedUnit,
-    CAST(NULL AS JSON) AS ContractApplied,
-    contracted_cost AS ContractedCost,
+    IF(flow = 'commitment' AND charge_category = 'Usage',
+      TO_JSON(STRUCT([STRUCT(commitment_id AS ContractId, commitment_id AS ContractCommitmentId,
+        cost_usd AS ContractCommitmentAppliedCost)] AS Elements)), NULL) AS ContractApplied,
+    -- ContractedUnitPrice x PricingQuantity, already rounded in unified: the cost of usage and GPU hours,
+    -- the list cost of commitment rows (priced at their hourly unit price).
+    IF(flow = 'commitment', list_cost_usd, cost_usd) AS ContractedCost,
     unit_price AS ContractedUnitPrice,
     cost_usd AS EffectiveCost,
     provider_name AS HostProviderName,
@@ -109,7 +169,7 @@ BEGIN
     provider_name AS InvoiceIssuerName,
     list_cost_usd AS ListCost,
     list_unit_price AS ListUnitPrice,
-    'Standard' AS PricingCategory,
+    IF(flow = 'commitment' AND charge_category != 'Purchase', 'Committed', 'Standard') AS PricingCategory,
     currency AS PricingCurrency,
     unit_price AS PricingCurrencyContractedUnitPrice,
     cost_usd AS PricingCurrencyEffectiveCost,
@@ -120,21 +180,29 @@ BEGIN
     publisher_name AS PublisherName,
     region AS RegionId,
     region AS RegionName,
-    deployment AS ResourceId,
-    deployment AS ResourceName,
-    IF(deployment IS NULL, NULL, IF(flow = 'infrastructure', 'Endpoint Deployed Model', 'Deployment')) AS ResourceType,
+    IF(flow = 'commitment', commitment_id, deployment) AS ResourceId,
+    IF(flow = 'commitment', IFNULL(deployment, commitment_id), deployment) AS ResourceName,
+    CASE
+      WHEN flow = 'commitment' THEN 'Provisioned Capacity'
+      WHEN deployment IS NULL THEN NULL
+      WHEN flow = 'infrastructure' THEN 'Endpoint Deployed Model'
+      ELSE 'Deployment'
+    END AS ResourceType,
     'AI and Machine Learning' AS ServiceCategory,
     service_name AS ServiceName,
     provider_name AS ServiceProviderName,
-    IF(flow = 'infrastructure', 'Machine Learning', 'Generative AI') AS ServiceSubcategory,
-    CONCAT(provider, ':', IFNULL(model, ''), ':', token_type) AS SkuId,
+    -- One ServiceSubcategory per ServiceName (FOCUS ServiceName-C-008), from the provider catalog:
+    -- Vertex AI's GPU hours serve models under the same service as its tokens.
+    service_subcategory AS ServiceSubcategory,
+    IF(flow = 'commitment', commitment_sku_id, sku_id) AS SkuId,
     sku_meter AS SkuMeter,
-    TO_JSON(STRUCT(model AS x_ModelId, token_type AS x_TokenType, price_rule AS x_PriceRule,
-      price_match AS x_PriceMatch, pricing_type AS x_PricingType)) AS SkuPriceDetails,
-    CONCAT(pricing_id, ':', token_type, ':', price_rule) AS SkuPriceId,
+    IF(flow = 'commitment',
+      TO_JSON(STRUCT(model AS x_ModelId, commitment_type AS x_CommitmentType, price_rule AS x_PriceRule)),
+      sku_price_details) AS SkuPriceDetails,
+    IF(flow = 'commitment', CONCAT(commitment_sku_id, '|', pricing_id), sku_price_id) AS SkuPriceId,
     project_id AS SubAccountId,
     project_id AS SubAccountName,
-    IF(project_id IS NULL, NULL, IF(provider = 'anthropic', 'Workspace', 'Project')) AS SubAccountType,
+    IF(project_id IS NULL, NULL, subaccount_type) AS SubAccountType,
     IF(api_key_id IS NULL, NULL, TO_JSON(STRUCT(api_key_id AS x_ApiKeyId))) AS Tags,
     org_slug AS x_OrgSlug,
     cost_id AS x_CostId,
@@ -146,165 +214,7 @@ BEGIN
     flow AS x_Flow,
     api_key_id AS x_ApiKeyId,
     CURRENT_TIMESTAMP() AS x_ConvertedAt
-  FROM costs;
-
-  INSERT INTO cost_data_standard_1_3 (
-    AllocatedMethodDetails, AllocatedMethodId, AllocatedResourceId, AllocatedResourceName, AllocatedTags,
-    AvailabilityZone, BilledCost, BillingAccountId, BillingAccountName, BillingAccountType, BillingCurrency,
-    BillingPeriodEnd, BillingPeriodStart, CapacityReservationId, CapacityReservationStatus, ChargeCategory,
-    ChargeClass, ChargeDescription, ChargeFrequency, ChargePeriodEnd, ChargePeriodStart,
-    CommitmentDiscountCategory, CommitmentDiscountId, CommitmentDiscountName, CommitmentDiscountQuantity,
-    CommitmentDiscountStatus, CommitmentDiscountType, CommitmentDiscountUnit, ConsumedQuantity, ConsumedUnit,
-    ContractApplied, ContractedCost, ContractedUnitPrice, EffectiveCost, HostProviderName, InvoiceId,
-    InvoiceIssuerName, ListCost, ListUnitPrice, PricingCategory, PricingCurrency,
-    PricingCurrencyContractedUnitPrice, PricingCurrencyEffectiveCost, PricingCurrencyListUnitPrice,
-    PricingQuantity, PricingUnit, ProviderName, PublisherName, RegionId, RegionName, ResourceId, ResourceName,
-    ResourceType, ServiceCategory, ServiceName, ServiceProviderName, ServiceSubcategory, SkuId, SkuMeter,
-    SkuPriceDetails, SkuPriceId, SubAccountId, SubAccountName, SubAccountType, Tags,
-    x_OrgSlug, x_CostId, x_UsageId, x_PricingId, x_Provider, x_ModelId, x_TokenType, x_Flow, x_ApiKeyId,
-    x_ConvertedAt
-  )
-  -- Commitments: a Recurring Purchase per commitment and day (billed, effective 0) and Used /
-  -- Unused rows whose EffectiveCost adds up to it, linked to contract_commitment_1_3.
-  WITH c AS (
-    SELECT
-      u.*,
-      CASE u.provider WHEN 'azure_openai' THEN 'Microsoft' WHEN 'aws_bedrock' THEN 'Amazon Web Services'
-        ELSE 'Google Cloud' END AS provider_name,
-      CASE u.provider WHEN 'azure_openai' THEN 'Azure OpenAI' WHEN 'aws_bedrock' THEN 'Amazon Bedrock'
-        ELSE 'Vertex AI' END AS service_name,
-      CASE u.commitment_type WHEN 'azure_ptu' THEN 'Azure OpenAI Provisioned Throughput Units'
-        WHEN 'bedrock_pt' THEN 'Amazon Bedrock Provisioned Throughput' ELSE 'Vertex AI Provisioned Throughput (GSU)'
-      END AS commitment_label
-    FROM genai_costs_daily_unified AS u
-    WHERE u.usage_date >= p_start_date AND u.usage_date < p_end_date
-      AND u.org_slug = p_org_slug AND u.flow = 'commitment' AND u.cost_status = 'priced'
-  )
-  SELECT
-    CAST(NULL AS JSON), CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS JSON),
-    CAST(NULL AS STRING),
-    billed_cost_usd AS BilledCost,
-    CONCAT(org_slug, '/', provider) AS BillingAccountId,
-    CONCAT(org_slug, ' on ', service_name) AS BillingAccountName,
-    'Provider Organization' AS BillingAccountType,
-    currency AS BillingCurrency,
-    TIMESTAMP(DATE_ADD(DATE_TRUNC(usage_date, MONTH), INTERVAL 1 MONTH)) AS BillingPeriodEnd,
-    TIMESTAMP(DATE_TRUNC(usage_date, MONTH)) AS BillingPeriodStart,
-    CAST(NULL AS STRING) AS CapacityReservationId,
-    CAST(NULL AS STRING) AS CapacityReservationStatus,
-    charge_category AS ChargeCategory,
-    CAST(NULL AS STRING) AS ChargeClass,
-    CONCAT(commitment_label, ' ', IFNULL(deployment, commitment_id),
-      CASE WHEN charge_category = 'Purchase' THEN ' (daily amortized purchase)'
-        WHEN commitment_status = 'Used' THEN ' (used capacity)' ELSE ' (unused capacity)' END) AS ChargeDescription,
-    IF(charge_category = 'Purchase', 'Recurring', 'Usage-Based') AS ChargeFrequency,
-    TIMESTAMP(DATE_ADD(usage_date, INTERVAL 1 DAY)) AS ChargePeriodEnd,
-    TIMESTAMP(usage_date) AS ChargePeriodStart,
-    'Usage' AS CommitmentDiscountCategory,
-    commitment_id AS CommitmentDiscountId,
-    IFNULL(deployment, commitment_id) AS CommitmentDiscountName,
-    pricing_quantity AS CommitmentDiscountQuantity,
-    commitment_status AS CommitmentDiscountStatus,
-    commitment_label AS CommitmentDiscountType,
-    pricing_unit AS CommitmentDiscountUnit,
-    consumed_quantity AS ConsumedQuantity,
-    consumed_unit AS ConsumedUnit,
-    IF(charge_category = 'Usage',
-      TO_JSON(STRUCT([STRUCT(commitment_id AS ContractId, commitment_id AS ContractCommitmentId,
-        cost_usd AS ContractCommitmentAppliedCost)] AS Elements)), NULL) AS ContractApplied,
-    ROUND(unit_price * pricing_quantity, 9) AS ContractedCost,
-    unit_price AS ContractedUnitPrice,
-    cost_usd AS EffectiveCost,
-    provider_name AS HostProviderName,
-    CAST(NULL AS STRING) AS InvoiceId,
-    provider_name AS InvoiceIssuerName,
-    list_cost_usd AS ListCost,
-    list_unit_price AS ListUnitPrice,
-    IF(charge_category = 'Purchase', 'Standard', 'Committed') AS PricingCategory,
-    currency AS PricingCurrency,
-    unit_price AS PricingCurrencyContractedUnitPrice,
-    cost_usd AS PricingCurrencyEffectiveCost,
-    list_unit_price AS PricingCurrencyListUnitPrice,
-    pricing_quantity AS PricingQuantity,
-    pricing_unit AS PricingUnit,
-    provider_name AS ProviderName,
-    CASE WHEN STARTS_WITH(IFNULL(model, ''), 'anthropic.') OR STARTS_WITH(IFNULL(model, ''), 'claude') THEN 'Anthropic'
-      WHEN provider = 'azure_openai' THEN 'OpenAI' WHEN STARTS_WITH(IFNULL(model, ''), 'amazon.') THEN 'Amazon'
-      WHEN STARTS_WITH(IFNULL(model, ''), 'meta.') THEN 'Meta' WHEN provider = 'vertex_ai' THEN 'Google'
-      ELSE 'Unknown' END AS PublisherName,
-    region AS RegionId,
-    region AS RegionName,
-    commitment_id AS ResourceId,
-    IFNULL(deployment, commitment_id) AS ResourceName,
-    'Provisioned Capacity' AS ResourceType,
-    'AI and Machine Learning' AS ServiceCategory,
-    service_name AS ServiceName,
-    provider_name AS ServiceProviderName,
-    'Generative AI' AS ServiceSubcategory,
-    CONCAT(provider, ':', commitment_type, ':', IFNULL(model, '')) AS SkuId,
-    'Provisioned Capacity' AS SkuMeter,
-    TO_JSON(STRUCT(model AS x_ModelId, commitment_type AS x_CommitmentType, price_rule AS x_PriceRule))
-      AS SkuPriceDetails,
-    pricing_id AS SkuPriceId,
-    CAST(NULL AS STRING) AS SubAccountId,
-    CAST(NULL AS STRING) AS SubAccountName,
-    CAST(NULL AS STRING) AS SubAccountType,
-    CAST(NULL AS JSON) AS Tags,
-    org_slug, cost_id, usage_id, pricing_id, provider, model, token_type, flow, api_key_id,
-    CURRENT_TIMESTAMP()
-  FROM c;
-
-  -- Contract Commitment dataset: the terms of every commitment active in the window, merged in
-  -- (extended, never shrunk), so earlier windows' commitments stay listed.
-  MERGE INTO contract_commitment_1_3 AS t
-  USING (
-    WITH capacity AS (
-      SELECT * FROM genai_commitment_azure_openai_capacity
-      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
-      UNION ALL
-      SELECT * FROM genai_commitment_aws_bedrock_capacity
-      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
-      UNION ALL
-      SELECT * FROM genai_commitment_vertex_ai_capacity
-      WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
-    )
-    SELECT
-      commitment_id,
-      ANY_VALUE(provider) AS provider,
-      ANY_VALUE(commitment_type) AS commitment_type,
-      ANY_VALUE(commitment_name) AS commitment_name,
-      ANY_VALUE(model) AS model,
-      ANY_VALUE(term) AS term,
-      ANY_VALUE(terms_source) AS terms_source,
-      ANY_VALUE(capacity_unit) AS capacity_unit,
-      MAX(provisioned_units) AS units,
-      COALESCE(MIN(commitment_start), MIN(hour_start)) AS period_start,
-      COALESCE(MAX(commitment_end), TIMESTAMP_ADD(MAX(hour_start), INTERVAL 1 HOUR)) AS period_end
-    FROM capacity
-    GROUP BY commitment_id
-  ) AS s
-  ON t.ContractCommitmentId = s.commitment_id
-  WHEN MATCHED THEN UPDATE SET
-    ContractCommitmentPeriodStart = LEAST(t.ContractCommitmentPeriodStart, s.period_start),
-    ContractCommitmentPeriodEnd = GREATEST(t.ContractCommitmentPeriodEnd, s.period_end),
-    ContractPeriodStart = LEAST(t.ContractPeriodStart, s.period_start),
-    ContractPeriodEnd = GREATEST(t.ContractPeriodEnd, s.period_end),
-    ContractCommitmentQuantity = s.units
-  WHEN NOT MATCHED THEN INSERT (
-    BillingCurrency, ContractCommitmentCategory, ContractCommitmentCost, ContractCommitmentDescription,
-    ContractCommitmentId, ContractCommitmentPeriodEnd, ContractCommitmentPeriodStart, ContractCommitmentQuantity,
-    ContractCommitmentType, ContractCommitmentUnit, ContractId, ContractPeriodEnd, ContractPeriodStart,
-    x_OrgSlug, x_Provider, x_Source
-  ) VALUES (
-    'USD', 'Usage', NULL,
-    CONCAT(IFNULL(s.commitment_name, s.commitment_id), ' for ', IFNULL(s.model, 'any model'), ', term ', IFNULL(s.term, 'unknown')),
-    s.commitment_id, s.period_end, s.period_start, s.units,
-    CASE s.commitment_type WHEN 'azure_ptu' THEN 'Azure OpenAI Provisioned Throughput Units'
-      WHEN 'bedrock_pt' THEN 'Amazon Bedrock Provisioned Throughput' ELSE 'Vertex AI Provisioned Throughput (GSU)' END,
-    CASE s.capacity_unit WHEN 'Model Units' THEN 'Model Units' ELSE s.capacity_unit END,
-    s.commitment_id, s.period_end, s.period_start,
-    p_org_slug, s.provider, s.terms_source
-  );
+  FROM focus_input;
 
   COMMIT TRANSACTION;
 END;

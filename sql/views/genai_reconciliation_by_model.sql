@@ -1,23 +1,12 @@
 -- Computed next to provider-reported cost per provider, day and model (last 90 days), with the
 -- reason for each gap: unpriced usage, no provider line for the model, or a real price/tier
--- difference to investigate. Providers whose cost lines name no model (usage types, SKUs)
--- reconcile per provider and day in genai_reconciliation_daily instead.
+-- difference to investigate. Providers whose cost lines name no model (usage types, SKUs: Gemini,
+-- Azure, Bedrock, Vertex) reconcile per provider and day in genai_reconciliation_daily instead.
 CREATE OR REPLACE VIEW genai_reconciliation_by_model AS
 WITH reported AS (
   SELECT provider, usage_date, model, SUM(amount) AS reported_usd, LOGICAL_OR(is_estimated) AS is_estimated
-  FROM (
-    SELECT provider, usage_date, model, amount, is_estimated FROM genai_payg_openai_costs
-    WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY) AND model IS NOT NULL
-    UNION ALL
-    SELECT provider, usage_date, model, amount, is_estimated FROM genai_payg_anthropic_costs
-    WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY) AND model IS NOT NULL
-    UNION ALL
-    SELECT provider, usage_date, model, amount, is_estimated FROM genai_payg_azure_openai_costs
-    WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY) AND model IS NOT NULL
-    UNION ALL
-    SELECT provider, usage_date, model, amount, is_estimated FROM genai_payg_aws_bedrock_costs
-    WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY) AND model IS NOT NULL
-  )
+  FROM genai_payg_costs_all
+  WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY) AND model IS NOT NULL
   GROUP BY provider, usage_date, model
 ),
 computed AS (

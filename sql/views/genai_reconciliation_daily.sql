@@ -3,22 +3,7 @@
 -- unpriced usage, provider-side discounts or tiers, or late data (is_estimated).
 CREATE OR REPLACE VIEW genai_reconciliation_daily AS
 WITH reported AS (
-  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_openai_costs
-  WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)
-  UNION ALL
-  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_anthropic_costs
-  WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)
-  UNION ALL
-  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_gemini_costs
-  WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)
-  UNION ALL
-  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_azure_openai_costs
-  WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)
-  UNION ALL
-  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_aws_bedrock_costs
-  WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)
-  UNION ALL
-  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_vertex_ai_costs
+  SELECT provider, usage_date, amount, is_estimated FROM genai_payg_costs_all
   WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)
 ),
 reported_daily AS (

@@ -142,8 +142,10 @@ def test_gpu_hours_times_rate(world):
     gpu = world.cost_by(flow="infrastructure")
     assert (gpu["consumed_quantity"], gpu["cost_usd"], gpu["pricing_unit"]) == (D(12), D("117.552"), "GPU-Hours")
     (f,) = focus(world)
+    # One ServiceSubcategory per ServiceName (FOCUS CAU-ServiceName-C-008-C): Vertex AI is Generative AI,
+    # its GPU hours included (they were "Machine Learning" while its tokens were "Generative AI").
     assert (f["ServiceSubcategory"], f["SkuMeter"], f["EffectiveCost"]) == (
-        "Machine Learning",
+        "Generative AI",
         "GPU Hours",
         D("117.552"),
     )

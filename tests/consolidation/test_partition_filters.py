@@ -1,24 +1,62 @@
-"""Every statement of every procedure that reads a date-partitioned table filters on its
-partition column by the window parameters, so BigQuery scans the window, not history.
-Proven from the parsed SQL; and the large tables refuse unfiltered queries."""
+"""Every statement of every procedure and table function (the procedures' jobs) that reads a
+date-partitioned table, or a union view over such tables, filters on its partition column by the
+window parameters, so BigQuery scans the window, not history. Proven from the parsed SQL; and the
+large tables refuse unfiltered queries."""
 
 from __future__ import annotations
 
 import pytest
 from sqlglot import exp
 
+from genai_costs.model.provider_catalog import PROVIDERS
 from genai_costs.paths import sql_root
-from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures
+from genai_costs.warehouse.sqlfiles import (
+    is_transaction_control,
+    load_procedures,
+    load_table_functions,
+    load_views,
+)
 from genai_costs.warehouse.tables import load_table_specs
 
 SPECS = load_table_specs(sql_root())
-PARTITIONED = {name: spec.partition_field for name, spec in SPECS.items() if spec.partition_field}
+TABLE_PARTITIONS = {name: spec.partition_field for name, spec in SPECS.items() if spec.partition_field}
 WINDOW_PARAMS = {"p_start_date", "p_end_date"}
-LARGE = [
-    n
-    for n in SPECS
-    if n.startswith(("genai_payg_", "genai_commitment_", "genai_infrastructure_")) and not n.endswith("_quarantine")
-] + ["genai_usage_daily", "genai_costs_daily_unified", "cost_data_standard_1_3"]
+LARGE = [t for p in PROVIDERS for t in p.raw_tables if not t.endswith("_quarantine")] + [
+    "genai_usage_daily",
+    "genai_costs_daily_unified",
+    "cost_data_standard_1_3",
+]
+
+
+def union_view_partition(query: exp.Expression) -> str | None:
+    """The partition column of a pass-through union of partitioned tables (the provider catalog's
+    union views), or None when the view is anything else."""
+    if not isinstance(query, exp.Union):
+        return None
+    branches, fields = [], set()
+    stack: list[exp.Expression] = [query]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, exp.Union):
+            stack += [node.this, node.expression]
+        else:
+            branches.append(node)
+    for select in branches:
+        tables = list(select.find_all(exp.Table))
+        if not isinstance(select, exp.Select) or len(tables) != 1 or tables[0].name not in TABLE_PARTITIONS:
+            return None
+        if any(select.args.get(k) for k in ("where", "group", "having", "joins", "qualify", "limit")):
+            return None
+        fields.add(TABLE_PARTITIONS[tables[0].name])
+    return fields.pop() if len(fields) == 1 else None
+
+
+VIEW_PARTITIONS = {
+    name: field
+    for name, view in load_views(sql_root()).items()
+    if (field := union_view_partition(view.parsed().expression)) is not None
+}
+PARTITIONED = {**TABLE_PARTITIONS, **VIEW_PARTITIONS}
 
 
 def names_window_param(expression: exp.Expression) -> bool:
@@ -51,7 +89,11 @@ CASES = [
     for proc in load_procedures(sql_root()).values()
     for i, stmt in enumerate(proc.parsed())
     if not is_transaction_control(stmt)
-]
+] + [(fn.name, 0, fn.parsed()) for fn in load_table_functions(sql_root()).values()]
+
+
+def test_the_procedures_jobs_are_checked():
+    assert {"genai_costs_payg", "genai_costs_commitment", "genai_costs_infrastructure"} <= {c[0] for c in CASES}
 
 
 @pytest.mark.parametrize("proc, index, statement", CASES, ids=[f"{p}#{i}" for p, i, _ in CASES])
@@ -74,6 +116,26 @@ def test_every_partitioned_read_is_window_filtered(proc, index, statement):
             f"{proc} statement {index}: {table.name} is read without a filter on "
             f"{PARTITIONED[table.name]} by {sorted(WINDOW_PARAMS)}"
         )
+
+
+def test_the_catalogs_union_views_are_recognised_as_partitioned():
+    assert set(VIEW_PARTITIONS) == {"genai_payg_usage_all", "genai_payg_costs_all", "genai_commitment_capacity_all"}
+    assert set(VIEW_PARTITIONS.values()) == {"usage_date"}
+
+
+def test_the_checker_catches_an_unfiltered_read_through_a_union_view():
+    import sqlglot
+
+    bad = sqlglot.parse_one("SELECT * FROM genai_payg_usage_all WHERE org_slug = p_org_slug", read="bigquery")
+    table = next(bad.find_all(exp.Table))
+    assert table.name in PARTITIONED
+    assert not _bounded_by_window(_scope_condition(table), PARTITIONED[table.name], None)
+    filtered_view = sqlglot.parse_one(
+        "CREATE VIEW v AS SELECT a FROM genai_payg_openai_usage WHERE usage_date > '2026-01-01' "
+        "UNION ALL SELECT a FROM genai_payg_anthropic_usage",
+        read="bigquery",
+    )
+    assert union_view_partition(filtered_view.expression) is None  # a filter inside would stop pushdown
 
 
 def test_the_checker_catches_an_unfiltered_read():

@@ -49,11 +49,9 @@ KNOWN_FALSE_FAILURES: dict[str, str] = {
     "CAU-ContractAppliedObject-O-061-M": "type check fails where the optional AppliedUnit key is absent",
 }
 
-# Real failures, fixed at source by the sqlcat branch; remove on merge.
-PENDING_FIX: dict[str, str] = {
-    "CAU-SkuPriceId-C-008-M": "GPU-hours rows share one SkuPriceId across SkuIds of different models",
-    "CAU-ServiceName-C-008-C": "Vertex AI appears with two ServiceSubcategories (Generative AI, Machine Learning)",
-}
+# Real failures awaiting a fix at their source (none: SkuPriceId-C-008 and ServiceName-C-008 are fixed
+# in sp_genai_3 and the provider catalog, and sql/checks guards both).
+PENDING_FIX: dict[str, str] = {}
 
 ALLOWED = KNOWN_FALSE_FAILURES | PENDING_FIX
 DATASETS = {"CostAndUsage": "cost_data_standard_1_3", "ContractCommitment": "contract_commitment_1_3"}

@@ -62,6 +62,22 @@ def test_procedure_is_created_qualified(wh, client):
     assert "`proj-1`.`acme_prod`.`daily_totals`" in ddl or "proj-1.acme_prod.daily_totals" in ddl.replace("`", "")
 
 
+def test_table_function_is_created_qualified_and_called_qualified(wh, client):
+    from genai_costs.paths import sql_root
+    from genai_costs.warehouse.sqlfiles import load_procedures, load_table_functions
+
+    wh.create_table_function("acme_prod", load_table_functions(sql_root())["genai_costs_commitment"])
+    ddl = client.query.call_args.args[0]
+    assert ddl.startswith(
+        "CREATE OR REPLACE TABLE FUNCTION `proj-1.acme_prod.genai_costs_commitment`"
+        "(p_org_slug STRING, p_start_date DATE, p_end_date DATE) AS\n"
+    )
+    assert "`proj-1`.`acme_prod`.`genai_commitment_capacity_all`" in ddl
+    wh.create_procedure("acme_prod", load_procedures(sql_root())["sp_genai_2_consolidate_costs_daily"])
+    body = client.query.call_args.args[0]
+    assert "FROM `proj-1.acme_prod.genai_costs_payg`(p_org_slug, p_start_date, p_end_date)" in body
+
+
 def test_dataset_creation_is_idempotent(wh, client):
     client.create_dataset.side_effect = [None, gexc.Conflict("exists")]
     assert wh.create_dataset("acme_prod", description="d") is True

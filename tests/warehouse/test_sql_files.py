@@ -11,6 +11,7 @@ from genai_costs.paths import sql_root
 from genai_costs.warehouse.sqlfiles import (
     is_transaction_control,
     parse_procedure,
+    parse_table_function,
     read_single_statement,
     read_view,
     split_statements,
@@ -35,6 +36,11 @@ def test_every_sql_file_parses_as_bigquery(path: Path):
         for tree in trees:
             if not is_transaction_control(tree):
                 to_duckdb(tree, procedure_params=proc.param_types)
+        return
+    if path.parent.name == "functions":
+        fn = parse_table_function(path)
+        assert fn.params, "a table function takes the window parameters"
+        to_duckdb(fn.parsed())
         return
     for statement in split_statements(strip_comments(path.read_text())):
         tree = sqlglot.parse_one(statement, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)

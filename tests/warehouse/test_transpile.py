@@ -90,3 +90,12 @@ def test_timestamp_truncation_is_utc():
 def test_unsupported_constructs_fail_loudly(sql, hint):
     with pytest.raises(SqlTranspileError, match=hint):
         to_duckdb(sqlglot.parse_one(sql, read="bigquery"))
+
+
+def test_hex_sha256_is_one_call_with_the_same_value():
+    import hashlib
+
+    sql, _ = to_duckdb(sqlglot.parse_one("SELECT TO_HEX(SHA256(CONCAT('a', '|', 'b'))) AS h", read="bigquery"))
+    assert "UNHEX" not in sql.upper() and "SHA256(" in sql.upper()
+    (value,) = duckdb.connect().execute(sql).fetchone()
+    assert value == hashlib.sha256(b"a|b").hexdigest()

@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from genai_costs.model.provider_catalog import PROVIDERS, commitment_type
 from genai_costs.orgs import dataset_for
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Warehouse
@@ -62,11 +63,14 @@ def configure_simulated_commitments(warehouse: Warehouse, org: str, config: SimC
     from provider_sim.dataset import Dataset
 
     spec = load_table_specs(sql_root())["llm_subscriptions"]
+    by_simulator_name = {p.simulator.dataset: p for p in PROVIDERS}
     rows = []
     for c in Dataset(config).commitments:
-        if c.provider not in ("bedrock", "vertex"):
-            continue  # Azure PTU terms and prices come from Azure's own APIs
-        provider, kind = ("aws_bedrock", "bedrock_pt") if c.provider == "bedrock" else ("vertex_ai", "vertex_gsu")
+        entry = by_simulator_name[c.provider]
+        kind = entry.provisioned_commitment_type
+        if kind is None or not commitment_type(kind).requires_subscription:
+            continue  # e.g. Azure PTU: terms and prices come from Azure's own APIs
+        provider = entry.id
         rows.append(
             dict.fromkeys(spec.field_names)
             | {

@@ -27,6 +27,7 @@ import httpx
 from ..errors import ProviderResponseError
 from ..model.commitment_records import CapacityHour, GpuHour
 from ..model.messages import CommitmentMessage
+from ..model.provider_catalog import commitment_type as catalog_commitment_type
 from ..model.subscriptions import Subscription
 from ..paths import sql_root
 from ..providers.commitments.base import CommitmentSource
@@ -66,11 +67,9 @@ _ROW_TYPES: dict[str, Callable[[str], Any]] = {
 
 
 def table_for(commitment_type: str) -> tuple[str, str]:
-    """(flow, raw table name) of a commitment type."""
-    provider = COMMITMENT_PROVIDERS[commitment_type]
-    if commitment_type == "vertex_gpu":
-        return "infrastructure", f"genai_infrastructure_{provider}_gpu"
-    return "commitment", f"genai_commitment_{provider}_capacity"
+    """(flow, raw table name) of a commitment type, from the provider catalog."""
+    entry = catalog_commitment_type(commitment_type)
+    return entry.flow, entry.raw_table
 
 
 def load_subscriptions(warehouse: Warehouse, dataset: str, provider: str, commitment_type: str) -> list[Subscription]:

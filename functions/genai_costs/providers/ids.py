@@ -1,17 +1,17 @@
-"""Provider and flow identifiers used everywhere (messages, table names, secrets, SQL)."""
+"""Provider and flow identifiers used everywhere (messages, table names, secrets, SQL).
+
+The ids come from the provider catalog (``genai_costs.model.provider_catalog``), the one place
+that lists providers; this module only re-exports them and names secrets.
+"""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from ..model.provider_catalog import COMMITMENT_TYPE_IDS, FLOWS, PROVIDER_IDS, CommitmentType, Flow, Provider
 
-Provider = Literal["openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"]
-PROVIDERS: tuple[str, ...] = get_args(Provider)
+PROVIDERS: tuple[str, ...] = PROVIDER_IDS
+COMMITMENT_TYPES: tuple[str, ...] = COMMITMENT_TYPE_IDS
 
-CommitmentType = Literal["azure_ptu", "bedrock_pt", "vertex_gsu", "vertex_gpu"]
-COMMITMENT_TYPES: tuple[str, ...] = get_args(CommitmentType)
-
-Flow = Literal["payg", "commitment", "infrastructure"]
-FLOWS: tuple[str, ...] = get_args(Flow)
+__all__ = ["COMMITMENT_TYPES", "FLOWS", "PROVIDERS", "CommitmentType", "Flow", "Provider", "secret_id"]
 
 
 def secret_id(org_slug: str, provider: str) -> str:

@@ -19,6 +19,7 @@ Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -26,6 +27,8 @@ from typing import Any, Protocol
 import httpx
 
 from genai_costs.errors import ConfigurationError
+from genai_costs.model.provider_catalog import PROVIDER_IDS
+from genai_costs.model.provider_catalog import provider as catalog_entry
 from genai_costs.providers.base import ProviderClient
 from genai_costs.providers.http import RetryPolicy
 
@@ -36,23 +39,14 @@ class _ClientClass(Protocol):
     ) -> ProviderClient: ...
 
 
-def _classes() -> dict[str, _ClientClass]:
-    # Imported here so importing the registry does not import boto3 / google-cloud up front.
-    from genai_costs.providers.anthropic import AnthropicClient
-    from genai_costs.providers.aws_bedrock import AwsBedrockClient
-    from genai_costs.providers.azure_openai import AzureOpenAIClient
-    from genai_costs.providers.gemini import GeminiClient
-    from genai_costs.providers.openai import OpenAIClient
-    from genai_costs.providers.vertex_ai import VertexAIClient
-
-    return {
-        "openai": OpenAIClient,
-        "anthropic": AnthropicClient,
-        "azure_openai": AzureOpenAIClient,
-        "aws_bedrock": AwsBedrockClient,
-        "vertex_ai": VertexAIClient,
-        "gemini": GeminiClient,
-    }
+def client_class(provider: str) -> _ClientClass:
+    """The client class the catalog names for ``provider``, imported on first use (so importing
+    the registry does not import boto3 / google-cloud up front)."""
+    if provider not in PROVIDER_IDS:
+        raise ConfigurationError(f"unknown provider {provider!r}; expected one of {sorted(PROVIDER_IDS)}")
+    module, _, name = catalog_entry(provider).client.partition(":")
+    cls: _ClientClass = getattr(importlib.import_module(module), name)
+    return cls
 
 
 def build_client(
@@ -70,10 +64,8 @@ def build_client(
     ``http`` is used by the HTTP providers (ignored by aws_bedrock, which uses boto3); point a
     provider at a simulator with the ``base_url`` / ``*_endpoint_url`` keys of its credentials.
     """
-    classes = _classes()
-    if provider not in classes:
-        raise ConfigurationError(f"unknown provider {provider!r}; expected one of {sorted(classes)}")
+    cls = client_class(provider)
     kwargs: dict[str, Any] = {"secret_name": secret_name, "options": options, "retry": retry, "sleep": sleep}
-    if provider != "aws_bedrock":
+    if catalog_entry(provider).client_takes_http:
         kwargs["http"] = http
-    return classes[provider].from_secret(credentials, **kwargs)
+    return cls.from_secret(credentials, **kwargs)

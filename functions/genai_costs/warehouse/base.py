@@ -15,7 +15,7 @@ from ..errors import WarehouseError
 from ..paths import sql_root
 from .identifiers import bind_identifiers
 from .rows import within_window
-from .sqlfiles import Procedure, SqlFile, load_statement
+from .sqlfiles import Procedure, SqlFile, TableFunction, load_statement
 from .tables import TableSpec
 
 
@@ -82,6 +82,9 @@ class Warehouse(abc.ABC):
 
     @abc.abstractmethod
     def create_view(self, dataset: str, view: SqlFile) -> None: ...
+
+    @abc.abstractmethod
+    def create_table_function(self, dataset: str, function: TableFunction) -> None: ...
 
     @abc.abstractmethod
     def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:

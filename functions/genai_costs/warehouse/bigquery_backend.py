@@ -24,7 +24,7 @@ from ..errors import WarehouseError
 from .base import Param, Params, Warehouse, typed
 from .identifiers import bind_identifiers
 from .rows import write_ndjson
-from .sqlfiles import Procedure, SqlFile, parse_bigquery
+from .sqlfiles import Procedure, SqlFile, TableFunction, parse_bigquery
 from .tables import TableSpec
 
 _STAGING_TTL = dt.timedelta(hours=1)
@@ -111,10 +111,20 @@ class BigQueryWarehouse(Warehouse):
         tree.this.set("this", exp.to_identifier(view.name))  # name stays; qualify below
         self._run(dataset, self._qualified(tree, dataset), {})
 
+    def create_table_function(self, dataset: str, function: TableFunction) -> None:
+        params = ", ".join(f"{p.name} {p.type}" for p in function.params)
+        body = self._qualified(function.parsed(), dataset)
+        ddl = f"CREATE OR REPLACE TABLE FUNCTION {_bq_ident(self.project, dataset, function.name)}({params}) AS\n{body}"
+        self._run(dataset, ddl, {})
+
     def _qualified(self, tree: exp.Expression, dataset: str) -> str:
         tree = qualify_tables(tree.copy(), db=dataset, catalog=self.project)
         # Project ids may contain dashes: table paths are backquoted; parameters and columns are not.
         for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.Anonymous):  # a table function call: FROM `p.ds.fn`(...)
+                fn = table.this
+                fn.set("this", exp.to_identifier(f"{self.project}.{dataset}.{fn.name}", quoted=True))
+                continue
             for part in ("catalog", "db", "this"):
                 ident = table.args.get(part)
                 if isinstance(ident, exp.Identifier):

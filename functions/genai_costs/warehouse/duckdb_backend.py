@@ -20,7 +20,8 @@ from ..errors import WarehouseError
 from .base import Param, Params, Warehouse, typed
 from .identifiers import bind_identifiers
 from .rows import ndjson_file
-from .sqlfiles import Procedure, SqlFile, is_transaction_control, parse_bigquery
+from .sqlcache import duckdb_sql, parsed
+from .sqlfiles import Procedure, SqlFile, TableFunction, is_transaction_control
 from .tables import FieldSpec, TableSpec
 from .transpile import to_duckdb
 
@@ -123,6 +124,16 @@ class DuckDBWarehouse(Warehouse):
                 to_duckdb(tree, procedure_params=procedure.param_types)
         self._register_routine(dataset, procedure.name, "PROCEDURE", procedure.path.read_text())
 
+    def create_table_function(self, dataset: str, function: TableFunction) -> None:
+        # A table macro: DuckDB inlines it where a procedure reads it, like a CTE. Its parameters
+        # stay names in the body (the macro binds them), so they are not turned into placeholders.
+        sql, _ = to_duckdb(function.parsed())
+        params = ", ".join(_quote(p.name) for p in function.params)
+        with self._lock:
+            self._use(dataset)
+            self._con.execute(f"CREATE OR REPLACE MACRO {_quote(function.name)}({params}) AS TABLE {sql}")
+            self._register_routine(dataset, function.name, "TABLE_VALUED_FUNCTION", function.path.read_text())
+
     def create_view(self, dataset: str, view: SqlFile) -> None:
         sql, _ = to_duckdb(view.parsed())
         with self._lock:
@@ -149,11 +160,12 @@ class DuckDBWarehouse(Warehouse):
     def _prepare(
         self, statement: SqlFile | str | exp.Expression, params: dict[str, Param], procedure_params: Iterable[str] = ()
     ) -> tuple[str, dict[str, Any]]:
+        names: Sequence[str]
         if isinstance(statement, exp.Expression):
-            tree = statement
-        else:
-            tree = parse_bigquery(statement.text if isinstance(statement, SqlFile) else statement)
-        sql, names = to_duckdb(tree, procedure_params=procedure_params)
+            sql, names = to_duckdb(statement, procedure_params=procedure_params)
+        else:  # text from a file: parsed and transpiled once per process
+            text = statement.text if isinstance(statement, SqlFile) else statement
+            sql, names = duckdb_sql(text, frozenset(procedure_params))
         missing = [n for n in names if n not in params]
         if missing:
             raise WarehouseError(f"missing query parameters: {', '.join(missing)}")
@@ -189,7 +201,9 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"{procedure.name}: unknown {sorted(unknown)} / missing {sorted(missing)} parameters")
         bound = {k: Param(declared[k], v.value if isinstance(v, Param) else v) for k, v in params.items()}
         prepared = [
-            self._prepare(tree, bound, declared) for tree in procedure.parsed() if not is_transaction_control(tree)
+            self._prepare(text, bound, declared)
+            for text in procedure.statements
+            if not is_transaction_control(parsed(text))
         ]
         # The whole body is one transaction, as BEGIN TRANSACTION ... COMMIT is in BigQuery.
         with self._lock:

@@ -6,6 +6,9 @@ Kinds of file, one statement or procedure per file:
   optionally BEGIN/COMMIT TRANSACTION). Parameters are ``p_``-prefixed so they can never be
   mistaken for columns.
 - ``sql/views/*.sql``: ``CREATE OR REPLACE VIEW name AS ...``.
+- ``sql/functions/*.sql``: ``CREATE OR REPLACE TABLE FUNCTION name(p_x TYPE, ...) AS SELECT ...;``: one
+  job of a procedure (rows it writes), parameterized like the procedures and read by them with
+  ``FROM name(p_x, ...)``. Embedded they become DuckDB table macros.
 - ``sql/statements/*.sql``: a single statement with ``@p_x`` named query parameters.
 Table names are unqualified: every job runs with the organization's dataset as default.
 """
@@ -29,6 +32,11 @@ _PROC_HEADER = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _PARAM = re.compile(r"^\s*(?P<name>p_[a-z0-9_]+)\s+(?P<type>STRING|DATE|INT64|NUMERIC|TIMESTAMP|BOOL)\s*$", re.I)
+_FUNCTION_HEADER = re.compile(
+    r"^\s*CREATE\s+OR\s+REPLACE\s+TABLE\s+FUNCTION\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
+    r"\((?P<params>[^)]*)\)\s*AS\b(?P<body>.*?);?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
 _VIEW_NAME = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+AS\b", re.I)
 
 
@@ -110,19 +118,50 @@ class SqlFile:
         return parse_bigquery(self.text)
 
 
+@dataclass(frozen=True)
+class TableFunction:
+    """A table-valued function: one SELECT with ``p_``-prefixed parameters."""
+
+    name: str
+    params: tuple[ProcedureParam, ...]
+    body: str  # the query after AS
+    path: Path
+
+    @property
+    def param_types(self) -> dict[str, str]:
+        return {p.name: p.type for p in self.params}
+
+    def parsed(self) -> exp.Expression:
+        return parse_bigquery(self.body)
+
+
+def _params(path: Path, raw_params: str) -> tuple[ProcedureParam, ...]:
+    params = []
+    for raw in filter(None, (p.strip() for p in raw_params.split(","))):
+        pm = _PARAM.match(raw)
+        if not pm:
+            raise ConfigurationError(f"{path.name}: parameter {raw!r} must be 'p_name TYPE'")
+        params.append(ProcedureParam(pm["name"].lower(), pm["type"].upper()))
+    return tuple(params)
+
+
 def parse_procedure(path: Path) -> Procedure:
     text = path.read_text()
     match = _PROC_HEADER.match(strip_comments(text))
     if not match:
         raise ConfigurationError(f"{path.name}: expected CREATE OR REPLACE PROCEDURE name(...) BEGIN ... END;")
-    params = []
-    for raw in filter(None, (p.strip() for p in match["params"].split(","))):
-        pm = _PARAM.match(raw)
-        if not pm:
-            raise ConfigurationError(f"{path.name}: parameter {raw!r} must be 'p_name TYPE'")
-        params.append(ProcedureParam(pm["name"].lower(), pm["type"].upper()))
     body = match["body"].strip()
-    return Procedure(match["name"], tuple(params), body, tuple(split_statements(body)), path)
+    return Procedure(match["name"], _params(path, match["params"]), body, tuple(split_statements(body)), path)
+
+
+def parse_table_function(path: Path) -> TableFunction:
+    match = _FUNCTION_HEADER.match(strip_comments(path.read_text()))
+    if not match or match["name"] != path.stem:
+        raise ConfigurationError(f"{path.name}: expected CREATE OR REPLACE TABLE FUNCTION {path.stem}(...) AS ...")
+    body = match["body"].strip()
+    if len(split_statements(body)) != 1:
+        raise ConfigurationError(f"{path.name}: a table function is exactly one query")
+    return TableFunction(match["name"], _params(path, match["params"]), body, path)
 
 
 def read_single_statement(path: Path) -> SqlFile:
@@ -148,8 +187,26 @@ def load_procedures(sql_root: Path) -> dict[str, Procedure]:
 
 
 @lru_cache(maxsize=8)
+def load_table_functions(sql_root: Path) -> dict[str, TableFunction]:
+    return {f.name: f for f in (parse_table_function(p) for p in sorted((sql_root / "functions").glob("*.sql")))}
+
+
+@lru_cache(maxsize=8)
 def load_views(sql_root: Path) -> dict[str, SqlFile]:
-    return {v.name: v for v in (read_view(p) for p in sorted((sql_root / "views").glob("*.sql")))}
+    """Every view, in creation order: a view comes after the views it reads (DuckDB binds a view's
+    query when it is created; the union views over the raw tables come first)."""
+    views = {v.name: v for v in (read_view(p) for p in sorted((sql_root / "views").glob("*.sql")))}
+    reads = {
+        name: {t.name for t in view.parsed().expression.find_all(exp.Table)} & set(views) - {name}
+        for name, view in views.items()
+    }
+    ordered: dict[str, SqlFile] = {}
+    while len(ordered) < len(views):
+        ready = [n for n in views if n not in ordered and reads[n] <= set(ordered)]
+        if not ready:
+            raise ConfigurationError(f"views read each other in a cycle: {sorted(set(views) - set(ordered))}")
+        ordered.update((n, views[n]) for n in ready)
+    return ordered
 
 
 @lru_cache(maxsize=64)

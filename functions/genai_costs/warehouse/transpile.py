@@ -65,6 +65,16 @@ def drop_project_qualifier(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def hex_sha256_is_one_call(tree: exp.Expression) -> exp.Expression:
+    """``TO_HEX(SHA256(x))`` would become ``LOWER(HEX(UNHEX(SHA256(x))))``: a hex -> bytes -> hex round
+    trip per row. DuckDB's ``sha256`` already returns the lower-case hex digest: the same value."""
+    for node in list(tree.find_all(exp.LowerHex)):
+        digest = node.this
+        if isinstance(digest, exp.SHA2Digest) and digest.text("length") in ("", "256"):
+            node.replace(exp.Anonymous(this="SHA256", expressions=[digest.this.copy()]))
+    return tree
+
+
 def reject_unsupported(tree: exp.Expression) -> exp.Expression:
     """Constructs sqlglot passes through or mistranslates; fail loudly, name the fix."""
     for func in tree.find_all(exp.Func):
@@ -119,6 +129,7 @@ FIXUPS: tuple[Fixup, ...] = (
     ddl_options_have_no_local_meaning,
     drop_project_qualifier,
     query_params_to_placeholders,
+    hex_sha256_is_one_call,
 )
 
 

@@ -10,6 +10,10 @@ locals {
   sql_dir    = coalesce(var.paths.sql, "${local.repo_root}/sql")
   dist_dir   = coalesce(var.paths.dist, "${local.repo_root}/dist/functions")
 
+  # Provider, commitment and infrastructure type ids, rendered from the provider catalog
+  # (functions/genai_costs/model/provider_catalog.py) by tools/render_catalog.py.
+  catalog = jsondecode(file("${path.module}/providers.json"))
+
   labels = {
     app      = "genai-costs"
     org_slug = var.org.slug

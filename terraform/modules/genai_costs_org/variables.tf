@@ -75,16 +75,16 @@ variable "org" {
     error_message = "org.slug must match ^[a-z][a-z0-9_]{2,29}$."
   }
   validation {
-    condition     = alltrue([for p in var.org.providers : contains(["openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"], p)])
-    error_message = "org.providers must be a subset of openai, anthropic, gemini, azure_openai, aws_bedrock, vertex_ai."
+    condition     = alltrue([for p in var.org.providers : contains(local.catalog.providers, p)])
+    error_message = "org.providers must be a subset of the provider catalog's providers (providers.json)."
   }
   validation {
-    condition     = alltrue([for c in var.org.commitment_types : contains(["azure_ptu", "bedrock_pt", "vertex_gsu"], c)])
-    error_message = "org.commitment_types must be a subset of azure_ptu, bedrock_pt, vertex_gsu."
+    condition     = alltrue([for c in var.org.commitment_types : contains(local.catalog.commitment_types, c)])
+    error_message = "org.commitment_types must be a subset of the provider catalog's commitment types (providers.json)."
   }
   validation {
-    condition     = alltrue([for c in var.org.infrastructure_types : contains(["vertex_gpu"], c)])
-    error_message = "org.infrastructure_types must be a subset of vertex_gpu."
+    condition     = alltrue([for c in var.org.infrastructure_types : contains(local.catalog.infrastructure_types, c)])
+    error_message = "org.infrastructure_types must be a subset of the provider catalog's infrastructure types (providers.json)."
   }
   validation {
     condition = alltrue([

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -10,16 +11,13 @@ from typing import Any, Protocol
 import httpx
 
 from genai_costs.errors import ConfigurationError
+from genai_costs.model.provider_catalog import COMMITMENT_TYPES
 from genai_costs.model.subscriptions import Subscription
 from genai_costs.providers.commitments.base import CommitmentSource
 from genai_costs.providers.http import RetryPolicy
 
-COMMITMENT_PROVIDERS = {
-    "azure_ptu": "azure_openai",
-    "bedrock_pt": "aws_bedrock",
-    "vertex_gsu": "vertex_ai",
-    "vertex_gpu": "vertex_ai",
-}
+# commitment type -> provider, from the provider catalog.
+COMMITMENT_PROVIDERS = {c.id: c.provider for c in COMMITMENT_TYPES}
 
 
 class _SourceClass(Protocol):
@@ -42,18 +40,12 @@ def build_commitment_source(
     **extra: Any,
 ) -> CommitmentSource:
     """Validate ``credentials`` (SecretError naming ``secret_name``) and build the source."""
-    # Imported here so that importing the registry does not import boto3 / google-cloud up front.
-    from genai_costs.providers.commitments import azure_ptu, bedrock_pt, vertex_gpu, vertex_gsu
-
-    sources: dict[str, _SourceClass] = {
-        "azure_ptu": azure_ptu.AzurePtuSource,
-        "bedrock_pt": bedrock_pt.BedrockPtSource,
-        "vertex_gsu": vertex_gsu.VertexGsuSource,
-        "vertex_gpu": vertex_gpu.VertexGpuSource,
-    }
+    sources = {c.id: c.source for c in COMMITMENT_TYPES}
     if commitment_type not in sources:
         raise ConfigurationError(f"unknown commitment type {commitment_type!r}; expected one of {sorted(sources)}")
-    return sources[commitment_type].from_secret(
+    # Imported on first use: each source module pulls in its provider's SDK.
+    module: _SourceClass = importlib.import_module(sources[commitment_type])
+    return module.from_secret(
         credentials,
         secret_name=secret_name,
         subscriptions=list(subscriptions),
