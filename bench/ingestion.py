@@ -114,30 +114,31 @@ def step_ingest(provider: str, days: int, db: Path, secrets_dir: Path, key_file:
         from bench._measure import current_rss_mib, peak_rss_mib
 
         tracemalloc.start()
-        original = wh.apply_staged
+        original = wh.run_transaction
 
-        def traced(dataset, spec, rows, statements, params=None):
+        def traced(dataset, steps, params=None, *, staged=()):
+            tables = ", ".join(s.spec.name for s in staged) or "no staged rows"
             marks.append(
                 {
-                    "at": f"before {spec.name}",
+                    "at": f"before {tables}",
                     "hwm_mib": peak_rss_mib(),
                     "rss_mib": current_rss_mib(),
                     "py_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20,
                 }
             )
             tracemalloc.reset_peak()
-            n = original(dataset, spec, rows, statements, params)
+            counts = original(dataset, steps, params, staged=staged)
             marks.append(
                 {
-                    "at": f"after {spec.name} ({n} rows)",
+                    "at": f"after {tables} ({sum(counts.values())} rows staged)",
                     "hwm_mib": peak_rss_mib(),
                     "rss_mib": current_rss_mib(),
                     "py_peak_mib": tracemalloc.get_traced_memory()[1] / 2**20,
                 }
             )
-            return n
+            return counts
 
-        wh.apply_staged = traced  # type: ignore[method-assign]
+        wh.run_transaction = traced  # type: ignore[method-assign]
 
     def work() -> dict:
         result = ingest_payg(message, warehouse=wh, secrets=store, today=END_DATE)

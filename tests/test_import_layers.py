@@ -45,7 +45,7 @@ LAYERS: tuple[Layer, ...] = (
 # Layers inside packages (same notation, relative to the container).
 INNER_LAYERS: dict[str, tuple[Layer, ...]] = {
     f"{ROOT}.ingestion": (Layer("payg", "commitment"), Layer("credentials", "spool")),
-    f"{ROOT}.runs": (Layer("lifecycle"), Layer("ledger")),
+    f"{ROOT}.runs": (Layer("lifecycle"), Layer("lease"), Layer("ledger")),
     f"{ROOT}.providers": (
         Layer("registry", "commitments"),
         Layer("openai", "anthropic", "azure_openai", "aws_bedrock", "gemini", "vertex_ai"),
@@ -53,6 +53,7 @@ INNER_LAYERS: dict[str, tuple[Layer, ...]] = {
         Layer("gcp_billing_export"),
         Layer("gcp_monitoring"),
         Layer("http", "base", "ids"),
+        Layer("page_content"),
     ),
     f"{ROOT}.providers.commitments": (
         Layer("registry"),

@@ -22,7 +22,11 @@ def consolidate(cloud_event: CloudEvent) -> None:
     def work(message: ConsolidateMessage) -> ConsolidationResult:
         with open_warehouse(settings) as warehouse:
             return run_consolidation(
-                message, warehouse=warehouse, trailing_days=settings.trailing_days, trigger_id=cloud_event["id"]
+                message,
+                warehouse=warehouse,
+                trailing_days=settings.trailing_days,
+                trigger_id=cloud_event["id"],
+                run_timeout_seconds=settings.function_timeout_seconds,
             )
 
     handle_pubsub_event(cloud_event, ConsolidateMessage, work, settings=settings)

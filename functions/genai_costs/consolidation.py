@@ -1,12 +1,18 @@
-"""Consolidation: sp_genai_0 (per-request usage events, raw -> deduplicated) -> sp_genai_1 (usage) ->
-sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3 (FOCUS 1.3 cost and usage) -> sp_genai_3b
-(FOCUS 1.3 contract commitments), then the conformance checks. A failing check fails the run loudly
-(ConformanceError, not retried).
+"""Consolidation: sp_genai_0 / 0b (per-request usage events, raw -> deduplicated, and their quarantine) ->
+sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+checks, all in ONE transaction: the procedures and the checks commit together or not at all, so a
+failure anywhere (a procedure, a check, a crash) leaves every output table as it was. A failing
+check fails the run loudly (ConformanceError, not retried).
 
-The events step runs first so that every later step (pricing and attributing events) reads a clean,
-deduplicated genai_usage_events. Its window is the run's window widened back to the oldest event day
-among the events published in it: a late event is counted in its own day, however late it arrived
-(at most 31 days: record_usage rejects older events)."""
+BigQuery runs it as one multi-statement query (``BEGIN TRANSACTION; CALL ...; <checks>; COMMIT
+TRANSACTION;``): transactions do not nest there, so the procedures hold no transaction control of
+their own, and the checks are one assertion whose ``ERROR()`` ends the query before COMMIT.
+
+The events steps run first so that every later step reads a clean, deduplicated genai_usage_events.
+Their window (``p_events_start_date``) is the run's window widened back to the oldest event day among
+the events published in it: a late event is counted in its own day, however late it arrived (at most
+31 days: record_usage rejects older events)."""
 
 from __future__ import annotations
 
@@ -14,18 +20,19 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from .conformance import CheckResult, run_conformance_checks
+from .conformance import CheckResult, check_files, conformance_assertion
 from .errors import ConformanceError, WarehouseError
 from .model.messages import ConsolidateMessage
 from .model.window import Window
 from .paths import sql_root
 from .runs.lifecycle import ledgered_run
-from .settings import DEFAULT_TRAILING_DAYS
-from .warehouse.base import Warehouse
+from .settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
+from .warehouse.base import Call, Warehouse
 from .warehouse.sqlfiles import load_procedures, load_statement
 
 log = logging.getLogger(__name__)
-EVENTS_PROCEDURE = "sp_genai_0_consolidate_usage_events"
+CHECKS_FAILED = "conformance checks failed:"  # how sql/statements/conformance_assert.sql begins its error
+EVENTS_PROCEDURES = ("sp_genai_0_consolidate_usage_events", "sp_genai_0b_quarantine_usage_events")
 PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
@@ -50,6 +57,7 @@ def consolidate(
     today: dt.date | None = None,
     trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
+    run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> ConsolidationResult:
     window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     procedures = load_procedures(sql_root())
@@ -63,23 +71,25 @@ def consolidate(
         window=window,
         trigger_id=trigger_id,
         unexpected=WarehouseError,
+        timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
         result.events_window = usage_events_window(warehouse, run.dataset, window)
-        events_params = params | {"p_start_date": result.events_window.start}
-        warehouse.call_procedure(run.dataset, procedures[EVENTS_PROCEDURE], events_params)
-        result.procedures.append(EVENTS_PROCEDURE)
-        log.info("%s ran for %s %s..%s", EVENTS_PROCEDURE, message.org_slug, result.events_window.start, window.end)
-        for name in PROCEDURES:
-            warehouse.call_procedure(run.dataset, procedures[name], params)
-            result.procedures.append(name)
-            log.info("%s ran for %s %s..%s", name, message.org_slug, window.start, window.end)
-        result.checks = run_conformance_checks(warehouse, run.dataset, window)
-        failed = [c for c in result.checks if c.violations]
-        if failed:
-            summary = "; ".join(f"{c.name}: {c.violations} rows (e.g. {c.sample})" for c in failed)
+        params["p_events_start_date"] = result.events_window.start
+        steps = [Call(procedures[name]) for name in (*EVENTS_PROCEDURES, *PROCEDURES)]
+        run.before_write()
+        try:
+            warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
+        except WarehouseError as exc:
+            if CHECKS_FAILED not in str(exc):
+                raise
+            detail = str(exc)[str(exc).index(CHECKS_FAILED) + len(CHECKS_FAILED) :].strip()
             raise ConformanceError(
-                f"conformance checks failed for {message.org_slug} {window.start}..{window.end}: {summary}"
-            )
+                f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
+                f"written: {detail}"
+            ) from exc
+        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES]
+        result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
+        log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(result.procedures))
     return result
 
 

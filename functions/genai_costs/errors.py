@@ -8,7 +8,9 @@
     │   └── SecretNotFoundError
     ├── WarehouseError            the SQL engine refused or failed a statement
     │   ├── SqlTranspileError     BigQuery SQL that the embedded engine cannot run faithfully
-    │   └── ConformanceError      a data-quality / FOCUS conformance check failed
+    │   ├── ConformanceError      a data-quality / FOCUS conformance check failed
+    │   └── WarehouseBusyError    the embedded file stayed locked by another process (transient)
+    ├── RunConflictError          another run holds the lease on the same window (transient)
     ├── MessagingError            publishing to a topic failed (transient: the caller resends)
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
@@ -60,6 +62,14 @@ class SqlTranspileError(WarehouseError):
 
 class ConformanceError(WarehouseError):
     transient = False
+
+
+class WarehouseBusyError(WarehouseError):
+    transient = True
+
+
+class RunConflictError(GenAICostsError):
+    transient = True
 
 
 class MessagingError(GenAICostsError):

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Days a run without an explicit window re-pulls, because providers revise recent days.
 DEFAULT_TRAILING_DAYS = 3
+# Cloud Functions gen2 event-driven functions run at most 540 s; Terraform passes the deployed value.
+DEFAULT_FUNCTION_TIMEOUT_SECONDS = 540
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
         description="record_usage: the Pub/Sub topic (id, in the same project) whose BigQuery subscription "
         "appends to genai_usage_events_raw",
+    )
+    function_timeout_seconds: int = Field(
+        DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )
 
     @property

@@ -27,6 +27,7 @@ def ingest_payg(cloud_event: CloudEvent) -> None:
                 warehouse=warehouse,
                 secrets=open_secret_store(settings),
                 trailing_days=settings.trailing_days,
+                run_timeout_seconds=settings.function_timeout_seconds,
                 trigger_id=cloud_event["id"],
             )
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, g, request
 
 from provider_sim import anthropic, aws, azure, azure_prices, channels, gcp, openai
 from provider_sim.config import SimConfig
-from provider_sim.faults import Fault
+from provider_sim.faults import REPEATABLE, CursorAliases, Fault
 from provider_sim.http import decode_token, encode_token, json_response
 from provider_sim.state import SimState, Surface
 from provider_sim.timeutil import fmt_rfc3339
@@ -31,10 +35,46 @@ def _surface(path: str) -> Surface | None:
     return next((s for s in SURFACES if path.startswith(s.prefix)), None)
 
 
+def _resolving_aliases(wsgi_app: Callable[..., Iterable[bytes]], aliases: CursorAliases) -> Callable[..., Any]:
+    """WSGI middleware: a cursor handed out by a ``repeat`` fault is swapped for the cursor it stands for
+    before the request is routed, so the provider modules never see it."""
+
+    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        query = environ.get("QUERY_STRING", "")
+        if CursorAliases.PREFIX in query:
+            pairs = []
+            for key, value in parse_qsl(query, keep_blank_values=True):
+                is_alias, original = aliases.resolve(value)
+                if not is_alias:
+                    pairs.append((key, value))
+                elif original is not None:
+                    pairs.append((key, original))
+            environ["QUERY_STRING"] = urlencode(pairs)
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
+def _repeat_page(response: Response, surface: Surface, aliases: CursorAliases) -> None:
+    """Point this page's next cursor at a fresh alias of its own cursor: the page comes again."""
+    style = REPEATABLE.get(surface.provider)
+    if style is None or surface.prefix == "/gcp/bigquery/" or response.status_code != 200:
+        return
+    body = json.loads(response.get_data())
+    if not isinstance(body, dict):
+        return
+    body[style.next_field] = aliases.issue(request.args.get(style.param))
+    if style.more_field:
+        body[style.more_field] = True
+    response.set_data(json.dumps(body))
+
+
 def create_app(config: SimConfig | None = None) -> Flask:
     state = SimState(config or SimConfig())
     app = Flask("provider_sim")
     app.config["SIM_STATE"] = state
+    aliases = CursorAliases()
+    app.wsgi_app = _resolving_aliases(app.wsgi_app, aliases)  # type: ignore[method-assign]
 
     @app.before_request
     def _inject_fault() -> Response | None:
@@ -44,7 +84,7 @@ def create_app(config: SimConfig | None = None) -> Flask:
             return None
         fault = state.faults.pop(surface.provider)
         g.fault = fault
-        if fault is None or fault.kind in ("ok", "truncated"):
+        if fault is None or fault.kind in ("ok", "truncated", "repeat"):
             return None
         if fault.kind == "slow":
             time.sleep((fault.ms if fault.ms is not None else state.config.slow_ms) / 1000)
@@ -63,6 +103,8 @@ def create_app(config: SimConfig | None = None) -> Flask:
         if fault is not None and fault.kind == "truncated" and response.status_code == 200:
             body = response.get_data()
             response.set_data(body[: len(body) // 2])
+        if fault is not None and fault.kind == "repeat" and surface is not None:
+            _repeat_page(response, surface, aliases)
         if not request.path.startswith("/_sim/"):
             state.log.add(
                 request.method,

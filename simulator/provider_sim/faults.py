@@ -1,14 +1,61 @@
-"""Fault injection: per provider, an ordered queue of faults consumed one per request."""
+"""Fault injection: per provider, an ordered queue of faults consumed one per request.
+
+``repeat`` serves the page normally but hands out a FRESH cursor that leads to the same page again
+(then on to the real next page): the client sees one page twice under two different cursors, as a
+provider whose paging restarts or replays does. Only for cursor-paged JSON surfaces
+(:data:`REPEATABLE`).
+"""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 PROVIDERS = ("openai", "anthropic", "azure", "aws", "gcp", "slack", "sendgrid", "twilio", "webhook")
-KINDS = ("429", "500", "slow", "truncated", "expired_key", "gone", "ok")
+KINDS = ("429", "500", "slow", "truncated", "expired_key", "gone", "ok", "repeat")
+
+
+@dataclass(frozen=True)
+class CursorStyle:
+    """Where a surface's pages carry their cursor: the request parameter and the response fields."""
+
+    param: str  # query parameter the client sends the cursor in
+    next_field: str  # response field holding the next page's cursor
+    more_field: str | None = None  # response flag saying a next page exists, if the API has one
+
+
+# Surfaces whose pages can be repeated, by fault-plan provider (gcp: Cloud Monitoring time series).
+REPEATABLE = {
+    "openai": CursorStyle("page", "next_page", "has_more"),
+    "anthropic": CursorStyle("page", "next_page", "has_more"),
+    "gcp": CursorStyle("pageToken", "nextPageToken"),
+}
+
+
+class CursorAliases:
+    """Fresh cursors handed out by ``repeat`` faults, each standing for the cursor of the page it repeats."""
+
+    PREFIX = "simrepeat_"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._aliases: dict[str, str | None] = {}
+
+    def issue(self, original: str | None) -> str:
+        alias = f"{self.PREFIX}{uuid.uuid4().hex}"
+        with self._lock:
+            self._aliases[alias] = original
+        return alias
+
+    def resolve(self, cursor: str) -> tuple[bool, str | None]:
+        """(is an alias, the cursor it stands for; None = the first page)."""
+        with self._lock:
+            if cursor in self._aliases:
+                return True, self._aliases[cursor]
+        return False, cursor
 
 
 @dataclass(frozen=True)
@@ -46,6 +93,8 @@ class FaultQueues:
     def add(self, provider: str, faults: tuple[Fault, ...] | list[Fault]) -> None:
         if provider not in self._queues:
             raise ValueError(f"unknown provider {provider!r}; expected one of {PROVIDERS}")
+        if any(f.kind == "repeat" for f in faults) and provider not in REPEATABLE:
+            raise ValueError(f"fault 'repeat' needs cursor paging; {provider!r} is not one of {sorted(REPEATABLE)}")
         with self._lock:
             self._queues[provider].extend(faults)
 

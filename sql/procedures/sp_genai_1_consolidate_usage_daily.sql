@@ -1,11 +1,9 @@
 -- All providers' raw pay-as-you-go usage for [p_start_date, p_end_date) into one daily table. The
 -- providers' raw tables are read through genai_payg_usage_all (rendered from the provider catalog).
--- Replaces exactly that window (delete + insert in one transaction); rows outside it are never
--- read or written. Every read filters on the partition column so BigQuery scans the window only.
+-- Replaces exactly that window (delete + insert, inside the consolidation's one transaction); rows
+-- outside it are never read or written. Every read filters on the partition column so BigQuery scans the window only.
 CREATE OR REPLACE PROCEDURE sp_genai_1_consolidate_usage_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   DELETE FROM genai_usage_daily
   WHERE usage_date >= p_start_date AND usage_date < p_end_date;
 
@@ -51,6 +49,4 @@ BEGIN
     input_audio_tokens, output_tokens, output_audio_tokens, requests, web_search_requests, raw_row_count,
     CURRENT_TIMESTAMP() AS consolidated_at
   FROM daily;
-
-  COMMIT TRANSACTION;
 END;

@@ -6,8 +6,6 @@
 --   genai_costs_infrastructure  Vertex AI GPU hours x the SKU's rate per GPU-hour.
 CREATE OR REPLACE PROCEDURE sp_genai_2_consolidate_costs_daily(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   DELETE FROM genai_costs_daily_unified
   WHERE usage_date >= p_start_date AND usage_date < p_end_date;
 
@@ -28,6 +26,4 @@ BEGIN
   )
   SELECT *, CURRENT_TIMESTAMP() AS consolidated_at
   FROM all_costs;
-
-  COMMIT TRANSACTION;
 END;

@@ -9,8 +9,6 @@
 -- sp_genai_3b_convert_commitments_to_focus.
 CREATE OR REPLACE PROCEDURE sp_genai_3_convert_to_focus(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   DELETE FROM cost_data_standard_1_3
   WHERE ChargePeriodStart >= TIMESTAMP(p_start_date) AND ChargePeriodStart < TIMESTAMP(p_end_date);
 
@@ -215,6 +213,4 @@ BEGIN
     api_key_id AS x_ApiKeyId,
     CURRENT_TIMESTAMP() AS x_ConvertedAt
   FROM focus_input;
-
-  COMMIT TRANSACTION;
 END;

@@ -4,8 +4,6 @@
 -- link here through CommitmentDiscountId and ContractApplied.
 CREATE OR REPLACE PROCEDURE sp_genai_3b_convert_commitments_to_focus(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   MERGE INTO contract_commitment_1_3 AS t
   USING (
     SELECT
@@ -45,6 +43,4 @@ BEGIN
     s.commitment_id, s.period_end, s.period_start,
     p_org_slug, s.provider, s.terms_source
   );
-
-  COMMIT TRANSACTION;
 END;

@@ -4,14 +4,14 @@ CREATE OR REPLACE VIEW genai_source_freshness AS
 WITH finished AS (
   SELECT provider, flow, status, window_end, event_at, error
   FROM genai_ingestion_runs
-  WHERE status IN ('succeeded', 'failed')
+  WHERE status IN ('succeeded', 'failed', 'abandoned')
 )
 SELECT
   provider,
   flow,
   MAX(IF(status = 'succeeded', event_at, NULL)) AS last_success_at,
   DATE_SUB(MAX(IF(status = 'succeeded', window_end, NULL)), INTERVAL 1 DAY) AS complete_through,
-  MAX(IF(status = 'failed', event_at, NULL)) AS last_failure_at,
-  COUNTIF(status = 'failed') AS failed_runs
+  MAX(IF(status IN ('failed', 'abandoned'), event_at, NULL)) AS last_failure_at,
+  COUNTIF(status IN ('failed', 'abandoned')) AS failed_runs
 FROM finished
 GROUP BY provider, flow

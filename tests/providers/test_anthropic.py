@@ -84,7 +84,11 @@ def test_three_pages_and_loop_guard(sleeps):
     p1 = load("anthropic_usage_messages.json")
     p2 = copy.deepcopy(p1)
     p2["next_page"] = "page_two"
-    pages = {None: p1, "page_MjAyNS0wNS0xNFQwMDowMDowMFo=": p2, "page_two": last(p1)}
+    p3 = last(p1)
+    # Three different pages (a page equal to an earlier one is skipped as a repeat).
+    p2["data"][0]["results"][0]["server_tool_use"]["web_search_requests"] = 11
+    p3["data"][0]["results"][0]["server_tool_use"]["web_search_requests"] = 12
+    pages = {None: p1, "page_MjAyNS0wNS0xNFQwMDowMDowMFo=": p2, "page_two": p3}
     c, seen = client(lambda r: httpx.Response(200, json=pages[r.url.params.get("page")]), sleeps)
     assert len(list(c.iter_usage(WINDOW))) == 3 and len(seen) == 3
 

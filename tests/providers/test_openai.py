@@ -109,6 +109,9 @@ def test_pagination_across_three_pages(sleeps):
     p2 = copy.deepcopy(p1)
     p2["next_page"] = "page_2"
     p3 = last_page(p1)
+    # Three different pages (a page equal to an earlier one is skipped as a repeat).
+    p2["data"][0]["results"][0]["num_model_requests"] = 6
+    p3["data"][0]["results"][0]["num_model_requests"] = 7
 
     def handler(request):
         page = request.url.params.get("page")

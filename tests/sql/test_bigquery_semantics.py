@@ -1,8 +1,9 @@
 """Every SQL file is valid BigQuery as Google's own analyzer sees it.
 
 ZetaSQL (the PyPI ``zetasql`` WebAssembly build), set up with BigQuery's language features, resolves
-every name against the tables of ``sql/tables``, the views (registered as they are analyzed) and the
-procedures' typed parameters, and type-checks every expression, INSERT column and function call.
+every name against the tables of ``sql/tables``, the views and table functions (registered as they
+are analyzed) and the procedures' typed parameters, and type-checks every expression, INSERT column,
+function and table function call.
 A copy of ``sql/`` with seeded mistakes proves the check catches each kind of mistake.
 """
 
@@ -57,9 +58,11 @@ def test_known_findings_are_still_found(sql_report: Report) -> None:
 
 def test_procedure_bodies_are_analyzed_statement_by_statement(sql_report: Report) -> None:
     for report in (r for r in sql_report.files if r.kind == "procedure"):
-        # CREATE PROCEDURE itself, BEGIN TRANSACTION, at least one write, COMMIT.
-        assert report.statements >= 4, report.file
-        assert any(n.startswith("parameter p_start_date DATE") for n in report.notes), report.notes
+        # CREATE PROCEDURE itself and at least one write (no transaction control: the caller's
+        # transaction wraps every procedure and the checks).
+        assert report.statements >= 2, report.file
+        starts = ("parameter p_start_date DATE", "parameter p_events_start_date DATE")  # events: widened window
+        assert any(n.startswith(starts) for n in report.notes), report.notes
 
 
 def test_statement_parameters_are_typed(sql_report: Report) -> None:
@@ -71,10 +74,12 @@ def test_statement_parameters_are_typed(sql_report: Report) -> None:
 
 
 def test_templates_are_analyzed_once_per_binding_the_application_uses(sql_report: Report) -> None:
+    # Window writes go to the tables partitioned by usage_date and keyed by record_id.
     by_usage_date = [
-        p
-        for p in (SQL_ROOT / "tables").glob("*.json")
-        if (json.loads(p.read_text()).get("timePartitioning") or {}).get("field") == "usage_date"
+        spec
+        for spec in (json.loads(p.read_text()) for p in (SQL_ROOT / "tables").glob("*.json"))
+        if (spec.get("timePartitioning") or {}).get("field") == "usage_date"
+        and "record_id" in {f["name"] for f in spec["schema"]["fields"]}
     ]
     assert sql_report.file("statements/window_delete.sql").statements == len(by_usage_date) > 10
     catalogs = [s for s in seed_tables() if not s.replace]
@@ -129,6 +134,19 @@ SEEDS = {
         "reported_usdd",
         "Unrecognized name: reported_usdd",
     ),
+    "misspelled column in a table function body": Seed(
+        "functions/genai_costs_infrastructure.sql",
+        r"\bSUM\(gpu_hours\)",
+        "SUM(gpu_hourz)",
+        "Unrecognized name: gpu_hourz",
+    ),
+    # sp_genai_2 calls genai_costs_payg first, so its mismatch is what the statement reports.
+    "wrong argument type at a table function call": Seed(
+        "procedures/sp_genai_2_consolidate_costs_daily.sql",
+        r"\bgenai_costs_payg\(p_org_slug, p_start_date, p_end_date\)",
+        "genai_costs_payg(p_org_slug, p_start_date, CURRENT_TIMESTAMP())",
+        "No matching signature for genai_costs_payg (argument types: STRING, DATE, TIMESTAMP)",
+    ),
 }
 
 
@@ -164,20 +182,23 @@ def test_seeded_mistake_is_caught(seeded: Seeded, what: str) -> None:
 
 
 def test_seeded_mistakes_change_nothing_else(seeded: Seeded, sql_report: Report) -> None:
+    # A view or function that fails analysis is not created, so what reads it fails too (as in BigQuery).
     broken_view = Path(seeded.files["misspelled column in a view"]).stem
-    missing_view = f"Table not found: {broken_view}"
+    broken_function = Path(seeded.files["misspelled column in a table function body"]).stem
+    missing = {broken_view: "Table not found: ", broken_function: "Table-valued function not found: "}
     readers = []
     for report in seeded.report.files:
         if report.file in seeded.files.values():
             continue
-        # A view that fails analysis is not created, so what reads it fails too (as in BigQuery).
-        if re.search(rf"\b{broken_view}\b", (SQL_ROOT / report.file).read_text()):
-            readers.append(report.file)
-            assert any(f.message.startswith(missing_view) for f in report.findings), report.file
+        text = (SQL_ROOT / report.file).read_text()
+        for name, message in missing.items():
+            if re.search(rf"\b{name}\b", text):
+                readers.append(name)
+                assert any(f.message.startswith(message + name) for f in report.findings), report.file
         before = {f.key for f in sql_report.file(report.file).findings}
-        after = {f.key for f in report.findings if not f.message.startswith(missing_view)}
+        after = {f.key for f in report.findings if not any(f.message.startswith(m + n) for n, m in missing.items())}
         assert after == before, report.file
-    assert readers, f"nothing reads {broken_view}: the view's registration is not exercised"
+    assert broken_view in readers, f"nothing reads {broken_view}: the view's registration is not exercised"
 
 
 # Scripts inside procedures, and templates the checker does not know ------------------------------
@@ -282,6 +303,116 @@ def test_reads_of_tables_that_require_a_partition_filter_must_filter_it(tmp_path
     # A view that aggregates the partition column away can never be filtered by its readers.
     (finding,) = report.file("views/v_totals.sql").findings
     assert finding.message.endswith("the view does not output usage_date, so every query of it fails")
+
+
+# Table functions: analyzed with their typed parameters, registered for their callers ---------------
+
+FUNCTIONS = {
+    # Filters the partition column with its parameters: every call is filtered, whatever it passes.
+    "f_window": """CREATE OR REPLACE TABLE FUNCTION f_window(p_org_slug STRING, p_start_date DATE, p_end_date DATE) AS
+SELECT usage_date, provider, SUM(output_tokens) AS tokens FROM genai_usage_daily
+WHERE usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
+GROUP BY usage_date, provider""",
+    # Reads a view, filtering the view's partition column.
+    "a_from_view": "CREATE TABLE FUNCTION a_from_view(p_start_date DATE) AS\n"
+    "SELECT day, tokens FROM v_daily WHERE day >= p_start_date",
+    # Calls functions: analyzed after them, but onboarding creates functions in name order.
+    "g_calls": "CREATE TABLE FUNCTION g_calls(p_start_date DATE) AS\n"
+    "SELECT provider, tokens FROM f_window('acme', p_start_date, DATE_ADD(p_start_date, INTERVAL 1 DAY))\n"
+    "UNION ALL SELECT provider, tokens FROM z_later(p_start_date)",
+    "z_later": "CREATE TABLE FUNCTION z_later(p_start_date DATE) AS\n"
+    "SELECT provider, output_tokens AS tokens FROM genai_usage_daily WHERE usage_date = p_start_date",
+    # Leaves the filter to its callers, on the output column.
+    "f_unfiltered": "CREATE TABLE FUNCTION f_unfiltered(p_provider STRING) AS\n"
+    "SELECT usage_date, output_tokens FROM genai_usage_daily WHERE provider = p_provider",
+    # Aggregates the partition column away: no call can ever filter it.
+    "f_totals": "CREATE TABLE FUNCTION f_totals(p_provider STRING) AS\n"
+    "SELECT provider, SUM(output_tokens) AS tokens FROM genai_usage_daily\n"
+    "WHERE provider = p_provider GROUP BY provider",
+    # The parameter is named like a column: BigQuery reads the column, so the filter is always true.
+    "f_shadowed": "CREATE TABLE FUNCTION f_shadowed(provider STRING, p_start_date DATE) AS\n"
+    "SELECT usage_date, output_tokens FROM genai_usage_daily WHERE usage_date >= p_start_date AND provider = provider",
+    "f_duplicate": "CREATE TABLE FUNCTION f_duplicate(p_start_date DATE) AS\n"
+    "SELECT usage_date, output_tokens AS usage_date FROM genai_usage_daily WHERE usage_date >= p_start_date",
+    "f_any": "CREATE TABLE FUNCTION f_any(p_start_date ANY TYPE) AS\n"
+    "SELECT usage_date FROM genai_usage_daily WHERE usage_date >= p_start_date",
+    "f_broken": "CREATE TABLE FUNCTION f_broken(p_start_date DATE) AS\n"
+    "SELECT usage_date, output_tokenz FROM genai_usage_daily WHERE usage_date >= p_start_date",
+}
+CALLS = {
+    "window": "SELECT provider, tokens FROM f_window(@p_org_slug, @p_start_date, @p_end_date)",
+    "wrong_type": "SELECT * FROM f_window('acme', DATE '2025-01-01', TIMESTAMP '2025-02-01 00:00:00')",
+    "unknown_column": "SELECT tokenz FROM f_window('acme', DATE '2025-01-01', DATE '2025-02-01')",
+    "unfiltered": "SELECT * FROM f_unfiltered('openai')",
+    "filtered": "SELECT * FROM f_unfiltered('openai') WHERE usage_date >= @p_start_date",
+    "broken": "SELECT * FROM f_broken(DATE '2025-01-01')",
+}
+
+
+def test_table_functions_are_analyzed_registered_and_checked_at_their_calls(tmp_path: Path) -> None:
+    root = _mini_root(
+        tmp_path,
+        "views",
+        "v_daily.sql",
+        "CREATE VIEW v_daily AS\nSELECT usage_date AS day, provider, output_tokens AS tokens FROM genai_usage_daily",
+    )
+    # Onboarding creates the views first: a view cannot call a function.
+    (root / "views" / "b_calls_function.sql").write_text(
+        "CREATE VIEW b_calls_function AS SELECT provider, tokens FROM f_window('acme', CURRENT_DATE(), CURRENT_DATE())"
+    )
+    for folder, files in (("functions", FUNCTIONS), ("reports", CALLS)):
+        (root / folder).mkdir()
+        for name, sql in files.items():
+            (root / folder / f"{name}.sql").write_text(sql)
+    report = check(root)
+
+    def messages(relative: str) -> list[str]:
+        return [f.message for f in report.file(relative).findings]
+
+    for relative in ("functions/f_window.sql", "functions/a_from_view.sql", "functions/z_later.sql"):
+        assert messages(relative) == [], relative
+    assert messages("functions/g_calls.sql") == [
+        "calls table function z_later, which onboarding creates after g_calls (in name order, "
+        "genai_costs.warehouse.sqlfiles.load_table_functions): BigQuery cannot create this function"
+    ]
+    assert messages("views/b_calls_function.sql") == [
+        "calls table function f_window, which onboarding creates after the views "
+        "(genai_costs.onboarding.onboard): BigQuery cannot create this view"
+    ]
+    assert (
+        "registered table function f_window(p_org_slug STRING, p_start_date DATE, p_end_date DATE) (3 columns)"
+        in report.file("functions/f_window.sql").notes
+    )
+    requirement = ": BigQuery requires one (requirePartitionFilter)"
+    assert messages("functions/f_unfiltered.sql") == []
+    assert any(
+        n.endswith("; its callers must filter usage_date)") for n in report.file("functions/f_unfiltered.sql").notes
+    )
+    assert messages("functions/f_totals.sql") == [
+        f"reads genai_usage_daily without a filter on usage_date{requirement}; "
+        "the function does not output usage_date, so every call of it fails"
+    ]
+    assert messages("functions/f_shadowed.sql") == [
+        "parameter provider is never read by the body: unused, or hidden by a column of the same name "
+        "(BigQuery resolves a bare name to a column first)"
+    ]
+    assert messages("functions/f_duplicate.sql") == ["the function returns two columns named usage_date"]
+    assert messages("functions/f_any.sql") == [
+        "a templated table function (ANY TYPE / ANY TABLE parameter) is not analyzed: type its parameters"
+    ]
+    assert messages("functions/f_broken.sql") == ["Unrecognized name: output_tokenz; Did you mean output_tokens?"]
+    # Callers: the window parameters are typed by the signature, the columns are the body's.
+    assert messages("reports/window.sql") == []
+    assert "@p_start_date DATE (inferred)" in report.file("reports/window.sql").notes
+    assert messages("reports/wrong_type.sql") == [
+        "No matching signature for f_window (argument types: STRING, DATE, TIMESTAMP)"
+    ]
+    assert messages("reports/unknown_column.sql") == ["Unrecognized name: tokenz; Did you mean tokens?"]
+    assert messages("reports/unfiltered.sql") == [
+        f"reads table function f_unfiltered without a filter on usage_date{requirement}"
+    ]
+    assert messages("reports/filtered.sql") == []
+    assert messages("reports/broken.sql") == ["Table-valued function not found: f_broken"]
 
 
 def test_a_template_without_known_bindings_is_reported(tmp_path: Path) -> None:

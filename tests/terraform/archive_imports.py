@@ -100,9 +100,21 @@ class Reach:
     third_party: list[Import]  # third-party import statements of the reached modules
 
 
+def dynamic_imports() -> dict[str, list[str]]:
+    """Modules the registries import by name (importlib) from the provider catalog: reaching the
+    registry reaches every client and commitment source module the catalog names."""
+    from genai_costs.model.provider_catalog import COMMITMENT_TYPES, PROVIDERS
+
+    return {
+        "genai_costs.providers.registry": [p.client.partition(":")[0] for p in PROVIDERS],
+        "genai_costs.providers.commitments.registry": [c.source for c in COMMITMENT_TYPES],
+    }
+
+
 def reach(archive: Path, start: str = "main") -> Reach:
     sources = python_sources(archive)
     imports = archive_imports(sources, packages_of(archive))
+    dynamic = dynamic_imports()
     seen: set[str] = set()
     missing: list[Import] = []
     third_party: list[Import] = []
@@ -114,6 +126,7 @@ def reach(archive: Path, start: str = "main") -> Reach:
         seen.add(module)
         parts = module.split(".")
         queue += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in sources]
+        queue += [m for m in dynamic.get(module, ()) if m in sources]
         for imp in imports[module]:
             if origin(imp.targets[-1]) != "archive":
                 if origin(imp.targets[-1]) == "third-party":

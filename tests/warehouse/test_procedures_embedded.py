@@ -83,6 +83,7 @@ def test_replace_window_is_atomic_and_bounded(warehouse):
             "description": "t",
             "schema": {
                 "fields": [
+                    {"name": "record_id", "type": "STRING", "mode": "REQUIRED", "description": "id"},
                     {"name": "usage_date", "type": "DATE", "mode": "REQUIRED", "description": "day"},
                     {"name": "tokens", "type": "INT64", "description": "tokens"},
                 ]
@@ -91,11 +92,13 @@ def test_replace_window_is_atomic_and_bounded(warehouse):
     ).model_copy(update={"name": "raw"})
     warehouse.create_dataset("acme_prod", description="t")
     warehouse.create_table("acme_prod", spec)
-    warehouse.load_rows("acme_prod", spec, [{"usage_date": D(2024, 1, d), "tokens": d} for d in (1, 2, 3)])
+    warehouse.load_rows(
+        "acme_prod", spec, [{"record_id": f"r{d}", "usage_date": D(2024, 1, d), "tokens": d} for d in (1, 2, 3)]
+    )
     warehouse.replace_window(
         "acme_prod",
         spec,
-        [{"usage_date": D(2024, 1, 2), "tokens": 200}],
+        [{"record_id": "r2", "usage_date": D(2024, 1, 2), "tokens": 200}],
         date_field="usage_date",
         start=D(2024, 1, 2),
         end=D(2024, 1, 3),
@@ -107,7 +110,10 @@ def test_replace_window_is_atomic_and_bounded(warehouse):
         warehouse.replace_window(
             "acme_prod",
             spec,
-            [{"usage_date": D(2024, 1, 2), "tokens": 5}, {"usage_date": D(2024, 1, 3), "tokens": 5}],
+            [
+                {"record_id": "r2", "usage_date": D(2024, 1, 2), "tokens": 5},
+                {"record_id": "r3", "usage_date": D(2024, 1, 3), "tokens": 5},
+            ],
             date_field="usage_date",
             start=D(2024, 1, 2),
             end=D(2024, 1, 3),

@@ -1,10 +1,15 @@
 """The names a statement can resolve: tables (from ``sql/tables/*.json``, analyzed views, temporary
-tables) and script variables (procedure parameters, DECLAREd variables), with their types.
+tables), table functions (analyzed ``CREATE TABLE FUNCTION`` files) and script variables (procedure
+parameters, DECLAREd variables), with their types.
 
 Table names are unqualified: every job runs with the organization's dataset as the default
 dataset, so a one-level catalog resolves them exactly as BigQuery does. Script variables are
 catalog constants: ZetaSQL resolves a bare name that is not a column to a constant, the same
-precedence BigQuery gives a column over a script variable of the same name.
+precedence BigQuery gives a column over a script variable of the same name. A table function is
+registered with the signature ZetaSQL resolved from its file (typed parameters, output columns of
+the analyzed body), so its callers are checked for argument count and types and read its columns.
+With every parameter typed, the output schema does not depend on the arguments, so a fixed-output
+signature is exact; the body is analyzed once, with its file.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zetasql.wasi._pb2.zetasql.proto import function_pb2 as function_proto_pb
 from zetasql.wasi._pb2.zetasql.proto import options_pb2 as proto_options_pb
 from zetasql.wasi._pb2.zetasql.proto import simple_catalog_pb2 as catalog_pb
+from zetasql.wasi._pb2.zetasql.public import function_pb2 as function_pb
 from zetasql.wasi._pb2.zetasql.public import simple_constant_pb2 as constant_pb
 from zetasql.wasi._pb2.zetasql.public import simple_table_pb2 as table_pb
 from zetasql.wasi._pb2.zetasql.public import type_pb2, value_pb2
@@ -66,6 +73,27 @@ class Table:
         return table_pb.SimpleTableProto(name=self.name, serialization_id=serialization_id, column=columns)
 
 
+@dataclass(frozen=True)
+class TableFunction:
+    """A table-valued function: ``signature`` as ZetaSQL resolved its CREATE TABLE FUNCTION (typed
+    arguments; a relation result with the body's output columns)."""
+
+    name: str
+    signature: function_proto_pb.FunctionSignatureProto
+    partition_filters: tuple[str, ...] = ()  # output columns every caller must filter (see partition_filters)
+
+    @property
+    def columns(self) -> Columns:
+        return [(c.name, c.type) for c in self.signature.return_type.options.relation_input_schema.column]
+
+    def proto(self) -> function_proto_pb.TableValuedFunctionProto:
+        return function_proto_pb.TableValuedFunctionProto(
+            name_path=[self.name],
+            signature=self.signature,
+            type=function_pb.FunctionEnums.FIXED_OUTPUT_SCHEMA_TVF,
+        )
+
+
 def load_table_files(tables_dir: Path) -> dict[str, Table]:
     """Every ``<name>.json`` table spec (BigQuery REST Table resource) as a catalog table."""
     return {
@@ -76,15 +104,17 @@ def load_table_files(tables_dir: Path) -> dict[str, Table]:
 
 @dataclass
 class Catalog:
-    """A mutable set of tables and constants, registered with ZetaSQL on demand (once per change)."""
+    """A mutable set of tables, table functions and constants, registered with ZetaSQL on demand
+    (once per change)."""
 
     engine: ZetaSQL
     tables: dict[str, Table] = field(default_factory=dict)
     constants: dict[str, type_pb2.TypeProto] = field(default_factory=dict)
+    functions: dict[str, TableFunction] = field(default_factory=dict)
     _registered: int | None = None
 
     def copy(self) -> Catalog:
-        return Catalog(self.engine, dict(self.tables), dict(self.constants))
+        return Catalog(self.engine, dict(self.tables), dict(self.constants), dict(self.functions))
 
     def add_table(self, table: Table) -> None:
         self.tables[table.name.lower()] = table
@@ -98,9 +128,17 @@ class Catalog:
         self.constants[name.lower()] = type_
         self._invalidate()
 
+    def add_function(self, function: TableFunction) -> None:
+        self.functions[function.name.lower()] = function
+        self._invalidate()
+
     def partition_filters(self) -> dict[str, tuple[str, ...]]:
         """Table (lower case) -> the columns every read of it must filter."""
         return {key: t.partition_filters for key, t in self.tables.items() if t.partition_filters}
+
+    def function_partition_filters(self) -> dict[str, tuple[str, ...]]:
+        """Table function (lower case) -> the output columns every call of it must filter."""
+        return {key: f.partition_filters for key, f in self.functions.items() if f.partition_filters}
 
     def registered_id(self) -> int:
         if self._registered is None:
@@ -124,6 +162,7 @@ class Catalog:
                 constant_pb.SimpleConstantProto(name_path=[name], type=type_, value=value_pb2.ValueProto())
                 for name, type_ in self.constants.items()
             ],
+            custom_tvf=[f.proto() for f in self.functions.values()],
             builtin_function_options=proto_options_pb.ZetaSQLBuiltinFunctionOptionsProto(
                 language_options=language_options()
             ),

@@ -1,5 +1,11 @@
 """Analyze every SQL file under ``sql/`` with ZetaSQL under BigQuery's settings, and report per file.
 
+Views, then table functions, come first, each after the ones it reads: each is registered in the
+catalog once analyzed (a view as a table of its output columns; a function with its resolved
+signature), so that what reads them resolves against them. ZetaSQL analyzes a ``CREATE TABLE FUNCTION`` body with
+the parameters as typed values (``ResolvedArgumentRef``); a parameter the body never reads is
+reported, since a column of the same name silently takes its place in BigQuery.
+
 A procedure is analyzed twice over: the whole ``CREATE PROCEDURE`` (signature, body syntax), then
 each statement of its body on its own, because ZetaSQL keeps a procedure body as unanalyzed
 script text. The body's statements come from ZetaSQL's own script parser; control flow (blocks,
@@ -17,14 +23,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from google.protobuf.message import Message
 from zetasql.wasi._pb2.zetasql.public import type_pb2
 
 from .bigquery import analyzer_options, language_options, scalar_type, type_name
-from .catalog import Catalog, Table, load_table_files
+from .catalog import Catalog, Table, TableFunction, load_table_files
 from .engine import AnalyzerError, ZetaSQL, zetasql
 from .partition_filters import unfiltered_scans, view_requirements
 from .protos import byte_range, descendants, inherited, node_kind, unwrap, wrapper_path
@@ -44,6 +50,9 @@ from .sources import (
 BILLING_EXPORT_PLACEHOLDER = "__BILLING_EXPORT_TABLE__"
 BILLING_EXPORT_SCHEMA = Path(__file__).with_name("billing_export_table.json")
 
+RELATION_KINDS = ("view", "table function")  # analyzed first, registered for what comes after
+# Not run when created: their partition filters are checked where they are read (partition_filters).
+_CHECKED_WHEN_READ = ("ResolvedCreateViewStmtProto", "ResolvedCreateTableFunctionStmtProto")
 _SCRIPT_ASSIGNMENTS = ("ASTVariableDeclarationProto", "ASTSingleAssignmentProto", "ASTAssignmentFromStructProto")
 
 
@@ -106,14 +115,20 @@ class Checker:
         for name, table in tables.items():  # what templates' staging_table slot is bound to
             self.catalog.add_table(table.unpartitioned_copy(f"{STAGING_PREFIX}{name}"))
         self.catalog.add_table(_billing_export_table())
+        self.catalog.add_table(_check_violations_table())
+        self.function_names: set[str] = set()  # the files of sql/functions/ (lower case)
         # Procedure parameter types by name; None where two procedures disagree.
         self.procedure_parameters: dict[str, type_pb2.TypeProto | None] = {}
 
     def run(self) -> Report:
         started = time.perf_counter()
         files = discover(self.root)
-        views = self._dependency_order([f for f in files if f.kind == "view"])
-        reports = [self._check_file(f) for f in views + [f for f in files if f.kind != "view"]]  # kinds in order
+        # In the order onboarding creates them (genai_costs.onboarding.onboard): the views, then the table
+        # functions, each after the ones it reads. BigQuery resolves a view's or function's query when
+        # it is created, so a view cannot call a function.
+        self.function_names = {f.path.stem.lower() for f in files if f.kind == "table function"}
+        first = [f for kind in RELATION_KINDS for f in self._dependency_order([f for f in files if f.kind == kind])]
+        reports = [self._check_file(f) for f in first + [f for f in files if f.kind not in RELATION_KINDS]]
         self.catalog.close()
         return Report(reports, unanalyzed(self.root), time.perf_counter() - started)
 
@@ -122,6 +137,8 @@ class Checker:
         report = FileReport(file.relative, file.kind)
         if file.kind == "view":
             self._view(file, report)
+        elif file.kind == "table function":
+            self._table_function(file, report)
         elif file.kind == "procedure":
             self._procedure(file, report)
         else:
@@ -129,23 +146,24 @@ class Checker:
         report.seconds = time.perf_counter() - started
         return report
 
-    # Views -----------------------------------------------------------------------------------------
+    # Views and table functions ---------------------------------------------------------------------
 
-    def _dependency_order(self, views: list[SqlFile]) -> list[SqlFile]:
-        names = {f.path.stem.lower(): f for f in views}
+    def _dependency_order(self, relations: list[SqlFile]) -> list[SqlFile]:
+        """Views (or functions), named as their files, each after the ones it reads or calls."""
+        names = {f.path.stem.lower(): f for f in relations}
         reads: dict[str, set[str]] = {}
-        for name, view in names.items():
+        for name, relation in names.items():
             try:
-                tables = self.engine.table_names(view.text, self.language)
+                read = self.engine.table_names(relation.text, self.language) + self._called_functions(relation.text)
             except AnalyzerError:
-                tables = []  # the analysis reports the syntax error
-            reads[name] = {t.lower() for t in tables} & set(names) - {name}
+                read = []  # the analysis reports the syntax error
+            reads[name] = {t.lower() for t in read} & set(names) - {name}
         ordered: list[SqlFile] = []
         visiting: set[str] = set()
 
         def visit(name: str) -> None:
             if names[name] in ordered or name in visiting:
-                return  # a cycle is left to the analyzer: the view read first is reported missing
+                return  # a cycle is left to the analyzer: the one read first is reported missing
             visiting.add(name)
             for dependency in sorted(reads[name]):
                 visit(dependency)
@@ -155,21 +173,69 @@ class Checker:
             visit(name)
         return ordered
 
+    def _called_functions(self, sql: str) -> list[str]:
+        """Table functions a statement calls (``FROM f(...)``), from the parser alone."""
+        script = self.engine.parse_script(sql, self.language)
+        return [".".join(i.id_string for i in tvf.name.names) for tvf in descendants(script, "ASTTVFProto")]
+
     def _view(self, file: SqlFile, report: FileReport) -> None:
         report.statements = 1
         resolved = self._analyze(file, report, "CREATE VIEW", file.text, self.catalog)
         if resolved is None:
+            missing = report.findings[-1].message.removeprefix("Table-valued function not found: ")
+            if missing.lower() in self.function_names:
+                report.findings[-1] = replace(
+                    report.findings[-1],
+                    message=f"calls table function {missing}, which onboarding creates after the views "
+                    "(genai_costs.onboarding.onboard): BigQuery cannot create this view",
+                )
             return
         view = unwrap(resolved)
         name = inherited(view, "name_path")[-1]
         columns = _output_columns(view)
-        hopeless, filters = view_requirements(resolved, self.catalog.partition_filters())
+        hopeless, filters = view_requirements(
+            resolved, self.catalog.partition_filters(), self.catalog.function_partition_filters()
+        )
         for scan in hopeless:
             message = f"{scan.message()}; the view does not output {scan.column}, so every query of it fails"
             report.findings.append(Finding(file.relative, "CREATE VIEW", message))
         self.catalog.add_table(Table(name, columns, partition_filters=filters))
         readers = f"; its readers must filter {', '.join(filters)}" if filters else ""
         report.notes.append(f"registered view {name} ({len(columns)} columns{readers})")
+
+    def _table_function(self, file: SqlFile, report: FileReport) -> None:
+        label = "CREATE TABLE FUNCTION"
+        report.statements = 1
+        resolved = self._analyze(file, report, label, file.text, self.catalog)
+        if resolved is None:
+            return  # not registered: its callers fail too, as in BigQuery
+        create = unwrap(resolved)
+        if create.DESCRIPTOR.name != "ResolvedCreateTableFunctionStmtProto":
+            message = f"sql/functions/ holds table functions, not {node_kind(create)}"
+            report.findings.append(Finding(file.relative, label, message))
+            return
+        if not create.HasField("query"):  # ANY TYPE / ANY TABLE parameters: ZetaSQL resolves such a body per call
+            message = "a templated table function (ANY TYPE / ANY TABLE parameter) is not analyzed: type its parameters"
+            report.findings.append(Finding(file.relative, label, message))
+            return
+        name = inherited(create, "name_path")[-1]
+        messages = list(_table_function_rules(create, name))
+        hopeless, filters = view_requirements(
+            resolved, self.catalog.partition_filters(), self.catalog.function_partition_filters()
+        )
+        messages += [
+            f"{scan.message()}; the function does not output {scan.column}, so every call of it fails"
+            for scan in hopeless
+        ]
+        report.findings += [Finding(file.relative, label, message) for message in messages]
+        function = TableFunction(name, create.signature, filters)
+        self.catalog.add_function(function)
+        arguments = zip(create.argument_name_list, create.signature.argument, strict=True)
+        parameters = ", ".join(f"{parameter} {type_name(argument.type)}" for parameter, argument in arguments)
+        callers = f"; its callers must filter {', '.join(filters)}" if filters else ""
+        report.notes.append(
+            f"registered table function {function.name}({parameters}) ({len(function.columns)} columns{callers})"
+        )
 
     # Single statements -----------------------------------------------------------------------------
 
@@ -308,8 +374,9 @@ class Checker:
             return None
         statement = unwrap(resolved)
         messages = list(_missing_required_columns(statement, catalog))
-        if statement.DESCRIPTOR.name != "ResolvedCreateViewStmtProto":  # a view is checked when it is read
-            messages += [u.message() for u in unfiltered_scans(resolved, catalog.partition_filters())]
+        if statement.DESCRIPTOR.name not in _CHECKED_WHEN_READ:
+            scans = unfiltered_scans(resolved, catalog.partition_filters(), catalog.function_partition_filters())
+            messages += [u.message() for u in scans]
         for message in messages:
             report.findings.append(Finding(file.relative, label, message, first_line if lines else None))
         return resolved
@@ -334,6 +401,28 @@ def _slice(source: bytes, ast_node: Message) -> str:
 
 def _output_columns(statement: Message) -> list[tuple[str, type_pb2.TypeProto]]:
     return [(c.name, c.column.type) for c in inherited(statement, "output_column_list")]
+
+
+def _table_function_rules(create: Message, name: str) -> Iterator[str]:
+    """What BigQuery (or onboarding) makes of a CREATE TABLE FUNCTION that ZetaSQL accepts."""
+    read = {ref.name.lower() for ref in descendants(create.query, "ResolvedArgumentRefProto")}
+    for parameter in create.argument_name_list:
+        if parameter.lower() not in read:
+            yield (
+                f"parameter {parameter} is never read by the body: unused, or hidden by a column of the same name "
+                "(BigQuery resolves a bare name to a column first)"
+            )
+    # ZetaSQL rejects this in a view but not in a function; the function's result table cannot have it either.
+    columns = [c.name.lower() for c in create.output_column_list]
+    for column in sorted({c for c in columns if columns.count(c) > 1}):
+        yield f"the function returns two columns named {column}"
+    # Onboarding creates the functions in name order, and BigQuery resolves a body when it is created.
+    for called in sorted({scan.tvf.name for scan in descendants(create.query, "ResolvedTVFScanProto")}):
+        if called.lower() > name.lower():
+            yield (
+                f"calls table function {called}, which onboarding creates after {name} (in name order, "
+                "genai_costs.warehouse.sqlfiles.load_table_functions): BigQuery cannot create this function"
+            )
 
 
 def _track_tables(catalog: Catalog, statement: Message) -> None:
@@ -368,6 +457,11 @@ def _missing_required_columns(statement: Message, catalog: Catalog) -> Iterator[
                 f"INSERT into {table.name} leaves REQUIRED column(s) {', '.join(sorted(missing))} without a value "
                 "(BigQuery rejects NULL in a REQUIRED column)"
             )
+
+
+def _check_violations_table() -> Table:
+    """What genai_costs.conformance binds conformance_assert.sql's slot to: every check's rows, named."""
+    return Table("check_violations", tuple((c, scalar_type("STRING")) for c in ("check_name", "row_id", "violation")))
 
 
 def _billing_export_table() -> Table:

@@ -10,6 +10,12 @@ one (BigQuery also rejects e.g. a filter only under an OR with another column).
 A view is not executed when it is created: an unfiltered required scan whose partition column
 the view outputs becomes a requirement of the view itself (its readers must filter that output
 column); if the view does not output the column, every query of it fails and the view is reported.
+
+A table function is the same, with parameters: BigQuery expands its body into each call, so a filter
+in the body counts whatever the caller passes (``usage_date >= p_start_date`` filters every call,
+and the caller passing its window parameters is enough). An unfiltered scan in the body passes the
+requirement on to callers on the output column (a filter on that column of the call's result), or
+makes every call fail if the function does not output the column.
 """
 
 from __future__ import annotations
@@ -24,43 +30,45 @@ from .protos import inherited, unwrap
 _FILTER_FIELDS = frozenset({"filter_expr", "join_expr", "where_expr", "merge_expr", "match_expr"})
 
 
+Required = Mapping[str, Sequence[str]]  # table or table function (lower case) -> columns to filter
+
+
 @dataclass(frozen=True)
 class Unfiltered:
-    table: str
+    table: str  # a table or view, or a table function (``function``)
     column: str
+    function: bool = False
 
     def message(self) -> str:
-        return f"reads {self.table} without a filter on {self.column}: BigQuery requires one (requirePartitionFilter)"
+        read = f"table function {self.table}" if self.function else self.table
+        return f"reads {read} without a filter on {self.column}: BigQuery requires one (requirePartitionFilter)"
 
 
-def unfiltered_scans(statement: Message, required: Mapping[str, Sequence[str]]) -> list[Unfiltered]:
-    """Scans of tables in ``required`` (table -> partition columns, lower case) that no filter restricts."""
+def unfiltered_scans(statement: Message, tables: Required, functions: Required | None = None) -> list[Unfiltered]:
+    """Reads of ``tables`` (table -> partition columns, lower case) and calls of ``functions`` (table
+    function -> output columns) that no filter restricts."""
     node = unwrap(statement)
     _, filtered = _filters(node)
-    return [
-        Unfiltered(table, column)
-        for table, column, column_id in _required_scans(node, required)
-        if column_id not in filtered
-    ]
+    return [scan for scan, column_id in _required_scans(node, tables, functions or {}) if column_id not in filtered]
 
 
 def view_requirements(
-    statement: Message, required: Mapping[str, Sequence[str]]
+    statement: Message, tables: Required, functions: Required | None = None
 ) -> tuple[list[Unfiltered], tuple[str, ...]]:
-    """For a CREATE VIEW: the scans no reader of the view can ever filter, and the view's own
-    partition filters (output columns its readers must filter)."""
+    """For a CREATE VIEW or CREATE TABLE FUNCTION: the scans no reader can ever filter, and the
+    view's (function's) own partition filters (output columns its readers must filter)."""
     view = unwrap(statement)
     lineage, filtered = _filters(view)
     outputs = {c.name: _closure({c.column.column_id}, lineage) for c in inherited(view, "output_column_list")}
     hopeless, passed_on = [], set()
-    for table, column, column_id in _required_scans(view, required):
+    for scan, column_id in _required_scans(view, tables, functions or {}):
         if column_id in filtered:
             continue
         exposed = sorted(name.lower() for name, sources in outputs.items() if column_id in sources)
         if exposed:
             passed_on.add(exposed[0])
         else:
-            hopeless.append(Unfiltered(table, column))
+            hopeless.append(scan)
     return hopeless, tuple(sorted(passed_on))
 
 
@@ -72,12 +80,17 @@ def _filters(statement: Message) -> tuple[dict[int, set[int]], set[int]]:
     return lineage, _closure(referenced, lineage)
 
 
-def _required_scans(statement: Message, required: Mapping[str, Sequence[str]]) -> Iterator[tuple[str, str, int | None]]:
-    """(table, partition column, its column id in the scan) for each read of a table that requires a filter."""
+def _required_scans(
+    statement: Message, tables: Required, functions: Required
+) -> Iterator[tuple[Unfiltered, int | None]]:
+    """Each read of a table (or call of a table function) that requires a filter, as the read
+    without one and the column id of the column to filter in the scan (None: the scan drops it)."""
     for scan in _read_scans(statement):
-        for column in required.get(scan.table.name.lower(), ()):
+        is_function = scan.DESCRIPTOR.name == "ResolvedTVFScanProto"
+        name = scan.tvf.name if is_function else scan.table.name
+        for column in (functions if is_function else tables).get(name.lower(), ()):
             ids = [c.column_id for c in inherited(scan, "column_list") if c.name.lower() == column]
-            yield scan.table.name, column, ids[0] if ids else None
+            yield Unfiltered(name, column, is_function), ids[0] if ids else None
 
 
 def _walk(message: Message, field_name: str = "") -> Iterator[tuple[str, Message]]:
@@ -97,10 +110,11 @@ def _column_refs(expression: Message) -> Iterator[int]:
 
 
 def _read_scans(statement: Message) -> Iterator[Message]:
-    """Table scans that read (an INSERT's target scan only names where rows go)."""
+    """Table scans that read (an INSERT's target scan only names where rows go) and table function calls."""
     skip = statement.table_scan if statement.DESCRIPTOR.name == "ResolvedInsertStmtProto" else None
     for _, node in _walk(statement):
-        if node.DESCRIPTOR.name == "ResolvedTableScanProto" and node != skip:
+        kind = node.DESCRIPTOR.name
+        if (kind == "ResolvedTableScanProto" and node != skip) or kind == "ResolvedTVFScanProto":
             yield node
 
 

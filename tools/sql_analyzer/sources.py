@@ -1,7 +1,14 @@
 """What is analyzed: every SQL file under ``sql/``, what kind it is, and what it needs bound first.
 
-- ``views/``: ``CREATE OR REPLACE VIEW``; analyzed first, in dependency order, each view's output
-  columns registered as a table for everything analyzed after it.
+- ``views/``: ``CREATE OR REPLACE VIEW``, then ``functions/``: ``CREATE OR REPLACE TABLE FUNCTION
+  name(p_x TYPE, ...) AS <query>``. Analyzed first, views then functions, each after the ones it
+  reads, as onboarding creates them (BigQuery resolves the query at creation: a function may read
+  views, a view cannot call a function, and a function can call only functions whose names sort
+  before its own, since onboarding creates them in name order); each view's output columns are
+  registered as a table and each
+  function's signature (typed parameters, output columns of its body) as a table function for
+  everything analyzed after it. Inside a function body a bare ``p_x`` is the parameter, unless a
+  column of that name is in scope: BigQuery, like ZetaSQL, resolves the column first.
 - ``statements/``, ``checks/``, ``reports/``, ``provider_queries/``: one statement with ``@name`` query
   parameters. A parameter's type is declared by a comment anywhere in the file naming it and a
   BigQuery type, e.g. ``-- @p_start_date DATE`` or ``-- Parameters: @start_time TIMESTAMP (inclusive)``.
@@ -26,10 +33,11 @@ from pathlib import Path
 
 from .bigquery import SCALAR_TYPE_NAMES
 
-# In analysis order: views first (everything after may read them), then procedures (statements take
-# their parameters' types from them).
+# In analysis order: views and table functions first (everything after may read them), then procedures
+# (statements take their parameters' types from them).
 KINDS = {
     "views": "view",
+    "functions": "table function",
     "procedures": "procedure",
     "statements": "statement",
     "checks": "check",
@@ -37,7 +45,7 @@ KINDS = {
     "provider_queries": "provider query",
 }
 
-TABLE_SLOTS = ("target_table", "staging_table")
+TABLE_SLOTS = ("target_table", "staging_table", "usage_staged", "quarantine_staged")
 # The BigQuery backend stages rows in "_staging_<table>_<random>": the table's schema, unpartitioned
 # (so no partition filter applies). The analyzer registers "_staging_<table>" for every table.
 STAGING_PREFIX = "_staging_"
@@ -54,7 +62,7 @@ class SqlFile:
 
 
 def discover(sql_root: Path) -> list[SqlFile]:
-    """Every ``*.sql`` file of the analyzed folders, in analysis order (views before their readers)."""
+    """Every ``*.sql`` file of the analyzed folders, in analysis order (views and functions first)."""
     files = []
     for folder in KINDS:
         for path in sorted((sql_root / folder).glob("*.sql")):
@@ -93,24 +101,39 @@ class Binding:
     @property
     def label(self) -> str:
         pairs = {**self.tables, **self.columns}
-        return ", ".join(f"{k}={v}" for k, v in pairs.items() if k != "staging_table")
+        return ", ".join(f"{k}={v}" for k, v in pairs.items() if k not in ("staging_table", "usage_staged"))
 
 
 def template_bindings(sql_root: Path, statement_name: str) -> list[Binding] | None:
     """The bindings the application uses for a template statement (None: not a known template).
 
-    Mirrors the call sites: ``Warehouse.replace_window`` binds ``window_delete`` / ``window_insert``
-    to a table partitioned by ``usage_date`` and that column; onboarding binds ``count_rows`` to every
+    Mirrors the call sites: ``Warehouse.replace_windows`` binds ``window_delete`` / ``window_insert`` /
+    ``window_assert_one_version`` / ``window_count`` to a table partitioned by ``usage_date`` and that
+    column, and payg ingestion binds ``payg_assert_one_table_per_record`` to a provider's usage and
+    quarantine staging copies; onboarding binds ``count_rows`` to every
     seeded table, ``seed_delete_non_custom`` / ``seed_insert_missing`` to the user's catalogs (only
     missing keys are added) and ``seed_delete_all`` / ``seed_insert_all`` to the reference tables it
     reloads whole. ``staging_table`` is bound to the table's staging copy (see ``STAGING_PREFIX``).
     """
-    if statement_name in ("window_delete", "window_insert"):
-        # Both callers (ingestion/payg.py, ingestion/commitment.py) pass date_field="usage_date".
+    if statement_name in ("window_delete", "window_insert", "window_assert_one_version", "window_count"):
+        # Both callers (ingestion/payg.py, ingestion/commitment.py) pass date_field="usage_date"; only
+        # tables keyed by record_id can be written by window.
         return [
             Binding({"target_table": name, "staging_table": STAGING_PREFIX + name}, {"window_date": field})
             for name, field in _partitioned_tables(sql_root).items()
-            if field == "usage_date"
+            if field == "usage_date" and "record_id" in _field_names(sql_root, name)
+        ]
+    if statement_name == "payg_assert_one_table_per_record":
+        # ingestion/payg.py: the staging copies of one provider's usage and quarantine tables.
+        return [
+            Binding(
+                {"usage_staged": STAGING_PREFIX + name, "quarantine_staged": STAGING_PREFIX + quarantine},
+                {},
+            )
+            for name in _partitioned_tables(sql_root)
+            if name.startswith("genai_payg_")
+            and name.endswith("_usage")
+            and (quarantine := name.removesuffix("_usage") + "_quarantine") in _partitioned_tables(sql_root)
         ]
     seeds = seed_tables()
     by_statement = {
@@ -151,6 +174,11 @@ def _partitioned_tables(sql_root: Path) -> dict[str, str]:
         if field:
             tables[path.stem] = field
     return tables
+
+
+def _field_names(sql_root: Path, table: str) -> set[str]:
+    spec = json.loads((sql_root / "tables" / f"{table}.json").read_text())
+    return {f["name"] for f in spec["schema"]["fields"]}
 
 
 def bind_template(text: str, binding: Binding) -> str:

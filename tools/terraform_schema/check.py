@@ -535,6 +535,9 @@ def evaluate_locals(
             doc = load_hcl(path)
             if not any(doc.get(k) for k in ("resource", "data", "module", "output", "terraform", "provider")):
                 shutil.copy(path, work / path.name)
+        # Data files the module reads with file() (the rendered provider catalog) travel with it.
+        for data in Path(module_dir).glob("*.json"):
+            shutil.copy(data, work / data.name)
         outputs = "".join(f'output "{n}" {{\n  value = local.{n}\n}}\n' for n in names)
         (work / "zz_evaluate_outputs.tf").write_text(outputs)
         (work / "terraform.tfvars.json").write_text(json.dumps(variables))

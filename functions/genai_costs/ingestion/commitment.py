@@ -35,7 +35,7 @@ from ..providers.commitments.registry import COMMITMENT_PROVIDERS, build_commitm
 from ..runs.ledger import Run
 from ..runs.lifecycle import RunResult, ledgered_run
 from ..secrets.base import SecretStore
-from ..settings import DEFAULT_TRAILING_DAYS
+from ..settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
 from ..warehouse.base import Warehouse
 from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
@@ -117,6 +117,7 @@ def ingest_commitment(
     trigger_id: str | None = None,
     client_factory: SourceFactory = build_commitment_source,
     options: dict[str, Any] | None = None,
+    run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> RunResult:
     kind = message.commitment_type
     provider = COMMITMENT_PROVIDERS[kind]
@@ -132,6 +133,7 @@ def ingest_commitment(
         window=window,
         trigger_id=trigger_id,
         unexpected=partial(ProviderResponseError, provider=provider),
+        timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
         subscriptions = load_subscriptions(warehouse, run.dataset, provider, kind) if kind != "vertex_gpu" else []
         name, creds = load_credentials(secrets, message.org_slug, provider)
@@ -141,6 +143,7 @@ def ingest_commitment(
         with tempfile.TemporaryDirectory(prefix="genai-commitment-") as tmp:
             spool = fetch(source, run.run, Path(tmp))
             # Nothing is written until the provider and the configuration answered for the whole window.
+            run.before_write()
             warehouse.replace_window(
                 run.dataset, spec, spool.rows(_ROW_TYPES), date_field="usage_date", start=window.start, end=window.end
             )

@@ -3,12 +3,19 @@
 Two phases so that a failure leaves stored data untouched: *fetch* streams every page of
 usage and cost into local NDJSON spool files (memory stays flat however long the window),
 checking each record; only when the provider has answered completely does *write* replace
-the window in the raw tables, each table in one transaction. The ledger records the run.
+the window in usage, quarantine and costs, all three in ONE transaction. The ledger records the run.
+
+Exactly once: a page the provider serves again under a fresh cursor is skipped while paging
+(:func:`genai_costs.providers.http.paginate`), and the window write keeps one row per record_id
+(:meth:`genai_costs.warehouse.base.Warehouse.replace_windows`): a record served twice lands once. A
+record served in two different versions (or once usable and once quarantined) fails the run and
+leaves every table as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tempfile
 from collections.abc import Callable
 from functools import partial
@@ -28,13 +35,16 @@ from ..providers.registry import build_client
 from ..runs.ledger import Run
 from ..runs.lifecycle import RunResult, ledgered_run
 from ..secrets.base import SecretStore
-from ..settings import DEFAULT_TRAILING_DAYS
-from ..warehouse.base import Warehouse
+from ..settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
+from ..warehouse.base import Warehouse, WindowWrite
+from ..warehouse.identifiers import bind_identifiers
+from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
 from .credentials import load_credentials
 from .spool import Spool
 
 ClientFactory = Callable[..., ProviderClient]
+log = logging.getLogger(__name__)
 
 _ROW_TYPES: dict[str, Callable[[str], Any]] = {
     "bucket_start": dt.datetime.fromisoformat,
@@ -56,16 +66,12 @@ def fetch(client: ProviderClient, run: Run, tmp: Path) -> tuple[Spool, Spool, Sp
     usage, quarantine, costs = Spool(tmp / "usage"), Spool(tmp / "quarantine"), Spool(tmp / "costs")
     now = dt.datetime.now(dt.UTC)
     common = {"run_id": run.run_id, "ingested_at": now, "org_slug": run.org_slug}
-    seen_bucket: dt.datetime | None = None
-    seen_ids: set[str] = set()
+    # Records served more than once are spooled as served: the window write keeps one copy of each
+    # record (and refuses differing copies) over the whole window, which no bounded in-memory set can.
     for record in client.iter_usage(run.window):
         _check_in_window(record, run.window)
         rid = usage_record_id(record)
-        # Guard against a provider repeating a page: ids repeat only within one bucket.
-        if record.bucket_start != seen_bucket:
-            seen_bucket, seen_ids = record.bucket_start, set()
-        reason = "duplicate of an earlier row in the same bucket" if rid in seen_ids else record.invariant_violation()
-        seen_ids.add(rid)
+        reason = record.invariant_violation()
         if reason:
             quarantine.add(
                 common
@@ -96,6 +102,7 @@ def ingest_payg(
     trailing_days: int = DEFAULT_TRAILING_DAYS,
     trigger_id: str | None = None,
     client_factory: ClientFactory = build_client,
+    run_timeout_seconds: int = DEFAULT_FUNCTION_TIMEOUT_SECONDS,
 ) -> RunResult:
     window = message.window(today or dt.datetime.now(dt.UTC).date(), trailing_days)
     specs = load_table_specs(sql_root())
@@ -108,20 +115,36 @@ def ingest_payg(
         window=window,
         trigger_id=trigger_id,
         unexpected=partial(ProviderResponseError, provider=message.provider),
+        timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
         name, creds = load_credentials(secrets, message.org_slug, message.provider)
         client = run.closing(client_factory(message.provider, creds, secret_name=name, http=http))
         with tempfile.TemporaryDirectory(prefix="genai-ingest-") as tmp:
             usage, quarantine, costs = fetch(client, run.run, Path(tmp))
-            # Nothing is written until the provider has answered for the whole window.
-            for spool, table in ((usage, "usage"), (quarantine, "quarantine"), (costs, "costs")):
-                warehouse.replace_window(
-                    run.dataset,
-                    specs[f"{prefix}_{table}"],
-                    spool.rows(_ROW_TYPES),
-                    date_field="usage_date",
-                    start=window.start,
-                    end=window.end,
-                )
-        run.count(rows_usage=usage.count, rows_costs=costs.count, rows_quarantined=quarantine.count)
+            # Nothing is written until the provider has answered for the whole window; then the
+            # three tables are replaced together or not at all.
+            writes = {
+                table: WindowWrite(specs[f"{prefix}_{table}"], spool.rows(_ROW_TYPES))
+                for table, spool in (("usage", usage), ("quarantine", quarantine), ("costs", costs))
+            }
+            one_table_per_record = bind_identifiers(
+                load_statement(sql_root(), "payg_assert_one_table_per_record").parsed(),
+                {"usage_staged": writes["usage"].slot, "quarantine_staged": writes["quarantine"].slot},
+            )
+            run.before_write()
+            stored = warehouse.replace_windows(
+                run.dataset,
+                list(writes.values()),
+                date_field="usage_date",
+                start=window.start,
+                end=window.end,
+                checks=[one_table_per_record],
+            )
+        counts = {table: stored[write.spec.name] for table, write in writes.items()}
+        served = usage.count + quarantine.count + costs.count
+        if served != sum(counts.values()):
+            log.warning(
+                "%s: %d rows served more than once were stored once", run.run.describe(), served - sum(counts.values())
+            )
+        run.count(rows_usage=counts["usage"], rows_costs=counts["costs"], rows_quarantined=counts["quarantine"])
     return run.result()

@@ -5,7 +5,8 @@
                      by ``RetryPolicy.max_retry_after``. Used for HTTP (below) and for boto3 calls.
     ProviderHttp     httpx on top of the Retrier; maps statuses to the errors in ``genai_costs.errors``
                      and parses every body through a pydantic response model.
-    paginate         cursor loop with a max-pages bound and a "cursor seen twice" guard.
+    paginate         cursor loop with a max-pages bound, a "cursor seen twice" guard and a "page
+                     content seen before" guard (a page replayed under a fresh cursor).
 
 Error mapping (HTTP):
     401 / 403                      ProviderAuthError, not retried; names provider + secret, never values
@@ -43,8 +44,10 @@ from genai_costs.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
+from genai_costs.providers.page_content import page_fingerprint
 
 log = logging.getLogger(__name__)
+MAX_REPEATED_PAGES = 10  # pages in a row that only repeat earlier pages before paging is refused
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -312,15 +315,33 @@ def paginate(
 ) -> Iterator[P]:
     """Yield pages until ``next_cursor`` returns None.
 
-    Raises ProviderResponseError when a cursor repeats (an endless loop) or ``max_pages`` is hit.
+    A page whose content (paging fields left out) equals an earlier page's is not yielded again:
+    its records were already read, even though it came under a fresh cursor. Raises
+    ProviderResponseError when a cursor repeats (an endless loop), when the provider keeps serving
+    only pages already read (``MAX_REPEATED_PAGES`` in a row), or when ``max_pages`` is hit.
     """
     cursor: str | None = None
     seen: set[str] = set()
-    pages = 0
+    contents: set[str] = set()
+    pages = repeated_in_a_row = 0
     while True:
         page = fetch(cursor)
         pages += 1
-        yield page
+        content = page_fingerprint(page)
+        if content in contents:
+            repeated_in_a_row += 1
+            log.warning(
+                "%s: page %d repeats an earlier page under a new cursor; its records are skipped", provider, pages
+            )
+            if repeated_in_a_row >= MAX_REPEATED_PAGES:
+                raise ProviderResponseError(
+                    f"{provider}: {repeated_in_a_row} pages in a row repeated earlier pages; refusing to loop",
+                    provider=provider,
+                )
+        else:
+            repeated_in_a_row = 0
+            contents.add(content)
+            yield page
         nxt = next_cursor(page)
         if not nxt:
             return

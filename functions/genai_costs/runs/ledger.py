@@ -1,4 +1,5 @@
-"""The run ledger: an append-only event per run state (started, succeeded, failed)."""
+"""The run ledger: an append-only event per run state (started, succeeded, failed), and
+``abandoned``, appended by a later run for a run that was killed before it could say how it ended."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any, Literal
 from ..model.window import Window
 from ..paths import sql_root
 from ..warehouse.base import Warehouse
+from ..warehouse.sqlfiles import load_statement
 from ..warehouse.tables import load_table_specs
 
 LEDGER_TABLE = "genai_ingestion_runs"
-RunStatus = Literal["started", "succeeded", "failed"]
+RunStatus = Literal["started", "succeeded", "failed", "abandoned"]
 
 
 @dataclass
@@ -56,3 +58,19 @@ class Run:
 def record_event(warehouse: Warehouse, dataset: str, row: dict[str, Any]) -> None:
     spec = load_table_specs(sql_root())[LEDGER_TABLE]
     warehouse.load_rows(dataset, spec, [row])
+
+
+def close_abandoned(warehouse: Warehouse, dataset: str, run: Run, *, stale_after: dt.timedelta) -> int:
+    """Append ``abandoned`` for every run of ``run``'s organization, flow and provider whose window
+    overlaps ``run``'s and that has recorded nothing since ``started`` for longer than ``stale_after``
+    (the function timeout: such a process is dead). Returns how many were closed."""
+    params = {
+        "p_org_slug": run.org_slug,
+        "p_flow": run.flow,
+        "p_provider": run.provider,
+        "p_window_start": run.window.start,
+        "p_window_end": run.window.end,
+        "p_stale_before": dt.datetime.now(dt.UTC) - stale_after,
+        "p_closed_by": run.run_id,
+    }
+    return warehouse.execute(dataset, load_statement(sql_root(), "ledger_close_abandoned"), params)

@@ -21,7 +21,7 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify_tables import qualify_tables
 
 from ..errors import WarehouseError
-from .base import Param, Params, Warehouse, typed
+from .base import Call, Param, Params, Staged, Step, Warehouse, bound_params, typed
 from .identifiers import bind_identifiers
 from .rows import write_ndjson
 from .sqlfiles import Procedure, SqlFile, TableFunction, parse_bigquery
@@ -150,7 +150,9 @@ class BigQueryWarehouse(Warehouse):
             return statement.sql("bigquery")
         return statement.text if isinstance(statement, SqlFile) else statement
 
-    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, dataset: str, statement: SqlFile | str | exp.Expression, params: Params | None = None
+    ) -> list[dict[str, Any]]:
         job = self._run(dataset, self._text(statement), typed(params))
         return [dict(row.items()) for row in job.result()]
 
@@ -158,13 +160,9 @@ class BigQueryWarehouse(Warehouse):
         job = self._run(dataset, self._text(statement), typed(params))
         return int(job.num_dml_affected_rows or 0)
 
-    def call_procedure(self, dataset: str, procedure: Procedure, params: Params) -> None:
-        declared = procedure.param_types
-        if set(params) != set(declared):
-            raise WarehouseError(f"{procedure.name}: parameters must be exactly {sorted(declared)}")
-        bound = {k: Param(declared[k], v.value if isinstance(v, Param) else v) for k, v in params.items()}
+    def _call(self, dataset: str, procedure: Procedure) -> str:
         args = ", ".join(f"@{p.name}" for p in procedure.params)
-        self._run(dataset, f"CALL {_bq_ident(self.project, dataset, procedure.name)}({args})", bound)
+        return f"CALL {_bq_ident(self.project, dataset, procedure.name)}({args})"
 
     # -- loads --------------------------------------------------------------------------
     def _load(self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], table: str) -> int:
@@ -192,14 +190,7 @@ class BigQueryWarehouse(Warehouse):
     ) -> int:
         return self._load(dataset, spec, rows, table or spec.name)
 
-    def apply_staged(
-        self,
-        dataset: str,
-        spec: TableSpec,
-        rows: Iterable[Mapping[str, Any]],
-        statements: Sequence[exp.Expression],
-        params: Params | None = None,
-    ) -> int:
+    def _create_staging(self, dataset: str, spec: TableSpec) -> str:
         staging = f"_staging_{spec.name}_{uuid.uuid4().hex[:12]}"
         # An empty staging table must still exist for the statements to reference it. It is
         # unpartitioned (no partition filter needed) and expires even if cleanup never runs.
@@ -209,10 +200,35 @@ class BigQueryWarehouse(Warehouse):
         body["tableReference"]["tableId"] = staging
         body["expirationTime"] = str(int((dt.datetime.now(dt.UTC) + _STAGING_TTL).timestamp() * 1000))
         self.client.create_table(bigquery.Table.from_api_repr(body))
+        return staging
+
+    def run_transaction(
+        self,
+        dataset: str,
+        steps: Sequence[Step],
+        params: Params | None = None,
+        *,
+        staged: Sequence[Staged] = (),
+    ) -> dict[str, int]:
+        """One multi-statement query: ``BEGIN TRANSACTION; <steps>; COMMIT TRANSACTION;``. A failing
+        statement (an ``ERROR()`` assertion included) ends the query before COMMIT, and BigQuery then
+        rolls the whole transaction back. Called procedures must not open a transaction of their own:
+        BigQuery transactions do not nest."""
+        bound = bound_params(steps, params)
+        tables: dict[str, str] = {}
+        counts: dict[str, int] = {}
         try:
-            count = self._load(dataset, spec, rows, staging)
-            script = ";\n".join(bind_identifiers(s, {"staging_table": staging}).sql("bigquery") for s in statements)
-            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", typed(params))
+            for s in staged:
+                tables[s.slot] = self._create_staging(dataset, s.spec)
+                counts[s.slot] = self._load(dataset, s.spec, s.rows, tables[s.slot])
+            script = ";\n".join(
+                self._call(dataset, step.procedure)
+                if isinstance(step, Call)
+                else bind_identifiers(step, tables).sql("bigquery")
+                for step in steps
+            )
+            self._run(dataset, f"BEGIN TRANSACTION;\n{script};\nCOMMIT TRANSACTION;", bound)
         finally:
-            self.client.delete_table(self._ref(dataset, staging), not_found_ok=True)
-        return count
+            for table in tables.values():
+                self.client.delete_table(self._ref(dataset, table), not_found_ok=True)
+        return counts

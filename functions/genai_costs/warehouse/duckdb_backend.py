@@ -3,21 +3,32 @@
 Runs the very same BigQuery-dialect files through :mod:`.transpile`. Loads go through a
 newline-delimited JSON file, like a BigQuery load job. Nothing is ever downloaded: only the
 extensions statically linked into the wheel (json, parquet, icu) are used.
+
+Several processes: DuckDB lets one process at a time open a file for writing. A *shared*
+warehouse (what :func:`genai_costs.warehouse.open_warehouse` returns for a file) opens the file
+only for each operation and closes it straight after, so another process (a second run, a
+backfill, a report) gets its turn between operations; while the file is held elsewhere it waits,
+retrying with backoff for up to ``lock_timeout`` seconds, then raises the transient
+:class:`WarehouseBusyError` instead of DuckDB's lock error. A non-shared warehouse (tests,
+benchmarks, ``:memory:``) keeps one connection open from construction to :meth:`close`, as does a
+shared one once :attr:`connection` has been asked for.
 """
 
 from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from sqlglot import exp
 
-from ..errors import WarehouseError
-from .base import Param, Params, Warehouse, typed
+from ..errors import WarehouseBusyError, WarehouseError
+from .base import Call, Param, Params, Staged, Step, Warehouse, bound_params, typed
 from .identifiers import bind_identifiers
 from .rows import ndjson_file
 from .sqlcache import duckdb_sql, parsed
@@ -60,60 +71,120 @@ def _literal(text: str) -> str:
 class DuckDBWarehouse(Warehouse):
     backend = "embedded"
 
-    def __init__(self, path: Path | str = ":memory:", *, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str = ":memory:",
+        *,
+        memory_limit: str | None = None,
+        shared: bool = False,
+        lock_timeout: float = 120.0,
+    ) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(path))
-        # BigQuery computes in UTC; DuckDB would truncate TIMESTAMPTZ in the local zone.
-        self._con.execute("SET TimeZone = 'UTC'")
-        self._con.execute("SET autoinstall_known_extensions = false")
-        self._con.execute("SET autoload_known_extensions = false")
-        if memory_limit:  # validated by Settings; large windows then spill to disk instead of RAM
-            self._con.execute(f"SET memory_limit = {_literal(memory_limit)}")
+        self.path = str(path)
+        self._memory_limit = memory_limit
+        self._lock_timeout = lock_timeout
         self._lock = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        if not shared or self.path == ":memory:":
+            self._con = self._connect()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        deadline, delay = time.monotonic() + self._lock_timeout, 0.05
+        while True:
+            try:
+                con = duckdb.connect(self.path)
+                break
+            except duckdb.IOException as exc:
+                # Another process writes to the file: wait for its operation to end.
+                if "lock" not in str(exc).lower():
+                    raise WarehouseError(f"cannot open the embedded warehouse {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusyError(
+                        f"the embedded warehouse {self.path} stayed in use by another process for "
+                        f"{self._lock_timeout:.0f} s ({exc})"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        # BigQuery computes in UTC; DuckDB would truncate TIMESTAMPTZ in the local zone.
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
+        if self._memory_limit:  # validated by Settings; large windows then spill to disk instead of RAM
+            con.execute(f"SET memory_limit = {_literal(self._memory_limit)}")
+        return con
+
+    @contextmanager
+    def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection for one operation: the held one, or one opened for this operation only."""
+        with self._lock:
+            if self._con is not None:
+                yield self._con
+                return
+            con = self._connect()
+            try:
+                yield con
+            finally:
+                con.close()
 
     # -- datasets and tables ------------------------------------------------------------
     def dataset_exists(self, dataset: str) -> bool:
-        row = self._con.execute(
+        with self._session() as con:
+            return self._dataset_exists(con, dataset)
+
+    @staticmethod
+    def _dataset_exists(con: duckdb.DuckDBPyConnection, dataset: str) -> bool:
+        row = con.execute(
             "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $s", {"s": dataset}
         ).fetchone()
         return bool(row and row[0])
 
     def create_dataset(self, dataset: str, *, description: str) -> bool:
-        with self._lock:
-            if self.dataset_exists(dataset):
+        with self._session() as con:
+            if self._dataset_exists(con, dataset):
                 return False
-            self._con.execute(f"CREATE SCHEMA {_quote(dataset)}")
-            self._con.execute(
-                f"CREATE TABLE {_quote(dataset)}.{_ROUTINES_TABLE} "
-                "(routine_name VARCHAR PRIMARY KEY, routine_type VARCHAR, definition VARCHAR)"
-            )
+            con.execute("BEGIN")
+            try:
+                con.execute(f"CREATE SCHEMA {_quote(dataset)}")
+                con.execute(
+                    f"CREATE TABLE {_quote(dataset)}.{_ROUTINES_TABLE} "
+                    "(routine_name VARCHAR PRIMARY KEY, routine_type VARCHAR, definition VARCHAR)"
+                )
+                con.execute("COMMIT")
+            except duckdb.Error:
+                con.execute("ROLLBACK")
+                raise
             return True
 
-    def table_exists(self, dataset: str, table: str) -> bool:
-        row = self._con.execute(
+    @staticmethod
+    def _table_exists(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> bool:
+        row = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
             {"s": dataset, "t": table},
         ).fetchone()
         return bool(row and row[0])
 
+    def table_exists(self, dataset: str, table: str) -> bool:
+        with self._session() as con:
+            return self._table_exists(con, dataset, table)
+
     def create_table(self, dataset: str, spec: TableSpec) -> bool:
-        with self._lock:
-            if self.table_exists(dataset, spec.name):
+        with self._session() as con:
+            if self._table_exists(con, dataset, spec.name):
                 return False
             target = f"{_quote(dataset)}.{_quote(spec.name)}"
             cols = ", ".join(
                 f"{_quote(f.name)} {duckdb_type(f)}{' NOT NULL' if f.mode == 'REQUIRED' else ''}" for f in spec.fields
             )
-            self._con.execute("BEGIN")
+            con.execute("BEGIN")
             try:
-                self._con.execute(f"CREATE TABLE {target} ({cols})")
-                self._con.execute(f"COMMENT ON TABLE {target} IS {_literal(spec.description)}")
+                con.execute(f"CREATE TABLE {target} ({cols})")
+                con.execute(f"COMMENT ON TABLE {target} IS {_literal(spec.description)}")
                 for f in spec.fields:
-                    self._con.execute(f"COMMENT ON COLUMN {target}.{_quote(f.name)} IS {_literal(f.description)}")
-                self._con.execute("COMMIT")
+                    con.execute(f"COMMENT ON COLUMN {target}.{_quote(f.name)} IS {_literal(f.description)}")
+                con.execute("COMMIT")
             except Exception:
-                self._con.execute("ROLLBACK")
+                con.execute("ROLLBACK")
                 raise
             return True
 
@@ -122,40 +193,44 @@ class DuckDBWarehouse(Warehouse):
         for tree in procedure.parsed():
             if not is_transaction_control(tree):
                 to_duckdb(tree, procedure_params=procedure.param_types)
-        self._register_routine(dataset, procedure.name, "PROCEDURE", procedure.path.read_text())
+        with self._session() as con:
+            self._register_routine(con, dataset, procedure.name, "PROCEDURE", procedure.path.read_text())
 
     def create_table_function(self, dataset: str, function: TableFunction) -> None:
         # A table macro: DuckDB inlines it where a procedure reads it, like a CTE. Its parameters
         # stay names in the body (the macro binds them), so they are not turned into placeholders.
         sql, _ = to_duckdb(function.parsed())
         params = ", ".join(_quote(p.name) for p in function.params)
-        with self._lock:
-            self._use(dataset)
-            self._con.execute(f"CREATE OR REPLACE MACRO {_quote(function.name)}({params}) AS TABLE {sql}")
-            self._register_routine(dataset, function.name, "TABLE_VALUED_FUNCTION", function.path.read_text())
+        with self._session() as con:
+            self._use(con, dataset)
+            con.execute(f"CREATE OR REPLACE MACRO {_quote(function.name)}({params}) AS TABLE {sql}")
+            self._register_routine(con, dataset, function.name, "TABLE_VALUED_FUNCTION", function.path.read_text())
 
     def create_view(self, dataset: str, view: SqlFile) -> None:
         sql, _ = to_duckdb(view.parsed())
-        with self._lock:
-            self._use(dataset)
-            self._con.execute(sql)
-            self._register_routine(dataset, view.name, "VIEW", view.text)
+        with self._session() as con:
+            self._use(con, dataset)
+            con.execute(sql)
+            self._register_routine(con, dataset, view.name, "VIEW", view.text)
 
-    def _register_routine(self, dataset: str, name: str, kind: str, definition: str) -> None:
-        self._con.execute(
+    @staticmethod
+    def _register_routine(con: duckdb.DuckDBPyConnection, dataset: str, name: str, kind: str, definition: str) -> None:
+        con.execute(
             f"INSERT OR REPLACE INTO {_quote(dataset)}.{_ROUTINES_TABLE} VALUES ($n, $k, $d)",
             {"n": name, "k": kind, "d": definition},
         )
 
     def routine_exists(self, dataset: str, name: str) -> bool:
-        row = self._con.execute(
-            f"SELECT count(*) FROM {_quote(dataset)}.{_ROUTINES_TABLE} WHERE routine_name = $n", {"n": name}
-        ).fetchone()
+        with self._session() as con:
+            row = con.execute(
+                f"SELECT count(*) FROM {_quote(dataset)}.{_ROUTINES_TABLE} WHERE routine_name = $n", {"n": name}
+            ).fetchone()
         return bool(row and row[0])
 
     # -- statements ---------------------------------------------------------------------
-    def _use(self, dataset: str) -> None:
-        self._con.execute(f"USE {_quote(dataset)}")
+    @staticmethod
+    def _use(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+        con.execute(f"USE {_quote(dataset)}")
 
     def _prepare(
         self, statement: SqlFile | str | exp.Expression, params: dict[str, Param], procedure_params: Iterable[str] = ()
@@ -171,12 +246,14 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"missing query parameters: {', '.join(missing)}")
         return sql, {n: params[n].value for n in names}
 
-    def query(self, dataset: str, statement: SqlFile | str, params: Params | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, dataset: str, statement: SqlFile | str | exp.Expression, params: Params | None = None
+    ) -> list[dict[str, Any]]:
         sql, bound = self._prepare(statement, typed(params))
-        with self._lock:
-            self._use(dataset)
+        with self._session() as con:
+            self._use(con, dataset)
             try:
-                cur = self._con.execute(sql, bound)
+                cur = con.execute(sql, bound)
             except duckdb.Error as exc:
                 raise WarehouseError(f"embedded query failed: {exc}") from exc
             cols = [d[0] for d in cur.description]
@@ -184,38 +261,57 @@ class DuckDBWarehouse(Warehouse):
 
     def execute(self, dataset: str, statement: SqlFile | str | exp.Expression, params: Params | None = None) -> int:
         sql, bound = self._prepare(statement, typed(params))
-        with self._lock:
-            self._use(dataset)
+        with self._session() as con:
+            self._use(con, dataset)
             try:
-                cur = self._con.execute(sql, bound)
+                cur = con.execute(sql, bound)
                 row = cur.fetchone() if cur.description else None
             except duckdb.Error as exc:
                 raise WarehouseError(f"embedded statement failed: {exc}") from exc
             return int(row[0]) if row and isinstance(row[0], int) else 0
 
-    def call_procedure(self, dataset: str, procedure: Procedure, params: Params) -> None:
-        declared = procedure.param_types
-        unknown = set(params) - set(declared)
-        missing = set(declared) - set(params)
-        if unknown or missing:
-            raise WarehouseError(f"{procedure.name}: unknown {sorted(unknown)} / missing {sorted(missing)} parameters")
-        bound = {k: Param(declared[k], v.value if isinstance(v, Param) else v) for k, v in params.items()}
-        prepared = [
-            self._prepare(text, bound, declared)
-            for text in procedure.statements
-            if not is_transaction_control(parsed(text))
-        ]
-        # The whole body is one transaction, as BEGIN TRANSACTION ... COMMIT is in BigQuery.
-        with self._lock:
-            self._use(dataset)
-            self._con.execute("BEGIN")
+    def run_transaction(
+        self,
+        dataset: str,
+        steps: Sequence[Step],
+        params: Params | None = None,
+        *,
+        staged: Sequence[Staged] = (),
+    ) -> dict[str, int]:
+        bound = bound_params(steps, params)
+        views = {s.slot: f"_staged_{s.slot}" for s in staged}
+        prepared: list[tuple[str, dict[str, Any]]] = []
+        for step in steps:
+            if isinstance(step, Call):
+                declared = step.procedure.param_types
+                texts = [t for t in step.procedure.statements if not is_transaction_control(parsed(t))]
+                prepared += [self._prepare(text, bound, declared) for text in texts]
+            else:  # as text, so that the transpiled SQL is cached like a file's
+                prepared.append(self._prepare(bind_identifiers(step, views).sql("bigquery"), bound))
+        what = ", ".join(s.spec.name for s in staged) or ", ".join(
+            s.procedure.name for s in steps if isinstance(s, Call)
+        )
+        with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp, self._session() as con:
+            # Staging reads every generator to the end before anything is deleted.
+            sources: dict[str, tuple[str, int]] = {}
+            for s in staged:
+                (Path(tmp) / s.slot).mkdir()
+                sources[s.slot] = self._stage(s.spec, s.rows, Path(tmp) / s.slot)
+            self._use(con, dataset)
+            con.execute("BEGIN")
             try:
+                # Views, not tables: the statements stream the spooled files instead of holding them in memory.
+                for slot, (source, _) in sources.items():
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW {_quote(views[slot])} AS SELECT * FROM {source}")
                 for sql, values in prepared:
-                    self._con.execute(sql, values)
-                self._con.execute("COMMIT")
+                    con.execute(sql, values)
+                for view in views.values():
+                    con.execute(f"DROP VIEW {_quote(view)}")
+                con.execute("COMMIT")
             except duckdb.Error as exc:
-                self._con.execute("ROLLBACK")
-                raise WarehouseError(f"{procedure.name} failed and was rolled back: {exc}") from exc
+                con.execute("ROLLBACK")
+                raise WarehouseError(f"transaction on {what or dataset} failed and was rolled back: {exc}") from exc
+            return {slot: count for slot, (_, count) in sources.items()}
 
     # -- loads --------------------------------------------------------------------------
     def _stage(self, spec: TableSpec, rows: Iterable[Mapping[str, Any]], tmp: Path) -> tuple[str, int]:
@@ -231,46 +327,27 @@ class DuckDBWarehouse(Warehouse):
         self, dataset: str, spec: TableSpec, rows: Iterable[Mapping[str, Any]], *, table: str | None = None
     ) -> int:
         target = f"{_quote(dataset)}.{_quote(table or spec.name)}"
-        with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp, self._lock:
+        with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp:
             source, count = self._stage(spec, rows, Path(tmp))
             if count:
-                try:
-                    self._con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
-                except duckdb.Error as exc:
-                    raise WarehouseError(f"load into {spec.name} failed: {exc}") from exc
-            return count
-
-    def apply_staged(
-        self,
-        dataset: str,
-        spec: TableSpec,
-        rows: Iterable[Mapping[str, Any]],
-        statements: Sequence[exp.Expression],
-        params: Params | None = None,
-    ) -> int:
-        bound = typed(params)
-        prepared = [self._prepare(bind_identifiers(s, {"staging_table": "_staging"}), bound) for s in statements]
-        with tempfile.TemporaryDirectory(prefix="genai-load-") as tmp, self._lock:
-            # Staging reads the generator to the end before anything is deleted.
-            source, count = self._stage(spec, rows, Path(tmp))
-            self._use(dataset)
-            self._con.execute("BEGIN")
-            try:
-                # A view, not a table: the statements stream the spooled file instead of holding it in memory.
-                self._con.execute(f"CREATE OR REPLACE TEMP VIEW _staging AS SELECT * FROM {source}")
-                for sql, values in prepared:
-                    self._con.execute(sql, values)
-                self._con.execute("DROP VIEW _staging")
-                self._con.execute("COMMIT")
-            except duckdb.Error as exc:
-                self._con.execute("ROLLBACK")
-                raise WarehouseError(f"staged write to {spec.name} failed and was rolled back: {exc}") from exc
+                with self._session() as con:
+                    try:
+                        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
+                    except duckdb.Error as exc:
+                        raise WarehouseError(f"load into {spec.name} failed: {exc}") from exc
             return count
 
     def close(self) -> None:
-        self._con.close()
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """For benchmarks and tests that need the raw engine."""
-        return self._con
+        """For benchmarks and tests that need the raw engine; a shared warehouse holds the file from
+        now on, until :meth:`close`."""
+        with self._lock:
+            if self._con is None:
+                self._con = self._connect()
+            return self._con

@@ -13,4 +13,6 @@ def open_warehouse(settings: Settings) -> Warehouse:
         return BigQueryWarehouse(project=settings.gcp_project, location=settings.bq_location)
     from .duckdb_backend import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.duckdb_path, memory_limit=settings.duckdb_memory_limit)
+    # Shared: the file is opened per operation, so other processes (a second run, a report) get their
+    # turn between operations instead of failing on DuckDB's one-writer file lock.
+    return DuckDBWarehouse(settings.duckdb_path, memory_limit=settings.duckdb_memory_limit, shared=True)

@@ -2,9 +2,10 @@
 
 Kinds of file, one statement or procedure per file:
 - ``sql/procedures/sp_*.sql``: ``CREATE OR REPLACE PROCEDURE name(p_x TYPE, ...) BEGIN ... END;``
-  whose body is plain statements (DELETE / INSERT / MERGE / UPDATE / CREATE TEMP TABLE and
-  optionally BEGIN/COMMIT TRANSACTION). Parameters are ``p_``-prefixed so they can never be
-  mistaken for columns.
+  whose body is plain statements (DELETE / INSERT / MERGE / UPDATE / CREATE TEMP TABLE), never
+  BEGIN/COMMIT TRANSACTION: the caller runs them inside its own transaction (several procedures
+  and checks in one), and BigQuery transactions do not nest. Parameters are ``p_``-prefixed so
+  they can never be mistaken for columns.
 - ``sql/views/*.sql``: ``CREATE OR REPLACE VIEW name AS ...``.
 - ``sql/functions/*.sql``: ``CREATE OR REPLACE TABLE FUNCTION name(p_x TYPE, ...) AS SELECT ...;``: one
   job of a procedure (rows it writes), parameterized like the procedures and read by them with
@@ -151,7 +152,13 @@ def parse_procedure(path: Path) -> Procedure:
     if not match:
         raise ConfigurationError(f"{path.name}: expected CREATE OR REPLACE PROCEDURE name(...) BEGIN ... END;")
     body = match["body"].strip()
-    return Procedure(match["name"], _params(path, match["params"]), body, tuple(split_statements(body)), path)
+    statements = tuple(split_statements(body))
+    if any(is_transaction_control(parse_bigquery(s)) for s in statements):
+        raise ConfigurationError(
+            f"{path.name}: a procedure must not BEGIN/COMMIT a transaction; its caller runs it inside one "
+            "(BigQuery transactions do not nest)"
+        )
+    return Procedure(match["name"], _params(path, match["params"]), body, statements, path)
 
 
 def parse_table_function(path: Path) -> TableFunction:
