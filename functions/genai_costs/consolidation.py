@@ -39,6 +39,8 @@ PROCEDURES = (
     "sp_genai_3_convert_to_focus",
     "sp_genai_3b_convert_commitments_to_focus",
 )
+# After the bill: each event priced by the same engine, then the bill attributed to the events' consumers.
+ATTRIBUTION_PROCEDURES = ("sp_genai_4a_price_usage_events", "sp_genai_4b_allocate_costs")
 
 
 @dataclass
@@ -75,7 +77,7 @@ def consolidate(
     ) as run:
         result.events_window = usage_events_window(warehouse, run.dataset, window)
         params["p_events_start_date"] = result.events_window.start
-        steps = [Call(procedures[name]) for name in (*EVENTS_PROCEDURES, *PROCEDURES)]
+        steps = [Call(procedures[name]) for name in (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES)]
         run.before_write()
         try:
             warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
@@ -87,7 +89,7 @@ def consolidate(
                 f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
                 f"written: {detail}"
             ) from exc
-        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES]
+        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES]
         result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
         log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(result.procedures))
     return result
