@@ -198,6 +198,7 @@ def run_cmd(
         )
     console.print(table)
     print_usage_events(result)
+    print_attribution(result)
     print_catalog(org_slug)
     _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")
     failed = [r for r in result.runs if r["status"] == "failed"]
@@ -227,6 +228,31 @@ def print_usage_events(result: LocalRun) -> None:
             _count(r["users"]),
             _count(r["tokens"]),
         )
+    console.print(table)
+
+
+def print_attribution(result: LocalRun) -> None:
+    """The bill by tenant, user, service and workflow (with the unallocated remainder), and the capture rate."""
+    for dimension in ("tenant", "user", "service", "workflow"):
+        table = Table(
+            dimension, "requests", "cost (USD)",
+            title=f"Cost by {dimension} (genai_cost_allocation: the bill split by the events' estimates)",
+        )  # fmt: skip
+        for r in (r for r in result.attribution if r["dimension"] == dimension):
+            table.add_row(r["value"], _count(r["requests"]), f"{r['cost_usd']:,.2f}")
+        console.print(table)
+    by_provider: dict[str, list[int | Decimal]] = {}
+    for r in result.capture:
+        totals = by_provider.setdefault(r["provider"], [0, Decimal(0), Decimal(0)])
+        for i, key in enumerate(("events", "estimated_cost_usd", "reported_cost_usd")):
+            totals[i] += r[key] or 0
+    table = Table(
+        "provider", "events", "events' estimate (USD)", "provider-reported (USD)", "capture rate",
+        title="Capture rate (events' estimate / cost from the provider's usage; per day: sql/reports/capture_rate.sql)",
+    )  # fmt: skip
+    for provider, (events, estimated, reported) in sorted(by_provider.items()):
+        rate = f"{Decimal(estimated) / Decimal(reported):.1%}" if reported else "n/a (events only)"
+        table.add_row(provider, f"{events:,}", f"{estimated:,.2f}", f"{reported:,.2f}", rate)
     console.print(table)
 
 

@@ -36,6 +36,8 @@ class LocalRun:
     dead_letters: int
     traffic: TrafficSent
     usage_events: list[dict[str, Any]]  # sql/reports/usage_events_summary.sql after consolidation
+    attribution: list[dict[str, Any]]  # sql/reports/cost_attribution.sql
+    capture: list[dict[str, Any]]  # sql/reports/capture_rate.sql
 
 
 def run_local_pipeline(
@@ -99,6 +101,14 @@ def run_local_pipeline(
                 read_single_statement(sql_root() / "reports" / "usage_events_summary.sql"),
                 {"p_start_date": window.start, "p_end_date": window.end},
             )
-        return LocalRun(onboarding, window, runs, len(bus.dead_letters), traffic, events)
+            attribution, capture = (
+                warehouse.query(
+                    dataset_for(org_slug),
+                    read_single_statement(sql_root() / "reports" / f"{name}.sql"),
+                    {"p_start_date": window.start, "p_end_date": window.end},
+                )
+                for name in ("cost_attribution", "capture_rate")
+            )
+        return LocalRun(onboarding, window, runs, len(bus.dead_letters), traffic, events, attribution, capture)
     finally:
         stop()
