@@ -11,7 +11,7 @@ DEV_STAMP     := $(VENV)/.installed-dev
 CHECKOV_VENV  := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: install install-run lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator
+.PHONY: install install-run lint run test test-fast bench package tf-check tf-docs tf-schema clean focus-validator browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,16 @@ install: $(DEV_STAMP) $(CHECKOV_STAMP)
 run: install-run
 	GENAI_COSTS_DATA_DIR=$(DATA) $(BIN)/genai-costs run --org-slug demo
 
-## The whole suite: lint, format and type checks first (fast), then the tests.
-test: install lint focus-validator
-	$(BIN)/pytest
+## The whole suite: lint, format and type checks first (fast), then the tests (the HTML report's
+## browser test is required here, not skipped).
+test: install lint focus-validator browser
+	GENAI_COSTS_REQUIRE_BROWSER=1 $(BIN)/pytest -n auto
+
+## Headless Chromium for the HTML report's test, from Debian (playwright drives it; no download).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+	  || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ from genai_costs.providers.ids import PROVIDERS
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_COPIED = {".git", ".venv", ".data", "dist", ".pytest_cache", ".mypy_cache", ".ruff_cache", "__pycache__"}
-DEV_ONLY = {"pytest", "ruff", "mypy", "checkov", "python-hcl2", "psutil"}
+DEV_ONLY = {"pytest", "ruff", "mypy", "checkov", "python-hcl2", "psutil", "playwright"}
 
 
 def _checkout(dest: Path) -> Path:

@@ -7,15 +7,14 @@ import json
 import os
 import sys
 from decimal import Decimal
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from genai_costs.errors import GenAICostsError
-from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for, validate_org_slug
 from genai_costs.paths import sql_root
@@ -25,21 +24,45 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
-from .reporting import build_report, print_report, write_html
+from .errors import CliError, ErrorMappingGroup, ExitCode, as_cli_error
+from .org_data import credentials_point_to_simulator, existing_org_warehouse
+from .output import make_console
+from .report_command import ReportFormat, ReportOptions, emit_report
+from .report_html import write_html
+from .reporting import Report, ReportFilter, build_report, print_report
 
 if TYPE_CHECKING:
     from .local.pipeline import LocalRun
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    cls=ErrorMappingGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    help=__doc__,
+    epilog="Exit codes: 0 ok, 1 failed, 2 usage, 3 organization not found, 4 credentials, 5 unreachable.",
+)
 secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (values are never printed).")
 app.add_typer(secrets_app, name="secrets")
-# Wide enough for the catalog when output is not a terminal (make run in CI logs).
-console = Console(width=160) if not sys.stdout.isatty() else Console()
+console = make_console()
 
 
-def _fail(exc: Exception) -> None:
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(2)
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"genai-costs {package_version('genai-costs')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
+    """``genai-costs``: onboard, manage secrets, run the pipeline and report, on either backend."""
+
+
+def _fail(exc: Exception) -> NoReturn:
+    raise as_cli_error(exc)
 
 
 def print_onboarding(result: OnboardResult) -> None:
@@ -86,7 +109,7 @@ def print_catalog(org_slug: str) -> None:
     console.print(table)
 
 
-@app.command("onboard")
+@app.command("onboard", epilog="Example: genai-costs onboard acme   |   genai-costs onboard acme --reset-seed")
 def onboard_cmd(org_slug: str, reset_seed: bool = typer.Option(False, help="Reload non-custom catalog rows")) -> None:
     """Create (or complete) an organization's dataset and seed its catalog."""
     try:
@@ -97,7 +120,7 @@ def onboard_cmd(org_slug: str, reset_seed: bool = typer.Option(False, help="Relo
         _fail(exc)
 
 
-@secrets_app.command("set")
+@secrets_app.command("set", epilog="Example: genai-costs secrets set acme openai --from-file openai.json")
 def secrets_set(
     org_slug: str,
     provider: str,
@@ -116,43 +139,60 @@ def secrets_set(
     console.print(f"stored {secret_id(org_slug, provider)} version {version}")
 
 
-@secrets_app.command("list")
+@secrets_app.command("list", epilog="Example: genai-costs secrets list acme")
 def secrets_list(org_slug: str | None = typer.Argument(None)) -> None:
     """List secret ids and version counts (never values)."""
     prefix = f"genai-{validate_org_slug(org_slug)}-" if org_slug else "genai-"
+    settings = get_settings()
     table = Table("secret", "versions", "updated")
-    for info in open_secret_store(get_settings()).list(prefix):
+    if settings.backend == "embedded" and not (settings.data_dir / "secrets").is_dir():
+        console.print(table)  # nothing stored yet; opening the store would create its key file
+        return
+    for info in open_secret_store(settings).list(prefix):
         table.add_row(info.secret_id, str(info.versions), str(info.updated_at or ""))
     console.print(table)
 
 
-def _report(org_slug: str, window: Window, html_path: Path | None) -> None:
-    with open_warehouse(get_settings()) as wh:
-        report = build_report(wh, org_slug, window)
-    print_report(console, report)
-    if html_path:
-        console.print(f"HTML report with charts: {write_html(report, html_path)}")
+def _report(org_slug: str, report_filter: ReportFilter, *, simulated: bool | None = None) -> Report:
+    settings = get_settings()
+    with existing_org_warehouse(settings, org_slug) as wh:
+        if simulated is None:
+            simulated = credentials_point_to_simulator(settings, org_slug)
+        return build_report(wh, org_slug, report_filter, simulated=simulated)
 
 
-@app.command("report")
+@app.command(
+    "report",
+    epilog="Examples: genai-costs report demo   |   genai-costs report demo --from 2026-11-01 --to 2026-11-30 "
+    "--provider openai   |   genai-costs report demo --format csv --section cost_by_project > projects.csv   |   "
+    "genai-costs report demo --format json --html report.html",
+)
 def report_cmd(
     org_slug: str,
-    days: int = typer.Option(30, min=1, max=400, help="Days before today"),
-    html: Path | None = typer.Option(None, help="Also write an HTML page with charts here"),
-    catalog: bool = typer.Option(False, help="Print the price catalog too"),
+    start: Annotated[dt.datetime | None, ReportOptions.start] = None,
+    end: Annotated[dt.datetime | None, ReportOptions.end] = None,
+    days: Annotated[int, ReportOptions.days] = 30,
+    provider: Annotated[str | None, ReportOptions.provider] = None,
+    tenant: Annotated[str | None, ReportOptions.tenant] = None,
+    output_format: Annotated[ReportFormat, ReportOptions.output_format] = ReportFormat.table,
+    section: Annotated[str | None, ReportOptions.section] = None,
+    html: Annotated[Path | None, ReportOptions.html] = None,
+    catalog: bool = typer.Option(False, help="Print the price catalog too (table format)"),
 ) -> None:
-    """Print an organization's spend (and optionally its price catalog)."""
-    try:
-        validate_org_slug(org_slug)
-        today = dt.datetime.now(dt.UTC).date()
-        if catalog:
-            print_catalog(org_slug)
-        _report(org_slug, Window(start=today - dt.timedelta(days=days), end=today), html)
-    except GenAICostsError as exc:
-        _fail(exc)
+    """Print an organization's spend: totals, trend and forecast, by provider, project and model,
+    waste, budgets, unpriced usage, reconciliation and FOCUS totals."""
+    validate_org_slug(org_slug)
+    report_filter = ReportOptions.to_filter(start, end, days, provider, tenant, dt.datetime.now(dt.UTC).date())
+    ReportOptions.check_section(output_format, section)
+    report = _report(org_slug, report_filter)
+    if catalog and output_format is ReportFormat.table:
+        print_catalog(org_slug)
+    emit_report(console, report, output_format, section)
+    if html:
+        make_console(stderr=True).print(f"HTML report: {write_html(report, html)}")
 
 
-@app.command("run")
+@app.command("run", epilog="Examples: genai-costs run   |   genai-costs run --org-slug acme --days 7 --seed 1")
 def run_cmd(
     org_slug: str = typer.Option("demo", help="Organization to run for"),
     days: int = typer.Option(30, min=1, max=400, help="Days of history to ingest"),
@@ -168,11 +208,10 @@ def run_cmd(
     os.environ.setdefault("GENAI_COSTS_LOG_LEVEL", "WARNING")
     get_settings.cache_clear()
     if get_settings().backend != "embedded":
-        _fail(ValueError("`run` drives the local simulator; in the cloud, Cloud Scheduler triggers the functions"))
-    try:
-        result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
-    except GenAICostsError as exc:
-        _fail(exc)
+        raise CliError(
+            "`run` drives the local simulator; in the cloud, Cloud Scheduler triggers the functions", ExitCode.USAGE
+        )
+    result = run_local_pipeline(validate_org_slug(org_slug), days=days, seed=seed, console=console)
     print_onboarding(result.onboarding)
     table = Table(
         "provider",
@@ -200,10 +239,12 @@ def run_cmd(
     print_usage_events(result)
     print_attribution(result)
     print_catalog(org_slug)
-    _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")
+    report = _report(org_slug, ReportFilter(result.window), simulated=True)
+    print_report(console, report)
+    console.print(f"HTML report: {write_html(report, Path(get_settings().data_dir) / 'reports' / f'{org_slug}.html')}")
     failed = [r for r in result.runs if r["status"] == "failed"]
     if failed or result.dead_letters:
-        _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
+        raise CliError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered")
 
 
 def print_usage_events(result: LocalRun) -> None:

@@ -1,18 +1,21 @@
-"""The report of one organization's window: tables in the terminal and an HTML page with
-charts (inline SVG, no network). Every figure comes from a query in ``sql/reports/``."""
+"""The report of one organization's window, answering a FinOps lead's first questions: how much
+was spent (reported, computed, at risk because unpriced), where it is going (daily trend, forecast
+to month end), who spent it (providers, projects, models; tenants, users, services and workflows
+once usage events are recorded), what is wasted (unused commitments) and whether budgets hold.
+
+Every table comes from one query in ``sql/reports/``; the terminal, the HTML page and the CSV /
+JSON exports show the same rows. Sections whose data is optional (usage events, budgets) say so
+plainly when there is none instead of showing an empty chart."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-import html
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from genai_costs.model.window import Window
 from genai_costs.orgs import dataset_for
@@ -20,217 +23,322 @@ from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
 
-REPORTS = (
-    "cost_by_provider",
-    "daily_cost",
-    "top_models",
-    "unpriced_models",
-    "reconciliation_by_provider",
-    "commitment_utilization",
-    "focus_by_service",
-)
+from .output import Column, Row, fmt, json_rows, money, terminal_table
 
-Row = dict[str, Any]
+
+@dataclass(frozen=True)
+class Section:
+    """One table of the report: ``sql/reports/{name}.sql`` and what a reader needs to read it."""
+
+    name: str
+    title: str
+    description: str  # what the rows include and exclude, shown under the title
+    columns: tuple[Column, ...]
+    empty: str = "Nothing in this window."
+    # Optional data another component writes (usage events, budgets): without this table, or
+    # without the query file, the section shows ``empty`` rather than failing.
+    requires_table: str | None = None
+    tenant_filter: bool = False  # the query takes @p_tenant
+
+
+SPEND = "spend_summary"
+DAILY = "daily_cost"
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "cost_by_provider",
+        "Spend by provider",
+        "Computed cost of every flow (pay-as-you-go tokens, commitment purchases, GPU hours); unpriced "
+        "tokens are counted, never booked at $0.",
+        (
+            Column("provider", "Provider"),
+            Column("cost_usd", "Cost", "money", total=True),
+            Column("tokens", "Tokens", "int", total=True),
+            Column("unpriced_tokens", "Unpriced tokens", "int", total=True),
+        ),
+    ),
+    Section(
+        "cost_by_project",
+        "Spend by project",
+        "Computed cost per provider project, workspace or account the usage was reported under; every flow.",
+        (
+            Column("provider", "Provider"),
+            Column("project_id", "Project"),
+            Column("cost_usd", "Cost", "money", total=True),
+            Column("tokens", "Tokens", "int", total=True),
+        ),
+    ),
+    Section(
+        "usage_by_tenant",
+        "Usage by tenant, user, service and workflow",
+        "Per-request usage events your applications record (record_usage): requests and tokens per tenant, "
+        "user, service and workflow.",
+        (
+            Column("tenant_id", "Tenant"),
+            Column("user_id", "User"),
+            Column("service", "Service"),
+            Column("workflow_id", "Workflow"),
+            Column("requests", "Requests", "int", total=True),
+            Column("tokens", "Tokens", "int", total=True),
+        ),
+        empty="No usage events recorded: tenants, users, services and workflows appear here once your "
+        "applications send usage events.",
+        requires_table="genai_usage_events",
+        tenant_filter=True,
+    ),
+    Section(
+        "top_models",
+        "Top models by token spend",
+        "Priced tokens only, at pay-as-you-go rates (tokens a commitment covers count $0; the commitment is "
+        "under Commitments). Same definition as the console's genai_top_models_30d view.",
+        (
+            Column("provider", "Provider"),
+            Column("model", "Model"),
+            Column("cost_usd", "Cost", "money", total=True),
+            Column("share_pct", "Share", "pct"),
+        ),
+    ),
+    Section(
+        "commitment_utilization",
+        "Commitments: bought, used, wasted",
+        "Provisioned capacity (Azure PTU, Bedrock model units, Vertex GSU): unit-hours bought and used; "
+        "wasted is what the unused hours cost.",
+        (
+            Column("provider", "Provider"),
+            Column("commitment_name", "Commitment"),
+            Column("utilization_pct", "Used", "pct"),
+            Column("commitment_cost_usd", "Cost", "money", total=True),
+            Column("wasted_cost_usd", "Wasted", "money", total=True),
+        ),
+        empty="No commitments in this window.",
+    ),
+    Section(
+        "budgets_latest",
+        "Budgets",
+        "Each budget at its latest evaluation: spend to date against the amount, and the forecast to the period's end.",
+        (
+            Column("budget_name", "Budget"),
+            Column("spend_usd", "Spent", "money"),
+            Column("amount_usd", "Budget", "money"),
+            Column("forecast_usd", "Forecast", "money"),
+            Column("status", "Status"),
+        ),
+        empty="No budgets defined: define one to see spend against it here.",
+        requires_table="genai_budget_status",
+    ),
+    Section(
+        "unpriced_models",
+        "Unpriced usage",
+        "Usage no catalog price covers: counted in tokens, never booked at $0. Add a price row to cost it.",
+        (
+            Column("provider", "Provider"),
+            Column("model", "Model"),
+            Column("tokens", "Tokens", "int", total=True),
+            Column("reason", "Why"),
+        ),
+        empty="Every token in this window is priced.",
+    ),
+    Section(
+        "reconciliation_by_provider",
+        "Computed vs provider-reported",
+        "This platform's computed bill next to the providers' own cost data (pay-as-you-go and commitments).",
+        (
+            Column("provider", "Provider"),
+            Column("computed_usd", "Computed", "money", total=True),
+            Column("reported_usd", "Reported", "money", total=True),
+            Column("difference_usd", "Difference", "money", total=True),
+            Column("difference_pct", "Diff", "pct"),
+        ),
+    ),
+    Section(
+        "focus_by_service",
+        "FOCUS 1.3 by service",
+        "The FOCUS 1.3 table cost_data_standard_1_3: billed, effective (commitments amortized) and list cost.",
+        (
+            Column("service_name", "Service"),
+            Column("charge_category", "Charge"),
+            Column("billed_cost", "Billed", "money", total=True),
+            Column("effective_cost", "Effective", "money", total=True),
+            Column("list_cost", "List", "money", total=True),
+        ),
+    ),
+)
+BY_NAME = {s.name: s for s in SECTIONS}
+DAILY_COLUMNS = (
+    Column("usage_date", "Day", "date"),
+    Column("provider", "Provider"),
+    Column("cost_usd", "Cost", "money"),
+)
+SPEND_COLUMNS = (
+    Column("reported_usd", "Reported by providers", "money"),
+    Column("computed_usd", "Computed", "money"),
+    Column("at_risk_usd", "At risk (unpriced, est.)", "money"),
+    Column("unpriced_tokens", "Unpriced tokens", "int"),
+    Column("tokens", "Tokens", "int"),
+    Column("unused_commitment_usd", "Unused commitments", "money"),
+    Column("first_day", "First day", "date"),
+    Column("last_day", "Last day", "date"),
+)
+EXPORTS: dict[str, tuple[Column, ...]] = {SPEND: SPEND_COLUMNS, DAILY: DAILY_COLUMNS} | {
+    s.name: s.columns for s in SECTIONS
+}
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    window: Window
+    provider: str | None = None
+    tenant: str | None = None
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.window.end - dt.timedelta(days=1)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "p_start_date": self.window.start,
+            "p_end_date": self.window.end,
+            "p_provider": self.provider or "",
+        }
+
+    def describe(self) -> str:
+        parts = [f"{self.window.start} to {self.last_day}"]
+        if self.provider:
+            parts.append(f"provider {self.provider}")
+        if self.tenant:
+            parts.append(f"tenant {self.tenant} (usage events only; provider cost data names no tenant)")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    month: dt.date  # first day of the month forecast
+    to_date_usd: Decimal  # computed cost of the month's days in the data
+    forecast_usd: Decimal  # to date + daily run rate x days left
+    daily_rate_usd: Decimal  # the mean of the last (up to) 7 days with data
+    days_left: int
 
 
 @dataclass
 class Report:
     org_slug: str
-    window: Window
+    filter: ReportFilter
+    simulated: bool = False
     sections: dict[str, list[Row]] = field(default_factory=dict)
+    unavailable: set[str] = field(default_factory=set)  # optional sections without their table
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
-    def total_cost(self) -> Decimal:
-        return sum((r["cost_usd"] or Decimal(0) for r in self.sections["cost_by_provider"]), Decimal(0))
+    def window(self) -> Window:
+        return self.filter.window
+
+    @property
+    def spend(self) -> Row:
+        rows = self.sections.get(SPEND) or [{}]
+        return rows[0]
 
     @property
     def coverage_pct(self) -> Decimal | None:
-        rows = self.sections["cost_by_provider"]
-        tokens = sum((r["tokens"] or 0 for r in rows), Decimal(0))
-        unpriced = sum((r["unpriced_tokens"] or 0 for r in rows), Decimal(0))
-        return None if not tokens else (Decimal(100) * (tokens - unpriced) / tokens).quantize(Decimal("0.01"))
+        tokens = Decimal(self.spend.get("tokens") or 0)
+        unpriced = Decimal(self.spend.get("unpriced_tokens") or 0)
+        if not tokens:
+            return None
+        return (Decimal(100) * (tokens - unpriced) / tokens).quantize(Decimal("0.1"))
+
+    @property
+    def daily_totals(self) -> list[tuple[dt.date, Decimal]]:
+        by_day: dict[dt.date, Decimal] = {}
+        for r in self.sections.get(DAILY, []):
+            by_day[r["usage_date"]] = by_day.get(r["usage_date"], Decimal(0)) + (r["cost_usd"] or Decimal(0))
+        return sorted(by_day.items())
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """Month-end forecast for the month of the window's last day: its cost so far plus the mean
+        daily cost of the last 7 days with data for each day left. A run rate, not a model: the
+        budgets component forecasts per budget with a band."""
+        days = self.daily_totals
+        if not days:
+            return None
+        last = self.filter.last_day
+        month = last.replace(day=1)
+        recent = [v for d, v in days if d <= last][-7:]
+        rate = (sum(recent, Decimal(0)) / len(recent)).quantize(Decimal("0.01")) if recent else Decimal(0)
+        to_date = sum((v for d, v in days if month <= d <= last), Decimal(0))
+        left = calendar.monthrange(last.year, last.month)[1] - last.day
+        return Forecast(month, to_date, to_date + rate * left, rate, left)
+
+    @property
+    def waste_usd(self) -> Decimal:
+        rows = self.sections.get("commitment_utilization", [])
+        return sum((Decimal(r["wasted_cost_usd"] or 0) for r in rows), Decimal(0))
+
+    def export(self) -> dict[str, Any]:
+        """The whole report as one JSON-ready document (exact decimals as strings)."""
+        forecast = self.forecast
+        return {
+            "org_slug": self.org_slug,
+            "from": self.window.start.isoformat(),
+            "to": self.filter.last_day.isoformat(),
+            "provider": self.filter.provider,
+            "tenant": self.filter.tenant,
+            "simulated": self.simulated,
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "forecast": None
+            if forecast is None
+            else {
+                "month": forecast.month.isoformat()[:7],
+                "to_date_usd": str(forecast.to_date_usd),
+                "forecast_usd": str(forecast.forecast_usd),
+                "daily_rate_usd": str(forecast.daily_rate_usd),
+                "days_left": forecast.days_left,
+            },
+            "tables": {name: json_rows(self.sections.get(name, []), cols) for name, cols in EXPORTS.items()},
+            "unavailable": sorted(self.unavailable),
+        }
 
 
-def build_report(warehouse: Warehouse, org_slug: str, window: Window) -> Report:
+def build_report(
+    warehouse: Warehouse, org_slug: str, report_filter: ReportFilter, *, simulated: bool = False
+) -> Report:
     dataset = dataset_for(org_slug)
-    params = {"p_start_date": window.start, "p_end_date": window.end}
-    report = Report(org_slug, window)
-    for name in REPORTS:
-        report.sections[name] = warehouse.query(
-            dataset, read_single_statement(sql_root() / "reports" / f"{name}.sql"), params
-        )
+    report = Report(org_slug, report_filter, simulated)
+    base = report_filter.params()
+    for name in (SPEND, DAILY, *(s.name for s in SECTIONS)):
+        section = BY_NAME.get(name)
+        path = sql_root() / "reports" / f"{name}.sql"
+        optional = section.requires_table if section else None
+        if optional and (not path.exists() or not warehouse.table_exists(dataset, optional)):
+            report.sections[name] = []
+            report.unavailable.add(name)
+            continue
+        params = base | ({"p_tenant": report_filter.tenant or ""} if section and section.tenant_filter else {})
+        statement = read_single_statement(path)
+        # Only the parameters the query names (a query without a provider filter is still valid).
+        used = {k: v for k, v in params.items() if f"@{k}" in statement.text}
+        report.sections[name] = warehouse.query(dataset, statement, used)
     return report
 
 
-def _usd(value: Decimal | int | None) -> str:
-    return "-" if value is None else f"${Decimal(value):,.2f}"
-
-
-def _int(value: Decimal | int | None) -> str:
-    return "-" if value is None else f"{int(value):,}"
-
-
 def print_report(console: Console, report: Report) -> None:
-    w = report.window
-    console.rule(f"[bold]{report.org_slug}: GenAI spend {w.start} .. {w.end - dt.timedelta(days=1)}")
-    console.print(f"Total computed cost {_usd(report.total_cost)}; tokens priced: {report.coverage_pct}%")
-    t = Table("provider", "cost", "tokens", "unpriced tokens", title="By provider")
-    for r in report.sections["cost_by_provider"]:
-        t.add_row(r["provider"], _usd(r["cost_usd"]), _int(r["tokens"]), _int(r["unpriced_tokens"]))
-    console.print(t)
-    t = Table("provider", "model", "cost", "share %", title="Top models")
-    for r in report.sections["top_models"]:
-        t.add_row(r["provider"], r["model"] or "-", _usd(r["cost_usd"]), str(r["share_pct"]))
-    console.print(t)
-    t = Table(
-        "provider",
-        "computed",
-        "provider-reported",
-        "difference",
-        "diff %",
-        "unpriced tokens",
-        title="Reconciliation with the providers' own cost data",
+    spend = report.spend
+    title = f"{report.org_slug}: GenAI spend {report.filter.describe()}"
+    console.rule(f"[bold]{title}", align="left")
+    if report.simulated:
+        console.print("[bold yellow]SIMULATED DATA[/] from the local provider simulator, not a real bill.")
+    console.print(
+        f"Computed {money(spend.get('computed_usd'))}  reported {money(spend.get('reported_usd'))}  "
+        f"at risk (unpriced) {money(spend.get('at_risk_usd'))}  tokens priced {fmt(report.coverage_pct, 'pct')}"
     )
-    for r in report.sections["reconciliation_by_provider"]:
-        t.add_row(
-            r["provider"],
-            _usd(r["computed_usd"]),
-            _usd(r["reported_usd"]),
-            _usd(r["difference_usd"]),
-            str(r["difference_pct"]),
-            _int(r["unpriced_tokens"]),
+    forecast = report.forecast
+    if forecast is not None:
+        console.print(
+            f"{forecast.month:%B %Y}: {money(forecast.to_date_usd)} to date, forecast {money(forecast.forecast_usd)} "
+            f"at {money(forecast.daily_rate_usd)}/day; unused commitments {money(report.waste_usd)}"
         )
-    console.print(t)
-    if report.sections["unpriced_models"]:
-        t = Table("provider", "model", "tokens", "why", title="Unpriced usage (never booked at $0)")
-        for r in report.sections["unpriced_models"]:
-            t.add_row(r["provider"], r["model"] or "-", _int(r["tokens"]), r["reason"])
-        console.print(t)
-    if report.sections["commitment_utilization"]:
-        t = Table(
-            "provider",
-            "commitment",
-            "unit-hours bought",
-            "used",
-            "utilization %",
-            "cost",
-            "wasted",
-            title="Commitments (PTU, provisioned throughput, GSU)",
-        )
-        for r in report.sections["commitment_utilization"]:
-            t.add_row(
-                r["provider"],
-                r["commitment_name"] or r["commitment_id"],
-                f"{r['provisioned_unit_hours']:,.1f}",
-                f"{r['used_unit_hours']:,.1f}",
-                str(r["utilization_pct"]),
-                _usd(r["commitment_cost_usd"]),
-                _usd(r["wasted_cost_usd"]),
-            )
-        console.print(t)
-    t = Table("service", "charge", "rows", "billed", "effective", "list", title="FOCUS 1.3 (cost_data_standard_1_3)")
-    for r in report.sections["focus_by_service"]:
-        t.add_row(
-            r["service_name"],
-            r["charge_category"],
-            _int(r["focus_rows"]),
-            _usd(r["billed_cost"]),
-            _usd(r["effective_cost"]),
-            _usd(r["list_cost"]),
-        )
-    console.print(t)
-
-
-_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7"]
-
-
-def _stacked_daily_svg(rows: list[Row], width: int = 900, height: int = 260) -> str:
-    days = sorted({r["usage_date"] for r in rows})
-    providers = sorted({r["provider"] for r in rows})
-    if not days:
-        return "<p>No cost in this window.</p>"
-    by = {(r["usage_date"], r["provider"]): float(r["cost_usd"] or 0) for r in rows}
-    totals = [sum(by.get((d, p), 0) for p in providers) for d in days]
-    peak = max(totals) or 1.0
-    bar_w = (width - 60) / len(days)
-    parts = [f'<svg viewBox="0 0 {width} {height + 40}" role="img" aria-label="daily cost by provider">']
-    for i, day in enumerate(days):
-        y = float(height)
-        for j, provider in enumerate(providers):
-            h = by.get((day, provider), 0) / peak * (height - 20)
-            y -= h
-            parts.append(
-                f'<rect x="{50 + i * bar_w:.1f}" y="{y:.1f}" width="{bar_w * 0.85:.1f}" height="{h:.1f}" '
-                f'fill="{_COLORS[j % len(_COLORS)]}"><title>{html.escape(provider)} {day}: '
-                f"${by.get((day, provider), 0):,.2f}</title></rect>"
-            )
-    parts.append(
-        f'<text x="0" y="15" font-size="11">${peak:,.0f}</text><text x="0" y="{height}" font-size="11">$0</text>'
-    )
-    for j, provider in enumerate(providers):
-        parts.append(
-            f'<rect x="{50 + j * 140}" y="{height + 18}" width="10" height="10" fill="{_COLORS[j % len(_COLORS)]}"/>'
-            f'<text x="{64 + j * 140}" y="{height + 27}" font-size="11">{html.escape(provider)}</text>'
-        )
-    return "".join(parts) + "</svg>"
-
-
-def _bars_svg(
-    rows: list[Row], label: Callable[[Row], str], value: Callable[[Row], Decimal | None], width: int = 900
-) -> str:
-    if not rows:
-        return "<p>Nothing to show.</p>"
-    peak = max(float(value(r) or 0) for r in rows) or 1.0
-    parts = [f'<svg viewBox="0 0 {width} {len(rows) * 24 + 10}" role="img">']
-    for i, r in enumerate(rows):
-        w = float(value(r) or 0) / peak * (width - 380)
-        parts.append(
-            f'<text x="0" y="{i * 24 + 16}" font-size="12">{html.escape(label(r))}</text>'
-            f'<rect x="300" y="{i * 24 + 4}" width="{w:.1f}" height="16" fill="#4e79a7"/>'
-            f'<text x="{306 + w:.1f}" y="{i * 24 + 16}" font-size="12">${float(value(r) or 0):,.2f}</text>'
-        )
-    return "".join(parts) + "</svg>"
-
-
-def _cell(column: str, value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        if column.endswith(("_usd", "_cost")):
-            return f"{value:,.2f}"
-        return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return str(value)
-
-
-def _table_html(rows: list[Row]) -> str:
-    if not rows:
-        return "<p>None.</p>"
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(k, v))}</td>" for k, v in r.items()) + "</tr>" for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def write_html(report: Report, path: Path) -> Path:
-    s = report.sections
-    title = f"GenAI spend of {report.org_slug}, {report.window.start} to {report.window.end}"
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:960px}}
-table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f3f3f3}}
-h2{{margin-top:2rem}}</style></head><body>
-<h1>{html.escape(title)}</h1>
-<p>Total computed cost <b>{_usd(report.total_cost)}</b>; tokens priced: <b>{report.coverage_pct}%</b>
-(unpriced usage is listed below, never booked at $0).</p>
-<h2>Daily cost by provider</h2>{_stacked_daily_svg(s["daily_cost"])}
-<h2>Top models</h2>{_bars_svg(s["top_models"], lambda r: f"{r['provider']} / {r['model']}", lambda r: r["cost_usd"])}
-<h2>By provider</h2>{_table_html(s["cost_by_provider"])}
-<h2>Reconciliation with provider-reported cost</h2>{_table_html(s["reconciliation_by_provider"])}
-<h2>Unpriced usage</h2>{_table_html(s["unpriced_models"])}
-<h2>Commitments: bought, used, wasted</h2>{_table_html(s["commitment_utilization"])}
-<h2>FOCUS 1.3 totals</h2>{_table_html(s["focus_by_service"])}
-</body></html>"""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    for section in SECTIONS:
+        rows = report.sections.get(section.name, [])
+        if not rows:
+            console.print(f"[bold]{section.title}[/]: {section.empty}")
+            continue
+        console.print(terminal_table(section.title, rows, section.columns, section.description))

@@ -1,4 +1,5 @@
 -- Per commitment over a window: capacity bought, used, wasted.
+-- @p_provider STRING
 SELECT
   provider,
   commitment_type,
@@ -10,6 +11,6 @@ SELECT
   SUM(commitment_cost_usd) AS commitment_cost_usd,
   SUM(wasted_cost_usd) AS wasted_cost_usd
 FROM genai_commitment_utilization
-WHERE usage_date >= @p_start_date AND usage_date < @p_end_date
+WHERE usage_date >= @p_start_date AND usage_date < @p_end_date AND (@p_provider = '' OR provider = @p_provider)
 GROUP BY provider, commitment_type, commitment_id
 ORDER BY commitment_cost_usd DESC

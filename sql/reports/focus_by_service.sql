@@ -1,4 +1,5 @@
 -- FOCUS 1.3 totals per service and charge category over a window.
+-- @p_provider STRING
 SELECT
   ServiceName AS service_name,
   ChargeCategory AS charge_category,
@@ -8,5 +9,6 @@ SELECT
   SUM(ListCost) AS list_cost
 FROM cost_data_standard_1_3
 WHERE ChargePeriodStart >= TIMESTAMP(@p_start_date) AND ChargePeriodStart < TIMESTAMP(@p_end_date)
+  AND (@p_provider = '' OR x_Provider = @p_provider)
 GROUP BY ServiceName, ChargeCategory
 ORDER BY effective_cost DESC

@@ -1,4 +1,6 @@
--- The most expensive models over the last 30 days, with their share of total spend.
+-- The models with the most token spend over the last 30 days, with their share of it: priced tokens
+-- only (tokens a commitment covers count $0; commitments are in genai_commitment_utilization), the
+-- same definition as the report's top models (sql/reports/top_models.sql).
 CREATE OR REPLACE VIEW genai_top_models_30d AS
 WITH by_model AS (
   SELECT provider, model, SUM(cost_usd) AS cost_usd, SUM(consumed_quantity) AS tokens

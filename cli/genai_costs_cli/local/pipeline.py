@@ -67,29 +67,37 @@ def run_local_pipeline(
             if (FUNCTIONS_DIR / function / "main.py").exists():
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
-        with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 2)
-            for provider in PROVIDERS:
-                progress.update(task, description=f"pay-as-you-go {provider} ({days} days)")
-                bus.publish("genai-payg", window_body | {"provider": provider})
+        steps: list[tuple[str, str | None, dict[str, str]]] = [
+            (f"pay-as-you-go {p} ({days} days)", "genai-payg", {"provider": p}) for p in PROVIDERS
+        ]
+        steps += [
+            (f"commitment / infrastructure {c}", "genai-commitment", {"commitment_type": c}) for c in COMMITMENT_TYPES
+        ]
+        steps.append(("usage events: the applications -> record_usage -> Pub/Sub -> raw", None, {}))
+        steps.append(("consolidating: events, usage -> costs -> FOCUS 1.3 -> attribution", "genai-consolidate", {}))
+        traffic: TrafficSent | None = None
+        # On a terminal a progress bar; piped (CI logs), where a bar shows nothing until the end, a
+        # timestamped line per step as it starts.
+        with Progress(console=console, transient=False, disable=not console.is_terminal) as progress:
+            task = progress.add_task("ingesting", total=len(steps))
+            for number, (description, target, body) in enumerate(steps, start=1):
+                progress.update(task, description=description)
+                if not console.is_terminal:
+                    console.print(
+                        f"{dt.datetime.now(dt.UTC):%H:%M:%S} [{number}/{len(steps)}] {description}", highlight=False
+                    )
+                if target is None:
+                    with open_warehouse(settings) as warehouse:
+                        traffic = send_application_traffic(
+                            simulator_deliveries(base_url),
+                            bus=bus,
+                            warehouse=warehouse,
+                            dataset=dataset_for(org_slug),
+                            topic=settings.usage_events_topic,
+                        )
+                else:
+                    bus.publish(target, window_body | body)
                 progress.advance(task)
-            for commitment_type in COMMITMENT_TYPES:
-                progress.update(task, description=f"commitment / infrastructure {commitment_type}")
-                bus.publish("genai-commitment", window_body | {"commitment_type": commitment_type})
-                progress.advance(task)
-            progress.update(task, description="usage events: the applications -> record_usage -> Pub/Sub -> raw")
-            with open_warehouse(settings) as warehouse:
-                traffic = send_application_traffic(
-                    simulator_deliveries(base_url),
-                    bus=bus,
-                    warehouse=warehouse,
-                    dataset=dataset_for(org_slug),
-                    topic=settings.usage_events_topic,
-                )
-            progress.advance(task)
-            progress.update(task, description="consolidating: events, usage -> costs -> FOCUS 1.3")
-            bus.publish("genai-consolidate", window_body)
-            progress.advance(task)
         with open_warehouse(settings) as warehouse:
             runs = warehouse.query(
                 dataset_for(org_slug),
@@ -109,6 +117,7 @@ def run_local_pipeline(
                 )
                 for name in ("cost_attribution", "capture_rate")
             )
+        assert traffic is not None  # the events step always runs
         return LocalRun(onboarding, window, runs, len(bus.dead_letters), traffic, events, attribution, capture)
     finally:
         stop()
