@@ -42,7 +42,7 @@ from .report_html import write_html
 from .reporting import Report, ReportFilter, build_report, print_report
 
 if TYPE_CHECKING:
-    from .local.pipeline import BudgetsDemo
+    from .local.pipeline import BudgetsDemo, LocalRun
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
@@ -315,6 +315,8 @@ def run_cmd(
         except GenAICostsError as exc:
             _fail(exc)
         _print_runs(result.onboarding, result.runs)
+        print_usage_events(result)
+        print_attribution(result)
         print_catalog(org_slug)
         report = _report(org_slug, ReportFilter(result.window), simulated=True)
         print_report(console, report)
@@ -370,6 +372,56 @@ def print_budgets_demo(demo: BudgetsDemo) -> None:
         f"second evaluation right after: {again} new message(s)"
         + (" (the alert ledger sends each crossing once)" if not again else "")
     )
+
+
+def print_usage_events(result: LocalRun) -> None:
+    sent = result.traffic
+    answers = ", ".join(f"{n:,} {status}" for status, n in sorted(sent.answers.items()))
+    console.print(
+        f"Usage events: {sent.requests:,} requests to record_usage carrying {sent.events:,} events "
+        f"(resends and late copies included): {answers}"
+    )
+    table = Table(
+        "provider", "source", "events kept", "raw copies", "quarantined", "tenants", "users", "tokens",
+        title="Usage events after deduplication (genai_usage_events, one row per (source, event_id))",
+    )  # fmt: skip
+    for r in result.usage_events:
+        table.add_row(
+            r["provider"],
+            r["source"],
+            _count(r["events"]),
+            _count(r["raw_copies"]),
+            _count(r["quarantined"]),
+            _count(r["tenants"]),
+            _count(r["users"]),
+            _count(r["tokens"]),
+        )
+    console.print(table)
+
+
+def print_attribution(result: LocalRun) -> None:
+    """The bill by tenant, user, service and workflow (with the unallocated remainder), and the capture rate."""
+    for dimension in ("tenant", "user", "service", "workflow"):
+        table = Table(
+            dimension, "requests", "cost (USD)",
+            title=f"Cost by {dimension} (genai_cost_allocation: the bill split by the events' estimates)",
+        )  # fmt: skip
+        for r in (r for r in result.attribution if r["dimension"] == dimension):
+            table.add_row(r["value"], _count(r["requests"]), f"{r['cost_usd']:,.2f}")
+        console.print(table)
+    by_provider: dict[str, list[int | Decimal]] = {}
+    for r in result.capture:
+        totals = by_provider.setdefault(r["provider"], [0, Decimal(0), Decimal(0)])
+        for i, key in enumerate(("events", "estimated_cost_usd", "reported_cost_usd")):
+            totals[i] += r[key] or 0
+    table = Table(
+        "provider", "events", "events' estimate (USD)", "provider-reported (USD)", "capture rate",
+        title="Capture rate (events' estimate / cost from the provider's usage; per day: sql/reports/capture_rate.sql)",
+    )  # fmt: skip
+    for provider, (events, estimated, reported) in sorted(by_provider.items()):
+        rate = f"{Decimal(estimated) / Decimal(reported):.1%}" if reported else "n/a (events only)"
+        table.add_row(provider, f"{events:,}", f"{estimated:,.2f}", f"{reported:,.2f}", rate)
+    console.print(table)
 
 
 def _count(value: int | None) -> str:
