@@ -399,6 +399,9 @@ def print_usage_events(result: LocalRun) -> None:
     console.print(table)
 
 
+ATTRIBUTION_ROWS = 15  # per dimension on the console; the report query has every row
+
+
 def print_attribution(result: LocalRun) -> None:
     """The bill by tenant, user, service and workflow (with the unallocated remainder), and the capture rate."""
     for dimension in ("tenant", "user", "service", "workflow"):
@@ -406,8 +409,12 @@ def print_attribution(result: LocalRun) -> None:
             dimension, "requests", "cost (USD)",
             title=f"Cost by {dimension} (genai_cost_allocation: the bill split by the events' estimates)",
         )  # fmt: skip
-        for r in (r for r in result.attribution if r["dimension"] == dimension):
+        rows = [r for r in result.attribution if r["dimension"] == dimension]
+        for r in rows[:ATTRIBUTION_ROWS]:
             table.add_row(r["value"], _count(r["requests"]), f"{r['cost_usd']:,.2f}")
+        if len(rows) > ATTRIBUTION_ROWS:
+            rest = sum((r["cost_usd"] for r in rows[ATTRIBUTION_ROWS:]), Decimal(0))
+            table.add_row(f"({len(rows) - ATTRIBUTION_ROWS:,} more)", "", f"{rest:,.2f}")
         console.print(table)
     by_provider: dict[str, list[int | Decimal]] = {}
     for r in result.capture:

@@ -8,6 +8,8 @@ token category, to what the usage APIs report for it; the calls the applications
 are the difference. Only the learning platform's own scope is instrumented: for OpenAI, Anthropic
 and Azure OpenAI, the (project, api key) pairs taken in a fixed hash order until the plan's
 ``daily_calls`` is reached; every other team's usage sends no events (the unexplained remainder).
+The platform runs on generally available models: usage rows of preview models (the ones a price
+catalog may not know yet, and the audio previews) are other teams' experiments and send no events.
 Groq is used only by the platform and has no usage API: its calls exist only as events.
 
 **Who the calls serve.** Four tenants (schools) with their learners, and four services, each its
@@ -55,6 +57,11 @@ TENANTS = (  # (tenant, cumulative share, learners, plan)
 )
 TUTOR_FEATURES = ("hints", "explanations", "chat")
 _UNIT = float(2**64)
+
+
+def platform_model(model: str | None) -> bool:
+    """Whether the learning platform calls this model (and so sends its usage events): not a preview."""
+    return model is not None and "preview" not in model
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,8 @@ class Traffic:
             for hour in hours(self.start, self.end):
                 minutes = len(self.dataset.active_minutes(provider, hour))
                 for row in self.dataset.hour_rows(provider, hour):  # about one call a minute at least
-                    volume[(row.dims.project, row.dims.api_key)] += max(row.usage.requests, minutes)
+                    if platform_model(row.dims.model):
+                        volume[(row.dims.project, row.dims.api_key)] += max(row.usage.requests, minutes)
             budget, chosen = daily.get(provider, 0) * days, set()
             for pair in sorted(volume, key=lambda p: self._fraction("scope", provider, *p)):
                 if volume[pair] and volume[pair] <= budget:
@@ -153,7 +161,7 @@ class Traffic:
         """Every call of the instrumented scope and of Groq, hour by hour."""
         for hour in hours(self.start, self.end):
             for provider, scope in self.scopes.items():
-                keep = lambda d, scope=scope: (d.project, d.api_key) in scope  # noqa: E731
+                keep = lambda d, scope=scope: (d.project, d.api_key) in scope and platform_model(d.model)  # noqa: E731
                 for row in self.dataset.minute_rows(provider, hour, keep):
                     yield from self._split(provider, row.start, row.dims, row.usage)
             yield from self._groq_hour(hour)

@@ -10,6 +10,10 @@ What the real subscription does, and so this one:
   (a JSON object);
 - delivery is at least once: a redelivered message is written again (same message id).
 
+Inside :meth:`BigQuerySubscription.batched`, rows are appended ``batch_rows`` at a time, each batch one
+load (one transaction), as the real subscription writes through the Storage Write API in batches; a
+message that does not fit still raises at once. Outside it each message is its own load.
+
 Type mapping (JSON -> column): STRING from a string; INT64 from an integer; BOOL from a boolean;
 NUMERIC from a decimal string or a number with at most 9 decimals; TIMESTAMP from an RFC 3339 string
 with a zone; JSON from any value; RECORD from an object; REPEATED from an array.
@@ -19,7 +23,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,13 +46,38 @@ class SubscriptionWriteError(ValidationError):
 class BigQuerySubscription:
     """A subscriber for :class:`InProcessBus` writing each message to ``dataset.table``."""
 
-    def __init__(self, warehouse: Warehouse, dataset: str, spec: TableSpec, *, name: str) -> None:
+    def __init__(
+        self, warehouse: Warehouse, dataset: str, spec: TableSpec, *, name: str, batch_rows: int = 500
+    ) -> None:
         missing = [c for c in METADATA_COLUMNS if c not in spec.field_names]
         if missing:
             raise ValueError(f"{spec.name} lacks the write_metadata columns {missing}")
         self.warehouse, self.dataset, self.spec, self.name = warehouse, dataset, spec, name
         self._data_fields = [f for f in spec.fields if f.name not in METADATA_COLUMNS]
         self.rows_written = 0
+        self.loads = 0
+        self.batch_rows = batch_rows
+        self._pending: list[dict[str, Any]] | None = None  # a list while batched
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Hold conformed rows and append them ``batch_rows`` at a time and at the end of the block.
+        The embedded warehouse opens its file once per operation, so one load per message costs an
+        open and a commit each: batching keeps ``genai-costs run`` to a few loads. If a load fails the
+        block raises (the run fails) instead of redelivering, since the messages were already answered."""
+        self._pending = []
+        try:
+            yield
+            self.flush()
+        finally:
+            self._pending = None
+
+    def flush(self) -> None:
+        """Append the held rows in one load."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self.rows_written += self.warehouse.load_rows(self.dataset, self.spec, rows)
+            self.loads += 1
 
     def __call__(self, event: CloudEvent) -> None:
         message = event.data["message"]
@@ -64,7 +94,13 @@ class BigQuerySubscription:
             "publish_time": _timestamp(message["publishTime"], "publish_time"),
             "attributes": dict(message.get("attributes") or {}),
         }
-        self.rows_written += self.warehouse.load_rows(self.dataset, self.spec, [row])
+        if self._pending is None:
+            self.rows_written += self.warehouse.load_rows(self.dataset, self.spec, [row])
+            self.loads += 1
+            return
+        self._pending.append(row)
+        if len(self._pending) >= self.batch_rows:
+            self.flush()
 
 
 def conform_record(value: Mapping[str, Any], fields: list[FieldSpec], *, where: str) -> dict[str, Any]:

@@ -96,13 +96,13 @@ def run_local_pipeline(
         # timestamped line per step as it starts.
         with Progress(console=console, transient=False, disable=not console.is_terminal) as progress:
             task = progress.add_task("ingesting", total=len(steps))
-            for number, (description, topic, message) in enumerate(steps, start=1):
+            for number, (description, target, message) in enumerate(steps, start=1):
                 progress.update(task, description=description)
                 if not console.is_terminal:
                     console.print(
                         f"{dt.datetime.now(dt.UTC):%H:%M:%S} [{number}/{len(steps)}] {description}", highlight=False
                     )
-                if topic is None:
+                if target is None:
                     with open_warehouse(settings) as warehouse:
                         traffic = send_application_traffic(
                             simulator_deliveries(base_url),
@@ -112,7 +112,7 @@ def run_local_pipeline(
                             topic=settings.usage_events_topic,
                         )
                 else:
-                    bus.publish(topic, message)
+                    bus.publish(target, message)
                 progress.advance(task)
         budgets = _budgets_demo(bus, org_slug, window, base_url)
         with open_warehouse(settings) as warehouse:

@@ -54,12 +54,13 @@ def send_application_traffic(
 ) -> TrafficSent:
     """POST each delivery to record_usage; its messages land in ``dataset.genai_usage_events_raw``."""
     spec = load_table_specs(sql_root())[RAW_TABLE]
-    bus.subscribe(
-        topic, BigQuerySubscription(warehouse, dataset, spec, name=f"projects/{bus.project}/subscriptions/{topic}-bq")
+    subscription = BigQuerySubscription(
+        warehouse, dataset, spec, name=f"projects/{bus.project}/subscriptions/{topic}-bq"
     )
+    bus.subscribe(topic, subscription)
     client = create_app("record_usage", str(FUNCTIONS_DIR / "record_usage" / "main.py"), "http").test_client()
     sent = TrafficSent()
-    with embedded.installed(bus):
+    with embedded.installed(bus), subscription.batched():
         for delivery in deliveries:
             response = client.post("/", json=delivery["body"])
             sent.requests += 1
