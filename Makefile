@@ -61,6 +61,7 @@ focus-validator: install
 bench: install
 	$(BIN)/python -m bench.consolidation
 	$(BIN)/python -m bench.ingestion
+	$(BIN)/python -m bench.events_ingest
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).
 package:

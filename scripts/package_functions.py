@@ -43,7 +43,6 @@ NOT_DEPLOYED = (
     "genai_costs/warehouse/transpile.py",
     "genai_costs/warehouse/sqlcache.py",
     "genai_costs/secrets/local.py",
-    "genai_costs/messaging/pubsub.py",
     "sql/reports/",
 )
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}

@@ -8,6 +8,7 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -25,6 +26,9 @@ from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
 from .reporting import build_report, print_report, write_html
+
+if TYPE_CHECKING:
+    from .local.pipeline import LocalRun
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 secrets_app = typer.Typer(no_args_is_help=True, help="Provider credentials (values are never printed).")
@@ -193,11 +197,37 @@ def run_cmd(
             (r["error"] or "")[:60],
         )
     console.print(table)
+    print_usage_events(result)
     print_catalog(org_slug)
     _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")
     failed = [r for r in result.runs if r["status"] == "failed"]
     if failed or result.dead_letters:
         _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))
+
+
+def print_usage_events(result: LocalRun) -> None:
+    sent = result.traffic
+    answers = ", ".join(f"{n:,} {status}" for status, n in sorted(sent.answers.items()))
+    console.print(
+        f"Usage events: {sent.requests:,} requests to record_usage carrying {sent.events:,} events "
+        f"(resends and late copies included): {answers}"
+    )
+    table = Table(
+        "provider", "source", "events kept", "raw copies", "quarantined", "tenants", "users", "tokens",
+        title="Usage events after deduplication (genai_usage_events, one row per (source, event_id))",
+    )  # fmt: skip
+    for r in result.usage_events:
+        table.add_row(
+            r["provider"],
+            r["source"],
+            _count(r["events"]),
+            _count(r["raw_copies"]),
+            _count(r["quarantined"]),
+            _count(r["tenants"]),
+            _count(r["users"]),
+            _count(r["tokens"]),
+        )
+    console.print(table)
 
 
 def _count(value: int | None) -> str:

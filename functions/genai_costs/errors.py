@@ -11,6 +11,7 @@
     │   ├── ConformanceError      a data-quality / FOCUS conformance check failed
     │   └── WarehouseBusyError    the embedded file stayed locked by another process (transient)
     ├── RunConflictError          another run holds the lease on the same window (transient)
+    ├── MessagingError            publishing to a topic failed (transient: the caller resends)
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
         ├── ProviderRateLimitError  429 after retries were exhausted (transient)
@@ -68,6 +69,10 @@ class WarehouseBusyError(WarehouseError):
 
 
 class RunConflictError(GenAICostsError):
+    transient = True
+
+
+class MessagingError(GenAICostsError):
     transient = True
 
 

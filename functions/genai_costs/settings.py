@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     function_timeout_seconds: int = Field(
         DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )
+    usage_events_topic: str = Field(
+        "genai-usage-events",
+        pattern=r"^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
+        description="record_usage: the Pub/Sub topic (id, in the same project) whose BigQuery subscription "
+        "appends to genai_usage_events_raw",
+    )
 
     @property
     def backend(self) -> Literal["bigquery", "embedded"]:

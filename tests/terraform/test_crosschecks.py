@@ -92,7 +92,7 @@ def test_every_function_directory_is_deployed():
     dirs = {p.parent.name for p in (REPO / "functions").glob("*/main.py")} - {"genai_costs"}
     deployed = set(LOCALS["functions"])
     assert dirs <= deployed, f"functions without a google_cloudfunctions2_function: {sorted(dirs - deployed)}"
-    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard"}
+    assert deployed == {"ingest_payg", "ingest_commitment", "consolidate", "onboard", "record_usage"}
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]
     assert fn["build_config"][0]["runtime"] == "python312"
@@ -195,7 +195,8 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert set(dataset_iam) == {"data_editor", "billing_export_reader"}
     editor, export = dataset_iam["data_editor"], dataset_iam["billing_export_reader"]
     assert editor["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
-    assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${local.functions}")
+    assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${toset(local.warehouse_functions)}")
+    assert set(LOCALS["warehouse_functions"]) == set(LOCALS["functions"]) - {"record_usage"}
     assert export["dataset_id"] == "${var.gcp_sources.billing_export.dataset_id}"
     assert export["role"] == "roles/bigquery.dataViewer"
     assert export["for_each"] == "${toset(local.billing_export_readers)}"
@@ -215,6 +216,7 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert set(project_iam) == {"job_user", "source_reader"}
     assert project_iam["job_user"]["project"] == "${var.project_id}"
     assert project_iam["job_user"]["role"] == "roles/bigquery.jobUser"
+    assert project_iam["job_user"]["for_each"] == "${toset(local.warehouse_functions)}"
     assert project_iam["source_reader"]["for_each"] == "${local.source_project_grants}"
     roles = {r for row in LOCALS["google_source_access"].values() for r in row["roles"]}
     assert roles == {"roles/monitoring.viewer", "roles/aiplatform.viewer"}
@@ -251,6 +253,48 @@ def test_onboarding_is_invoked_only_by_named_members():
     assert invokers["onboard_invoker"]["member"] == "${each.key}"
     assert invokers["onboard_invoker"]["role"] == "roles/run.invoker"
     assert not resources("google_cloudfunctions2_function_iam_member")
+
+
+def test_usage_events_reach_the_raw_table_through_a_bigquery_subscription_with_a_dead_letter():
+    subscription = resources("google_pubsub_subscription")["usage_events_bigquery"]
+    assert subscription["topic"] == "${google_pubsub_topic.usage_events.id}"
+    (config,) = subscription["bigquery_config"]
+    assert config["table"].endswith("${google_bigquery_table.org[local.usage_events_table].table_id}")
+    assert LOCALS["usage_events_table"] == "genai_usage_events_raw"
+    assert (config["use_table_schema"], config["write_metadata"], config["drop_unknown_fields"]) == (True, True, False)
+    assert "push_config" not in subscription  # no function in the write path
+    (dead_letter,) = subscription["dead_letter_policy"]
+    assert dead_letter["dead_letter_topic"] == "${google_pubsub_topic.usage_events_dead_letter.id}"
+    dlq = resources("google_pubsub_subscription")["usage_events_dead_letter"]
+    assert dlq["topic"] == "${google_pubsub_topic.usage_events_dead_letter.id}"
+    # The Pub/Sub service agent writes the rows: dataEditor on that one table, nothing dataset-wide.
+    writer = resources("google_bigquery_table_iam_member")["usage_events_writer"]
+    assert (writer["table_id"], writer["role"], writer["member"]) == (
+        "${google_bigquery_table.org[local.usage_events_table].table_id}",
+        "roles/bigquery.dataEditor",
+        "${local.pubsub_service_agent}",
+    )
+    topic_iam = resources("google_pubsub_topic_iam_member")
+    assert topic_iam["usage_events_dead_letter_publisher"]["member"] == "${local.pubsub_service_agent}"
+    sub_iam = resources("google_pubsub_subscription_iam_member")["usage_events_dead_letter_subscriber"]
+    assert sub_iam["subscription"] == "${google_pubsub_subscription.usage_events_bigquery.name}"
+
+
+def test_record_usage_only_publishes_and_is_invoked_only_by_named_members():
+    publisher = resources("google_pubsub_topic_iam_member")["record_usage_publisher"]
+    assert (publisher["topic"], publisher["role"], publisher["member"]) == (
+        "${google_pubsub_topic.usage_events.name}",
+        "roles/pubsub.publisher",
+        '${google_service_account.fn["record_usage"].member}',
+    )
+    access = check.FUNCTION_ACCESS["record_usage"]
+    assert not access.warehouse and not access.secrets and not access.billing_export
+    assert LOCALS["secret_readers"]["record_usage"] == []
+    assert LOCALS["function_env"]["GENAI_COSTS_USAGE_EVENTS_TOPIC"] == "${local.name}-usage-events"
+    assert resources("google_pubsub_topic")["usage_events"]["name"] == "${local.name}-usage-events"
+    invoker = resources("google_cloud_run_v2_service_iam_member")["record_usage_invoker"]
+    assert invoker["for_each"] == "${toset(var.usage_events.invokers)}" and invoker["role"] == "roles/run.invoker"
+    assert LOCALS["functions"]["record_usage"]["pubsub"] is False  # HTTP, authenticated by Cloud Run IAM
 
 
 def test_no_secret_values_in_variables():

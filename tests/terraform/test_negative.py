@@ -109,6 +109,32 @@ CASES = {
         'dataset_id = "other_org_prod"\n  role       = "roles/bigquery.dataEditor"',
         {"policy"},
     ),
+    # record_usage only publishes to its own topic.
+    "record_usage_works_on_the_dataset": (
+        f"{MOD}/main.tf",
+        'warehouse_functions = ["consolidate", "ingest_commitment", "ingest_payg", "onboard"]',
+        'warehouse_functions = ["consolidate", "ingest_commitment", "ingest_payg", "onboard", "record_usage"]',
+        {"policy", "matrix"},
+    ),
+    "record_usage_publishes_to_a_flow_topic": (
+        f"{MOD}/usage_events.tf",
+        "topic   = google_pubsub_topic.usage_events.name",
+        'topic   = google_pubsub_topic.flow["consolidate"].name',
+        {"policy"},
+    ),
+    "bigquery_subscription_without_dead_letter": (
+        f"{MOD}/usage_events.tf",
+        "  dead_letter_policy {\n    dead_letter_topic     = google_pubsub_topic.usage_events_dead_letter.id\n"
+        "    max_delivery_attempts = var.usage_events.max_delivery_attempts\n  }\n",
+        "",
+        {"policy"},
+    ),
+    "bigquery_subscription_without_metadata": (
+        f"{MOD}/usage_events.tf",
+        "write_metadata      = true",
+        "write_metadata      = false",
+        {"policy"},
+    ),
     "push_subscription_without_dead_letter": (
         f"{MOD}/pubsub.tf",
         "  dead_letter_policy {\n    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id\n"

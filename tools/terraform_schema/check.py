@@ -12,7 +12,8 @@ from the JSII assembly of ``cdktn-provider-google`` (see ``extract_google_schema
 
 ``check_policy`` adds the project's security rules (no public invokers, no secret versions,
 no project-wide data/secret roles, IAM bound to the module's own dataset and secrets, Pub/Sub
-deliveries with an explicit retry policy and a dead-letter policy) and the least-privilege
+deliveries with an explicit retry policy and a dead-letter policy, BigQuery subscriptions with a
+dead-letter policy and write_metadata) and the least-privilege
 matrix of the per-function service accounts (``FUNCTION_ACCESS``), checked statically on the
 IAM blocks and, with ``check_access_matrix``, on the access locals as Terraform evaluates them.
 
@@ -285,6 +286,11 @@ def _refs(value: Any) -> set[str]:
     return {m.group(1) for m in REF.finditer(json.dumps(value))}
 
 
+def _refs_with_names(value: Any) -> frozenset[str]:
+    """Resource addresses (``type.name``) an expression refers to."""
+    return frozenset(f"{m.group(1)}.{m.group(2)}" for m in REF.finditer(json.dumps(value)))
+
+
 def _targets(body: dict, attr: str, allowed: str) -> bool:
     """True when ``body[attr]`` refers to a resource of type ``allowed`` (directly or through for_each)."""
     value = body.get(attr)
@@ -302,6 +308,7 @@ def _targets(body: dict, attr: str, allowed: str) -> bool:
 JOB_USER = "roles/bigquery.jobUser"
 DATA_EDITOR = "roles/bigquery.dataEditor"
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+PUBLISHER = "roles/pubsub.publisher"
 
 
 @dataclass(frozen=True)
@@ -312,9 +319,12 @@ class Access:
     secrets: bool  # secretAccessor on this org's provider secrets (secret-level only)
     source_project_roles: frozenset[str] = frozenset()  # on the named Vertex AI / Gemini projects
     billing_export: bool = False  # bigquery.dataViewer on the Cloud Billing export dataset
+    warehouse: bool = True  # JOB_USER on the deployment project and DATA_EDITOR on its org dataset
+    publishes_to: frozenset[str] = frozenset()  # PUBLISHER on these topics (resource addresses), nothing else
 
 
-# Every function also holds JOB_USER on the deployment project and DATA_EDITOR on its org dataset.
+# Functions with ``warehouse`` also hold JOB_USER on the deployment project and DATA_EDITOR on their org
+# dataset; record_usage holds neither: it only publishes (its topic's BigQuery subscription writes).
 FUNCTION_ACCESS: dict[str, Access] = {
     "consolidate": Access(secrets=False),
     "ingest_commitment": Access(
@@ -326,6 +336,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
         secrets=True, source_project_roles=frozenset({"roles/monitoring.viewer"}), billing_export=True
     ),
     "onboard": Access(secrets=False),
+    "record_usage": Access(
+        secrets=False, warehouse=False, publishes_to=frozenset({"google_pubsub_topic.usage_events"})
+    ),
 }
 BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
 
@@ -430,10 +443,17 @@ def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> No
         if block.type.startswith("google_secret_manager_"):
             allowed = {SECRET_ACCESSOR} if access.secrets else set()
         elif block.type.startswith("google_project_iam_"):
-            allowed = {JOB_USER} if body.get("project") == "${var.project_id}" else set(access.source_project_roles)
+            own_project = body.get("project") == "${var.project_id}"
+            allowed = ({JOB_USER} if access.warehouse else set()) if own_project else set(access.source_project_roles)
         elif block.type.startswith("google_bigquery_dataset_iam_"):
             own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
-            allowed = {DATA_EDITOR} if own else ({BILLING_EXPORT_ROLE} if access.billing_export else set())
+            if own:
+                allowed = {DATA_EDITOR} if access.warehouse else set()
+            else:
+                allowed = {BILLING_EXPORT_ROLE} if access.billing_export else set()
+        elif block.type.startswith("google_pubsub_topic_iam_"):
+            topics = _refs_with_names(body.get("topic"))
+            allowed = {PUBLISHER} if topics and topics <= access.publishes_to else set()
         else:
             allowed = set()
         if role not in allowed:
@@ -468,6 +488,12 @@ def check_access_matrix(evaluated: dict, org: dict) -> list[str]:
     for fn in evaluated["billing_export_readers"]:
         if not FUNCTION_ACCESS.get(fn, Access(secrets=False)).billing_export:
             errors.append(f"billing_export_readers: {fn} may not read the billing export")
+    warehouse = {fn for fn, access in FUNCTION_ACCESS.items() if access.warehouse}
+    if set(evaluated["warehouse_functions"]) != warehouse:
+        errors.append(
+            f"warehouse_functions: exactly {sorted(warehouse)} work on the org dataset, "
+            f"not {sorted(evaluated['warehouse_functions'])}"
+        )
     return errors
 
 
@@ -477,6 +503,7 @@ ACCESS_LOCALS = (
     "function_env",
     "secret_grants",
     "source_project_grants",
+    "warehouse_functions",
 )
 
 
@@ -601,6 +628,13 @@ def check_policy(root: Path) -> list[str]:
                 errors.append(f"{where}: push subscription without dead_letter_policy")
             if not _as_blocks(body.get("retry_policy")):
                 errors.append(f"{where}: push subscription without an explicit retry_policy")
+        if block.type == "google_pubsub_subscription" and body.get("bigquery_config"):
+            dlq = _as_blocks(body.get("dead_letter_policy")) or []
+            if not dlq or not dlq[0].get("dead_letter_topic"):
+                errors.append(f"{where}: BigQuery subscription without dead_letter_policy (refused rows would be lost)")
+            for config in _as_blocks(body.get("bigquery_config")) or []:
+                if config.get("write_metadata") is not True:
+                    errors.append(f"{where}: BigQuery subscription without write_metadata (message ids for dedup)")
         if block.type in {
             "google_cloud_run_v2_service_iam_member",
             "google_cloudfunctions2_function_iam_member",

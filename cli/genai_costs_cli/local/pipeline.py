@@ -25,6 +25,7 @@ from genai_costs.warehouse.sqlfiles import read_single_statement
 from .entry_points import FUNCTIONS_DIR, TOPICS, load_entry_point
 from .inprocess import InProcessBus
 from .simulator_credentials import configure_simulated_commitments, simulator_credentials
+from .usage_traffic import TrafficSent, send_application_traffic, simulator_deliveries
 
 
 @dataclass
@@ -33,6 +34,8 @@ class LocalRun:
     window: Window
     runs: list[dict[str, Any]]
     dead_letters: int
+    traffic: TrafficSent
+    usage_events: list[dict[str, Any]]  # sql/reports/usage_events_summary.sql after consolidation
 
 
 def run_local_pipeline(
@@ -63,7 +66,7 @@ def run_local_pipeline(
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
         with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 1)
+            task = progress.add_task("ingesting", total=len(PROVIDERS) + len(COMMITMENT_TYPES) + 2)
             for provider in PROVIDERS:
                 progress.update(task, description=f"pay-as-you-go {provider} ({days} days)")
                 bus.publish("genai-payg", window_body | {"provider": provider})
@@ -72,7 +75,17 @@ def run_local_pipeline(
                 progress.update(task, description=f"commitment / infrastructure {commitment_type}")
                 bus.publish("genai-commitment", window_body | {"commitment_type": commitment_type})
                 progress.advance(task)
-            progress.update(task, description="consolidating: usage -> costs -> FOCUS 1.3")
+            progress.update(task, description="usage events: the applications -> record_usage -> Pub/Sub -> raw")
+            with open_warehouse(settings) as warehouse:
+                traffic = send_application_traffic(
+                    simulator_deliveries(base_url),
+                    bus=bus,
+                    warehouse=warehouse,
+                    dataset=dataset_for(org_slug),
+                    topic=settings.usage_events_topic,
+                )
+            progress.advance(task)
+            progress.update(task, description="consolidating: events, usage -> costs -> FOCUS 1.3")
             bus.publish("genai-consolidate", window_body)
             progress.advance(task)
         with open_warehouse(settings) as warehouse:
@@ -81,6 +94,11 @@ def run_local_pipeline(
                 read_single_statement(sql_root() / "reports" / "ingestion_runs.sql"),
                 {"p_since": started},
             )
-        return LocalRun(onboarding, window, runs, len(bus.dead_letters))
+            events = warehouse.query(
+                dataset_for(org_slug),
+                read_single_statement(sql_root() / "reports" / "usage_events_summary.sql"),
+                {"p_start_date": window.start, "p_end_date": window.end},
+            )
+        return LocalRun(onboarding, window, runs, len(bus.dead_letters), traffic, events)
     finally:
         stop()

@@ -7,5 +7,9 @@ from typing import Any
 
 class Publisher(abc.ABC):
     @abc.abstractmethod
-    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
-        """Publish a JSON payload; return the message id."""
+    def publish(
+        self, topic: str, payload: Mapping[str, Any] | bytes, attributes: Mapping[str, str] | None = None
+    ) -> str:
+        """Publish one message (a JSON object, or bytes already serialized); return its message id.
+        Returns only once the message is accepted; raises when it was not (it may then have been,
+        or not: publishers retry with idempotent content)."""

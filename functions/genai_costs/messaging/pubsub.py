@@ -1,4 +1,6 @@
-"""Google Cloud Pub/Sub publisher (used by the CLI to trigger cloud runs and backfills)."""
+"""Google Cloud Pub/Sub publisher (record_usage; the CLI to trigger cloud runs and backfills; alert delivery).
+
+Failures surface as google-api-core exceptions (or ``TimeoutError``); callers map them."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ class PubSubPublisher(Publisher):
             self._client = PublisherClient()
         return self._client
 
-    def publish(self, topic: str, payload: Mapping[str, Any], attributes: Mapping[str, str] | None = None) -> str:
-        future = self.client.publish(
-            self.client.topic_path(self.project, topic), json.dumps(payload).encode(), **dict(attributes or {})
-        )
+    def publish(
+        self, topic: str, payload: Mapping[str, Any] | bytes, attributes: Mapping[str, str] | None = None
+    ) -> str:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        future = self.client.publish(self.client.topic_path(self.project, topic), data, **dict(attributes or {}))
         return str(future.result(timeout=60))

@@ -1,15 +1,17 @@
-# The four gen2 functions of one organization, each running as its own service account
+# The five gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding is an authenticated HTTP function callable only by
-# var.functions.onboard_invokers.
+# push identity; onboarding and record_usage are authenticated HTTP functions callable only by
+# var.functions.onboard_invokers and var.usage_events.invokers (usage_events.tf).
 
 locals {
   functions = {
-    consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol" }
-    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit" }
-    ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
-    onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
+    consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    onboard           = { entry_point = "onboard", pubsub = false, account = "onboard", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    # Applications call it on their request path's side: many short requests, so its own scale.
+    record_usage = { entry_point = "record_usage", pubsub = false, account = "usage", max_instances = var.usage_events.max_instances, timeout_seconds = 60 }
   }
 }
 
@@ -39,8 +41,8 @@ resource "google_cloudfunctions2_function" "fn" {
     ingress_settings               = each.value.pubsub ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
     all_traffic_on_latest_revision = true
     available_memory               = var.functions.available_memory
-    max_instance_count             = var.functions.max_instances
-    timeout_seconds                = var.functions.timeout_seconds
+    max_instance_count             = each.value.max_instances
+    timeout_seconds                = each.value.timeout_seconds
   }
 }
 

@@ -25,6 +25,8 @@ locals {
     GENAI_COSTS_BQ_LOCATION   = var.bigquery.location
     GENAI_COSTS_ORG_SLUG      = var.org.slug
     GENAI_COSTS_TRAILING_DAYS = tostring(var.schedules.trailing_days)
+    # record_usage publishes here (usage_events.tf); same project as the function.
+    GENAI_COSTS_USAGE_EVENTS_TOPIC = "${local.name}-usage-events"
     # Terraform owns the dataset, tables and procedures: onboarding only verifies them.
     GENAI_COSTS_SCHEMA_OWNER = "terraform"
     # Gen2 functions tag every log entry with the execution id of the request that wrote it.
@@ -32,8 +34,10 @@ locals {
   }
 
   # ---- Access matrix: what each function's own service account may read ----------------------
-  # Every function also holds bigquery.jobUser on this project and bigquery.dataEditor on this
-  # organization's dataset (serviceaccount.tf). README "Service accounts" explains each role.
+  # The functions that work on the warehouse hold bigquery.jobUser on this project and
+  # bigquery.dataEditor on this organization's dataset (serviceaccount.tf). record_usage does not: it
+  # only publishes to the usage-events topic (usage_events.tf). README "Service accounts" explains each role.
+  warehouse_functions = ["consolidate", "ingest_commitment", "ingest_payg", "onboard"]
 
   # The provider whose secret each commitment / infrastructure type reads (one secret, both flows).
   commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
@@ -45,6 +49,7 @@ locals {
     ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
     ingest_payg       = sort(var.org.providers)
     onboard           = []
+    record_usage      = []
   }
   secret_grants = {
     for g in flatten([

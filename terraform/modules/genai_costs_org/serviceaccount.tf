@@ -1,11 +1,13 @@
 # One service account per function (Fabric's cloud-function-v2 convention), plus the
 # organization's Pub/Sub push and scheduler identities. Each holds only what it needs:
 #
-# - every function: bigquery.jobUser on this project (a job is not a dataset resource, and jobUser
-#   grants no data) and bigquery.dataEditor on this organization's dataset only. Every function
-#   writes: the run ledger (all), raw windows (ingestion), consolidated tables (consolidation),
-#   views and catalog rows (onboarding); writers stage rows in a short-lived table inside the
-#   dataset, and creating a table is a dataset-level permission;
+# - every function but record_usage (local.warehouse_functions): bigquery.jobUser on this project (a
+#   job is not a dataset resource, and jobUser grants no data) and bigquery.dataEditor on this
+#   organization's dataset only. Each of them writes: the run ledger (all), raw windows (ingestion),
+#   consolidated tables (consolidation), views and catalog rows (onboarding); writers stage rows in a
+#   short-lived table inside the dataset, and creating a table is a dataset-level permission;
+# - record_usage: pubsub.publisher on the usage-events topic, nothing else (usage_events.tf): the
+#   topic's BigQuery subscription writes the rows, as the Pub/Sub service agent;
 # - ingest_payg / ingest_commitment: also their provider secrets (secrets.tf) and read-only roles
 #   on the named Google Cloud sources (sources.tf); consolidate and onboard read no secret at all;
 # - push: the OIDC identity Pub/Sub uses to call this org's functions (run.invoker on each);
@@ -54,7 +56,7 @@ resource "google_service_account" "org" {
 }
 
 resource "google_bigquery_dataset_iam_member" "data_editor" {
-  for_each   = local.functions
+  for_each   = toset(local.warehouse_functions)
   project    = var.project_id
   dataset_id = google_bigquery_dataset.org.dataset_id
   role       = "roles/bigquery.dataEditor"
@@ -62,7 +64,7 @@ resource "google_bigquery_dataset_iam_member" "data_editor" {
 }
 
 resource "google_project_iam_member" "job_user" {
-  for_each = local.functions
+  for_each = toset(local.warehouse_functions)
   project  = var.project_id
   role     = "roles/bigquery.jobUser"
   member   = google_service_account.fn[each.key].member

@@ -174,3 +174,26 @@ variable "schedules" {
     error_message = "schedules.trailing_days must be a whole number between 1 and 31."
   }
 }
+
+variable "usage_events" {
+  description = "Per-request usage events (`record_usage`). `invokers` are the only members allowed to call the function: the applications' identities (for example `serviceAccount:tutor@app-prod.iam.gserviceaccount.com`); each caller's identity is the default `source` of its events. `max_instances` caps the function's instances; `max_delivery_attempts` is how often the BigQuery subscription tries a message before moving it to the dead-letter topic; `kms_key_name` enables CMEK on the usage-events topics."
+  type = object({
+    invokers              = optional(list(string), [])
+    kms_key_name          = optional(string)
+    max_delivery_attempts = optional(number, 5)
+    max_instances         = optional(number, 20)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition = alltrue([
+      for m in var.usage_events.invokers :
+      !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
+    ])
+    error_message = "usage_events.invokers must be IAM members such as serviceAccount:, user:, group: or domain: (never allUsers or allAuthenticatedUsers)."
+  }
+  validation {
+    condition     = var.usage_events.max_delivery_attempts >= 5 && var.usage_events.max_delivery_attempts <= 100 && var.usage_events.max_instances >= 1
+    error_message = "usage_events.max_delivery_attempts must be between 5 and 100 (Pub/Sub limits) and max_instances at least 1."
+  }
+}
