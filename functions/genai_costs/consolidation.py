@@ -76,7 +76,7 @@ def consolidate(
         run.before_write()
         result.events_window = usage_events_window(warehouse, run.dataset, window)
         events_params = params | {"p_start_date": result.events_window.start}
-        warehouse.call_procedure(run.dataset, procedures[EVENTS_PROCEDURE], events_params)
+        warehouse.run_transaction(run.dataset, [Call(procedures[EVENTS_PROCEDURE])], events_params)
         log.info("%s ran for %s %s..%s", EVENTS_PROCEDURE, message.org_slug, result.events_window.start, window.end)
         try:
             warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)

@@ -11,11 +11,10 @@
 --     events) and 15 minutes before it, so >= 32 days on both sides sees every copy that matters;
 --   - a late event lands in its own event day (the caller widens the window to the late days,
 --     genai_costs.consolidation).
--- The window is replaced in both tables in one transaction; re-running it changes nothing.
+-- The window is replaced in both tables inside the caller's transaction (procedures hold no transaction
+-- control of their own: BigQuery transactions do not nest); re-running it changes nothing.
 CREATE OR REPLACE PROCEDURE sp_genai_0_consolidate_usage_events(p_org_slug STRING, p_start_date DATE, p_end_date DATE)
 BEGIN
-  BEGIN TRANSACTION;
-
   CREATE TEMP TABLE usage_event_first_copies AS
   WITH copies AS (
     SELECT
@@ -102,6 +101,4 @@ BEGIN
   WHERE quarantine_reason IS NOT NULL;
 
   DROP TABLE usage_event_first_copies;
-
-  COMMIT TRANSACTION;
 END;
