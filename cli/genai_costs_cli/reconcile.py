@@ -1,0 +1,98 @@
+"""``genai-costs reconcile``: the applications' usage events against the providers' own data, per grain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from genai_costs.model.window import Window
+from genai_costs.orgs import dataset_for
+from genai_costs.paths import sql_root
+from genai_costs.warehouse.base import Warehouse
+from genai_costs.warehouse.sqlfiles import read_single_statement
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Reconciliation:
+    window: Window
+    summary: list[Row] = field(default_factory=list)
+    discrepancies: list[Row] = field(default_factory=list)
+
+
+def load_reconciliation(warehouse: Warehouse, org_slug: str, window: Window) -> Reconciliation:
+    params = {"p_start_date": window.start, "p_end_date": window.end}
+    out = Reconciliation(window)
+    for name, target in (("reconciliation_summary", out.summary), ("reconciliation_discrepancies", out.discrepancies)):
+        statement = read_single_statement(sql_root() / "reports" / f"{name}.sql")
+        target.extend(warehouse.query(dataset_for(org_slug), statement, params))
+    return out
+
+
+def _usd(value: Decimal | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
+
+
+def _pct(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value}%"
+
+
+def print_reconciliation(console: Console, rec: Reconciliation) -> None:
+    last = rec.window.end - dt.timedelta(days=1)
+    t = Table(
+        "provider",
+        "grain",
+        "compared",
+        "matched",
+        "discrepancy",
+        "not found",
+        "pending",
+        "match rate",
+        "capture",
+        "estimated",
+        "actual",
+        "difference",
+        "diff %",
+        title=f"Reconciliation of usage events with provider data, {rec.window.start} .. {last}",
+    )
+    for r in rec.summary:
+        n = r["compared"] or 1
+        share = lambda k: f"{r[k]:,} ({Decimal(100) * r[k] / n:.1f}%)"  # noqa: E731
+        t.add_row(
+            r["provider"],
+            r["grain"],
+            f"{r['compared']:,}",
+            share("matched"),
+            share("discrepancy"),
+            share("not_found"),
+            share("pending"),
+            _pct(r["match_rate_pct"]),
+            _pct(r["capture_rate_pct"]),
+            _usd(r["estimated_usd"]),
+            _usd(r["actual_usd"]),
+            _usd(r["difference_usd"]),
+            _pct(r["difference_pct"]),
+        )
+    console.print(t)
+    if rec.discrepancies:
+        t = Table("provider", "grain", "when", "key / project", "model", "estimated", "actual", "difference", "cause")
+        t.title = "Largest discrepancies by dollars"
+        for r in rec.discrepancies:
+            t.add_row(
+                r["provider"],
+                r["grain"],
+                str(r["bucket_start"])[:16],
+                r["api_key_id"] or r["project_id"] or "-",
+                r["model"] or "-",
+                _usd(r["estimated_usd"]),
+                _usd(r["actual_usd"]),
+                _usd(r["difference_usd"]),
+                r["cause"] or "-",
+            )
+        console.print(t)
