@@ -6,7 +6,7 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
     functions/*/main.py                       entry points (thin adapters; never import the tools)
     cli > local, reporting                    development tools (the CLI, embedded orchestration)
     handlers                                  decode, validate, map failure to retry or acknowledge
-    ingestion | consolidation | onboarding | events    runners
+    ingestion | consolidation | onboarding | events | reconciliation    runners
     runs                                      the run skeleton and the ledger
     conformance, seeds                        SQL checks and seed files over the warehouse
     providers | warehouse | secrets | messaging
@@ -33,7 +33,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("cli"),
     Layer("local", "reporting"),
     Layer("handlers"),
-    Layer("ingestion", "consolidation", "onboarding", "events"),
+    Layer("ingestion", "consolidation", "onboarding", "events", "reconciliation"),
     Layer("runs"),
     Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
     Layer("conformance", "seeds"),

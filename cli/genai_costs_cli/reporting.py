@@ -26,6 +26,8 @@ REPORTS = (
     "top_models",
     "unpriced_models",
     "reconciliation_by_provider",
+    "reconciliation_summary",
+    "reconciliation_discrepancies",
     "commitment_utilization",
     "focus_by_service",
 )
@@ -227,6 +229,8 @@ h2{{margin-top:2rem}}</style></head><body>
 <h2>Top models</h2>{_bars_svg(s["top_models"], lambda r: f"{r['provider']} / {r['model']}", lambda r: r["cost_usd"])}
 <h2>By provider</h2>{_table_html(s["cost_by_provider"])}
 <h2>Reconciliation with provider-reported cost</h2>{_table_html(s["reconciliation_by_provider"])}
+<h2>Usage events against provider data, per grain</h2>{_table_html(s["reconciliation_summary"])}
+<h2>Largest reconciliation discrepancies</h2>{_table_html(s["reconciliation_discrepancies"])}
 <h2>Unpriced usage</h2>{_table_html(s["unpriced_models"])}
 <h2>Commitments: bought, used, wasted</h2>{_table_html(s["commitment_utilization"])}
 <h2>FOCUS 1.3 totals</h2>{_table_html(s["focus_by_service"])}
