@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -43,6 +44,12 @@ def _pct(value: Decimal | None) -> str:
     return "-" if value is None else f"{value}%"
 
 
+def _shares(row: Row) -> Callable[[str], str]:
+    """'count (share of the compared units %)' for one status column of a summary row."""
+    compared = row["compared"] or 1
+    return lambda status: f"{row[status]:,} ({Decimal(100) * row[status] / compared:.1f}%)"
+
+
 def print_reconciliation(console: Console, rec: Reconciliation) -> None:
     last = rec.window.end - dt.timedelta(days=1)
     t = Table(
@@ -62,8 +69,7 @@ def print_reconciliation(console: Console, rec: Reconciliation) -> None:
         title=f"Reconciliation of usage events with provider data, {rec.window.start} .. {last}",
     )
     for r in rec.summary:
-        n = r["compared"] or 1
-        share = lambda k: f"{r[k]:,} ({Decimal(100) * r[k] / n:.1f}%)"  # noqa: E731
+        share = _shares(r)
         t.add_row(
             r["provider"],
             r["grain"],
