@@ -25,7 +25,7 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
-from .reconcile import load_reconciliation, print_reconciliation
+from .reconcile import load_reconciliation, print_estimate, print_reconciliation
 from .reporting import build_report, print_report, write_html
 
 if TYPE_CHECKING:
@@ -196,6 +196,41 @@ def reconcile_import_cmd(
     console.print(f"{file.name}: {result.rows_in_file} rows, {result.rows_added} new (columns: {columns})")
 
 
+def _estimate(org_slug: str, task: str, days: int, complexity: str | None, min_samples: int) -> None:
+    from genai_costs.reconciliation.estimate import estimate
+
+    today = dt.datetime.now(dt.UTC).date()
+    with open_warehouse(get_settings()) as wh:
+        est = estimate(
+            wh,
+            dataset_for(org_slug),
+            task=task,
+            start=today - dt.timedelta(days=days),
+            end=today + dt.timedelta(days=1),
+            complexity=complexity,  # type: ignore[arg-type]
+            min_samples=min_samples,
+        )
+    print_estimate(console, est)
+
+
+@app.command("estimate")
+def estimate_cmd(
+    org_slug: str,
+    task: str = typer.Option(..., help="Feature, service or workflow the calls belong to"),
+    complexity: str | None = typer.Option(None, help="trivial, simple, medium, complex or very_complex (defaults)"),
+    days: int = typer.Option(30, min=1, max=90, help="Days of history"),
+    min_samples: int = typer.Option(20, min=1, help="Calls a model needs for a history-based estimate"),
+) -> None:
+    """Per-call cost estimate per model from the organization's own events, with a recommended model."""
+    try:
+        validate_org_slug(org_slug)
+        if complexity is not None and complexity not in ("trivial", "simple", "medium", "complex", "very_complex"):
+            raise ValueError("complexity must be trivial, simple, medium, complex or very_complex")
+        _estimate(org_slug, task, days, complexity, min_samples)
+    except (GenAICostsError, ValueError) as exc:
+        _fail(exc)
+
+
 @app.command("run")
 def run_cmd(
     org_slug: str = typer.Option("demo", help="Organization to run for"),
@@ -246,6 +281,7 @@ def run_cmd(
     _report(org_slug, result.window, Path(get_settings().data_dir) / "reports" / f"{org_slug}.html")
     # Through today: the buckets still inside the sources' lag windows show as pending.
     _reconciliation(org_slug, Window(start=result.window.start, end=result.window.end + dt.timedelta(days=1)))
+    _estimate(org_slug, "hints", days=30, complexity="medium", min_samples=20)  # the tutor's hint calls
     failed = [r for r in result.runs if r["status"] == "failed"]
     if failed or result.dead_letters:
         _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))

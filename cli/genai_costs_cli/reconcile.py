@@ -13,6 +13,7 @@ from rich.table import Table
 
 from genai_costs.model.window import Window
 from genai_costs.orgs import dataset_for
+from genai_costs.reconciliation.estimate import Estimate
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
@@ -102,3 +103,40 @@ def print_reconciliation(console: Console, rec: Reconciliation) -> None:
                 r["cause"] or "-",
             )
         console.print(t)
+
+
+def print_estimate(console: Console, est: Estimate) -> None:
+    t = Table(
+        "provider",
+        "model",
+        "basis",
+        "samples",
+        "success",
+        "input p50 / p90",
+        "output p50 / p90",
+        "cost p50",
+        "cost p90",
+        title=f"Cost estimate per call for task {est.task!r} from {est.window_start} .. {est.window_end} "
+        f"(history needs {est.min_samples} samples)",
+    )
+    for m in est.models:
+        t.add_row(
+            m.provider,
+            m.model,
+            m.basis,
+            f"{m.samples:,}",
+            _pct(None if m.success_rate is None else (m.success_rate * 100).quantize(Decimal("0.1"))),
+            f"{m.p50_input_tokens:,.0f} / {m.p90_input_tokens:,.0f}",
+            f"{m.p50_output_tokens:,.0f} / {m.p90_output_tokens:,.0f}",
+            _cost(m.p50_cost_usd),
+            _cost(m.p90_cost_usd),
+        )
+    console.print(t)
+    console.print(
+        f"Recommended model: [bold]{est.recommended_model or 'none (no model has enough history meeting the quality signal)'}"
+        f"[/bold] (cheapest p50 with success rate >= {est.min_success_rate * 100:.0f}%)"
+    )
+
+
+def _cost(value: Decimal | None) -> str:
+    return "-" if value is None else f"${value:.6f}"

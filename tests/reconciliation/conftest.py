@@ -104,7 +104,16 @@ class ReconWorld:
         }
         self.wh.load_rows(DATASET, self.specs["genai_payg_openai_costs"], [row])
 
-    def event(self, occurred: dt.datetime, *, key: str = "k1", project: str = "p1", **tokens: int) -> None:
+    def event(
+        self,
+        occurred: dt.datetime,
+        *,
+        key: str = "k1",
+        project: str = "p1",
+        feature: str = "hints",
+        status: str = "succeeded",
+        **tokens: int,
+    ) -> None:
         """One deduplicated usage event, as sp_genai_0 writes it."""
         event_id = _id("event", occurred, key, project, sorted(tokens.items()), len(self._events))
         self._events.append(event_id)
@@ -121,7 +130,8 @@ class ReconWorld:
             "project_id": project,
             "service_tier": "default",
             "is_batch": False,
-            "status": "succeeded",
+            "status": status,
+            "feature": feature,
             "web_search_requests": 0,
             "tags": "{}",
             "received_at": occurred,
