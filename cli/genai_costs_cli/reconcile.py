@@ -13,8 +13,8 @@ from rich.table import Table
 
 from genai_costs.model.window import Window
 from genai_costs.orgs import dataset_for
-from genai_costs.reconciliation.estimate import Estimate
 from genai_costs.paths import sql_root
+from genai_costs.reconciliation.estimate import Estimate
 from genai_costs.warehouse.base import Warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
 
@@ -132,9 +132,10 @@ def print_estimate(console: Console, est: Estimate) -> None:
             _cost(m.p90_cost_usd),
         )
     console.print(t)
+    choice = est.recommended_model or "none (no model has enough history meeting the quality signal)"
     console.print(
-        f"Recommended model: [bold]{est.recommended_model or 'none (no model has enough history meeting the quality signal)'}"
-        f"[/bold] (cheapest p50 with success rate >= {est.min_success_rate * 100:.0f}%)"
+        f"Recommended model: [bold]{choice}[/bold] "
+        f"(cheapest p50 with success rate >= {est.min_success_rate * 100:.0f}%)"
     )
 
 
