@@ -163,7 +163,9 @@ def _parse_line(raw: dict[str, str], columns: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def parse_export(content: bytes, *, org_slug: str, provider: str, file_name: str) -> tuple[list[dict], ImportResult]:
+def parse_export(
+    content: bytes, *, org_slug: str, provider: str, file_name: str
+) -> tuple[list[dict[str, Any]], ImportResult]:
     """The rows of a billing export, or BillingImportError naming every bad line."""
     if provider not in PROVIDERS:
         raise ValidationError(f"provider must be one of {', '.join(PROVIDERS)}")

@@ -74,7 +74,7 @@ def estimate(
         load_statement(sql_root(), "cost_estimate"),
         {"p_task": task, "p_start_date": start, "p_end_date": end},
     )
-    defaults = DEFAULT_TOKENS.get(complexity or "medium")
+    defaults = DEFAULT_TOKENS[complexity or "medium"]
     result = Estimate(
         task=task,
         complexity=complexity,
