@@ -25,7 +25,13 @@ from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
-from .reconcile import load_reconciliation, print_estimate, print_reconciliation
+from .reconcile import (
+    load_reconciliation,
+    load_recommendations,
+    print_estimate,
+    print_reconciliation,
+    print_recommendations,
+)
 from .reporting import build_report, print_report, write_html
 
 if TYPE_CHECKING:
@@ -213,6 +219,21 @@ def _estimate(org_slug: str, task: str, days: int, complexity: str | None, min_s
     print_estimate(console, est)
 
 
+def _recommendations(org_slug: str) -> None:
+    with open_warehouse(get_settings()) as wh:
+        print_recommendations(console, load_recommendations(wh, org_slug))
+
+
+@app.command("recommend")
+def recommend_cmd(org_slug: str) -> None:
+    """Savings recommendations with dollars per month and their evidence window."""
+    try:
+        validate_org_slug(org_slug)
+        _recommendations(org_slug)
+    except GenAICostsError as exc:
+        _fail(exc)
+
+
 @app.command("estimate")
 def estimate_cmd(
     org_slug: str,
@@ -282,6 +303,7 @@ def run_cmd(
     # Through today: the buckets still inside the sources' lag windows show as pending.
     _reconciliation(org_slug, Window(start=result.window.start, end=result.window.end + dt.timedelta(days=1)))
     _estimate(org_slug, "hints", days=30, complexity="medium", min_samples=20)  # the tutor's hint calls
+    _recommendations(org_slug)
     failed = [r for r in result.runs if r["status"] == "failed"]
     if failed or result.dead_letters:
         _fail(RuntimeError(f"{len(failed)} run(s) failed, {result.dead_letters} message(s) dead-lettered"))

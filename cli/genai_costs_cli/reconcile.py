@@ -141,3 +141,24 @@ def print_estimate(console: Console, est: Estimate) -> None:
 
 def _cost(value: Decimal | None) -> str:
     return "-" if value is None else f"${value:.6f}"
+
+
+def load_recommendations(warehouse: Warehouse, org_slug: str) -> list[Row]:
+    statement = read_single_statement(sql_root() / "reports" / "savings_recommendations.sql")
+    return warehouse.query(dataset_for(org_slug), statement)
+
+
+def print_recommendations(console: Console, rows: list[Row]) -> None:
+    t = Table("type", "provider", "subject", "recommendation", "evidence", "per month", title="Savings recommendations")
+    for r in rows:
+        t.add_row(
+            r["recommendation_type"],
+            r["provider"],
+            r["subject"],
+            r["recommendation"],
+            f"{r['evidence_start']} .. {r['evidence_end']}",
+            _usd(r["savings_usd_per_month"]),
+        )
+    console.print(t)
+    total = sum((r["savings_usd_per_month"] for r in rows), Decimal(0))
+    console.print(f"Total recommended savings: [bold]{_usd(total)}[/bold] per month")

@@ -28,6 +28,7 @@ REPORTS = (
     "reconciliation_by_provider",
     "reconciliation_summary",
     "reconciliation_discrepancies",
+    "savings_recommendations",
     "commitment_utilization",
     "focus_by_service",
 )
@@ -231,6 +232,7 @@ h2{{margin-top:2rem}}</style></head><body>
 <h2>Reconciliation with provider-reported cost</h2>{_table_html(s["reconciliation_by_provider"])}
 <h2>Usage events against provider data, per grain</h2>{_table_html(s["reconciliation_summary"])}
 <h2>Largest reconciliation discrepancies</h2>{_table_html(s["reconciliation_discrepancies"])}
+<h2>Savings recommendations (USD per month)</h2>{_table_html(s["savings_recommendations"])}
 <h2>Unpriced usage</h2>{_table_html(s["unpriced_models"])}
 <h2>Commitments: bought, used, wasted</h2>{_table_html(s["commitment_utilization"])}
 <h2>FOCUS 1.3 totals</h2>{_table_html(s["focus_by_service"])}
