@@ -26,11 +26,11 @@ from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
 from .reconcile import (
-    load_reconciliation,
     load_recommendations,
+    load_reconciliation,
     print_estimate,
-    print_reconciliation,
     print_recommendations,
+    print_reconciliation,
 )
 from .reporting import build_report, print_report, write_html
 
