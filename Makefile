@@ -62,6 +62,7 @@ bench: install
 	$(BIN)/python -m bench.consolidation
 	$(BIN)/python -m bench.ingestion
 	$(BIN)/python -m bench.events_ingest
+	$(BIN)/python -m bench.cold_start
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).
 package:

@@ -28,7 +28,7 @@ from sqlglot import exp
 from genai_costs.errors import ConformanceError
 from genai_costs.model import provider_catalog as catalog
 from genai_costs.model.messages import CommitmentMessage, PaygMessage
-from genai_costs.providers import commitments as commitment_sources
+from genai_costs.providers.commitments import registry as commitment_sources
 from genai_costs.providers.registry import client_class
 from genai_costs.settings import get_settings
 from genai_costs.warehouse.sqlfiles import read_view
