@@ -12,6 +12,8 @@ SELECT
     AS match_rate_pct,
   ROUND(SAFE_DIVIDE(SUM(IF(status != 'pending', LEAST(estimated_usd, actual_usd), 0)),
     SUM(IF(status != 'pending', actual_usd, 0))) * 100, 1) AS capture_rate_pct,
+  ROUND(SAFE_DIVIDE(SUM(IF(status != 'pending', LEAST(estimated_tokens, actual_tokens), 0)),
+    SUM(IF(status != 'pending', actual_tokens, 0))) * 100, 1) AS capture_tokens_pct,
   SUM(estimated_usd) AS estimated_usd,
   SUM(actual_usd) AS actual_usd,
   SUM(actual_usd) - SUM(estimated_usd) AS difference_usd,

@@ -12,7 +12,7 @@
 -- provider usage), matched (within 5 % or $0.05), discrepancy.
 CREATE OR REPLACE VIEW genai_reconciliation_by_grain AS
 WITH unit_prices AS (
-  SELECT provider, usage_date, model, IFNULL(service_tier, '') AS tier, IFNULL(is_batch, FALSE) AS is_batch,
+  SELECT provider, usage_date, model, IFNULL(service_tier, 'default') AS tier, IFNULL(is_batch, FALSE) AS is_batch,
     token_type, MAX(unit_price) AS unit_price
   FROM genai_costs_daily_unified
   WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
@@ -218,10 +218,12 @@ SELECT
   c.line_items,
   c.estimated_tokens,
   c.actual_tokens,
-  ROUND(c.estimated_usd, 9) AS estimated_usd,
-  ROUND(c.actual_usd, 9) AS actual_usd,
-  ROUND(c.actual_usd - c.estimated_usd, 9) AS difference_usd,
-  ROUND(SAFE_DIVIDE(c.actual_usd - c.estimated_usd, c.estimated_usd) * 100, 2) AS difference_pct,
+  -- Unpriced: the dollars are unknown (NULL), never $0; the tokens still compare.
+  IF(c.has_unpriced, NULL, ROUND(c.estimated_usd, 9)) AS estimated_usd,
+  IF(c.has_unpriced, NULL, ROUND(c.actual_usd, 9)) AS actual_usd,
+  IF(c.has_unpriced, NULL, ROUND(c.actual_usd - c.estimated_usd, 9)) AS difference_usd,
+  IF(c.has_unpriced, NULL, ROUND(SAFE_DIVIDE(c.actual_usd - c.estimated_usd, c.estimated_usd) * 100, 2))
+    AS difference_pct,
   CASE
     -- Usage buckets: the last hour is still filling (provider-apis.md: usage lags by minutes); cost days
     -- trail by up to two days. Anything past what the flow has fetched is pending, not missing.
@@ -229,6 +231,10 @@ SELECT
       OR c.provider_estimated
       OR c.bucket_start >= IFNULL(v.covered_until, TIMESTAMP '9999-12-31 00:00:00+00') THEN 'pending'
     WHEN NOT c.has_estimate OR NOT c.has_actual THEN 'not found'
+    -- Without a price for every token type the dollars are incomplete: compare the tokens (5 %) instead.
+    WHEN c.has_unpriced AND c.estimated_tokens IS NOT NULL THEN
+      IF(ABS(c.actual_tokens - c.estimated_tokens) <= 0.05 * c.estimated_tokens, 'matched', 'discrepancy')
+    WHEN c.has_unpriced THEN 'discrepancy'
     WHEN ABS(c.actual_usd - c.estimated_usd) <= 0.05
       OR ABS(c.actual_usd - c.estimated_usd) <= 0.05 * ABS(c.estimated_usd) THEN 'matched'
     ELSE 'discrepancy'

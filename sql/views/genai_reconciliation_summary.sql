@@ -17,6 +17,8 @@ SELECT
   ROUND(SAFE_DIVIDE(COUNTIF(status = 'pending'), COUNT(*)) * 100, 1) AS pending_pct,
   ROUND(SAFE_DIVIDE(COUNTIF(status = 'matched'), COUNTIF(status IN ('matched', 'discrepancy'))) * 100, 1)
     AS match_rate_pct,
+  ROUND(SAFE_DIVIDE(SUM(IF(status != 'pending', LEAST(estimated_tokens, actual_tokens), 0)),
+    SUM(IF(status != 'pending', actual_tokens, 0))) * 100, 1) AS capture_tokens_pct,
   SUM(estimated_usd) AS estimated_usd,
   SUM(actual_usd) AS actual_usd,
   SUM(actual_usd) - SUM(estimated_usd) AS difference_usd,

@@ -38,6 +38,6 @@ SELECT
   evidence_end,
   evidence_days,
   commitment_cost_usd AS evidence_cost_usd,
-  ROUND(wasted_cost_usd * 30 / evidence_days, 2) AS savings_usd_per_month
+  ROUND(CAST(wasted_cost_usd * 30 / evidence_days AS NUMERIC), 2) AS savings_usd_per_month
 FROM evidence
 WHERE provisioned_unit_hours > 0 AND used_unit_hours < 0.8 * provisioned_unit_hours AND wasted_cost_usd > 0

@@ -4,7 +4,7 @@
 -- 'unpriced' with a NULL cost, never $0. Feeds the cost estimates from history.
 CREATE OR REPLACE VIEW genai_usage_events_priced AS
 WITH unit_prices AS (
-  SELECT provider, usage_date, model, IFNULL(service_tier, '') AS tier, IFNULL(is_batch, FALSE) AS is_batch,
+  SELECT provider, usage_date, model, IFNULL(service_tier, 'default') AS tier, IFNULL(is_batch, FALSE) AS is_batch,
     token_type, MAX(unit_price) AS unit_price
   FROM genai_costs_daily_unified
   WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 90 DAY)

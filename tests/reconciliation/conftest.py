@@ -61,7 +61,9 @@ class ReconWorld:
         }
         self.wh.load_rows(DATASET, self.specs["llm_model_pricing"], [pricing])
 
-    def usage(self, start: dt.datetime, *, key: str = "k1", project: str = "p1", **tokens: int) -> None:
+    def usage(
+        self, start: dt.datetime, *, key: str = "k1", project: str = "p1", model: str = MODEL, **tokens: int
+    ) -> None:
         """One hourly bucket of the provider's usage API."""
         counts = {t: tokens.get(t, 0) for t in TOKENS}
         row = {
@@ -74,7 +76,7 @@ class ReconWorld:
             "bucket_start": start,
             "bucket_width": "1h",
             "usage_date": start.date(),
-            "model": MODEL,
+            "model": model,
             "service_tier": "default",
             "is_batch": False,
             "project_id": project,
@@ -112,6 +114,7 @@ class ReconWorld:
         project: str = "p1",
         feature: str = "hints",
         status: str = "succeeded",
+        model: str = MODEL,
         **tokens: int,
     ) -> None:
         """One deduplicated usage event, as sp_genai_0 writes it."""
@@ -125,7 +128,7 @@ class ReconWorld:
             "source": "tutor-api",
             "occurred_at": occurred,
             "provider": "openai",
-            "model": MODEL,
+            "model": model,
             "api_key_id": key,
             "project_id": project,
             "service_tier": "default",

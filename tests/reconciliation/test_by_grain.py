@@ -105,3 +105,17 @@ def test_every_row_names_its_grain_and_the_summary_counts_them(recon: ReconWorld
     # pending: yesterday's bill, and today's events whose bill is not out yet
     assert (dollars["matched"], dollars["discrepancy"], dollars["not_found"], dollars["pending"]) == (1, 1, 1, 2)
     assert dollars["actual_usd"] == Decimal("31.89")  # 23.19 + 1.20 + 0.50 + 7.00
+
+
+def test_unpriced_buckets_compare_tokens_within_five_percent(recon: ReconWorld) -> None:
+    recon.usage(at(DAY, 8), key="k9", model="mystery-model", input_uncached_tokens=1_000)
+    recon.usage(at(DAY, 9), key="k9", model="mystery-model", input_uncached_tokens=1_000)
+    recon.consolidate()
+    recon.event(at(DAY, 8, 1), key="k9", model="mystery-model", input_uncached_tokens=960)  # 4.2 % of 960: inside
+    recon.event(at(DAY, 9, 1), key="k9", model="mystery-model", input_uncached_tokens=940)  # 6.4 %: outside
+    rows = {r["bucket_start"]: r for r in recon.rows(f"grain = '{TOKEN_GRAIN}' AND api_key_id = 'k9'")}
+    assert [(rows[at(DAY, h)]["status"], rows[at(DAY, h)]["cause"]) for h in (8, 9)] == [
+        ("matched", "unpriced"),
+        ("discrepancy", "unpriced"),
+    ]
+    assert rows[at(DAY, 8)]["estimated_usd"] is None and rows[at(DAY, 8)]["actual_tokens"] == 1_000
