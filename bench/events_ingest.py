@@ -132,10 +132,11 @@ def step_setup(db: Path) -> dict[str, Any]:
 def step_ingest(events: int, batch: int, db: Path, into_warehouse: bool) -> dict[str, Any]:
     from functions_framework import create_app
 
-    from genai_costs.consolidation import EVENTS_PROCEDURE
+    from genai_costs.consolidation import EVENTS_PROCEDURES
     from genai_costs.messaging import embedded
     from genai_costs.messaging.base import Publisher
     from genai_costs.paths import sql_root
+    from genai_costs.warehouse.base import Call
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
     from genai_costs.warehouse.sqlfiles import load_procedures
     from genai_costs.warehouse.tables import load_table_specs
@@ -189,11 +190,13 @@ def step_ingest(events: int, batch: int, db: Path, into_warehouse: bool) -> dict
         today = dt.datetime.now(dt.UTC).date()
         params = {
             "p_org_slug": ORG,
-            "p_start_date": today - dt.timedelta(days=8),
+            "p_events_start_date": today - dt.timedelta(days=8),
             "p_end_date": today + dt.timedelta(days=1),
         }
-        procedure = load_procedures(sql_root())[EVENTS_PROCEDURE]
-        consolidation = measure(lambda: wh.call_procedure(dataset, procedure, params) or {})
+        procedures = load_procedures(sql_root())
+        consolidation = measure(
+            lambda: wh.run_transaction(dataset, [Call(procedures[name]) for name in EVENTS_PROCEDURES], params) or {}
+        )
         (copies,) = wh.connection.execute(f"SELECT sum(len(events)) FROM {dataset}.genai_usage_events_raw").fetchone()
         kept, unique = wh.connection.execute(
             f"SELECT count(*), count(DISTINCT (source, event_id)) FROM {dataset}.genai_usage_events"

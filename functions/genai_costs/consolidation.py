@@ -1,17 +1,18 @@
-"""Consolidation: sp_genai_0 (per-request usage events, raw -> deduplicated), then sp_genai_1 (usage)
--> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3 (FOCUS 1.3 cost and usage) -> sp_genai_3b
-(FOCUS 1.3 contract commitments) and the conformance checks, all in ONE transaction: the procedures and
-the checks commit together or not at all, so a failure anywhere (a procedure, a check, a crash) leaves
-every output table as it was. A failing check fails the run loudly (ConformanceError, not retried).
+"""Consolidation: sp_genai_0 / 0b (per-request usage events, raw -> deduplicated, and their quarantine) ->
+sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+checks, all in ONE transaction: the procedures and the checks commit together or not at all, so a
+failure anywhere (a procedure, a check, a crash) leaves every output table as it was. A failing
+check fails the run loudly (ConformanceError, not retried).
 
 BigQuery runs it as one multi-statement query (``BEGIN TRANSACTION; CALL ...; <checks>; COMMIT
 TRANSACTION;``): transactions do not nest there, so the procedures hold no transaction control of
 their own, and the checks are one assertion whose ``ERROR()`` ends the query before COMMIT.
 
-The events step runs first, on its own (it replaces whole event-day windows, so a re-run is harmless),
-so that every later step reads a clean, deduplicated genai_usage_events. Its window is the run's window
-widened back to the oldest event day among the events published in it: a late event is counted in its
-own day, however late it arrived (at most 31 days: record_usage rejects older events)."""
+The events steps run first so that every later step reads a clean, deduplicated genai_usage_events.
+Their window (``p_events_start_date``) is the run's window widened back to the oldest event day among
+the events published in it: a late event is counted in its own day, however late it arrived (at most
+31 days: record_usage rejects older events)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from .warehouse.sqlfiles import load_procedures, load_statement
 
 log = logging.getLogger(__name__)
 CHECKS_FAILED = "conformance checks failed:"  # how sql/statements/conformance_assert.sql begins its error
-EVENTS_PROCEDURE = "sp_genai_0_consolidate_usage_events"
+EVENTS_PROCEDURES = ("sp_genai_0_consolidate_usage_events", "sp_genai_0b_quarantine_usage_events")
 PROCEDURES = (
     "sp_genai_1_consolidate_usage_daily",
     "sp_genai_2_consolidate_costs_daily",
@@ -72,12 +73,10 @@ def consolidate(
         unexpected=WarehouseError,
         timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
-        steps = [Call(procedures[name]) for name in PROCEDURES]
-        run.before_write()
         result.events_window = usage_events_window(warehouse, run.dataset, window)
-        events_params = params | {"p_start_date": result.events_window.start}
-        warehouse.run_transaction(run.dataset, [Call(procedures[EVENTS_PROCEDURE])], events_params)
-        log.info("%s ran for %s %s..%s", EVENTS_PROCEDURE, message.org_slug, result.events_window.start, window.end)
+        params["p_events_start_date"] = result.events_window.start
+        steps = [Call(procedures[name]) for name in (*EVENTS_PROCEDURES, *PROCEDURES)]
+        run.before_write()
         try:
             warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
         except WarehouseError as exc:
@@ -88,9 +87,9 @@ def consolidate(
                 f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
                 f"written: {detail}"
             ) from exc
-        result.procedures = [EVENTS_PROCEDURE, *PROCEDURES]
+        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES]
         result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
-        log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(PROCEDURES))
+        log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(result.procedures))
     return result
 
 

@@ -43,14 +43,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Log level of the functions")
     max_message_age_seconds: int = Field(86_400, gt=0, description="Older Pub/Sub events are dropped")
-    function_timeout_seconds: int = Field(
-        DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
-    )
     usage_events_topic: str = Field(
         "genai-usage-events",
         pattern=r"^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
         description="record_usage: the Pub/Sub topic (id, in the same project) whose BigQuery subscription "
         "appends to genai_usage_events_raw",
+    )
+    function_timeout_seconds: int = Field(
+        DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"
     )
 
     @property

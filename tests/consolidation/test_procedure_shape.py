@@ -9,7 +9,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from genai_costs.consolidation import PROCEDURES
+from genai_costs.consolidation import EVENTS_PROCEDURES, PROCEDURES
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures, load_table_functions
 
@@ -28,7 +28,7 @@ def _target(stmt: exp.Expression) -> str | None:
 
 
 def test_the_runner_calls_every_procedure_in_chain_order():
-    assert set(PROCEDURES) == set(PROCS)
+    assert {*EVENTS_PROCEDURES, *PROCEDURES} == set(PROCS)  # sp_genai_0 runs first, over its own wider window
     assert list(PROCEDURES) == sorted(PROCEDURES)  # sp_genai_1 -> 2 -> 3 -> 3b
     assert [p[:10] for p in PROCEDURES[:3]] == ["sp_genai_1", "sp_genai_2", "sp_genai_3"]
     assert PROCEDURES[:3] == (
