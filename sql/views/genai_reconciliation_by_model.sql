@@ -27,8 +27,10 @@ reported AS (
 computed AS (
   SELECT u.provider, u.usage_date, IF(IFNULL(i.by_model, TRUE), u.model, NULL) AS model,
     SUM(IF(u.cost_status = 'priced', u.billed_cost_usd, 0)) AS computed_usd,
-    SUM(IF(u.cost_status = 'unpriced' AND u.consumed_unit = 'Tokens', u.consumed_quantity, 0)) AS unpriced_tokens,
-    COUNTIF(u.cost_status = 'unpriced') AS unpriced_rows
+    -- provider_reported (main, issue 11): the catalog could not price it; it carries the provider's dollars.
+    SUM(IF(u.cost_status IN ('unpriced', 'provider_reported') AND u.consumed_unit = 'Tokens', u.consumed_quantity, 0))
+      AS unpriced_tokens,
+    COUNTIF(u.cost_status IN ('unpriced', 'provider_reported')) AS unpriced_rows
   FROM genai_costs_daily_unified AS u
   LEFT JOIN itemized AS i ON i.provider = u.provider
   -- All flows: providers bill commitment purchases (PTU, provisioned throughput, GSU) in the same cost lines.
