@@ -7,7 +7,8 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
     cli > local, reporting                    development tools (the CLI, embedded orchestration)
     pipeline_endpoints                        the pipeline HTTP routes (manual runs, backfills, the ledger)
     handlers                                  decode, validate, map failure to retry or acknowledge
-    ingestion | consolidation | onboarding | budgets | pipelines | freshness | pricing | events    runners
+    ingestion | consolidation | onboarding | budgets | pipelines | freshness | pricing | events | reconciliation
+                                              runners
     runs                                      the run skeleton and the ledger
     conformance, seeds                        SQL checks and seed files over the warehouse
     providers | warehouse | secrets | messaging
@@ -36,8 +37,19 @@ LAYERS: tuple[Layer, ...] = (
     Layer("local", "reporting"),
     Layer("pipeline_endpoints"),  # the pipeline HTTP routes: validation and the org pin over the runners
     Layer("handlers"),
-    # runners (budgets: evaluation, ledger, API; pricing: catalog sync and pricing API; events: record_usage)
-    Layer("ingestion", "consolidation", "onboarding", "budgets", "pipelines", "freshness", "pricing", "events"),
+    # runners (budgets: evaluation, ledger, API; pricing: catalog sync and pricing API; events: record_usage;
+    # reconciliation: billing imports and estimates)
+    Layer(
+        "ingestion",
+        "consolidation",
+        "onboarding",
+        "budgets",
+        "pipelines",
+        "freshness",
+        "pricing",
+        "events",
+        "reconciliation",
+    ),
     Layer("runs"),
     Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
     Layer("conformance", "seeds"),

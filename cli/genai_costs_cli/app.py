@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from genai_costs.errors import GenAICostsError
+from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for, validate_org_slug
 from genai_costs.paths import sql_root
@@ -37,6 +38,13 @@ from .ops import pipelines_app, schedules_app, serve_cmd
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
 from .prices import plans_app, prices_app
+from .reconcile import (
+    load_recommendations,
+    load_reconciliation,
+    print_estimate,
+    print_recommendations,
+    print_reconciliation,
+)
 from .report_command import ReportFormat, ReportOptions, emit_report
 from .report_html import write_html
 from .reporting import Report, ReportFilter, build_report, print_report
@@ -63,6 +71,8 @@ app.command(
 )(freshness_cmd)
 app.add_typer(prices_app, name="prices")
 app.add_typer(plans_app, name="plans")
+reconcile_app = typer.Typer(no_args_is_help=True, help="Usage events against the providers' own data, per grain.")
+app.add_typer(reconcile_app, name="reconcile")
 console = make_console()
 
 
@@ -267,6 +277,97 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+def _reconciliation(org_slug: str, window: Window) -> None:
+    with open_warehouse(get_settings()) as wh:
+        print_reconciliation(console, load_reconciliation(wh, org_slug, window))
+
+
+@reconcile_app.command("summary")
+def reconcile_summary_cmd(
+    org_slug: str,
+    days: int = typer.Option(30, min=1, max=400, help="Days before today"),
+) -> None:
+    """Matched, discrepancy, not found and pending per provider and grain, and the largest discrepancies."""
+    try:
+        validate_org_slug(org_slug)
+        today = dt.datetime.now(dt.UTC).date()
+        _reconciliation(org_slug, Window(start=today - dt.timedelta(days=days), end=today + dt.timedelta(days=1)))
+    except GenAICostsError as exc:
+        _fail(exc)
+
+
+@reconcile_app.command("import")
+def reconcile_import_cmd(
+    org_slug: str,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Billing export (CSV)"),
+    provider: str = typer.Option("openai", help="Provider the export comes from"),
+) -> None:
+    """Import a billing export (e.g. the OpenAI dashboard cost CSV). Re-importing adds nothing; a file
+    with bad lines is refused whole, each bad line named."""
+    from genai_costs.reconciliation.billing_import import import_export
+
+    try:
+        validate_org_slug(org_slug)
+        with open_warehouse(get_settings()) as wh:
+            result = import_export(
+                wh, dataset_for(org_slug), file.read_bytes(), org_slug=org_slug, provider=provider, file_name=file.name
+            )
+    except GenAICostsError as exc:
+        _fail(exc)
+    columns = ", ".join(f"{k}<-{v}" for k, v in result.columns.items())
+    console.print(f"{file.name}: {result.rows_in_file} rows, {result.rows_added} new (columns: {columns})")
+
+
+def _estimate(org_slug: str, task: str, days: int, complexity: str | None, min_samples: int) -> None:
+    from genai_costs.reconciliation.estimate import estimate
+
+    today = dt.datetime.now(dt.UTC).date()
+    with open_warehouse(get_settings()) as wh:
+        est = estimate(
+            wh,
+            dataset_for(org_slug),
+            task=task,
+            start=today - dt.timedelta(days=days),
+            end=today + dt.timedelta(days=1),
+            complexity=complexity,  # type: ignore[arg-type]
+            min_samples=min_samples,
+        )
+    print_estimate(console, est)
+
+
+def _recommendations(org_slug: str) -> None:
+    with open_warehouse(get_settings()) as wh:
+        print_recommendations(console, load_recommendations(wh, org_slug))
+
+
+@app.command("recommend")
+def recommend_cmd(org_slug: str) -> None:
+    """Savings recommendations with dollars per month and their evidence window."""
+    try:
+        validate_org_slug(org_slug)
+        _recommendations(org_slug)
+    except GenAICostsError as exc:
+        _fail(exc)
+
+
+@app.command("estimate")
+def estimate_cmd(
+    org_slug: str,
+    task: str = typer.Option(..., help="Feature, service or workflow the calls belong to"),
+    complexity: str | None = typer.Option(None, help="trivial, simple, medium, complex or very_complex (defaults)"),
+    days: int = typer.Option(30, min=1, max=90, help="Days of history"),
+    min_samples: int = typer.Option(20, min=1, help="Calls a model needs for a history-based estimate"),
+) -> None:
+    """Per-call cost estimate per model from the organization's own events, with a recommended model."""
+    try:
+        validate_org_slug(org_slug)
+        if complexity is not None and complexity not in ("trivial", "simple", "medium", "complex", "very_complex"):
+            raise ValueError("complexity must be trivial, simple, medium, complex or very_complex")
+        _estimate(org_slug, task, days, complexity, min_samples)
+    except (GenAICostsError, ValueError) as exc:
+        _fail(exc)
+
+
 @app.command(
     "run",
     epilog="Examples: genai-costs run   |   genai-costs run --org-slug acme --days 7 --seed 1   |   "
@@ -322,6 +423,10 @@ def run_cmd(
         print_report(console, report)
         html = write_html(report, Path(settings.data_dir) / "reports" / f"{org_slug}.html")
         console.print(f"HTML report: {html}")
+        # Through today: the buckets still inside the sources' lag windows show as pending.
+        _reconciliation(org_slug, Window(start=result.window.start, end=result.window.end + dt.timedelta(days=1)))
+        _estimate(org_slug, "hints", days=30, complexity="medium", min_samples=20)  # the tutor's hint calls
+        _recommendations(org_slug)
         if result.budgets:
             print_budgets_demo(result.budgets)
     failed = [r for r in result.runs if r["status"] in ("failed", "rejected")]
