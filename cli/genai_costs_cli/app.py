@@ -282,7 +282,9 @@ def _reconciliation(org_slug: str, window: Window) -> None:
         print_reconciliation(console, load_reconciliation(wh, org_slug, window))
 
 
-@reconcile_app.command("summary")
+@reconcile_app.command(
+    "summary", epilog="Examples: genai-costs reconcile summary demo   |   genai-costs reconcile summary acme --days 7"
+)
 def reconcile_summary_cmd(
     org_slug: str,
     days: int = typer.Option(30, min=1, max=400, help="Days before today"),
@@ -296,7 +298,7 @@ def reconcile_summary_cmd(
         _fail(exc)
 
 
-@reconcile_app.command("import")
+@reconcile_app.command("import", epilog="Example: genai-costs reconcile import acme openai-costs.csv --provider openai")
 def reconcile_import_cmd(
     org_slug: str,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Billing export (CSV)"),
@@ -340,7 +342,7 @@ def _recommendations(org_slug: str) -> None:
         print_recommendations(console, load_recommendations(wh, org_slug))
 
 
-@app.command("recommend")
+@app.command("recommend", epilog="Example: genai-costs recommend demo")
 def recommend_cmd(org_slug: str) -> None:
     """Savings recommendations with dollars per month and their evidence window."""
     try:
@@ -350,7 +352,11 @@ def recommend_cmd(org_slug: str) -> None:
         _fail(exc)
 
 
-@app.command("estimate")
+@app.command(
+    "estimate",
+    epilog="Examples: genai-costs estimate demo --task hints   |   "
+    "genai-costs estimate acme --task grading --complexity complex",
+)
 def estimate_cmd(
     org_slug: str,
     task: str = typer.Option(..., help="Feature, service or workflow the calls belong to"),
