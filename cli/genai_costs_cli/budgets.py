@@ -129,7 +129,10 @@ THRESHOLD_HELP = "PERCENT[:actual|forecast] (repeatable; default 50, 75, 90, 100
 CHANNEL_HELP = 'slack:SECRET_ID, webhook:SECRET_ID, pubsub:TOPIC or a JSON target (e.g. {"kind": "email", ...})'
 
 
-@budgets_app.command("create")
+@budgets_app.command(
+    "create",
+    epilog='Example: genai-costs budgets create demo --name "Tenant acme" --amount 500 --period monthly --time-zone Europe/Berlin --scope tenant=acme --threshold 80 --threshold 100:forecast --channel slack:genai-demo-alerts-slack',
+)
 def create_cmd(
     org_slug: str,
     name: str = typer.Option(None, help="Display name"),
@@ -149,7 +152,7 @@ def create_cmd(
     print_budgets([call("POST", f"/{org_slug}/budgets", body)])
 
 
-@budgets_app.command("change")
+@budgets_app.command("change", epilog="Example: genai-costs budgets change demo BUDGET_ID --amount 750")
 def change_cmd(
     org_slug: str,
     budget_id: str,
@@ -168,36 +171,36 @@ def change_cmd(
     print_budgets([call("PATCH", f"/{org_slug}/budgets/{budget_id}", body, headers=headers)])
 
 
-@budgets_app.command("list")
+@budgets_app.command("list", epilog="Example: genai-costs budgets list demo")
 def list_cmd(org_slug: str) -> None:
     """Every budget, enabled and paused."""
     print_budgets(call("GET", f"/{org_slug}/budgets")["budgets"])
 
 
-@budgets_app.command("show")
+@budgets_app.command("show", epilog="Example: genai-costs budgets show demo BUDGET_ID")
 def show_cmd(org_slug: str, budget_id: str) -> None:
     """One budget as JSON."""
     _console().print_json(json.dumps(call("GET", f"/{org_slug}/budgets/{budget_id}")))
 
 
-@budgets_app.command("status")
+@budgets_app.command("status", epilog="Example: genai-costs budgets status demo")
 def status_cmd(org_slug: str, budget_id: str) -> None:
     """within / warning / exceeded, from the latest evaluation (what a gateway reads)."""
     _console().print_json(json.dumps(call("GET", f"/{org_slug}/budgets/{budget_id}/status")))
 
 
-@budgets_app.command("pause")
+@budgets_app.command("pause", epilog="Example: genai-costs budgets pause demo BUDGET_ID")
 def pause_cmd(org_slug: str, budget_id: str) -> None:
     """Stop evaluating a budget (no alerts) until it is resumed."""
     print_budgets([call("POST", f"/{org_slug}/budgets/{budget_id}/pause")])
 
 
-@budgets_app.command("resume")
+@budgets_app.command("resume", epilog="Example: genai-costs budgets resume demo BUDGET_ID")
 def resume_cmd(org_slug: str, budget_id: str) -> None:
     print_budgets([call("POST", f"/{org_slug}/budgets/{budget_id}/resume")])
 
 
-@budgets_app.command("delete")
+@budgets_app.command("delete", epilog="Example: genai-costs budgets delete demo BUDGET_ID")
 def delete_cmd(org_slug: str, budget_id: str) -> None:
     """Delete a budget (its history and alerts stay)."""
     call("DELETE", f"/{org_slug}/budgets/{budget_id}")
@@ -230,13 +233,13 @@ def _money(value: str | None) -> str:
     return "-" if value is None else f"${Decimal(value):,.2f}"
 
 
-@budgets_app.command("alerts")
+@budgets_app.command("alerts", epilog="Example: genai-costs budgets alerts demo")
 def alerts_cmd(org_slug: str, hours: int = typer.Option(24, min=1, max=9600)) -> None:
     """Alerts raised in the last hours and how their delivery went."""
     print_alerts(call("GET", f"/{org_slug}/alerts", query={"hours": str(hours)})["alerts"])
 
 
-@budgets_app.command("evaluate")
+@budgets_app.command("evaluate", epilog="Example: genai-costs budgets evaluate demo")
 def evaluate_cmd(org_slug: str) -> None:
     """Evaluate the organization's budgets now, as the scheduled function does: statuses, alerts,
     delivery of what is due, metrics."""

@@ -246,9 +246,13 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     )
     assert secret_iam["reader"]["member"] == "${google_service_account.fn[each.value.function].member}"
     assert {fn for fn, readers in LOCALS["secret_readers"].items() if not readers} == {
+        "budgets",
         "consolidate",
+        "evaluate_budgets",  # provider secrets: none (its alert channel secrets are granted in secrets.tf)
         "onboard",
         "pipelines",
+        "pricing_api",
+        "sync_prices",
     }
     secret = resources("google_secret_manager_secret")["provider"]
     assert secret["secret_id"] == "genai-${var.org.slug}-${each.key}"
@@ -297,7 +301,13 @@ def test_every_function_holds_only_what_the_policy_allows():
 
 def test_onboarding_and_pipelines_are_invoked_only_by_named_members():
     invokers = resources("google_cloud_run_v2_service_iam_member")
-    assert set(invokers) == {"push_invoker", "onboard_invoker", "pipelines_invoker"}
+    assert set(invokers) == {
+        "push_invoker",
+        "onboard_invoker",
+        "pipelines_invoker",
+        "budgets_invoker",
+        "pricing_api_invoker",
+    }
     assert invokers["onboard_invoker"]["for_each"] == "${toset(var.functions.onboard_invokers)}"
     assert invokers["pipelines_invoker"]["for_each"] == "${toset(var.operators)}"
     assert 'fn["pipelines"]' in invokers["pipelines_invoker"]["name"]

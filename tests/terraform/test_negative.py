@@ -56,7 +56,12 @@ CASES = {
         'resource "google_pubsub_topc" "dead_letter"',
         {"schema"},
     ),
-    "allusers_invoker": (f"{MOD}/functions.tf", "  member   = each.key\n", '  member   = "allUsers"\n', {"policy"}),
+    "allusers_invoker": (
+        f"{MOD}/functions.tf",
+        '.fn["onboard"].service_config[0].service\n  role     = "roles/run.invoker"\n  member   = each.key\n',
+        '.fn["onboard"].service_config[0].service\n  role     = "roles/run.invoker"\n  member   = "allUsers"\n',
+        {"policy"},
+    ),
     "project_level_secret_accessor": (f"{MOD}/serviceaccount.tf", None, PROJECT_SECRET_ACCESSOR, {"policy"}),
     "secret_version_in_terraform": (f"{MOD}/secrets.tf", None, SECRET_VERSION, {"policy"}),
     # Per-function identities: consolidation and onboarding never read a secret, nothing is shared.
@@ -112,8 +117,8 @@ CASES = {
     # The pipelines function writes nothing, reads the ledger only, publishes to the flow topics only.
     "pipelines_edits_the_dataset": (
         f"{MOD}/main.tf",
-        'dataset_editors = ["consolidate", "ingest_commitment", "ingest_payg", "onboard"]',
-        'dataset_editors = ["consolidate", "ingest_commitment", "ingest_payg", "onboard", "pipelines"]',
+        '"onboard", "pricing_api", "sync_prices"]',
+        '"onboard", "pricing_api", "sync_prices", "pipelines"]',
         {"policy", "matrix"},
     ),
     "pipelines_reads_a_cost_table": (
