@@ -131,7 +131,11 @@ CHANNEL_HELP = 'slack:SECRET_ID, webhook:SECRET_ID, pubsub:TOPIC or a JSON targe
 
 @budgets_app.command(
     "create",
-    epilog='Example: genai-costs budgets create demo --name "Tenant acme" --amount 500 --period monthly --time-zone Europe/Berlin --scope tenant=acme --threshold 80 --threshold 100:forecast --channel slack:genai-demo-alerts-slack',
+    epilog=(
+        'Example: genai-costs budgets create demo --name "Tenant acme" --amount 500 --period monthly '
+        "--time-zone Europe/Berlin --scope tenant=acme --threshold 80 --threshold 100:forecast "
+        "--channel slack:genai-demo-alerts-slack"
+    ),
 )
 def create_cmd(
     org_slug: str,
@@ -183,7 +187,7 @@ def show_cmd(org_slug: str, budget_id: str) -> None:
     _console().print_json(json.dumps(call("GET", f"/{org_slug}/budgets/{budget_id}")))
 
 
-@budgets_app.command("status", epilog="Example: genai-costs budgets status demo")
+@budgets_app.command("status", epilog="Example: genai-costs budgets status demo BUDGET_ID")
 def status_cmd(org_slug: str, budget_id: str) -> None:
     """within / warning / exceeded, from the latest evaluation (what a gateway reads)."""
     _console().print_json(json.dumps(call("GET", f"/{org_slug}/budgets/{budget_id}/status")))

@@ -28,7 +28,7 @@ def terraform_schedule_defaults() -> dict[str, object]:
 
 
 def test_terraform_schedule_defaults_are_the_library_defaults():
-    governance = {flow: cron for flow, cron in GOVERNANCE_JOBS.values()}
+    governance = dict(GOVERNANCE_JOBS.values())
     assert terraform_schedule_defaults() == DEFAULT_SCHEDULES.model_dump() | governance
 
 
