@@ -131,7 +131,11 @@ CHANNEL_HELP = 'slack:SECRET_ID, webhook:SECRET_ID, pubsub:TOPIC or a JSON targe
 
 @budgets_app.command(
     "create",
-    epilog='Example: genai-costs budgets create acme --name "OpenAI monthly" --amount 500 --period monthly',
+    epilog=(
+        'Example: genai-costs budgets create demo --name "Tenant acme" --amount 500 --period monthly '
+        "--time-zone Europe/Berlin --scope tenant=acme --threshold 80 --threshold 100:forecast "
+        "--channel slack:genai-demo-alerts-slack"
+    ),
 )
 def create_cmd(
     org_slug: str,
@@ -152,7 +156,7 @@ def create_cmd(
     print_budgets([call("POST", f"/{org_slug}/budgets", body)])
 
 
-@budgets_app.command("change", epilog="Example: genai-costs budgets change acme bud_123 --amount 750")
+@budgets_app.command("change", epilog="Example: genai-costs budgets change demo BUDGET_ID --amount 750")
 def change_cmd(
     org_slug: str,
     budget_id: str,
@@ -171,36 +175,36 @@ def change_cmd(
     print_budgets([call("PATCH", f"/{org_slug}/budgets/{budget_id}", body, headers=headers)])
 
 
-@budgets_app.command("list", epilog="Example: genai-costs budgets list acme")
+@budgets_app.command("list", epilog="Example: genai-costs budgets list demo")
 def list_cmd(org_slug: str) -> None:
     """Every budget, enabled and paused."""
     print_budgets(call("GET", f"/{org_slug}/budgets")["budgets"])
 
 
-@budgets_app.command("show", epilog="Example: genai-costs budgets show acme bud_123")
+@budgets_app.command("show", epilog="Example: genai-costs budgets show demo BUDGET_ID")
 def show_cmd(org_slug: str, budget_id: str) -> None:
     """One budget as JSON."""
     _console().print_json(json.dumps(call("GET", f"/{org_slug}/budgets/{budget_id}")))
 
 
-@budgets_app.command("status", epilog="Example: genai-costs budgets status acme bud_123")
+@budgets_app.command("status", epilog="Example: genai-costs budgets status demo BUDGET_ID")
 def status_cmd(org_slug: str, budget_id: str) -> None:
     """within / warning / exceeded, from the latest evaluation (what a gateway reads)."""
     _console().print_json(json.dumps(call("GET", f"/{org_slug}/budgets/{budget_id}/status")))
 
 
-@budgets_app.command("pause", epilog="Example: genai-costs budgets pause acme bud_123")
+@budgets_app.command("pause", epilog="Example: genai-costs budgets pause demo BUDGET_ID")
 def pause_cmd(org_slug: str, budget_id: str) -> None:
     """Stop evaluating a budget (no alerts) until it is resumed."""
     print_budgets([call("POST", f"/{org_slug}/budgets/{budget_id}/pause")])
 
 
-@budgets_app.command("resume", epilog="Example: genai-costs budgets resume acme bud_123")
+@budgets_app.command("resume", epilog="Example: genai-costs budgets resume demo BUDGET_ID")
 def resume_cmd(org_slug: str, budget_id: str) -> None:
     print_budgets([call("POST", f"/{org_slug}/budgets/{budget_id}/resume")])
 
 
-@budgets_app.command("delete", epilog="Example: genai-costs budgets delete acme bud_123")
+@budgets_app.command("delete", epilog="Example: genai-costs budgets delete demo BUDGET_ID")
 def delete_cmd(org_slug: str, budget_id: str) -> None:
     """Delete a budget (its history and alerts stay)."""
     call("DELETE", f"/{org_slug}/budgets/{budget_id}")
@@ -233,13 +237,13 @@ def _money(value: str | None) -> str:
     return "-" if value is None else f"${Decimal(value):,.2f}"
 
 
-@budgets_app.command("alerts", epilog="Example: genai-costs budgets alerts acme --hours 48")
+@budgets_app.command("alerts", epilog="Example: genai-costs budgets alerts demo")
 def alerts_cmd(org_slug: str, hours: int = typer.Option(24, min=1, max=9600)) -> None:
     """Alerts raised in the last hours and how their delivery went."""
     print_alerts(call("GET", f"/{org_slug}/alerts", query={"hours": str(hours)})["alerts"])
 
 
-@budgets_app.command("evaluate", epilog="Example: genai-costs budgets evaluate acme")
+@budgets_app.command("evaluate", epilog="Example: genai-costs budgets evaluate demo")
 def evaluate_cmd(org_slug: str) -> None:
     """Evaluate the organization's budgets now, as the scheduled function does: statuses, alerts,
     delivery of what is due, metrics."""

@@ -130,16 +130,15 @@ SECTIONS: tuple[Section, ...] = (
         "alerts_sent",
         "Alerts",
         "Budget thresholds crossed and operational alerts (unpriced usage, a failed run) raised in the window, "
-        "and their delivery per channel. One alert per crossing; a lower threshold crossed in the same "
+        "and the channels that delivered them (failed deliveries: `genai-costs budgets alerts`). "
+        "One alert per crossing; a lower threshold crossed in the same "
         "evaluation as a higher one is recorded, not sent.",
         (
             Column("created_at", "Raised"),
             Column("kind", "Kind"),
             Column("about", "About"),
             Column("threshold_percent", "Threshold", "pct"),
-            Column("basis", "Basis"),
             Column("sent", "Sent", "int", total=True),
-            Column("failed", "Failed", "int", total=True),
             Column("sent_via", "Via"),
         ),
         empty="No alerts raised in this window.",

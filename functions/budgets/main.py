@@ -3,9 +3,10 @@
 /{org}/budgets[/{id}[/pause|/resume|/status]], /{org}/alerts
 """
 
-from typing import Any
+from __future__ import annotations
 
-import flask
+from typing import TYPE_CHECKING, Any
+
 import functions_framework
 
 from genai_costs.budgets.api import handle
@@ -13,6 +14,9 @@ from genai_costs.budgets.runtime import evaluation_interval
 from genai_costs.logs import configure_logging
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
+
+if TYPE_CHECKING:  # functions-framework hands the function a Flask request
+    import flask
 
 
 @functions_framework.http

@@ -220,8 +220,11 @@ def test_public_path_masks_only_the_slack_token() -> None:
     assert public_path("/webhooks/ops") == "/webhooks/ops"
 
 
-def test_live_access_log_has_no_slack_token(live_server, caplog) -> None:
+def test_live_access_log_has_no_slack_token(live_server, caplog, monkeypatch) -> None:
     caplog.set_level(logging.INFO, logger="werkzeug")  # other tests may have quietened it
+    werkzeug_log = logging.getLogger("werkzeug")
+    monkeypatch.setattr(werkzeug_log, "disabled", False)  # or switched it off (logging.config in a test)
+    monkeypatch.setattr(werkzeug_log, "propagate", True)
     base_url, _ = live_server
     with httpx.Client(base_url=base_url) as client:
         assert client.post(CREDS.slack_webhook_path, json={"text": "x"}).status_code == 200

@@ -252,7 +252,7 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert {fn for fn, readers in LOCALS["secret_readers"].items() if not readers} == {
         "budgets",
         "consolidate",
-        "evaluate_budgets",
+        "evaluate_budgets",  # provider secrets: none (its alert channel secrets are granted in secrets.tf)
         "onboard",
         "pipelines",
         "pricing_api",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from genai_costs.model.schedules import DEFAULT_SCHEDULES, job_name, scheduled_jobs
+from genai_costs.model.schedules import DEFAULT_SCHEDULES, GOVERNANCE_JOBS, job_name, scheduled_jobs
 
 from .conftest import MODULE, check, terraform_binary
 
@@ -28,7 +28,8 @@ def terraform_schedule_defaults() -> dict[str, object]:
 
 
 def test_terraform_schedule_defaults_are_the_library_defaults():
-    assert terraform_schedule_defaults() == DEFAULT_SCHEDULES.model_dump()
+    governance = dict(GOVERNANCE_JOBS.values())
+    assert terraform_schedule_defaults() == DEFAULT_SCHEDULES.model_dump() | governance
 
 
 @pytest.mark.skipif(terraform_binary() is None, reason="terraform binary not installed")
@@ -47,6 +48,8 @@ def test_terraform_jobs_are_the_library_jobs(org):
         commitment_types=org.get("commitment_types", []) + org.get("infrastructure_types", []),
     )
     got = values["scheduler_jobs"]
+    for key, (flow, cron) in GOVERNANCE_JOBS.items():
+        assert got.pop(key) == {"flow": flow, "schedule": cron, "message": {"org_slug": org["slug"]}}
     assert sorted(got) == [j.key for j in expected]
     for job in expected:
         assert got[job.key] == {"flow": job.flow, "schedule": job.cron, "message": job.message}

@@ -63,6 +63,14 @@ class Schedules(BaseModel):
 
 DEFAULT_SCHEDULES = Schedules()
 
+# Jobs Terraform also creates that move no provider data: the daily price catalog sync and the budget
+# evaluation, keyed by job key: (flow, default cron). `genai-costs serve` does not run them (the embedded
+# `run` syncs prices and evaluates budgets itself); the cloud's `schedules list` shows them like any job.
+GOVERNANCE_JOBS: dict[str, tuple[str, str]] = {
+    "sync-prices": ("prices", "15 6 * * *"),
+    "budgets": ("budgets", "*/5 * * * *"),
+}
+
 
 class ScheduledJob(BaseModel):
     """One job: ``key`` is the suffix of its name, e.g. ``payg-azure-openai``."""

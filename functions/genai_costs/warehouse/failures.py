@@ -70,11 +70,13 @@ def _google_transient(exc: BaseException) -> bool:
     return True  # google.auth transport errors and the like: the network, not the request
 
 
-def _dbapi_transient(exc: BaseException) -> bool:
-    import duckdb
+# DB-API error categories that name the statement or the data, never the moment: by class name, so
+# the deployed functions (which never install duckdb) can classify without importing it.
+_DBAPI_PERMANENT = frozenset({"DataError", "ProgrammingError", "IntegrityError", "NotSupportedError"})
 
-    permanent = (duckdb.DataError, duckdb.ProgrammingError, duckdb.IntegrityError, duckdb.NotSupportedError)
-    return not isinstance(exc, permanent)
+
+def _dbapi_transient(exc: BaseException) -> bool:
+    return not any(cls.__name__ in _DBAPI_PERMANENT for cls in type(exc).__mro__)
 
 
 def engine_error(exc: BaseException, message: str) -> WarehouseError:
