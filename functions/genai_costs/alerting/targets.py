@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
+import email_validator  # noqa: F401  # pydantic's EmailStr imports it on first use: a declared dependency
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 SecretId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,255}$")]

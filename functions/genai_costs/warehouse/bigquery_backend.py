@@ -207,7 +207,7 @@ class BigQueryWarehouse(Warehouse):
                 job_config=config,
                 location=self.location,
                 retry=self._retry,
-                job_retry=None,  # type: ignore[arg-type, unused-ignore]
+                job_retry=None,  # type: ignore[arg-type,unused-ignore]  # Optional only in newer releases
             )
             job.result(retry=self._retry, job_retry=self._job_retry)
             return job
