@@ -220,14 +220,18 @@ def test_public_path_masks_only_the_slack_token() -> None:
     assert public_path("/webhooks/ops") == "/webhooks/ops"
 
 
-def test_live_access_log_has_no_slack_token(live_server, monkeypatch) -> None:
+def test_live_access_log_has_no_slack_token(live_server) -> None:
     # A handler on werkzeug's own logger: independent of caplog and of what other tests did to propagation.
     lines: list[str] = []
     handler = logging.Handler(logging.INFO)
     handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
     werkzeug_log = logging.getLogger("werkzeug")
-    monkeypatch.setattr(werkzeug_log, "disabled", False)
-    monkeypatch.setattr(werkzeug_log, "level", logging.INFO)
+    saved = werkzeug_log.level, werkzeug_log.disabled, logging.root.manager.disable
+    # setLevel and logging.disable (not attribute assignment) clear the loggers' isEnabledFor caches,
+    # which another test's logging state may have filled with False for INFO.
+    werkzeug_log.disabled = False
+    werkzeug_log.setLevel(logging.INFO)
+    logging.disable(logging.NOTSET)
     werkzeug_log.addHandler(handler)
     base_url, _ = live_server
     try:
@@ -235,6 +239,9 @@ def test_live_access_log_has_no_slack_token(live_server, monkeypatch) -> None:
             assert client.post(CREDS.slack_webhook_path, json={"text": "x"}).status_code == 200
     finally:
         werkzeug_log.removeHandler(handler)
+        werkzeug_log.setLevel(saved[0])
+        werkzeug_log.disabled = saved[1]
+        logging.disable(saved[2])
     access = lines
     assert any("/slack/services/T0SIM0000/B0SIM0000/[REDACTED]" in line for line in access)
     assert not any(CREDS.slack_webhook_path.rsplit("/", 1)[-1] in line for line in access)

@@ -17,7 +17,9 @@ EVERYTHING = {
     "commitment_types": ["azure_ptu", "bedrock_pt", "vertex_gsu"],
     "infrastructure_types": ["vertex_gpu"],
 }
-OPTIONAL = re.compile(r"""'(\w+)': '\$\{optional\((string|number),\s*("?)([^)"]*)\3\)\}'""")
+# The type as python-hcl2 renders it: a dict repr (older releases, and checkov's bc-python-hcl2) or
+# JSON-like text with double quotes (python-hcl2 7).
+OPTIONAL = re.compile(r"""['"](\w+)['"]: ['"]\$\{optional\((string|number),\s*("?)([^)"]*)\3\)\}['"]""")
 
 
 def terraform_schedule_defaults() -> dict[str, object]:

@@ -26,6 +26,7 @@ Usage::
 
 from __future__ import annotations
 
+import copy
 import difflib
 import gzip
 import json
@@ -104,6 +105,14 @@ def _strip_meta(value: Any) -> Any:
 
 
 def load_hcl_text(text: str) -> dict:
+    """The file's blocks and attributes, normalised. A copy: callers may change what they get."""
+    return copy.deepcopy(_load_hcl_text(text))
+
+
+@lru_cache(maxsize=512)
+def _load_hcl_text(text: str) -> dict:
+    # Keyed by the text: the checks read the same files many times (every local of every module,
+    # the seeded-mistake cases change one file of thirty), and hcl2's lark parser costs ~0.1 s per file.
     raw = hcl2.loads(text)
     if not _wraps_attributes():
         return _strip_meta(raw)

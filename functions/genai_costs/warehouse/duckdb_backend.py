@@ -208,16 +208,16 @@ class DuckDBWarehouse(Warehouse):
 
     def create_procedure(self, dataset: str, procedure: Procedure) -> None:
         # Validate every statement transpiles now, so a bad file fails at onboarding.
-        for tree in procedure.parsed():
-            if not is_transaction_control(tree):
-                to_duckdb(tree, procedure_params=procedure.param_types)
+        for statement in procedure.statements:
+            if not is_transaction_control(parsed(statement)):
+                duckdb_sql(statement, frozenset(procedure.param_types))
         with self._session() as con:
             self._register_routine(con, dataset, procedure.name, "PROCEDURE", procedure.path.read_text())
 
     def create_table_function(self, dataset: str, function: TableFunction) -> None:
         # A table macro: DuckDB inlines it where a procedure reads it, like a CTE. Its parameters
         # stay names in the body (the macro binds them), so they are not turned into placeholders.
-        sql, _ = to_duckdb(function.parsed())
+        sql, _ = duckdb_sql(function.body)
         params = ", ".join(_quote(p.name) for p in function.params)
         with self._session() as con:
             self._use(con, dataset)
@@ -225,7 +225,7 @@ class DuckDBWarehouse(Warehouse):
             self._register_routine(con, dataset, function.name, "TABLE_VALUED_FUNCTION", function.path.read_text())
 
     def create_view(self, dataset: str, view: SqlFile) -> None:
-        sql, _ = to_duckdb(view.parsed())
+        sql, _ = duckdb_sql(view.text)
         with self._session() as con:
             self._use(con, dataset)
             try:
