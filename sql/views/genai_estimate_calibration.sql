@@ -1,7 +1,7 @@
 -- How well the recorded cost estimates (genai_cost_estimates) held: per estimate with a history basis, the
 -- calls that actually followed it, i.e. the usage events of the same task (feature, service or workflow id)
 -- and the same provider and recommended model that occurred in [actuals_from, actuals_until), valued like
--- the history was (genai_usage_events_priced), and how many of them cost at most the estimate's p50 and p90.
+-- the history was (genai_usage_event_costs), and how many of them cost at most the estimate's p50 and p90.
 -- A calibrated p90 has about 90 % of the calls at or below it. Unpriced calls are counted apart, never
 -- compared. `state` is open while the horizon has not ended (more calls may still come).
 CREATE OR REPLACE VIEW genai_estimate_calibration AS
@@ -14,7 +14,7 @@ WITH actuals AS (
     COUNTIF(e.cost_status = 'priced' AND e.estimated_cost_usd <= x.p90_cost_usd) AS calls_at_or_below_p90,
     SUM(IF(e.cost_status = 'priced', e.estimated_cost_usd, NULL)) AS actual_cost_usd
   FROM genai_cost_estimates AS x
-  JOIN genai_usage_events_priced AS e
+  JOIN genai_usage_event_costs AS e
     ON e.provider = x.recommended_provider AND e.model = x.recommended_model
     AND (e.feature = x.task OR e.service = x.task OR e.workflow_id = x.task)
     AND e.occurred_at >= x.actuals_from AND e.occurred_at < x.actuals_until

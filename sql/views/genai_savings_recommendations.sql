@@ -9,7 +9,7 @@
 --   same_model_other_provider the same tokens repriced at the cheapest current price of the same model
 --                             (genai_model_classes.model_family) sold by another provider.
 --   batch_eligible            standard-tier calls (genai_usage_events + genai_usage_event_costs) of a service and
---                             feature that already sends batch-API calls, so it tolerates batch latency: their
+--                             feature that tolerates batch latency (rule at batch_users below): their
 --                             uncached input and output repriced at the batch rates of the price row that priced
 --                             them (no batch rate in the catalog: no recommendation).
 --   cache_opportunity         a service and feature sending >= 10 priced calls of >= 1,024 uncached input tokens
@@ -67,6 +67,8 @@ billed AS (
   JOIN llm_model_pricing AS p ON p.pricing_id = u.pricing_id
   WHERE u.usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY) AND u.usage_date < CURRENT_DATE()
     AND u.flow = 'payg' AND u.cost_status = 'priced' AND u.consumed_unit = 'Tokens'
+    -- Standard rates of the default tier only: priority, flex, batch and long-context usage is not repriced.
+    AND p.service_tier IS NULL AND NOT IFNULL(u.is_batch, FALSE)
     AND u.price_rule IN ('standard', 'cache_read', 'cache_read_at_input_rate', 'cache_write_5m', 'cache_write_1h', 'audio')
   GROUP BY u.provider, p.model_id, IFNULL(u.region, ''), u.token_type
 ),
@@ -173,15 +175,34 @@ standard_events AS (
       SELECT service_tier FROM genai_ref_service_tiers WHERE tier_class = 'default' AND service_tier NOT LIKE '%batch%'
     )
 ),
--- Services and features that sent batch-API calls in the window (priced or not): they tolerate batch latency.
+-- Which services and features tolerate batch latency (hours instead of seconds), by a documented rule:
+-- the producer's tag latency_sensitive ("true" on any call: never; "false" on every call: yes); otherwise a
+-- feature that already sends batch-API calls, or whose calls serve no end user (no user_id: a pipeline or an
+-- indexer, nobody waits on the answer).
 batch_users AS (
-  SELECT DISTINCT IFNULL(service, '') AS service, IFNULL(feature, '') AS feature
+  SELECT
+    IFNULL(service, '') AS service,
+    IFNULL(feature, '') AS feature,
+    CASE
+      WHEN COUNTIF(IFNULL(JSON_VALUE(tags, '$.latency_sensitive') = 'false', FALSE)) = COUNT(*) THEN 'tagged latency_sensitive=false'
+      WHEN COUNTIF(is_batch) > 0 THEN 'already sends batch-API calls'
+      ELSE 'serves no end user (no user_id on any call)'
+    END AS eligibility
+  -- IFNULL inside COUNTIF: DuckDB's COUNT_IF of only NULLs is NULL where BigQuery's COUNTIF is 0.
   FROM genai_usage_events
-  WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY) AND event_date < CURRENT_DATE() AND is_batch
+  WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY) AND event_date < CURRENT_DATE()
+  GROUP BY IFNULL(service, ''), IFNULL(feature, '')
+  HAVING COUNTIF(IFNULL(JSON_VALUE(tags, '$.latency_sensitive') = 'true', FALSE)) = 0
+    AND (
+      COUNTIF(IFNULL(JSON_VALUE(tags, '$.latency_sensitive') = 'false', FALSE)) = COUNT(*)
+      OR COUNTIF(is_batch) > 0
+      OR COUNTIF(user_id IS NOT NULL) = 0
+    )
 ),
 batch_evidence AS (
   SELECT
-    s.provider, s.model_id, s.service, s.feature, MIN(s.event_date) AS evidence_start, MAX(s.event_date) AS evidence_end,
+    s.provider, s.model_id, s.service, s.feature, ANY_VALUE(b.eligibility) AS eligibility,
+    MIN(s.event_date) AS evidence_start, MAX(s.event_date) AS evidence_end,
     COUNT(*) AS calls, SUM(s.estimated_cost_usd) AS cost_usd,
     SUM(s.input_uncached_tokens) AS input_tokens, SUM(s.output_tokens) AS output_tokens,
     SUM((s.input_uncached_tokens * (s.input_price_per_1k - s.batch_input_price_per_1k)
@@ -276,7 +297,7 @@ recommendations AS (
     CONCAT(service, ' / ', feature),
     CONCAT(
       'Send the standard-tier ', model_id, ' calls of ', service, ' / ', feature,
-      ' through the batch API: this feature already sends batch calls, so it tolerates batch latency'
+      ' through the batch API (results within 24 hours): it ', eligibility
     ),
     CAST(NULL AS NUMERIC),
     evidence_start,

@@ -64,12 +64,19 @@ class ReconWorld:
         self.wh.load_rows(DATASET, self.specs["llm_model_pricing"], [pricing])
 
     def usage(
-        self, start: dt.datetime, *, key: str = "k1", project: str = "p1", model: str = MODEL, **tokens: int
+        self,
+        start: dt.datetime,
+        *,
+        key: str = "k1",
+        project: str = "p1",
+        model: str = MODEL,
+        service_tier: str = "default",
+        **tokens: int,
     ) -> None:
         """One hourly bucket of the provider's usage API."""
         counts = {t: tokens.get(t, 0) for t in TOKENS}
         row = {
-            "record_id": _id("usage", start, key, project),
+            "record_id": _id("usage", start, key, project, model, service_tier),
             "run_id": "test",
             "ingested_at": start,
             "org_slug": "acme",
@@ -79,7 +86,7 @@ class ReconWorld:
             "bucket_width": "1h",
             "usage_date": start.date(),
             "model": model,
-            "service_tier": "default",
+            "service_tier": service_tier,
             "is_batch": False,
             "project_id": project,
             "api_key_id": key,
@@ -120,6 +127,8 @@ class ReconWorld:
         provider: str = "openai",
         service: str | None = None,
         is_batch: bool = False,
+        user: str | None = None,
+        tags: dict[str, str] | None = None,
         **tokens: int,
     ) -> None:
         """One deduplicated usage event, as sp_genai_0 writes it."""
@@ -142,7 +151,8 @@ class ReconWorld:
             "service": service,
             "feature": feature,
             "web_search_requests": 0,
-            "tags": "{}",
+            "tags": tags or {},
+            "user_id": user,
             "received_at": occurred,
             "batch_id": "b",
             "occurrences": 1,

@@ -88,6 +88,8 @@ def billed_usage(recon: ReconWorld) -> None:
     recon.usage(at(DAY, 9), model="gpt-4o-mini", input_uncached_tokens=1_000_000, output_tokens=1_000_000)
     recon.usage(at(DAY, 10), model="gpt-4.1", input_uncached_tokens=1_000_000, output_tokens=1_000_000)
     recon.usage(at(DAY, 11), model="gpt-unknown-model", input_uncached_tokens=9_000_000, output_tokens=9_000_000)
+    # Priority-tier usage is billed at its own rates: not repriced at another model's standard rates.
+    recon.usage(at(DAY, 12), model="gpt-4o", service_tier="priority", input_uncached_tokens=1_000_000)
 
 
 def test_a_cheaper_model_of_the_same_capability_class_is_proposed(recon: ReconWorld) -> None:
@@ -115,20 +117,44 @@ def test_the_same_model_bought_through_another_provider_for_less(recon: ReconWor
     assert r["savings_usd_per_month"] == Decimal("37.50")
 
 
-def test_batch_eligible_standard_calls_of_a_feature_that_already_batches(recon: ReconWorld) -> None:
+def test_batch_eligible_standard_calls_of_latency_tolerant_features(recon: ReconWorld) -> None:
     recon.consolidate()
-    pipeline = {"service": "content-pipeline", "feature": "course-generation", "model": "gpt-4o"}
+    pipeline = {"service": "content-pipeline", "feature": "course-generation", "model": "gpt-4o", "user": "l1"}
     recon.event(at(DAY, 1), is_batch=True, input_uncached_tokens=50_000, output_tokens=5_000, **pipeline)
     recon.event(at(DAY, 2), input_uncached_tokens=100_000, output_tokens=20_000, **pipeline)
     recon.event(at(DAY + dt.timedelta(days=1), 2), input_uncached_tokens=300_000, output_tokens=40_000, **pipeline)
-    # The tutor's chat never uses the batch API: latency-sensitive, not proposed.
-    recon.event(at(DAY, 3), service="tutor-api", feature="chat", model="gpt-4o", input_uncached_tokens=900_000)
+    # Serves no end user (no user_id): an indexer nobody waits on.
+    recon.event(at(DAY, 4), service="indexer", feature="semantic-search", model="gpt-4o", input_uncached_tokens=200_000)
+    # Not proposed: the tutor's chat serves a learner; a digest without users that its producer tags
+    # latency-sensitive.
+    recon.event(
+        at(DAY, 3), service="tutor-api", feature="chat", model="gpt-4o", user="l1", input_uncached_tokens=900_000
+    )
+    recon.event(
+        at(DAY, 5),
+        service="reports",
+        feature="digest",
+        model="gpt-4o",
+        tags={"latency_sensitive": "true"},
+        input_uncached_tokens=900_000,
+    )
     recon.price_events()
-    (r,) = recommendations(recon, "batch_eligible")
-    # 400k input x ($2.50 - $1.25) + 60k output x ($10 - $5) per 1M = $0.50 + $0.30 = $0.80 over 2 days
-    # -> $12 per month; the two calls cost 0.4M x $2.50 + 0.06M x $10 = $1.60.
-    assert (r["subject"], r["model"], r["evidence_days"]) == ("content-pipeline / course-generation", "gpt-4o", 2)
-    assert (r["evidence_cost_usd"], r["savings_usd_per_month"]) == (Decimal("1.6"), Decimal(12))
+    pipeline_row, indexer_row = recommendations(recon, "batch_eligible")
+    # Pipeline: 400k input x ($2.50 - $1.25) + 60k output x ($10 - $5) per 1M = $0.50 + $0.30 = $0.80 over 2 days
+    # -> $12 per month; its two standard calls cost 0.4M x $2.50 + 0.06M x $10 = $1.60.
+    assert (pipeline_row["subject"], pipeline_row["model"], pipeline_row["evidence_days"]) == (
+        "content-pipeline / course-generation",
+        "gpt-4o",
+        2,
+    )
+    assert (pipeline_row["evidence_cost_usd"], pipeline_row["savings_usd_per_month"]) == (Decimal("1.6"), Decimal(12))
+    assert "already sends batch-API calls" in pipeline_row["recommendation"]
+    # Indexer: 200k x $1.25 per 1M = $0.25 in one day -> $7.50 per month.
+    assert (indexer_row["subject"], indexer_row["savings_usd_per_month"]) == (
+        "indexer / semantic-search",
+        Decimal("7.5"),
+    )
+    assert "serves no end user" in indexer_row["recommendation"]
 
 
 def test_a_repeated_long_prompt_read_from_the_cache(recon: ReconWorld) -> None:
@@ -159,7 +185,6 @@ def test_unpriced_usage_gets_no_dollars(recon: ReconWorld) -> None:
         recon.event(at(DAY, 9, minute), model="gpt-unknown-model", feature="x", input_uncached_tokens=5_000)
     recon.event(at(DAY, 8), model="gpt-unknown-model", feature="x", is_batch=True, input_uncached_tokens=5_000)
     recon.price_events()
-    assert {r["cost_status"] for r in recon.wh.query("acme_prod", "SELECT cost_status FROM genai_usage_event_costs")} == {
-        "unpriced"
-    }
+    statuses = recon.wh.query("acme_prod", "SELECT DISTINCT cost_status FROM genai_usage_event_costs")
+    assert statuses == [{"cost_status": "unpriced"}]
     assert recon.wh.query("acme_prod", "SELECT * FROM genai_savings_recommendations") == []
