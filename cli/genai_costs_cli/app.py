@@ -461,16 +461,17 @@ def run_cmd(
         print_usage_events(result)
         print_attribution(result)
         print_catalog(org_slug)
+        # A back-test estimate of the tutor's hint calls as of 3 days before the end of the demo's events
+        # (they cover its last 7 days): the calls of those 3 days are its actuals, so the report and the
+        # end of the run show a calibration figure from the simulator's data.
+        _estimate(org_slug, "hints", 30, "medium", 20, as_of=result.window.end - dt.timedelta(days=3), show=False)
         report = _report(org_slug, ReportFilter(result.window), simulated=True)
         print_report(console, report)
         html = write_html(report, Path(settings.data_dir) / "reports" / f"{org_slug}.html")
         console.print(f"HTML report: {html}")
         # Through today: the buckets still inside the sources' lag windows show as pending.
         _reconciliation(org_slug, Window(start=result.window.start, end=result.window.end + dt.timedelta(days=1)))
-        # The tutor's hint calls: a live estimate, and a back-test as of a week ago whose actuals (the week
-        # since) give the calibration figure on the demo's data.
-        _estimate(org_slug, "hints", 30, "medium", 20, record=True)
-        _estimate(org_slug, "hints", 23, "medium", 20, as_of=result.window.end - dt.timedelta(days=7), show=False)
+        _estimate(org_slug, "hints", 30, "medium", 20)  # the tutor's hint calls, recorded
         _recommendations(org_slug)
         if result.budgets:
             print_budgets_demo(result.budgets)
