@@ -14,7 +14,13 @@ WITH actuals AS (
     COUNTIF(e.cost_status = 'priced' AND e.estimated_cost_usd <= x.p90_cost_usd) AS calls_at_or_below_p90,
     SUM(IF(e.cost_status = 'priced', e.estimated_cost_usd, NULL)) AS actual_cost_usd
   FROM genai_cost_estimates AS x
-  JOIN genai_usage_event_costs AS e
+  JOIN (
+    -- The partition filter BigQuery requires: actuals of the last 100 days (estimates older than ~3 months
+    -- keep the calls they had only while those are in range).
+    SELECT provider, model, feature, service, workflow_id, occurred_at, cost_status, estimated_cost_usd
+    FROM genai_usage_event_costs
+    WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 100 DAY)
+  ) AS e
     ON e.provider = x.recommended_provider AND e.model = x.recommended_model
     AND (e.feature = x.task OR e.service = x.task OR e.workflow_id = x.task)
     AND e.occurred_at >= x.actuals_from AND e.occurred_at < x.actuals_until
