@@ -39,8 +39,10 @@ from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
 from .prices import plans_app, prices_app
 from .reconcile import (
+    load_calibration,
     load_recommendations,
     load_reconciliation,
+    print_calibration,
     print_estimate,
     print_recommendations,
     print_reconciliation,
@@ -320,21 +322,46 @@ def reconcile_import_cmd(
     console.print(f"{file.name}: {result.rows_in_file} rows, {result.rows_added} new (columns: {columns})")
 
 
-def _estimate(org_slug: str, task: str, days: int, complexity: str | None, min_samples: int) -> None:
-    from genai_costs.reconciliation.estimate import estimate
+def _estimate(
+    org_slug: str,
+    task: str,
+    days: int,
+    complexity: str | None,
+    min_samples: int,
+    *,
+    as_of: dt.date | None = None,
+    record: bool = True,
+    show: bool = True,
+) -> None:
+    """Estimate from the ``days`` before ``as_of`` (default: through today, a live estimate), record it so
+    the calls that follow can be compared with it, and print the calibration of all recorded estimates."""
+    from genai_costs.reconciliation.estimate import estimate, record_estimate
 
-    today = dt.datetime.now(dt.UTC).date()
+    now = dt.datetime.now(dt.UTC)
+    end = as_of or now.date() + dt.timedelta(days=1)
     with open_warehouse(get_settings()) as wh:
         est = estimate(
             wh,
             dataset_for(org_slug),
             task=task,
-            start=today - dt.timedelta(days=days),
-            end=today + dt.timedelta(days=1),
+            start=end - dt.timedelta(days=days),
+            end=end,
             complexity=complexity,  # type: ignore[arg-type]
             min_samples=min_samples,
         )
-    print_estimate(console, est)
+        recorded = None
+        if record:
+            recorded = record_estimate(wh, dataset_for(org_slug), est, org_slug=org_slug, estimated_at=now)
+        calibration = load_calibration(wh, org_slug)
+    if show:
+        print_estimate(console, est)
+    if recorded is not None:
+        what = "Back-test estimate" if as_of else "Estimate"
+        console.print(
+            f"{what} recorded ({recorded.estimate_id}): its actuals are the {task!r} calls of the recommended model "
+            f"from {recorded.actuals_from:%Y-%m-%d %H:%M} to {recorded.actuals_until:%Y-%m-%d %H:%M} UTC"
+        )
+    print_calibration(console, calibration)
 
 
 def _recommendations(org_slug: str) -> None:
@@ -355,7 +382,8 @@ def recommend_cmd(org_slug: str) -> None:
 @app.command(
     "estimate",
     epilog="Examples: genai-costs estimate demo --task hints   |   "
-    "genai-costs estimate acme --task grading --complexity complex",
+    "genai-costs estimate acme --task grading --complexity complex   |   "
+    "genai-costs estimate demo --task hints --as-of 2026-01-20",
 )
 def estimate_cmd(
     org_slug: str,
@@ -363,13 +391,21 @@ def estimate_cmd(
     complexity: str | None = typer.Option(None, help="trivial, simple, medium, complex or very_complex (defaults)"),
     days: int = typer.Option(30, min=1, max=90, help="Days of history"),
     min_samples: int = typer.Option(20, min=1, help="Calls a model needs for a history-based estimate"),
+    as_of: str | None = typer.Option(
+        None, help="Back-test: estimate from the history before this day (YYYY-MM-DD); its actuals are the calls since"
+    ),
+    record: bool = typer.Option(True, help="Record the estimate (genai_cost_estimates) for calibration"),
 ) -> None:
-    """Per-call cost estimate per model from the organization's own events, with a recommended model."""
+    """Per-call cost estimate per model from the organization's own events, with a recommended model.
+    Recorded, so the calls that follow can be compared with it: prints how often they cost at most p90."""
     try:
         validate_org_slug(org_slug)
         if complexity is not None and complexity not in ("trivial", "simple", "medium", "complex", "very_complex"):
             raise ValueError("complexity must be trivial, simple, medium, complex or very_complex")
-        _estimate(org_slug, task, days, complexity, min_samples)
+        day = None if as_of is None else dt.date.fromisoformat(as_of)
+        if day is not None and day > dt.datetime.now(dt.UTC).date():
+            raise ValueError("--as-of must not be in the future")
+        _estimate(org_slug, task, days, complexity, min_samples, as_of=day, record=record)
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
 
@@ -425,13 +461,17 @@ def run_cmd(
         print_usage_events(result)
         print_attribution(result)
         print_catalog(org_slug)
+        # A back-test estimate of the tutor's hint calls as of 3 days before the end of the demo's events
+        # (they cover its last 7 days): the calls of those 3 days are its actuals, so the report and the
+        # end of the run show a calibration figure from the simulator's data.
+        _estimate(org_slug, "hints", 30, "medium", 20, as_of=result.window.end - dt.timedelta(days=3), show=False)
         report = _report(org_slug, ReportFilter(result.window), simulated=True)
         print_report(console, report)
         html = write_html(report, Path(settings.data_dir) / "reports" / f"{org_slug}.html")
         console.print(f"HTML report: {html}")
         # Through today: the buckets still inside the sources' lag windows show as pending.
         _reconciliation(org_slug, Window(start=result.window.start, end=result.window.end + dt.timedelta(days=1)))
-        _estimate(org_slug, "hints", days=30, complexity="medium", min_samples=20)  # the tutor's hint calls
+        _estimate(org_slug, "hints", 30, "medium", 20)  # the tutor's hint calls, recorded
         _recommendations(org_slug)
         if result.budgets:
             print_budgets_demo(result.budgets)

@@ -19,6 +19,14 @@ from genai_costs.warehouse.base import Warehouse
 from genai_costs.warehouse.sqlfiles import read_single_statement
 
 Row = dict[str, Any]
+# The view's recommendation types, in the order the totals are printed.
+RECOMMENDATION_TYPES = (
+    "cheaper_model_same_class",
+    "same_model_other_provider",
+    "batch_eligible",
+    "cache_opportunity",
+    "commitment_right_sizing",
+)
 
 
 @dataclass
@@ -152,15 +160,39 @@ def load_recommendations(warehouse: Warehouse, org_slug: str) -> list[Row]:
 
 def print_recommendations(console: Console, rows: list[Row]) -> None:
     t = Table("type", "provider", "subject", "recommendation", "evidence", "per month", title="Savings recommendations")
+    by_type: dict[str, Decimal] = {}
     for r in rows:
         t.add_row(
             r["recommendation_type"],
             r["provider"],
             r["subject"],
             r["recommendation"],
-            f"{r['evidence_start']} .. {r['evidence_end']}",
+            f"{r['evidence_start']} .. {r['evidence_end']}: {r['evidence']}",
             _usd(r["savings_usd_per_month"]),
         )
+        kind = r["recommendation_type"]
+        by_type[kind] = by_type.get(kind, Decimal(0)) + r["savings_usd_per_month"]
     console.print(t)
-    total = sum((r["savings_usd_per_month"] for r in rows), Decimal(0))
-    console.print(f"Total recommended savings: [bold]{_usd(total)}[/bold] per month")
+    total = sum(by_type.values(), Decimal(0))
+    parts = ", ".join(f"{kind} {_usd(by_type.get(kind, Decimal(0)))}" for kind in RECOMMENDATION_TYPES)
+    console.print(f"Total recommended savings: [bold]{_usd(total)}[/bold] per month ({parts})")
+
+
+def load_calibration(warehouse: Warehouse, org_slug: str) -> Row:
+    statement = read_single_statement(sql_root() / "reports" / "estimate_calibration.sql")
+    rows: list[Row] = warehouse.query(dataset_for(org_slug), statement)
+    return rows[0]
+
+
+def print_calibration(console: Console, c: Row) -> None:
+    if not c["actual_calls"]:
+        console.print(
+            f"Estimate calibration: {c['estimates']} history-based estimate(s) recorded, no priced call has "
+            "followed one yet"
+        )
+        return
+    console.print(
+        f"Estimate calibration: [bold]{c['at_or_below_p90_pct']} %[/bold] of the {c['actual_calls']:,} calls that "
+        f"followed {c['estimates_with_actuals']} estimate(s) cost at most their p90 ({c['at_or_below_p50_pct']} % at "
+        f"most their p50; {c['unpriced_calls']:,} unpriced calls not compared)"
+    )

@@ -206,17 +206,36 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "savings_recommendations",
         "Savings recommendations",
-        "Commitments right-sized against their measured utilization: dollars per month and the evidence window.",
+        "From the last 30 full days of billed, priced usage: cheaper models of the same capability class, the "
+        "same model through another provider, batch-eligible standard-tier calls, cache opportunities and "
+        "under-used commitments. Dollars per month, extrapolated from the evidence window; unpriced usage never "
+        "produces a recommendation.",
         (
+            Column("recommendation_type", "Type"),
             Column("provider", "Provider"),
-            Column("subject", "Commitment"),
+            Column("subject", "Subject"),
             Column("recommendation", "Recommendation"),
-            Column("utilization_pct", "Used", "pct"),
             Column("evidence_start", "From", "date"),
             Column("evidence_end", "To", "date"),
             Column("savings_usd_per_month", "Savings / month", "money", total=True),
         ),
-        empty="No savings recommendations: every commitment is used.",
+        empty="No savings recommendations in the last 30 days.",
+    ),
+    Section(
+        "estimate_calibration",
+        "Calibration of the cost estimates",
+        "Every recorded history-based estimate (genai-costs estimate) against the calls that followed it: the same "
+        "task and recommended model within 7 days. A calibrated p90 has about 90 % of them at or below it.",
+        (
+            Column("estimates", "Estimates", "int"),
+            Column("estimates_with_actuals", "With calls since", "int"),
+            Column("actual_calls", "Calls since", "int"),
+            Column("at_or_below_p90_pct", "At or below p90", "pct"),
+            Column("at_or_below_p50_pct", "At or below p50", "pct"),
+            Column("unpriced_calls", "Unpriced (not compared)", "int"),
+        ),
+        empty="No estimate recorded yet.",
+        requires_table="genai_cost_estimates",
     ),
     Section(
         "source_freshness",

@@ -1,12 +1,13 @@
 -- Cost estimate from the organization's own history: per model, the p50 and p90 of input tokens, output
--- tokens and cost of the priced events of one task (a feature, service or workflow) over a window, the
+-- tokens and cost (genai_usage_event_costs: priced by the bill's engine, each traceable to its price row) of the
+-- priced events of one task (a feature, service or workflow) over a window, the
 -- sample count and the success rate (the quality signal a recommendation must meet). Exact percentiles
 -- (PERCENTILE_CONT, linear interpolation), so a test can compute them by hand.
 -- @p_task STRING
 WITH history AS (
   SELECT provider, model, CAST(input_tokens AS FLOAT64) AS input_tokens, CAST(output_tokens AS FLOAT64) AS output_tokens,
     estimated_cost_usd, status
-  FROM genai_usage_events_priced
+  FROM genai_usage_event_costs
   WHERE event_date >= @p_start_date AND event_date < @p_end_date
     AND cost_status = 'priced'
     AND (feature = @p_task OR service = @p_task OR workflow_id = @p_task)

@@ -15,6 +15,8 @@ from genai_costs.consolidation import consolidate
 from genai_costs.model.messages import ConsolidateMessage
 from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
+from genai_costs.warehouse.base import Call
+from genai_costs.warehouse.sqlfiles import load_procedures
 from genai_costs.warehouse.tables import load_table_specs
 
 UTC = dt.UTC
@@ -62,12 +64,19 @@ class ReconWorld:
         self.wh.load_rows(DATASET, self.specs["llm_model_pricing"], [pricing])
 
     def usage(
-        self, start: dt.datetime, *, key: str = "k1", project: str = "p1", model: str = MODEL, **tokens: int
+        self,
+        start: dt.datetime,
+        *,
+        key: str = "k1",
+        project: str = "p1",
+        model: str = MODEL,
+        service_tier: str = "default",
+        **tokens: int,
     ) -> None:
         """One hourly bucket of the provider's usage API."""
         counts = {t: tokens.get(t, 0) for t in TOKENS}
         row = {
-            "record_id": _id("usage", start, key, project),
+            "record_id": _id("usage", start, key, project, model, service_tier),
             "run_id": "test",
             "ingested_at": start,
             "org_slug": "acme",
@@ -77,7 +86,7 @@ class ReconWorld:
             "bucket_width": "1h",
             "usage_date": start.date(),
             "model": model,
-            "service_tier": "default",
+            "service_tier": service_tier,
             "is_batch": False,
             "project_id": project,
             "api_key_id": key,
@@ -115,6 +124,11 @@ class ReconWorld:
         feature: str = "hints",
         status: str = "succeeded",
         model: str = MODEL,
+        provider: str = "openai",
+        service: str | None = None,
+        is_batch: bool = False,
+        user: str | None = None,
+        tags: dict[str, str] | None = None,
         **tokens: int,
     ) -> None:
         """One deduplicated usage event, as sp_genai_0 writes it."""
@@ -127,16 +141,18 @@ class ReconWorld:
             "event_id": event_id,
             "source": "tutor-api",
             "occurred_at": occurred,
-            "provider": "openai",
+            "provider": provider,
             "model": model,
             "api_key_id": key,
             "project_id": project,
             "service_tier": "default",
-            "is_batch": False,
+            "is_batch": is_batch,
             "status": status,
+            "service": service,
             "feature": feature,
             "web_search_requests": 0,
-            "tags": "{}",
+            "tags": tags or {},
+            "user_id": user,
             "received_at": occurred,
             "batch_id": "b",
             "occurrences": 1,
@@ -152,6 +168,13 @@ class ReconWorld:
             ConsolidateMessage(org_slug="acme", start_date=TODAY - dt.timedelta(days=30), end_date=TODAY),
             warehouse=self.wh,
         )
+
+    def price_events(self) -> None:
+        """sp_genai_4a alone: prices the events loaded after consolidation (which rewrites genai_usage_events
+        from the raw table) into genai_usage_event_costs, as consolidation does."""
+        procedure = load_procedures(sql_root())["sp_genai_4a_price_usage_events"]
+        params = {"p_org_slug": "acme", "p_events_start_date": TODAY - dt.timedelta(days=30), "p_end_date": TODAY}
+        self.wh.run_transaction(DATASET, [Call(procedure)], params)
 
     def rows(self, where: str = "TRUE") -> list[dict[str, Any]]:
         return self.wh.query(

@@ -16,6 +16,7 @@ def history(recon: ReconWorld, *, failed: int = 0) -> None:
     for i, tokens in enumerate((300, 100, 1000, 400, 200)):
         recon.event(at(DAY, 8, i), input_uncached_tokens=tokens, status="failed" if i < failed else "succeeded")
     recon.event(at(DAY, 9), feature="chat", input_uncached_tokens=99_999)  # another task: not counted
+    recon.price_events()
 
 
 def run(recon: ReconWorld, **kwargs):
