@@ -33,7 +33,8 @@ def main(events_csv: str, sample_keys: str) -> None:
              int(r["output_tokens"]))
             for r in csv.DictReader(fh)
         ]  # fmt: skip
-    wanted = set(json.load(open(sample_keys)))
+    with open(sample_keys) as fh:
+        wanted = set(json.load(fh))
     costs: dict[str, float] = {}
     errors = 0
     r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()

@@ -57,9 +57,7 @@ def _copies_own_rows(insert: exp.Insert) -> bool:
 
 
 def test_each_output_column_list_is_written_once():
-    inserts = [
-        _target(stmt) for _, stmt in STATEMENTS if isinstance(stmt, exp.Insert) and not _copies_own_rows(stmt)
-    ]
+    inserts = [_target(stmt) for _, stmt in STATEMENTS if isinstance(stmt, exp.Insert) and not _copies_own_rows(stmt)]
     repeated = {t for t in inserts if inserts.count(t) > 1}
     assert not repeated, f"more than one INSERT into {sorted(repeated)}"
 

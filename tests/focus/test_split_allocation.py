@@ -36,7 +36,9 @@ def consumer(tenant: str) -> str:
     return f"tenant/{tenant}/user/-/service/-/workflow/-"
 
 
-def unified_row(cost_id: str, day: dt.date, provider: str, model: str, token_type: str, tokens: int, price: str, **keys):
+def unified_row(
+    cost_id: str, day: dt.date, provider: str, model: str, token_type: str, tokens: int, price: str, **keys
+):
     """A priced pay-as-you-go unified row as sp_genai_2 writes it: price per 1,000,000 tokens."""
     quantity = D(tokens) / 1_000_000
     cost = (D(price) * quantity).quantize(D("0.000000001"))
@@ -51,7 +53,9 @@ def unified_row(cost_id: str, day: dt.date, provider: str, model: str, token_typ
     }  # fmt: skip
 
 
-def allocation_row(day: dt.date, provider: str, model: str, kind: str, tenant: str | None, share: str, pool: str, **keys):
+def allocation_row(
+    day: dt.date, provider: str, model: str, kind: str, tenant: str | None, share: str, pool: str, **keys
+):
     return {
         "allocation_id": f"{day}:{provider}:{kind}:{tenant}", "org_slug": "acme", "usage_date": day,
         "provider": provider, "model": model, "allocation_kind": kind, "tenant_id": tenant,
@@ -173,7 +177,11 @@ def test_split_rows_carry_the_method_the_consumer_and_ratios_that_sum_to_one(wor
     assert sum(ratios) == 1
     ta, _, _, remainder = rows
     assert (ta[1], ta[2], json.loads(ta[3]), ta[6], ta[7]) == (
-        consumer("ta"), "tenant ta", {"x_TenantId": "ta"}, consumer("ta"), "ta"
+        consumer("ta"),
+        "tenant ta",
+        {"x_TenantId": "ta"},
+        consumer("ta"),
+        "ta",
     )
     assert (remainder[1], remainder[2], remainder[3], remainder[6], remainder[7]) == (None, None, None, None, None)
     # dimensions, unit prices and Tags of the origin, unchanged on every allocated charge
@@ -210,7 +218,9 @@ def test_the_checks_pass_on_the_split_and_fail_on_a_tampered_row(world: World) -
     for name in ("focus_allocations_add_back_to_origin", "focus_cost_equals_price_times_quantity"):
         assert world.check(name).violations == 0, world.check(name).sample
     table = f"{DATASET}.cost_data_standard_1_3"
-    world.rows(f"UPDATE {table} SET EffectiveCost = EffectiveCost + 0.000000001 WHERE x_CostId = 'in' AND x_TenantId = 'tb'")
+    world.rows(
+        f"UPDATE {table} SET EffectiveCost = EffectiveCost + 0.000000001 WHERE x_CostId = 'in' AND x_TenantId = 'tb'"
+    )
     result = world.check("focus_allocations_add_back_to_origin")
     assert result.violations == 1
     assert "EffectiveCost: split 0.025000001" in str(result.sample)
