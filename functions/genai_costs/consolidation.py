@@ -39,8 +39,13 @@ PROCEDURES = (
     "sp_genai_3_convert_to_focus",
     "sp_genai_3b_convert_commitments_to_focus",
 )
-# After the bill: each event priced by the same engine, then the bill attributed to the events' consumers.
-ATTRIBUTION_PROCEDURES = ("sp_genai_4a_price_usage_events", "sp_genai_4b_allocate_costs")
+# After the bill: each event priced by the same engine, then the bill attributed to the events' consumers, then
+# that attribution written into FOCUS as split cost allocation charges replacing the charges they split.
+ATTRIBUTION_PROCEDURES = (
+    "sp_genai_4a_price_usage_events",
+    "sp_genai_4b_allocate_costs",
+    "sp_genai_4c_split_focus_allocations",
+)
 
 
 @dataclass

@@ -46,8 +46,18 @@ def test_each_procedure_writes_one_table(name):
     assert len(targets - {None}) == 1, f"{name} writes {sorted(t for t in targets if t)}"
 
 
+def _copies_own_rows(insert: exp.Insert) -> bool:
+    """``INSERT INTO t SELECT r.* EXCEPT (...) REPLACE (...) FROM <rows of t>`` (sp_genai_4c splitting FOCUS
+    charges): no column list of its own, so nothing to drift from the one that wrote the rows."""
+    select = insert.expression
+    if isinstance(insert.this, exp.Schema) or not isinstance(select, exp.Select) or len(select.expressions) != 1:
+        return False
+    star = select.expressions[0]
+    return isinstance(star, exp.Star) or (isinstance(star, exp.Column) and isinstance(star.this, exp.Star))
+
+
 def test_each_output_column_list_is_written_once():
-    inserts = [_target(stmt) for _, stmt in STATEMENTS if isinstance(stmt, exp.Insert)]
+    inserts = [_target(stmt) for _, stmt in STATEMENTS if isinstance(stmt, exp.Insert) and not _copies_own_rows(stmt)]
     repeated = {t for t in inserts if inserts.count(t) > 1}
     assert not repeated, f"more than one INSERT into {sorted(repeated)}"
 
