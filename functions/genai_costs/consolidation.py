@@ -41,6 +41,8 @@ PROCEDURES = (
 )
 # After the bill: each event priced by the same engine, then the bill attributed to the events' consumers.
 ATTRIBUTION_PROCEDURES = ("sp_genai_4a_price_usage_events", "sp_genai_4b_allocate_costs")
+# Bedrock's model invocation log records priced by the same engine, for the per-request reconciliation.
+RECONCILIATION_PROCEDURES = ("sp_genai_4c_price_invocations",)
 
 
 @dataclass
@@ -77,7 +79,10 @@ def consolidate(
     ) as run:
         result.events_window = usage_events_window(warehouse, run.dataset, window)
         params["p_events_start_date"] = result.events_window.start
-        steps = [Call(procedures[name]) for name in (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES)]
+        steps = [
+            Call(procedures[name])
+            for name in (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES)
+        ]
         run.before_write()
         try:
             warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
@@ -89,7 +94,7 @@ def consolidate(
                 f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
                 f"written: {detail}"
             ) from exc
-        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES]
+        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES]
         result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
         log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(result.procedures))
     return result
