@@ -6,14 +6,19 @@
 The same two phases as pay-as-you-go (``ingestion.payg``): *fetch* spools every log event of the window
 (``FilterLogEvents``, page by page) into local NDJSON, each either a request row or, when the message is
 not a usable invocation record, a quarantine row with the reason; only when CloudWatch Logs has answered
-for the whole window does *write* replace the window in both tables in ONE transaction. A request
-served twice (a log event delivered twice) is stored once; two different records with one request id
-refuse the write and leave both tables as they were.
+for the whole window does *write* replace the window in both tables in ONE transaction.
+
+Exactly once: a log event served twice is stored once (the window write keeps one row per record_id), and
+so is one request delivered in two log events with the same content (the first event is kept: a digest
+per request id of the window, about 50 bytes each, tells them apart). Two records of one request id that
+differ in content refuse the write and leave both tables as they were.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import tempfile
 from collections.abc import Callable
 from functools import partial
@@ -57,13 +62,22 @@ def tables_for(provider: str) -> tuple[str, str]:
 def fetch(client: BedrockInvocationLogClient, run: Run, tmp: Path) -> tuple[Spool, Spool]:
     requests, quarantine = Spool(tmp / "requests"), Spool(tmp / "quarantine")
     common = {"run_id": run.run_id, "ingested_at": dt.datetime.now(dt.UTC), "org_slug": run.org_slug}
+    seen: dict[str, bytes] = {}  # request record_id -> digest of its content without the delivery fields
     for record in client.iter_invocations(run.window):
         if not run.window.start <= record.usage_date < run.window.end:  # the client checks too; never write outside W
             raise ProviderResponseError(
                 f"{run.provider}: invocation log event of {record.usage_date} outside the window", provider=run.provider
             )
         row = common | record.model_dump(mode="json") | {"record_id": record.record_id()}
-        (requests if isinstance(record, InvocationRecord) else quarantine).add(row)
+        if isinstance(record, InvocationRecord):
+            content = record.model_dump(mode="json", exclude={"logged_at", "log_stream", "log_event_id", "usage_date"})
+            digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()[:16]
+            if seen.get(row["record_id"]) == digest:
+                continue  # the same request delivered again in another log event
+            seen[row["record_id"]] = digest  # a different version is spooled too: the write refuses both
+            requests.add(row)
+        else:
+            quarantine.add(row)
     return requests, quarantine
 
 
