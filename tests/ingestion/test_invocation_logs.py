@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,10 +19,8 @@ from genai_costs.providers.aws_bedrock_invocation_logs import (
     QuarantinedInvocation,
 )
 from genai_costs.secrets.local import LocalSecretStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "simulator"))
-from provider_sim import SimConfig, serve  # noqa: E402
-from provider_sim.catalog import INVOCATION_LOG_GROUP  # noqa: E402
+from provider_sim import SimConfig, serve
+from provider_sim.catalog import INVOCATION_LOG_GROUP
 
 SECRET = "sim-aws-SECRET-0123456789"
 WINDOW = {"start_date": "2025-10-08", "end_date": "2025-10-10"}

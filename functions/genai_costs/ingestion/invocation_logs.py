@@ -68,13 +68,14 @@ def fetch(client: BedrockInvocationLogClient, run: Run, tmp: Path) -> tuple[Spoo
             raise ProviderResponseError(
                 f"{run.provider}: invocation log event of {record.usage_date} outside the window", provider=run.provider
             )
-        row = common | record.model_dump(mode="json") | {"record_id": record.record_id()}
+        rid = record.record_id()
+        row = common | record.model_dump(mode="json") | {"record_id": rid}
         if isinstance(record, InvocationRecord):
             content = record.model_dump(mode="json", exclude={"logged_at", "log_stream", "log_event_id", "usage_date"})
             digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()[:16]
-            if seen.get(row["record_id"]) == digest:
+            if seen.get(rid) == digest:
                 continue  # the same request delivered again in another log event
-            seen[row["record_id"]] = digest  # a different version is spooled too: the write refuses both
+            seen[rid] = digest  # a different version is spooled too: the write refuses both
             requests.add(row)
         else:
             quarantine.add(row)

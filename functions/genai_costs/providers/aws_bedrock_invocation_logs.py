@@ -194,9 +194,11 @@ class BedrockInvocationLogClient(AwsBedrockClient):
         seen: set[str] = set()
         for _ in range(self.retrier.policy.max_pages):
             kw = base | ({"nextToken": cursor} if cursor else {})
-            page = self._call(
-                "logs:FilterLogEvents", lambda kw=kw: self.logs.filter_log_events(**kw), FilterLogEventsPage
-            )
+
+            def filter_page(kw: dict[str, Any] = kw) -> Any:
+                return self.logs.filter_log_events(**kw)
+
+            page = self._call("logs:FilterLogEvents", filter_page, FilterLogEventsPage)
             yield from page.events
             if not page.nextToken:
                 return
