@@ -410,8 +410,10 @@ def _where(call: Call) -> dict[str, Any]:
     if call.provider == "azure_openai":
         tier = "provisioned" if d.service_tier == "GlobalProvisionedManaged" else None
         return {"project_id": AZURE_ACCOUNT, "deployment": d.project, "region": AZURE_REGION, "service_tier": tier}
-    if call.provider == "aws_bedrock":  # the AWS account and the region the platform calls
-        return {"project_id": d.project, "region": d.region, "service_tier": d.service_tier}
+    if call.provider == "aws_bedrock":
+        # On-demand Bedrock: the region it calls; no tier asked for (default), and no project: the
+        # account-wide Cost Explorer lines name none (the invocation log record carries the account).
+        return {"region": d.region}
     where: dict[str, Any] = {"project_id": d.project, "api_key_id": d.api_key, "service_tier": d.service_tier}
     if d.batch:
         where["is_batch"] = True

@@ -16,6 +16,7 @@ EVERYTHING = {
     "providers": ["openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"],
     "commitment_types": ["azure_ptu", "bedrock_pt", "vertex_gsu"],
     "infrastructure_types": ["vertex_gpu"],
+    "invocation_logs": ["aws_bedrock"],
 }
 OPTIONAL = re.compile(r"""'(\w+)': '\$\{optional\((string|number),\s*("?)([^)"]*)\3\)\}'""")
 
@@ -46,6 +47,7 @@ def test_terraform_jobs_are_the_library_jobs(org):
         org["slug"],
         providers=org["providers"],
         commitment_types=org.get("commitment_types", []) + org.get("infrastructure_types", []),
+        invocation_logs=org.get("invocation_logs", []),
     )
     got = values["scheduler_jobs"]
     for key, (flow, cron) in GOVERNANCE_JOBS.items():
