@@ -1,6 +1,7 @@
 """Consolidation: sp_genai_0 / 0b (per-request usage events, raw -> deduplicated, and their quarantine) ->
 sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
-(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments) -> sp_genai_4a / 4b (events
+priced, the bill attributed) -> sp_genai_4c (Bedrock invocation log records priced), then the conformance
 checks, all in ONE transaction: the procedures and the checks commit together or not at all, so a
 failure anywhere (a procedure, a check, a crash) leaves every output table as it was. A failing
 check fails the run loudly (ConformanceError, not retried).
