@@ -331,7 +331,7 @@ SELECT
     WHEN NOT c.has_actual THEN 'no provider usage for the events'
     WHEN c.estimated_tokens IS NOT NULL AND c.estimated_tokens < c.actual_tokens THEN 'events missing from the bucket'
     WHEN c.estimated_tokens IS NOT NULL AND c.estimated_tokens > c.actual_tokens THEN 'events counted twice or late'
-    WHEN c.grain LIKE '%dollars%' THEN 'price, tier or cache difference'
+    WHEN ENDS_WITH(c.grain, '(dollars)') THEN 'price, tier or cache difference'
   END AS cause
 FROM compared AS c
 LEFT JOIN coverage AS v ON v.provider = c.provider
