@@ -164,9 +164,11 @@ request_events AS (
       + e.input_audio_tokens + e.output_tokens + e.output_audio_tokens AS tokens,
     c.estimated_cost_usd AS usd, c.cost_status
   FROM genai_usage_events AS e
-  LEFT JOIN genai_usage_event_costs AS c
-    ON c.event_key = e.event_key AND c.event_date = e.event_date
-    AND c.event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
+  LEFT JOIN (
+    SELECT event_key, event_date, estimated_cost_usd, cost_status
+    FROM genai_usage_event_costs
+    WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
+  ) AS c ON c.event_key = e.event_key AND c.event_date = e.event_date
   WHERE e.event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
     AND e.provider = 'aws_bedrock' AND e.request_id IS NOT NULL
   -- One event per request (two sources reporting one call would be counted once here).
@@ -178,9 +180,11 @@ request_logs AS (
       + r.output_tokens AS tokens,
     c.computed_cost_usd AS usd, c.cost_status
   FROM genai_invocations_aws_bedrock_requests AS r
-  LEFT JOIN genai_invocation_costs AS c
-    ON c.record_id = r.record_id AND c.usage_date = r.usage_date
-    AND c.usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 36 DAY)
+  LEFT JOIN (
+    SELECT record_id, usage_date, computed_cost_usd, cost_status
+    FROM genai_invocation_costs
+    WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 36 DAY)
+  ) AS c ON c.record_id = r.record_id AND c.usage_date = r.usage_date
   WHERE r.usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 36 DAY)
 ),
 request_rows AS (
