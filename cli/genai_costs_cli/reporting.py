@@ -171,8 +171,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "reconciliation_summary",
         "Usage events against provider data, per grain",
-        "The applications' events against the providers' own data at the finest grain each offers (usage "
-        "buckets per key and model, cost lines per day and project): matched within 5 % or $0.05, discrepancy, "
+        "The applications' events against the providers' own data at the finest grain each offers (Bedrock "
+        "requests by request id in its model invocation logs, usage buckets per key and model, cost lines per "
+        "day and project): matched within 5 % or $0.05, discrepancy, "
         "not found, or pending inside the source's lag (docs/reconciliation.md).",
         (
             Column("provider", "Provider"),

@@ -1,6 +1,7 @@
 """Consolidation: sp_genai_0 / 0b (per-request usage events, raw -> deduplicated, and their quarantine) ->
 sp_genai_1 (usage) -> sp_genai_2 (costs, genai_costs_daily_unified) -> sp_genai_3
-(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments), then the conformance
+(FOCUS 1.3 cost and usage) -> sp_genai_3b (FOCUS 1.3 contract commitments) -> sp_genai_4a / 4b (events
+priced, the bill attributed) -> sp_genai_4c (Bedrock invocation log records priced), then the conformance
 checks, all in ONE transaction: the procedures and the checks commit together or not at all, so a
 failure anywhere (a procedure, a check, a crash) leaves every output table as it was. A failing
 check fails the run loudly (ConformanceError, not retried).
@@ -46,6 +47,8 @@ ATTRIBUTION_PROCEDURES = (
     "sp_genai_4b_allocate_costs",
     "sp_genai_4c_split_focus_allocations",
 )
+# Bedrock's model invocation log records priced by the same engine, for the per-request reconciliation.
+RECONCILIATION_PROCEDURES = ("sp_genai_4d_price_invocations",)
 
 
 @dataclass
@@ -82,7 +85,10 @@ def consolidate(
     ) as run:
         result.events_window = usage_events_window(warehouse, run.dataset, window)
         params["p_events_start_date"] = result.events_window.start
-        steps = [Call(procedures[name]) for name in (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES)]
+        steps = [
+            Call(procedures[name])
+            for name in (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES)
+        ]
         run.before_write()
         try:
             warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
@@ -94,7 +100,7 @@ def consolidate(
                 f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
                 f"written: {detail}"
             ) from exc
-        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES]
+        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES]
         result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
         log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(result.procedures))
     return result

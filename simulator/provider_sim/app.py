@@ -24,6 +24,7 @@ SURFACES = (
     Surface("/aws/cloudwatch", "aws", aws.CLOUDWATCH_ERRORS),
     Surface("/aws/ce", "aws", aws.CE_ERRORS),
     Surface("/aws/bedrock", "aws", aws.BEDROCK_ERRORS),
+    Surface("/aws/logs", "aws", aws.CE_ERRORS),
     Surface("/azure-prices/", "azure", azure_prices.ERRORS),
     Surface("/gcp/bigquery/", "gcp", gcp.BIGQUERY_ERRORS),
     Surface("/gcp/", "gcp", gcp.MONITORING_ERRORS),

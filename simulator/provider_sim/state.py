@@ -12,6 +12,7 @@ from flask import Response
 from provider_sim.config import SimConfig
 from provider_sim.dataset import Dataset
 from provider_sim.faults import FaultQueues
+from provider_sim.invocation_logs import InvocationLog
 from provider_sim.traffic import Delivery, Traffic
 
 _SECRET_PARAMS = {"key", "api_key", "access_token", "token", "x-api-key", "sig", "signature"}
@@ -87,6 +88,7 @@ class SimState:
         self.log = RequestLog()
         self.bigquery_jobs: dict[str, dict[str, Any]] = {}
         self.traffic = Traffic(self.dataset, config.traffic)
+        self.invocation_log = InvocationLog(self.traffic)
         self._deliveries: list[Delivery] | None = None
         self._traffic_lock = threading.Lock()
 

@@ -11,6 +11,10 @@ and Azure OpenAI, the (project, api key) pairs taken in a fixed hash order until
 The platform runs on generally available models: usage rows of preview models (the ones a price
 catalog may not know yet, and the audio previews) are other teams' experiments and send no events.
 Groq is used only by the platform and has no usage API: its calls exist only as events.
+On Bedrock the platform's scope is (model, region): its on-demand models in us-east-1, called with its
+own IAM role; each Bedrock call carries Bedrock's ``requestId`` (a UUID), which its event sends as
+``request_id`` and the model invocation log (``provider_sim.invocation_logs``) records for every call
+of the account, the platform's and the other teams' alike.
 
 **Who the calls serve.** Four tenants (schools) with their learners, and four services, each its
 own ``source`` and its own spelling of the event (docs/usage-events.md):
@@ -30,8 +34,10 @@ same events, batches and order.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 import random
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -47,7 +53,8 @@ from provider_sim.stable import stable_id, stable_seed
 from provider_sim.timeutil import floor_to, hours
 
 # The simulator's provider names -> the ids of docs/usage-events.md.
-EVENT_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "azure": "azure_openai"}
+EVENT_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "azure": "azure_openai", "bedrock": "aws_bedrock"}
+PLATFORM_BEDROCK_REGION = "us-east-1"
 GROQ_MODELS = (("llama-3.3-70b-versatile", 0.7), ("llama-3.1-8b-instant", 1.0))  # (model, cumulative share)
 TENANTS = (  # (tenant, cumulative share, learners, plan)
     ("northwind-academy", 0.45, 40, "enterprise"),
@@ -62,6 +69,19 @@ _UNIT = float(2**64)
 def platform_model(model: str | None) -> bool:
     """Whether the learning platform calls this model (and so sends its usage events): not a preview."""
     return model is not None and "preview" not in model
+
+
+def scope_key(provider: str, dims: Dims) -> tuple[str | None, str | None]:
+    """What a provider's instrumented scope is made of: (project, api key); on Bedrock, which has neither
+    per team, (model, region)."""
+    return (dims.model, dims.region) if provider == "bedrock" else (dims.project, dims.api_key)
+
+
+def instrumentable(provider: str, dims: Dims) -> bool:
+    """Usage the platform could have made: generally available models; on Bedrock on-demand calls in its region."""
+    if provider == "bedrock":
+        return platform_model(dims.model) and dims.traffic == "payg" and dims.region == PLATFORM_BEDROCK_REGION
+    return platform_model(dims.model)
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,7 @@ class Call:
     late_by: timedelta | None  # sent this long after the call (retry queue); None: on time
     requeued: bool  # sent on time and again, late, from the retry queue
     miscounted: bool  # prompt_tokens sent without the cache reads and writes (quarantined)
+    request_id: str | None = None  # Bedrock's requestId (a UUID); None for the other providers
 
 
 @dataclass(frozen=True)
@@ -140,8 +161,8 @@ class Traffic:
             for hour in hours(self.start, self.end):
                 minutes = len(self.dataset.active_minutes(provider, hour))
                 for row in self.dataset.hour_rows(provider, hour):  # about one call a minute at least
-                    if platform_model(row.dims.model):
-                        volume[(row.dims.project, row.dims.api_key)] += max(row.usage.requests, minutes)
+                    if instrumentable(provider, row.dims):
+                        volume[scope_key(provider, row.dims)] += max(row.usage.requests, minutes)
             budget, chosen = daily.get(provider, 0) * days, set()
             for pair in sorted(volume, key=lambda p: self._fraction("scope", provider, *p)):
                 if volume[pair] and volume[pair] <= budget:
@@ -160,11 +181,19 @@ class Traffic:
     def calls(self) -> Iterator[Call]:
         """Every call of the instrumented scope and of Groq, hour by hour."""
         for hour in hours(self.start, self.end):
-            for provider, scope in self.scopes.items():
-                keep = lambda d, scope=scope: (d.project, d.api_key) in scope and platform_model(d.model)  # noqa: E731
-                for row in self.dataset.minute_rows(provider, hour, keep):
-                    yield from self._split(provider, row.start, row.dims, row.usage)
+            for provider in self.scopes:
+                yield from self.provider_calls(provider, hour, instrumented_only=True)
             yield from self._groq_hour(hour)
+
+    def in_scope(self, provider: str, dims: Dims) -> bool:
+        """Whether the platform made this usage row's calls (and so sends their events)."""
+        return scope_key(provider, dims) in self.scopes[provider] and instrumentable(provider, dims)
+
+    def provider_calls(self, provider: str, hour: datetime, *, instrumented_only: bool) -> Iterator[Call]:
+        """One hour's calls of a provider: the platform's, or every call of the account (the invocation log)."""
+        keep = (lambda d: self.in_scope(provider, d)) if instrumented_only else None
+        for row in self.dataset.minute_rows(provider, hour, keep):
+            yield from self._split(provider, row.start, row.dims, row.usage)
 
     def _split(self, provider: str, minute: datetime, dims: Dims, usage: Usage) -> Iterator[Call]:
         count = _call_count(usage)
@@ -178,7 +207,17 @@ class Traffic:
             if share.tokens == 0 and share.web_search_requests == 0:
                 continue  # a split too fine for this minute's tokens: no call carries nothing
             share = replace(share, reasoning=min(share.reasoning, share.output), requests=1)
+            if provider == "bedrock":  # the platform's Bedrock calls are the tutor's, each with Bedrock's requestId
+                request_id = self._request_id(combo, i, minute)
+                call = self._call("aws_bedrock", minute, dims, dims.model, share, (combo, i), service="tutor-api")
+                yield replace(call, event_id=request_id, request_id=request_id)
+                continue
             yield self._call(EVENT_PROVIDER[provider], minute, dims, dims.model, share, (combo, i))
+
+    def _request_id(self, combo: str, index: int, minute: datetime) -> str:
+        config = self.dataset.config
+        digest = hashlib.sha256(repr((config.seed, config.org, "request", combo, index, minute)).encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
 
     def _combo_id(self, provider: str, dims: Dims) -> str:
         key = (provider, dims)
@@ -335,7 +374,8 @@ def event_body(call: Call) -> dict[str, Any]:
         return _otel_spelling(call, where)
     event: dict[str, Any] = {
         "event_id": call.event_id,
-        "response_id": call.event_id,
+        "response_id": call.event_id if call.request_id is None else None,
+        "request_id": call.request_id,
         "source": call.source,
         "occurred_at": call.occurred_at.isoformat(),
         "provider": call.provider,
@@ -370,6 +410,10 @@ def _where(call: Call) -> dict[str, Any]:
     if call.provider == "azure_openai":
         tier = "provisioned" if d.service_tier == "GlobalProvisionedManaged" else None
         return {"project_id": AZURE_ACCOUNT, "deployment": d.project, "region": AZURE_REGION, "service_tier": tier}
+    if call.provider == "aws_bedrock":
+        # On-demand Bedrock: the region it calls; no tier asked for (default), and no project: the
+        # account-wide Cost Explorer lines name none (the invocation log record carries the account).
+        return {"region": d.region}
     where: dict[str, Any] = {"project_id": d.project, "api_key_id": d.api_key, "service_tier": d.service_tier}
     if d.batch:
         where["is_batch"] = True

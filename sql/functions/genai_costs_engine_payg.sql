@@ -1,7 +1,8 @@
 -- THE pay-as-you-go pricing engine, for [p_start_date, p_end_date): every token category of every usage
 -- row priced with the price row valid on its day, as genai_costs_daily_unified rows (but consolidated_at).
 -- p_source 'usage' prices the providers' daily usage (genai_costs_payg, for sp_genai_2); 'events' prices
--- each per-request usage event (usage_id = its event_key; sp_genai_4a). One implementation for both, so an
+-- each per-request usage event (usage_id = its event_key; sp_genai_4a); 'invocations' each Bedrock model
+-- invocation log record (usage_id = its record_id; sp_genai_4c). One implementation for all three, so an
 -- event's estimate and the bill's computed cost differ only by what was used, never by how it was priced.
 -- Two account-level amounts apply to the bill only: provider-reported dollars (a model-day's total cannot
 -- be split over the subset of requests that sent events) and trial credit (an offset on the account, not
@@ -51,6 +52,17 @@ usage_rows AS (
     1 AS requests, web_search_requests
   FROM genai_usage_events
   WHERE p_source = 'events' AND event_date >= p_start_date AND event_date < p_end_date AND org_slug = p_org_slug
+  UNION ALL
+  -- Bedrock model invocation log records (p_source 'invocations', sp_genai_4c): one usage row per request,
+  -- keyed by its record_id, priced on the day the invocation happened.
+  SELECT
+    record_id AS usage_id, org_slug, DATE(occurred_at) AS usage_date, provider, model, region, service_tier,
+    FALSE AS is_batch, account_id AS project_id, CAST(NULL AS STRING) AS api_key_id, CAST(NULL AS STRING) AS deployment,
+    CAST(NULL AS STRING) AS context_window, input_uncached_tokens, input_cached_tokens, cache_write_5m_tokens,
+    cache_write_1h_tokens, 0 AS input_audio_tokens, output_tokens, 0 AS output_audio_tokens, 1 AS requests,
+    0 AS web_search_requests
+  FROM genai_invocations_aws_bedrock_requests
+  WHERE p_source = 'invocations' AND usage_date >= p_start_date AND usage_date < p_end_date AND org_slug = p_org_slug
 ),
 usage_window AS (
   SELECT

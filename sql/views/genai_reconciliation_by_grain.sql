@@ -5,9 +5,17 @@
 --            request id, so this replaces "match by request id" with an honest bucket comparison.
 --   dollars: provider cost per (day, project or workspace, model) with the line items it sums; providers
 --            whose cost lines name no model reconcile per (day, project).
+--   request: AWS Bedrock, the one provider with a per-request record: each usage event carrying a Bedrock
+--            request id against the model invocation log record of that requestId
+--            (genai_invocations_aws_bedrock_requests), tokens per request, the event's estimate
+--            (genai_usage_event_costs) against the log's tokens priced by the same engine
+--            (genai_invocation_costs). Only once the organization has invocation logs (a run of the
+--            invocations flow, or records): without logging, Bedrock has no request grain.
 -- Both sides of a row are valued with the same unit prices (those consolidation applied that day to that
 -- model, tier and token type), so the dollar gap of a token row comes only from the token gap.
--- status: pending (the bucket or day is inside the source's lag window or not yet ingested), not found
+-- status: pending (the bucket or day is inside the source's lag window or not yet ingested; a request
+-- with a record on one side only while it is less than an hour old or past what the invocations flow
+-- has read; a request found on both sides is decided at once), not found
 -- (provider usage with no event: traffic outside the applications, or lost events; or events with no
 -- provider usage), matched (within 5 % or $0.05), discrepancy.
 CREATE OR REPLACE VIEW genai_reconciliation_by_grain AS
@@ -107,7 +115,7 @@ token_side AS (
 token_rows AS (
   SELECT provider, usage_date, bucket_start, bucket_width, api_key_id, CAST(NULL AS STRING) AS project_id, model,
     CONCAT('api key x model x ', bucket_width, ' bucket (tokens)') AS grain,
-    CAST(NULL AS STRING) AS line_items,
+    CAST(NULL AS STRING) AS line_items, CAST(NULL AS STRING) AS request_id,
     SUM(IF(side = 'estimate', tokens, 0)) AS estimated_tokens,
     SUM(IF(side = 'provider', tokens, 0)) AS actual_tokens,
     SUM(IF(side = 'estimate', usd, 0)) AS estimated_usd,
@@ -142,6 +150,72 @@ event_day_usd AS (
     ON p.provider = b.provider AND p.usage_date = b.usage_date AND p.model = b.model AND p.tier = b.tier
     AND p.is_batch = b.is_batch AND p.token_type = b.token_type
   GROUP BY 1, 2, 3, 4
+),
+request_coverage AS (
+  -- The end of what the invocations flow has read; NULL when it never ran (records loaded by hand).
+  SELECT MAX(TIMESTAMP(window_end)) AS covered_until, COUNT(*) AS runs
+  FROM genai_ingestion_runs
+  WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 400 DAY)
+    AND flow = 'invocations' AND provider = 'aws_bedrock' AND status = 'succeeded'
+),
+request_events AS (
+  SELECT e.request_id, e.occurred_at, e.model, e.project_id,
+    e.input_uncached_tokens + e.input_cached_tokens + e.cache_write_5m_tokens + e.cache_write_1h_tokens
+      + e.input_audio_tokens + e.output_tokens + e.output_audio_tokens AS tokens,
+    c.estimated_cost_usd AS usd, c.cost_status
+  FROM genai_usage_events AS e
+  LEFT JOIN (
+    SELECT event_key, event_date, estimated_cost_usd, cost_status
+    FROM genai_usage_event_costs
+    WHERE event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
+  ) AS c ON c.event_key = e.event_key AND c.event_date = e.event_date
+  WHERE e.event_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
+    AND e.provider = 'aws_bedrock' AND e.request_id IS NOT NULL
+  -- One event per request (two sources reporting one call would be counted once here).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.occurred_at, e.event_key) = 1
+),
+request_logs AS (
+  SELECT r.request_id, r.occurred_at, r.model, r.account_id,
+    r.input_uncached_tokens + r.input_cached_tokens + r.cache_write_5m_tokens + r.cache_write_1h_tokens
+      + r.output_tokens AS tokens,
+    c.computed_cost_usd AS usd, c.cost_status
+  FROM genai_invocations_aws_bedrock_requests AS r
+  LEFT JOIN (
+    SELECT record_id, usage_date, computed_cost_usd, cost_status
+    FROM genai_invocation_costs
+    WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 36 DAY)
+  ) AS c ON c.record_id = r.record_id AND c.usage_date = r.usage_date
+  WHERE r.usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 36 DAY)
+),
+request_rows AS (
+  SELECT
+    'aws_bedrock' AS provider,
+    DATE(COALESCE(e.occurred_at, l.occurred_at)) AS usage_date,
+    COALESCE(e.occurred_at, l.occurred_at) AS bucket_start,
+    CAST(NULL AS STRING) AS bucket_width,
+    CAST(NULL AS STRING) AS api_key_id,
+    COALESCE(l.account_id, e.project_id) AS project_id,
+    COALESCE(l.model, e.model) AS model,
+    'request' AS grain,
+    CAST(NULL AS STRING) AS line_items,
+    COALESCE(e.request_id, l.request_id) AS request_id,
+    CAST(IFNULL(e.tokens, 0) AS NUMERIC) AS estimated_tokens,
+    CAST(IFNULL(l.tokens, 0) AS NUMERIC) AS actual_tokens,
+    CAST(IFNULL(e.usd, 0) AS NUMERIC) AS estimated_usd,
+    CAST(IFNULL(l.usd, 0) AS NUMERIC) AS actual_usd,
+    e.request_id IS NOT NULL AS has_estimate,
+    l.request_id IS NOT NULL AS has_actual,
+    IFNULL(e.cost_status = 'unpriced', FALSE) OR IFNULL(l.cost_status = 'unpriced', FALSE)
+      -- a side not priced yet (consolidation has not run over it): its dollars are unknown too
+      OR (e.request_id IS NOT NULL AND e.cost_status IS NULL) OR (l.request_id IS NOT NULL AND l.cost_status IS NULL)
+      AS has_unpriced,
+    FALSE AS provider_estimated,
+    -- The log's lag window: a one-sided request is pending for an hour after it happened.
+    COALESCE(e.occurred_at, l.occurred_at) AS bucket_end
+  FROM request_events AS e
+  FULL OUTER JOIN request_logs AS l ON l.request_id = e.request_id
+  WHERE DATE(COALESCE(e.occurred_at, l.occurred_at)) >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY)
+    AND ((SELECT runs FROM request_coverage) > 0 OR EXISTS (SELECT 1 FROM request_logs))
 ),
 cost_lines AS (
   SELECT provider, usage_date, IFNULL(project_id, '') AS project_id, model, line_item, amount, is_estimated
@@ -180,6 +254,7 @@ dollar_rows AS (
     IF(COALESCE(e.model, a.model) IS NULL, 'day x project x line items (dollars)',
       'day x project x model line items (dollars)') AS grain,
     a.line_items,
+    CAST(NULL AS STRING) AS request_id,
     CAST(NULL AS NUMERIC) AS estimated_tokens,
     CAST(NULL AS NUMERIC) AS actual_tokens,
     IFNULL(e.usd, 0) AS estimated_usd,
@@ -196,15 +271,20 @@ dollar_rows AS (
 ),
 compared AS (
   SELECT provider, usage_date, bucket_start, bucket_width, api_key_id, project_id, model, grain, line_items,
-    CAST(estimated_tokens AS NUMERIC) AS estimated_tokens, CAST(actual_tokens AS NUMERIC) AS actual_tokens,
+    request_id, CAST(estimated_tokens AS NUMERIC) AS estimated_tokens, CAST(actual_tokens AS NUMERIC) AS actual_tokens,
     CAST(estimated_usd AS NUMERIC) AS estimated_usd, CAST(actual_usd AS NUMERIC) AS actual_usd,
     has_estimate, has_actual, has_unpriced, provider_estimated, bucket_end
   FROM token_rows
   UNION ALL
   SELECT provider, usage_date, bucket_start, bucket_width, api_key_id, project_id, model, grain, line_items,
-    estimated_tokens, actual_tokens, CAST(estimated_usd AS NUMERIC), CAST(actual_usd AS NUMERIC),
+    request_id, estimated_tokens, actual_tokens, CAST(estimated_usd AS NUMERIC), CAST(actual_usd AS NUMERIC),
     has_estimate, has_actual, has_unpriced, provider_estimated, bucket_end
   FROM dollar_rows
+  UNION ALL
+  SELECT provider, usage_date, bucket_start, bucket_width, api_key_id, project_id, model, grain, line_items,
+    request_id, estimated_tokens, actual_tokens, estimated_usd, actual_usd,
+    has_estimate, has_actual, has_unpriced, provider_estimated, bucket_end
+  FROM request_rows
 )
 SELECT
   c.provider,
@@ -216,6 +296,7 @@ SELECT
   c.project_id,
   c.model,
   c.line_items,
+  c.request_id,
   c.estimated_tokens,
   c.actual_tokens,
   -- Unpriced: the dollars are unknown (NULL), never $0; the tokens still compare.
@@ -227,9 +308,12 @@ SELECT
   CASE
     -- Usage buckets: the last hour is still filling (provider-apis.md: usage lags by minutes); cost days
     -- trail by up to two days. Anything past what the flow has fetched is pending, not missing.
-    WHEN c.bucket_end > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL IF(c.bucket_width = '1d', 48, 1) HOUR)
+    -- A request found on both sides is final: the log record and the event no longer change.
+    WHEN NOT (c.grain = 'request' AND c.has_estimate AND c.has_actual) AND (
+      c.bucket_end > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL IF(c.bucket_width = '1d', 48, 1) HOUR)
       OR c.provider_estimated
-      OR c.bucket_start >= IFNULL(v.covered_until, TIMESTAMP '9999-12-31 00:00:00+00') THEN 'pending'
+      OR c.bucket_start >= IFNULL(IF(c.grain = 'request', q.covered_until, v.covered_until),
+        TIMESTAMP '9999-12-31 00:00:00+00')) THEN 'pending'
     WHEN NOT c.has_estimate OR NOT c.has_actual THEN 'not found'
     -- Without a price for every token type the dollars are incomplete: compare the tokens (5 %) instead.
     WHEN c.has_unpriced AND c.estimated_tokens IS NOT NULL THEN
@@ -242,6 +326,11 @@ SELECT
   CASE
     WHEN c.provider_estimated THEN 'late data'
     WHEN c.has_unpriced THEN 'unpriced'
+    WHEN c.grain = 'request' AND NOT c.has_estimate THEN 'no event: called outside the applications, or event lost'
+    WHEN c.grain = 'request' AND NOT c.has_actual THEN 'no invocation log record for the request'
+    WHEN c.grain = 'request' AND c.estimated_tokens < c.actual_tokens THEN 'event reports fewer tokens than the log'
+    WHEN c.grain = 'request' AND c.estimated_tokens > c.actual_tokens THEN 'event reports more tokens than the log'
+    WHEN c.grain = 'request' AND c.estimated_usd != c.actual_usd THEN 'price, tier or region difference'
     WHEN NOT c.has_estimate THEN 'no event: traffic outside the applications, or events lost'
     WHEN NOT c.has_actual THEN 'no provider usage for the events'
     WHEN c.estimated_tokens IS NOT NULL AND c.estimated_tokens < c.actual_tokens THEN 'events missing from the bucket'
@@ -250,3 +339,4 @@ SELECT
   END AS cause
 FROM compared AS c
 LEFT JOIN coverage AS v ON v.provider = c.provider
+CROSS JOIN request_coverage AS q

@@ -9,7 +9,12 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from genai_costs.consolidation import ATTRIBUTION_PROCEDURES, EVENTS_PROCEDURES, PROCEDURES
+from genai_costs.consolidation import (
+    ATTRIBUTION_PROCEDURES,
+    EVENTS_PROCEDURES,
+    PROCEDURES,
+    RECONCILIATION_PROCEDURES,
+)
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.sqlfiles import is_transaction_control, load_procedures, load_table_functions
 
@@ -28,7 +33,7 @@ def _target(stmt: exp.Expression) -> str | None:
 
 
 def test_the_runner_calls_every_procedure_in_chain_order():
-    assert {*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES} == set(
+    assert {*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES} == set(
         PROCS
     )  # sp_genai_0 runs first, over its own wider window
     assert list(PROCEDURES) == sorted(PROCEDURES)  # sp_genai_1 -> 2 -> 3 -> 3b

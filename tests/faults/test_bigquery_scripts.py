@@ -11,7 +11,13 @@ from unittest import mock
 import pytest
 from google.cloud import bigquery
 
-from genai_costs.consolidation import ATTRIBUTION_PROCEDURES, EVENTS_PROCEDURES, PROCEDURES, consolidate
+from genai_costs.consolidation import (
+    ATTRIBUTION_PROCEDURES,
+    EVENTS_PROCEDURES,
+    PROCEDURES,
+    RECONCILIATION_PROCEDURES,
+    consolidate,
+)
 from genai_costs.errors import RunConflictError
 from genai_costs.ingestion.payg import ingest_payg
 from genai_costs.model.messages import ConsolidateMessage, PaygMessage
@@ -39,7 +45,12 @@ def test_consolidation_is_one_script_with_every_call_and_the_checks(client):
     consolidate(ConsolidateMessage(org_slug="acme", start_date="2026-11-01", end_date="2026-11-04"), warehouse=wh)
     (script,) = scripts(client)
     calls = [line for line in script.splitlines() if line.startswith("CALL ")]
-    assert [c.split(".")[-1].split("`")[0] for c in calls] == [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES]
+    assert [c.split(".")[-1].split("`")[0] for c in calls] == [
+        *EVENTS_PROCEDURES,
+        *PROCEDURES,
+        *ATTRIBUTION_PROCEDURES,
+        *RECONCILIATION_PROCEDURES,
+    ]
     assert script.rstrip().endswith("COMMIT TRANSACTION;") and script.count("TRANSACTION") == 2
     assert script.index(calls[-1]) < script.index("conformance checks failed: ") < script.index("COMMIT")
 

@@ -63,7 +63,7 @@ def test_the_platform_calls_only_generally_available_models() -> None:
     demo = Traffic(Dataset(SimConfig(seed=42, org="demo", start=dt.date(2026, 11, 29), end=dt.date(2026, 12, 2))))
     models = {call.model for call in demo.all_calls}
     assert models and not {m for m in models if "preview" in m}
-    assert {call.provider for call in demo.all_calls} == {"openai", "anthropic", "azure_openai", "groq"}
+    assert {call.provider for call in demo.all_calls} == {"openai", "anthropic", "azure_openai", "aws_bedrock", "groq"}
 
 
 def test_openai_events_match_the_usage_api_per_minute_key_and_model(traffic: Traffic) -> None:

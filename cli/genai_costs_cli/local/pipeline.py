@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
+from genai_costs.model.provider_catalog import PROVIDERS as CATALOG_PROVIDERS
 from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for
@@ -83,6 +84,16 @@ def run_local_pipeline(
             ("price catalog sync (genai-prices + LiteLLM, pinned)", "genai-prices", {"org_slug": org_slug})
         ]
         steps += [(f"pay-as-you-go {p} ({days} days)", "genai-payg", window_body | {"provider": p}) for p in PROVIDERS]
+        # Per-request records where a provider keeps them (Bedrock model invocation logs, CloudWatch Logs).
+        steps += [
+            (
+                f"invocation logs {p.id} (per request)",
+                "genai-payg",
+                window_body | {"provider": p.id, "source": "invocation_logs"},
+            )
+            for p in CATALOG_PROVIDERS
+            if "invocations" in p.flows
+        ]
         steps += [
             (f"commitment / infrastructure {c}", "genai-commitment", window_body | {"commitment_type": c})
             for c in COMMITMENT_TYPES

@@ -65,6 +65,13 @@ locals {
       }
     },
     {
+      for p in var.org.invocation_logs : "invocations-${replace(p, "_", "-")}" => {
+        flow     = "payg"
+        schedule = var.schedules.payg
+        message  = { org_slug = var.org.slug, provider = p, source = "invocation_logs" }
+      }
+    },
+    {
       for c in var.org.commitment_types : "commitment-${replace(c, "_", "-")}" => {
         flow     = "commitment"
         schedule = var.schedules.commitment

@@ -101,6 +101,7 @@ variable "org" {
   type = object({
     commitment_types     = optional(list(string), [])
     infrastructure_types = optional(list(string), [])
+    invocation_logs      = optional(list(string), [])
     providers            = list(string)
     slug                 = string
   })
@@ -120,6 +121,10 @@ variable "org" {
   validation {
     condition     = alltrue([for c in var.org.infrastructure_types : contains(local.catalog.infrastructure_types, c)])
     error_message = "org.infrastructure_types must be a subset of the provider catalog's infrastructure types (providers.json)."
+  }
+  validation {
+    condition     = alltrue([for p in var.org.invocation_logs : contains(local.catalog.invocation_log_providers, p) && contains(var.org.providers, p)])
+    error_message = "org.invocation_logs lists providers whose per-request invocation logs are read (only aws_bedrock keeps them; set invocation_log_group in its secret); each must also be in org.providers."
   }
   validation {
     condition = alltrue([
