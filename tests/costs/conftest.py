@@ -5,6 +5,8 @@ served by functions-framework's test client."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -69,12 +71,32 @@ def load_events(wh: Any, events: list[tuple[Any, ...]] = EVENTS) -> None:
     wh.load_rows("acme_prod", spec, rows)
 
 
+@pytest.fixture(scope="session")
+def acme_template(tmp_path_factory) -> Path:
+    """Onboarding takes seconds: done once, then copied into each test's own data directory."""
+    data = tmp_path_factory.mktemp("costs") / "data"
+    saved = os.environ.get("GENAI_COSTS_DATA_DIR")
+    os.environ["GENAI_COSTS_DATA_DIR"] = str(data)
+    get_settings.cache_clear()
+    try:
+        with open_warehouse(get_settings()) as wh:
+            onboard(wh, OnboardRequest(org_slug="acme"))
+            load_events(wh)
+        return get_settings().duckdb_path
+    finally:
+        if saved is None:
+            os.environ.pop("GENAI_COSTS_DATA_DIR", None)
+        else:
+            os.environ["GENAI_COSTS_DATA_DIR"] = saved
+        get_settings.cache_clear()
+
+
 @pytest.fixture
-def acme() -> None:
-    """Organization acme, onboarded, with EVENTS priced."""
-    with open_warehouse(get_settings()) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
-        load_events(wh)
+def acme(acme_template: Path) -> None:
+    """Organization acme, onboarded, with EVENTS priced (this test's own copy)."""
+    target = get_settings().duckdb_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(acme_template, target)
 
 
 @pytest.fixture
