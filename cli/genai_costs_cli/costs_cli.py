@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError as PydanticValidationError
@@ -78,7 +78,9 @@ def costs_cmd(
     provider: str | None = typer.Option(None, help="Only this provider's calls"),
     model: str | None = typer.Option(None, help="Only this model's calls"),
     group_by: str | None = typer.Option(None, help=f"One of {', '.join(GROUP_BY_VALUES)}"),
-    output: CostsFormat = typer.Option(CostsFormat.table, "--format", help="table, or json (the GET /costs data)"),
+    output: Annotated[
+        CostsFormat, typer.Option("--format", help="table, or json (the GET /costs data)")
+    ] = CostsFormat.table,
 ) -> None:
     """Cost of the organization's usage events over a period: total requests and cost, average daily
     cost, daily breakdown, projected monthly cost (average daily x 30); filters and groups as GET /costs."""
@@ -102,7 +104,7 @@ def costs_cmd(
             raise ValidationError(describe(exc).replace("_", "-")) from None
         with existing_org_warehouse(get_settings(), org_slug) as wh:
             report = cost_report(wh, org_slug, query, today=dt.datetime.now(dt.UTC).date())
-    except Exception as exc:  # noqa: BLE001 - every failure becomes the one line and exit code of errors.py
+    except Exception as exc:
         raise as_cli_error(exc) from None
     if output is CostsFormat.json:
         typer.echo(json.dumps({"success": True, "data": report.model_dump(mode="json")}, indent=2))

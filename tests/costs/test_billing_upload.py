@@ -17,7 +17,12 @@ OPENAI_DASHBOARD = (
     '1764633600,1764720000,0.5,usd,"gpt-4o-2024-08-06, output",proj_a,org_1,Tutor,Acme\n'
     '1764720000,1764806400,2,usd,"gpt-4o-mini-2024-07-18, input",proj_b,org_1,Grader,Acme\n'
 )
-BAD_LINES = "timestamp,model,cost_usd\n2025-12-01T10:00:00Z,gpt-4o,0.10\nyesterday,gpt-4o,0.20\n2025-12-01T11:00:00Z,gpt-4o,abc\n"
+BAD_LINES = (
+    "timestamp,model,cost_usd\n"
+    "2025-12-01T10:00:00Z,gpt-4o,0.10\n"
+    "yesterday,gpt-4o,0.20\n"
+    "2025-12-01T11:00:00Z,gpt-4o,abc\n"
+)
 PATH = "/acme/costs/billing-imports"
 
 

@@ -132,7 +132,11 @@ def groups(client, group_by: str, **params):
         ),
         (
             "provider",
-            [("openai", 5, "0.010668456", 1), ("anthropic", 1, "0.010000000", 0), ("azure_openai", 1, "0.000000000", 0)],
+            [
+                ("openai", 5, "0.010668456", 1),
+                ("anthropic", 1, "0.010000000", 0),
+                ("azure_openai", 1, "0.000000000", 0),
+            ],
         ),
         (
             "model",

@@ -480,7 +480,9 @@ def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> No
         elif block.type.startswith("google_bigquery_dataset_iam_"):
             own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
             if own:
-                allowed = {DATA_EDITOR} if access.writes_dataset else {DATASET_READER} if access.reads_dataset else set()
+                allowed = (
+                    {DATA_EDITOR} if access.writes_dataset else {DATASET_READER} if access.reads_dataset else set()
+                )
             else:
                 allowed = {BILLING_EXPORT_ROLE} if access.billing_export else set()
         elif block.type.startswith("google_bigquery_table_iam_"):

@@ -35,7 +35,7 @@ from ..redaction import redact
 from ..warehouse.base import Warehouse
 from .estimate_api import EstimateQuery, estimate_report
 from .query import CostQuery, PeriodQuery
-from .readouts import reconciliation, recommendations
+from .readouts import recommendations, reconciliation
 from .report import cost_report
 
 log = logging.getLogger(__name__)
