@@ -82,9 +82,9 @@ def describe(exc: PydanticValidationError) -> str:
     """Every problem, named by its parameter: 'end_date: Input should be a valid date ...'."""
     parts = []
     for e in exc.errors():
-        where = ".".join(map(str, e["loc"])) or "parameters"
         message = "unknown parameter" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
+        where = ".".join(map(str, e["loc"]))
+        parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
 
 
