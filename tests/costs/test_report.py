@@ -94,6 +94,19 @@ def test_each_filter(client, filters, requests, cost, unpriced):
     assert data["cost_complete"] is (unpriced == 0)
 
 
+def test_only_unpriced_calls_have_no_cost_never_zero(client):
+    _, body = get(client, **window(model="mystery-model"))
+    data = body["data"]
+    assert (data["total_requests"], data["unpriced_requests"], data["unpriced_tokens"]) == (1, 1, 330)
+    assert data["total_cost_usd"] is None and data["cost_complete"] is False
+    assert data["average_daily_cost"] is None and data["projected_monthly_cost"] is None
+    assert data["daily_breakdown"] == {
+        D1.isoformat(): "0.000000000",
+        D2.isoformat(): None,
+        D3.isoformat(): "0.000000000",
+    }
+
+
 def test_workflow_over_a_range_that_reaches_its_old_call(client):
     _, body = get(client, workflow_id="wf-a", start_date=OLD.isoformat(), end_date=TODAY.isoformat())
     assert (body["data"]["total_requests"], body["data"]["total_cost_usd"]) == (3, "1.010500000")

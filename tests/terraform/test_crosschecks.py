@@ -103,6 +103,7 @@ def test_every_function_directory_is_deployed():
         "pricing_api",
         "sync_prices",
         "record_usage",
+        "costs",
     }
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]

@@ -12,7 +12,7 @@ How the derived figures are computed (exact decimals, rounded to 9 decimals half
     average_daily_cost      total_cost_usd / days_elapsed
     projected_monthly_cost  total_cost_usd / days_elapsed x 30   (a 30-day month at the period's daily
                             average: the guide's own example, 0.42 a day -> 12.60 a month)
-Both are null when the period starts after today."""
+Both are null when the period starts after today; all three when every call of the period is unpriced."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class CostReport(BaseModel):
     committed_requests: int
     unpriced_requests: int
     unpriced_tokens: int
-    total_cost_usd: Money
+    total_cost_usd: Money | None  # null when every call of the period is unpriced (never $0)
     cost_complete: bool  # false while unpriced events are left out of total_cost_usd
     average_daily_cost: Money | None
     # every elapsed day of the period, YYYY-MM-DD -> cost (0 without calls; null when all its calls are unpriced)
@@ -92,7 +92,9 @@ def cost_report(warehouse: Warehouse, org_slug: str, query: CostQuery, *, today:
         groups = [GroupCost(value=r.pop("group_value"), **r) for r in rows]
     last = min(end, today)
     elapsed = max(0, (last - start).days + 1)
-    total = sum((d.cost_usd for d in days if d.cost_usd is not None), Decimal(0))
+    known = [d.cost_usd for d in days if d.cost_usd is not None]
+    # Calls, all unpriced: the cost is unknown, not $0 (no total, average or projection).
+    total: Decimal | None = sum(known, Decimal(0)) if known or not days else None
     by_day: dict[dt.date, Decimal | None] = {d.date: d.cost_usd for d in days}
     unpriced = sum(d.unpriced_requests for d in days)
     return CostReport(
@@ -108,18 +110,20 @@ def cost_report(warehouse: Warehouse, org_slug: str, query: CostQuery, *, today:
         committed_requests=sum(d.committed_requests for d in days),
         unpriced_requests=unpriced,
         unpriced_tokens=sum(d.unpriced_tokens for d in days),
-        total_cost_usd=nano(total),
+        total_cost_usd=None if total is None else nano(total),
         cost_complete=unpriced == 0,
-        average_daily_cost=nano(total / elapsed) if elapsed else None,
+        average_daily_cost=nano(total / elapsed) if elapsed and total is not None else None,
         daily_breakdown={
             day.isoformat(): by_day.get(day, Decimal(0))
             for day in (start + dt.timedelta(days=i) for i in range(elapsed))
         },
-        projected_monthly_cost=nano(total * DAYS_PER_MONTH / elapsed) if elapsed else None,
+        projected_monthly_cost=nano(total * DAYS_PER_MONTH / elapsed) if elapsed and total is not None else None,
         projection=(
-            f"total_cost_usd / {elapsed} elapsed day(s) x {DAYS_PER_MONTH}"
-            if elapsed
-            else "none: the period starts after today"
+            "none: the period starts after today"
+            if not elapsed
+            else "none: every call is unpriced"
+            if total is None
+            else f"total_cost_usd / {elapsed} elapsed day(s) x {DAYS_PER_MONTH}"
         ),
         days=days,
         groups=groups,
