@@ -5,7 +5,8 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
 
     functions/*/main.py                       entry points (thin adapters; never import the tools)
     cli > local, reporting                    development tools (the CLI, embedded orchestration)
-    pipeline_endpoints                        the pipeline HTTP routes (manual runs, backfills, the ledger)
+    pipeline_endpoints | costs                the pipeline HTTP routes (manual runs, backfills, the ledger);
+                                              the cost query routes (report, estimate, reconciliation, uploads)
     handlers                                  decode, validate, map failure to retry or acknowledge
     ingestion | consolidation | onboarding | budgets | pipelines | freshness | pricing | events | reconciliation
                                               runners
@@ -35,7 +36,8 @@ TOOLS = ("cli", "local", "reporting")
 LAYERS: tuple[Layer, ...] = (
     Layer("cli"),
     Layer("local", "reporting"),
-    Layer("pipeline_endpoints"),  # the pipeline HTTP routes: validation and the org pin over the runners
+    # the pipeline HTTP routes, and the cost query routes: validation and the org pin over the runners
+    Layer("pipeline_endpoints", "costs"),
     Layer("handlers"),
     # runners (budgets: evaluation, ledger, API; pricing: catalog sync and pricing API; events: record_usage;
     # reconciliation: billing imports and estimates)

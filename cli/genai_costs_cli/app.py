@@ -32,6 +32,7 @@ from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
 from .budgets import budgets_app
+from .costs_cli import costs_cmd
 from .errors import CliError, ErrorMappingGroup, ExitCode, as_cli_error
 from .freshness_cli import freshness_cmd
 from .ops import pipelines_app, schedules_app, serve_cmd
@@ -71,6 +72,11 @@ app.command(
     "freshness",
     epilog="Examples: genai-costs freshness acme   |   genai-costs freshness acme --alert-targets targets.json",
 )(freshness_cmd)
+app.command(
+    "costs",
+    epilog="Examples: genai-costs costs demo --period-days 7 --group-by tenant_id   |   "
+    "genai-costs costs acme --workflow-id wf-42 --format json",
+)(costs_cmd)
 app.add_typer(prices_app, name="prices")
 app.add_typer(plans_app, name="plans")
 reconcile_app = typer.Typer(no_args_is_help=True, help="Usage events against the providers' own data, per grain.")

@@ -103,6 +103,7 @@ def test_every_function_directory_is_deployed():
         "pricing_api",
         "sync_prices",
         "record_usage",
+        "costs",
     }
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]
@@ -219,7 +220,14 @@ def test_isolation_each_function_runs_as_its_own_identity():
 
 def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_sources():
     dataset_iam = resources("google_bigquery_dataset_iam_member")
-    assert set(dataset_iam) == {"data_editor", "billing_export_reader"}
+    assert set(dataset_iam) == {"data_editor", "billing_export_reader", "costs_reader"}
+    # The cost queries read the org dataset and write no dataset (costs.tf).
+    costs_reader = dataset_iam["costs_reader"]
+    assert costs_reader["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
+    assert (costs_reader["role"], costs_reader["member"]) == (
+        "roles/bigquery.dataViewer",
+        '${google_service_account.fn["costs"].member}',
+    )
     editor, export = dataset_iam["data_editor"], dataset_iam["billing_export_reader"]
     assert editor["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
     assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${toset(local.dataset_editors)}")
@@ -229,7 +237,13 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert set(LOCALS["warehouse_functions"]) == set(LOCALS["functions"]) - {"record_usage"}
     # pipelines writes nothing: it reads the ledger table and publishes to the flow topics (pipelines.tf).
     ledger = resources("google_bigquery_table_iam_member")
-    assert set(ledger) == {"pipelines_ledger_reader", "usage_events_writer"}
+    assert set(ledger) == {"pipelines_ledger_reader", "usage_events_writer", "costs_billing_imports_writer"}
+    uploads = ledger["costs_billing_imports_writer"]  # billing-export uploads append to this one table
+    assert uploads["table_id"] == '${google_bigquery_table.org["genai_billing_imports_raw"].table_id}'
+    assert (uploads["role"], uploads["member"]) == (
+        "roles/bigquery.dataEditor",
+        '${google_service_account.fn["costs"].member}',
+    )
     reader = ledger["pipelines_ledger_reader"]
     assert reader["table_id"] == '${google_bigquery_table.org["genai_ingestion_runs"].table_id}'
     assert (reader["role"], reader["member"]) == (
@@ -252,6 +266,7 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert {fn for fn, readers in LOCALS["secret_readers"].items() if not readers} == {
         "budgets",
         "consolidate",
+        "costs",
         "evaluate_budgets",  # provider secrets: none (its alert channel secrets are granted in secrets.tf)
         "onboard",
         "pipelines",
@@ -299,7 +314,8 @@ def test_every_function_holds_only_what_the_policy_allows():
         assert ("secretAccessor" in row) == a.secrets, row
         assert all(r.removeprefix("roles/") in row for r in a.source_project_roles), row
         assert ("billing export" in row) == a.billing_export, row
-        assert ("bigquery.dataEditor" in row) == a.writes_dataset, row
+        assert ("bigquery.dataEditor" in row) == (a.writes_dataset or bool(a.writes_tables)), row
+        assert all(t.split('"')[1] in row for t in a.writes_tables), row
         assert all(r.removeprefix("roles/") in row for r in a.project_roles), row
         assert ("pubsub.publisher" in row) == (a.alerts_publisher or a.publishes_flows or bool(a.publishes_to)), row
         assert ("ledger" in row) == a.ledger_reader, row
@@ -315,11 +331,14 @@ def test_onboarding_and_pipelines_are_invoked_only_by_named_members():
         "budgets_invoker",
         "pricing_api_invoker",
         "record_usage_invoker",
+        "costs_invoker",
     }
+    assert invokers["costs_invoker"]["for_each"] == "${toset(var.functions.costs_invokers)}"
+    assert 'fn["costs"]' in invokers["costs_invoker"]["name"]
     assert invokers["onboard_invoker"]["for_each"] == "${toset(var.functions.onboard_invokers)}"
     assert invokers["pipelines_invoker"]["for_each"] == "${toset(var.operators)}"
     assert 'fn["pipelines"]' in invokers["pipelines_invoker"]["name"]
-    for name in ("onboard_invoker", "pipelines_invoker"):
+    for name in ("onboard_invoker", "pipelines_invoker", "costs_invoker"):
         assert invokers[name]["member"] == "${each.key}"
         assert invokers[name]["role"] == "roles/run.invoker"
     assert not resources("google_cloudfunctions2_function_iam_member")

@@ -335,6 +335,8 @@ class Access:
     ledger_reader: bool = False  # bigquery.dataViewer on the run ledger table (genai_ingestion_runs) only
     publishes_flows: bool = False  # pubsub.publisher on this org's flow topics
     publishes_to: frozenset[str] = frozenset()  # PUBLISHER on these topics (resource addresses), nothing else
+    reads_dataset: bool = False  # bigquery.dataViewer on its org dataset (a reader that writes no dataset)
+    writes_tables: frozenset[str] = frozenset()  # DATA_EDITOR on these tables of its org dataset only
 
 
 # Functions with ``warehouse`` also hold JOB_USER on the deployment project; record_usage holds
@@ -342,6 +344,13 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     "budgets": Access(secrets=False),
     "consolidate": Access(secrets=False),
+    # The cost queries read the org dataset and append uploaded billing exports to one raw table.
+    "costs": Access(
+        secrets=False,
+        writes_dataset=False,
+        reads_dataset=True,
+        writes_tables=frozenset({'google_bigquery_table.org["genai_billing_imports_raw"]'}),
+    ),
     # The alert channel secrets only (secrets.tf), never a provider secret: secret_readers lists none for it.
     "evaluate_budgets": Access(
         secrets=True, project_roles=frozenset({"roles/monitoring.metricWriter"}), alerts_publisher=True
@@ -368,6 +377,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
 }
 BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
+DATASET_READER = "roles/bigquery.dataViewer"
 LEDGER_READER_ROLE = "roles/bigquery.dataViewer"
 LEDGER_TABLE = 'google_bigquery_table.org["genai_ingestion_runs"]'
 PUBLISHER_ROLE = "roles/pubsub.publisher"
@@ -479,12 +489,16 @@ def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> No
         elif block.type.startswith("google_bigquery_dataset_iam_"):
             own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
             if own:
-                allowed = {DATA_EDITOR} if access.writes_dataset else set()
+                allowed = (
+                    {DATA_EDITOR} if access.writes_dataset else {DATASET_READER} if access.reads_dataset else set()
+                )
             else:
                 allowed = {BILLING_EXPORT_ROLE} if access.billing_export else set()
         elif block.type.startswith("google_bigquery_table_iam_"):
-            ledger = LEDGER_TABLE in json.dumps(body.get("table_id", "")).replace('\\"', '"')
-            allowed = {LEDGER_READER_ROLE} if access.ledger_reader and ledger else set()
+            table_id = json.dumps(body.get("table_id", "")).replace('\\"', '"')
+            allowed = {LEDGER_READER_ROLE} if access.ledger_reader and LEDGER_TABLE in table_id else set()
+            if any(table in table_id for table in access.writes_tables):
+                allowed.add(DATA_EDITOR)
         elif block.type.startswith("google_pubsub_topic_iam_"):
             alerts = "google_pubsub_topic.alerts." in json.dumps(body.get("topic", ""))
             topics = _refs_with_names(body.get("topic"))

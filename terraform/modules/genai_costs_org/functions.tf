@@ -1,14 +1,15 @@
 # The gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding, the budgets API, the pricing API, pipelines and record_usage are
-# authenticated HTTP functions callable only by var.functions.onboard_invokers,
-# var.functions.budgets_invokers, var.functions.pricing_invokers, var.operators (pipelines.tf) and
-# var.usage_events.invokers (usage_events.tf).
+# push identity; onboarding, the budgets API, the pricing API, the cost queries, pipelines and
+# record_usage are authenticated HTTP functions callable only by var.functions.onboard_invokers,
+# var.functions.budgets_invokers, var.functions.pricing_invokers, var.functions.costs_invokers
+# (costs.tf), var.operators (pipelines.tf) and var.usage_events.invokers (usage_events.tf).
 
 locals {
   functions = {
     budgets           = { entry_point = "budgets", pubsub = false, account = "budapi", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    costs             = { entry_point = "costs", pubsub = false, account = "costs", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
     consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
     evaluate_budgets  = { entry_point = "evaluate_budgets", pubsub = true, account = "budget", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
     ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }

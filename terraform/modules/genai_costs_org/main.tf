@@ -108,9 +108,10 @@ locals {
   # The functions that work on the warehouse (every one but record_usage, which only publishes to the
   # usage-events topic, usage_events.tf) hold bigquery.jobUser on this project; the ones that write
   # also hold bigquery.dataEditor on this organization's dataset (serviceaccount.tf). pipelines writes
-  # nothing: it reads the run ledger and publishes to the flow topics (pipelines.tf).
+  # nothing: it reads the run ledger and publishes to the flow topics (pipelines.tf). costs reads the
+  # dataset and writes the billing-imports table only (costs.tf).
   # README "Service accounts" explains each role.
-  warehouse_functions = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pipelines", "pricing_api", "sync_prices"]
+  warehouse_functions = ["budgets", "consolidate", "costs", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pipelines", "pricing_api", "sync_prices"]
   dataset_editors     = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pricing_api", "sync_prices"]
 
   # The provider whose secret each commitment / infrastructure type reads (one secret, both flows).
@@ -122,6 +123,7 @@ locals {
   secret_readers = {
     budgets           = []
     consolidate       = []
+    costs             = []
     evaluate_budgets  = []
     ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
     ingest_payg       = sort(var.org.providers)

@@ -28,11 +28,12 @@ variable "bigquery" {
 }
 
 variable "functions" {
-  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`), `pricing_invokers` the only ones allowed to call the pricing API (custom prices and plans). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
+  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`), `pricing_invokers` the only ones allowed to call the pricing API (custom prices and plans), `costs_invokers` the only ones allowed to call the cost queries (report, estimate, reconciliation, recommendations, billing-export uploads). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
   type = object({
     available_memory      = optional(string, "512M")
     budgets_invokers      = optional(list(string), [])
     build_service_account = optional(string)
+    costs_invokers        = optional(list(string), [])
     max_instances         = optional(number, 3)
     onboard_invokers      = optional(list(string), [])
     pricing_invokers      = optional(list(string), [])
@@ -46,10 +47,10 @@ variable "functions" {
   }
   validation {
     condition = alltrue([
-      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers, var.functions.pricing_invokers) :
+      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers, var.functions.pricing_invokers, var.functions.costs_invokers) :
       !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
     ])
-    error_message = "onboard_invokers, budgets_invokers and pricing_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+    error_message = "onboard_invokers, budgets_invokers, pricing_invokers and costs_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
   }
   validation {
     condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
