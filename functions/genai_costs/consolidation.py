@@ -95,7 +95,12 @@ def consolidate(
             if after_closed is not None:  # late events of a closed month stay where the month left them
                 events = Window(start=max(events.start, next_month(after_closed)), end=sub.end)
             result.events_window = events
-            sub_params = {**params, "p_start_date": sub.start, "p_end_date": sub.end, "p_events_start_date": events.start}
+            sub_params = {
+                **params,
+                "p_start_date": sub.start,
+                "p_end_date": sub.end,
+                "p_events_start_date": events.start,
+            }
             run.before_write()
             try:
                 warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], sub_params)

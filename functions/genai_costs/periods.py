@@ -75,7 +75,9 @@ def is_closed(day: dt.date, closed: Sequence[dt.date]) -> bool:
     return day.replace(day=1) in closed
 
 
-def _runs(start: dt.date, end: dt.date, closed: Sequence[dt.date], *, want_closed: bool) -> list[tuple[dt.date, dt.date]]:
+def _runs(
+    start: dt.date, end: dt.date, closed: Sequence[dt.date], *, want_closed: bool
+) -> list[tuple[dt.date, dt.date]]:
     """Maximal runs of days in [start, end) that are in closed months (or not), by month boundaries."""
     runs: list[tuple[dt.date, dt.date]] = []
     day = start

@@ -20,6 +20,7 @@ import pytest
 from genai_costs.periods import PeriodRequest, PeriodStore
 from genai_costs.pricing.catalog_api import CatalogApi, UpdatePrice
 from genai_costs.pricing.corrections import reprice
+from genai_costs.pricing.preview import preview_change
 
 TODAY = dt.date(2026, 12, 10)
 NOW = dt.datetime(2026, 12, 10, 12, tzinfo=dt.UTC)
@@ -72,7 +73,9 @@ def test_closed_month_keeps_its_rows_and_gets_one_correction_per_changed_origin(
     nov_before = [r for r in unified_before if ("usage_date", "2026-11-10") in r]
     result = change_price(priced, input_price_per_1k="3.00")
 
-    nov_after = [r for r in priced.snapshot("genai_costs_daily_unified", "usage_date") if ("usage_date", "2026-11-10") in r]
+    nov_after = [
+        r for r in priced.snapshot("genai_costs_daily_unified", "usage_date") if ("usage_date", "2026-11-10") in r
+    ]
     assert nov_after == nov_before  # the closed month's rows are untouched
     assert priced.cost_by(usage_date=dt.date(2026, 11, 10), token_type="input")["cost_usd"] == Decimal("2.5")
 
@@ -102,9 +105,17 @@ def test_closed_month_keeps_its_rows_and_gets_one_correction_per_changed_origin(
 def test_rerun_changes_nothing(priced):
     change_price(priced, input_price_per_1k="3.00")
     focus = priced.snapshot("cost_data_standard_1_3", "ChargePeriodStart")
-    again = reprice(priced.wh, "acme", [{**r} for r in priced.wh.query(
-        "acme_prod", f"SELECT * FROM llm_model_pricing WHERE pricing_id = '{priced.pricing_id}'"
-    )], today=TODAY)
+    again = reprice(
+        priced.wh,
+        "acme",
+        [
+            {**r}
+            for r in priced.wh.query(
+                "acme_prod", f"SELECT * FROM llm_model_pricing WHERE pricing_id = '{priced.pricing_id}'"
+            )
+        ],
+        today=TODAY,
+    )
     assert again.corrections_written == 0
     assert priced.snapshot("cost_data_standard_1_3", "ChargePeriodStart") == focus
     assert len(ledger(priced)) == 1
@@ -127,7 +138,9 @@ def test_zero_difference_writes_nothing(priced):
 
 def test_reopened_month_is_repriced_in_place_and_its_corrections_go(priced):
     change_price(priced, input_price_per_1k="3.00")
-    PeriodStore(priced.wh, "acme", now=NOW).reopen(PeriodRequest(org_slug="acme", month=dt.date(2026, 11, 1), actor="t"))
+    PeriodStore(priced.wh, "acme", now=NOW).reopen(
+        PeriodRequest(org_slug="acme", month=dt.date(2026, 11, 1), actor="t")
+    )
     priced.consolidate("2026-11-01", "2026-12-01")
     assert priced.cost_by(usage_date=dt.date(2026, 11, 10), token_type="input")["cost_usd"] == Decimal("3.000000000")
     assert corrections(priced) == [] and ledger(priced) == []
@@ -135,6 +148,30 @@ def test_reopened_month_is_repriced_in_place_and_its_corrections_go(priced):
 
 def test_consolidation_never_rewrites_a_closed_month(priced):
     before = priced.snapshot("cost_data_standard_1_3", "ChargePeriodStart")
-    priced.wh.execute("acme_prod", f"UPDATE llm_model_pricing SET input_price_per_1k = 0.004 WHERE pricing_id = '{priced.pricing_id}'")
+    priced.wh.execute(
+        "acme_prod", f"UPDATE llm_model_pricing SET input_price_per_1k = 0.004 WHERE pricing_id = '{priced.pricing_id}'"
+    )
     priced.consolidate("2026-11-01", "2026-12-01")
     assert priced.snapshot("cost_data_standard_1_3", "ChargePeriodStart") == before
+
+
+def test_preview_shows_cost_per_provider_model_month_and_leaves_the_catalog_as_it_was(priced):
+    catalog = priced.snapshot("llm_model_pricing", "effective_date")
+    api = CatalogApi(priced.wh, "acme", now=NOW, dry_run=True)
+    api.update(
+        "pricing",
+        UpdatePrice(
+            org_slug="acme", provider="openai", row_id=priced.pricing_id, actor="t", input_price_per_1k=Decimal("0.003")
+        ),
+    )
+    lines = preview_change(priced.wh, "acme", api.planned, today=TODAY)
+    assert priced.snapshot("llm_model_pricing", "effective_date") == catalog
+    assert [
+        (x.month, x.is_closed, x.old_cost_usd, x.new_cost_usd, x.difference_usd, x.rows_changed) for x in lines
+    ] == [
+        # November: the input row only, 1M x $2.50 -> $3.00; closed, so it would be a correction
+        (dt.date(2026, 11, 1), True, Decimal("2.5"), Decimal("3"), Decimal("0.5"), 1),
+        # December: 2M x $2.50 -> $3.00, re-priced in place
+        (dt.date(2026, 12, 1), False, Decimal("5"), Decimal("6"), Decimal("1"), 1),
+    ]
+    assert corrections(priced) == []  # a preview corrects nothing

@@ -139,9 +139,13 @@ _TABLES: dict[Kind, tuple[str, str, tuple[str, ...], type[BaseModel]]] = {
 class CatalogApi:
     """One organization's price and subscription rows through the pricing API."""
 
-    def __init__(self, warehouse: Warehouse, org_slug: str, *, now: dt.datetime | None = None) -> None:
+    def __init__(
+        self, warehouse: Warehouse, org_slug: str, *, now: dt.datetime | None = None, dry_run: bool = False
+    ) -> None:
         self.store = CatalogStore(warehouse, org_slug)
         self.now = now
+        self.dry_run = dry_run  # validate and plan only: the rows a change would write land in ``planned``
+        self.planned: list[dict[str, Any]] = []
 
     def _now(self) -> dt.datetime:
         return (self.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -262,6 +266,9 @@ class CatalogApi:
         check_no_overlap(row, existing, key, id_field)
 
     def _write(self, kind: Kind, rows: list[dict[str, Any]], audits: list[dict[str, Any]]) -> None:
+        if self.dry_run:
+            self.planned.extend(rows)
+            return
         if kind == "pricing":
             self.store.replace_pricing(rows, audits)
         else:
