@@ -30,6 +30,7 @@ from genai_costs.pricing.catalog_api import (
     public,
 )
 from genai_costs.pricing.corrections import RepriceResult, reprice
+from genai_costs.pricing.preview import PreviewLine, preview_change
 from genai_costs.pricing.report import SyncReport
 from genai_costs.pricing.store import CatalogStore
 from genai_costs.pricing.sync import (
@@ -356,27 +357,66 @@ def review_reject(
     console.print(f"{len(result.decided)} proposal(s) rejected" + (" (dry run)" if dry_run else ""))
 
 
-@prices_app.command("diff", epilog="Example: genai-costs prices diff demo --accept PROPOSAL_ID")
+@prices_app.command(
+    "diff",
+    epilog="Examples: genai-costs prices diff demo --accept PROPOSAL_ID   |   "
+    "genai-costs prices diff demo --provider openai --row PRICING_ID --file change.json",
+)
 def diff_cmd(
     org_slug: str,
     accept: list[str] = typer.Option(None, help="Proposal ids to accept hypothetically (repeatable)"),
     use: str | None = typer.Option(None, help="For --accept: genai-prices or litellm"),
+    provider: str | None = typer.Option(None, help="With --file: the provider of a custom price change"),
+    row: str | None = typer.Option(None, help="With --file: the custom row to change (PATCH); without: a new row"),
+    file: Path | None = typer.Option(None, help="JSON of the custom row change (as for prices update / add)"),
     details: int = typer.Option(40, min=0),
 ) -> None:
-    """What a sync (or accepting the given proposals) would change in the catalog: rows, before and after."""
+    """What a sync, accepting proposals, or a custom price change would do, before it is applied: the catalog
+    rows before and after, and the cost of past usage per provider, model and month (open months are
+    re-priced in place, closed months get Correction rows). Only the preview's own results are stored."""
     try:
         with open_warehouse(get_settings()) as wh:
-            if accept:
+            if file is not None:
+                if provider is None:
+                    raise ValidationError("--file needs --provider (and --row to change an existing custom row)")
+                planned = _planned_custom_change(wh, org_slug, provider, row, _body(file))
+                report = None
+            elif accept:
                 if use not in (None, "genai-prices", "litellm"):
                     raise ValidationError("--use must be genai-prices or litellm")
                 decisions = [ReviewDecision(proposal_id=p, action="accept", use=use) for p in accept]  # type: ignore[arg-type]
                 report = review(
                     wh, ReviewRequest(org_slug=org_slug, decisions=decisions, actor=default_actor(), dry_run=True)
                 ).report
+                planned = report.pricing_rows
             else:
                 report = run_sync(wh, SyncRequest(org_slug=org_slug, dry_run=True))
+                planned = report.pricing_rows
+            lines = preview_change(wh, org_slug, planned) if planned else []
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
+    if report is not None:
+        _print_row_changes(report, details)
+    else:
+        for r in planned:
+            console.print_json(json.dumps(public(r), default=str))
+    print_preview(lines, details)
+
+
+def _planned_custom_change(
+    wh: Any, org_slug: str, provider: str, row_id: str | None, body: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows ``prices add`` / ``prices update`` would write, validated, without writing them."""
+    api = CatalogApi(wh, org_slug, dry_run=True)
+    payload = {**body, "org_slug": org_slug, "provider": provider, "actor": default_actor()}
+    if row_id is None:
+        api.create("pricing", _model(CreatePrice, payload))
+    else:
+        api.update("pricing", _model(UpdatePrice, {**payload, "row_id": row_id}))
+    return api.planned
+
+
+def _print_row_changes(report: SyncReport, details: int) -> None:
     table = Table(
         "key", "row", "valid", "rate", "before", "after", title=f"{len(report.changes)} row(s) would be written"
     )
@@ -394,7 +434,31 @@ def diff_cmd(
                 _text(rate.after),
             )
     console.print(table)
-    console.print("(re-pricing of past windows is done by consolidation; this lists the catalog rows only)")
+
+
+def print_preview(lines: list[PreviewLine], details: int) -> None:
+    """Cost of past usage per provider, model and month: today, after the change, and how it would land."""
+    if not lines:
+        console.print("past usage: no cost would change")
+        return
+    table = Table(
+        "provider", "model", "month", "old cost", "new cost", "difference", "rows", "effect",
+        title="Past usage: what the change would do (USD)",
+    )  # fmt: skip
+    for line in lines[:details]:
+        table.add_row(
+            line.provider,
+            line.model or "-",
+            f"{line.month:%Y-%m}",
+            _text(line.old_cost_usd),
+            _text(line.new_cost_usd),
+            _text(line.difference_usd),
+            str(line.rows_changed),
+            line.effect,
+        )
+    total = sum((line.difference_usd for line in lines), Decimal(0))
+    console.print(table)
+    console.print(f"total difference: {_text(total)} USD over {len(lines)} provider/model/month(s)")
 
 
 # -- custom prices and plans ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Corrections, not silent rewrites (issue 11 item 6), hand-computed.
 
 The world: a custom gpt-4o price of $2.50 / $10.00 per 1M input / output tokens from 2026-01-01;
-usage on 2026-11-10 (1,000,000 input, 100,000 output) and on 2026-12-03 (2,000,000 input); today is
+usage on 2026-11-10 (1,000,000 input, 100,000 output) and on 2026-12-01 (2,000,000 input); today is
 2026-12-10 and November is closed. The price is corrected to $3.00 per 1M input:
 
 - December (open) is re-priced in place: 2,000,000 x $3.00 / 1M = $6.00 (was $5.00);
@@ -30,7 +30,7 @@ NOW = dt.datetime(2026, 12, 10, 12, tzinfo=dt.UTC)
 def priced(world):
     pricing_id = world.add_price("openai", "gpt-4o", "2.50", "10.00", pricing_type="standard")
     world.add_usage("openai", "2026-11-10", "gpt-4o", input_uncached_tokens=1_000_000, output_tokens=100_000)
-    world.add_usage("openai", "2026-12-03", "gpt-4o", input_uncached_tokens=2_000_000)
+    world.add_usage("openai", "2026-12-01", "gpt-4o", input_uncached_tokens=2_000_000)
     world.consolidate("2026-11-01", "2026-12-10")
     PeriodStore(world.wh, "acme", now=NOW).close(
         PeriodRequest(org_slug="acme", month=dt.date(2026, 11, 1), actor="cli:finance", reason="invoiced")
@@ -64,8 +64,8 @@ def ledger(world) -> list[dict]:
 
 def test_open_month_is_repriced_in_place(priced):
     result = change_price(priced, input_price_per_1k="3.00")
-    assert priced.cost_by(usage_date=dt.date(2026, 12, 3), token_type="input")["cost_usd"] == Decimal("6.000000000")
-    assert [(w.start, w.end) for w in result.repriced] == [(dt.date(2026, 12, 1), dt.date(2026, 12, 4))]
+    assert priced.cost_by(usage_date=dt.date(2026, 12, 1), token_type="input")["cost_usd"] == Decimal("6.000000000")
+    assert [(w.start, w.end) for w in result.repriced] == [(dt.date(2026, 12, 1), dt.date(2026, 12, 2))]
 
 
 def test_closed_month_keeps_its_rows_and_gets_one_correction_per_changed_origin(priced):
@@ -175,3 +175,49 @@ def test_preview_shows_cost_per_provider_model_month_and_leaves_the_catalog_as_i
         (dt.date(2026, 12, 1), False, Decimal("5"), Decimal("6"), Decimal("1"), 1),
     ]
     assert corrections(priced) == []  # a preview corrects nothing
+
+
+@pytest.fixture
+def cli(priced, monkeypatch):
+    """The CLI on the test's warehouse (its commands open the warehouse the settings name)."""
+    from contextlib import nullcontext
+
+    from typer.testing import CliRunner
+
+    from genai_costs_cli import periods as periods_cli
+    from genai_costs_cli import prices as prices_cli
+    from genai_costs_cli.app import app
+
+    for module in (periods_cli, prices_cli):
+        monkeypatch.setattr(module, "open_warehouse", lambda _settings: nullcontext(priced.wh))
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return run
+
+
+def test_cli_periods_and_diff_before_the_change(cli, priced, tmp_path):
+    out = cli("periods", "list", "acme")
+    assert "2026-11" in out and "closed" in out and "cli:finance" in out and "invoiced" in out
+
+    change = tmp_path / "change.json"
+    change.write_text('{"input_price_per_1k": 0.003}')
+    out = cli("prices", "diff", "acme", "--provider", "openai", "--row", priced.pricing_id, "--file", str(change))
+    lines = [line.split("│") for line in out.splitlines() if "gpt-4o" in line and "2026-" in line]
+    cells = [[c.strip() for c in line if c.strip()] for line in lines]
+    assert cells == [
+        ["openai", "gpt-4o", "2026-11", "2.5", "3", "0.5", "1", "correction (closed month)"],
+        ["openai", "gpt-4o", "2026-12", "5", "6", "1", "1", "re-price (open month)"],
+    ]
+    assert "total difference: 1.5 USD" in out
+    assert corrections(priced) == []  # nothing applied yet
+
+    out = cli("periods", "reopen", "acme", "2026-11", "--actor", "cli:cfo")
+    assert "open" in out and "cli:cfo" in out
+    assert "re-price (open month)" in cli(
+        "prices", "diff", "acme", "--provider", "openai", "--row", priced.pricing_id, "--file", str(change)
+    )
