@@ -123,6 +123,8 @@ class Change(BaseModel):
     action: Literal["created", "corrected", "versioned", "disabled", "unchanged"]
     row: dict[str, Any]
     previous: dict[str, Any] | None = None  # the row before (a correction, a disable) or the row ended (a version)
+    # what the change did to costs already computed (price rows only; see pricing/corrections.py)
+    repricing: dict[str, Any] | None = None
 
     @field_validator("row", "previous")
     @classmethod

@@ -145,3 +145,19 @@ def correct_closed(warehouse: Warehouse, org_slug: str, window: Window, billing_
         written = int(warehouse.query(run.dataset, count, params)[0]["n"]) - before
     log.info("corrected %s %s..%s: %d correction row(s)", org_slug, window.start, window.end, written)
     return written
+
+
+def reprice_change(warehouse: Warehouse, org_slug: str, row: PriceRow, previous: PriceRow | None) -> RepriceResult:
+    """:func:`reprice` for one pricing API change: the row as written and, for a correction, version or
+    disable, the row before it."""
+    return reprice(warehouse, org_slug, [r for r in (previous, row) if r is not None])
+
+
+def summary(result: RepriceResult) -> dict[str, Any]:
+    """A JSON-able account of :func:`reprice` (the pricing API's response carries it)."""
+    return {
+        "repriced": [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in result.repriced],
+        "corrected": [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in result.corrected],
+        "billing_period_start": result.billing_period_start.isoformat() if result.billing_period_start else None,
+        "corrections_written": result.corrections_written,
+    }
