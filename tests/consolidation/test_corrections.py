@@ -221,3 +221,20 @@ def test_cli_periods_and_diff_before_the_change(cli, priced, tmp_path):
     assert "re-price (open month)" in cli(
         "prices", "diff", "acme", "--provider", "openai", "--row", priced.pricing_id, "--file", str(change)
     )
+
+
+def test_pricing_api_patch_reprices_and_says_so(priced):
+    from genai_costs.pricing.http_api import route
+
+    call = route(
+        "PATCH",
+        f"/api/v1/integrations/acme/openai/pricing/{priced.pricing_id}",
+        {},
+        {"input_price_per_1k": Decimal("0.003")},
+        actor="finops@example.com",
+    )
+    change = call.work(priced.wh, call.model.model_validate(call.payload))
+    assert change.repricing["corrections_written"] == 1
+    # billed in the current month (the API runs on the wall clock)
+    assert change.repricing["billing_period_start"] == dt.datetime.now(dt.UTC).date().replace(day=1).isoformat()
+    assert [r["EffectiveCost"] for r in corrections(priced)] == [Decimal("0.500000000")]
