@@ -58,8 +58,8 @@ def affected_days(warehouse: Warehouse, org_slug: str, rows: Iterable[PriceRow],
     last: dt.date | None = None
     for row in rows:
         start = row["effective_date"]
-        end = min(row["end_date"] + dt.timedelta(days=1), today + dt.timedelta(days=1)) if row["end_date"] else today
-        end = max(end, start)
+        last = min(row["end_date"], today) if row["end_date"] else today
+        end = last + dt.timedelta(days=1)
         if end <= start:
             continue
         found = warehouse.query(
