@@ -65,7 +65,9 @@ def ledger(world) -> list[dict]:
 def test_open_month_is_repriced_in_place(priced):
     result = change_price(priced, input_price_per_1k="3.00")
     assert priced.cost_by(usage_date=dt.date(2026, 12, 1), token_type="input")["cost_usd"] == Decimal("6.000000000")
-    assert [(w.start, w.end) for w in result.repriced] == [(dt.date(2026, 12, 1), dt.date(2026, 12, 2))]
+    # only open days are re-priced: December, from its first day (November is closed)
+    assert [w.start for w in result.repriced] == [dt.date(2026, 12, 1)]
+    assert all(dt.date(2026, 12, 1) <= w.end <= dt.date(2026, 12, 11) for w in result.repriced)
 
 
 def test_closed_month_keeps_its_rows_and_gets_one_correction_per_changed_origin(priced):
