@@ -38,6 +38,7 @@ from .freshness_cli import freshness_cmd
 from .ops import pipelines_app, schedules_app, serve_cmd
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
+from .periods import periods_app
 from .prices import plans_app, prices_app
 from .reconcile import (
     load_calibration,
@@ -79,6 +80,7 @@ app.command(
 )(costs_cmd)
 app.add_typer(prices_app, name="prices")
 app.add_typer(plans_app, name="plans")
+app.add_typer(periods_app, name="periods")
 reconcile_app = typer.Typer(no_args_is_help=True, help="Usage events against the providers' own data, per grain.")
 app.add_typer(reconcile_app, name="reconcile")
 console = make_console()

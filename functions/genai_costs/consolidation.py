@@ -13,7 +13,11 @@ their own, and the checks are one assertion whose ``ERROR()`` ends the query bef
 The events steps run first so that every later step reads a clean, deduplicated genai_usage_events.
 Their window (``p_events_start_date``) is the run's window widened back to the oldest event day among
 the events published in it: a late event is counted in its own day, however late it arrived (at most
-31 days: record_usage rejects older events)."""
+31 days: record_usage rejects older events).
+
+Closed billing periods (:mod:`.periods`) are never rewritten: the run covers only the open days of its
+window (each run of open days in its own transaction, in order; usually one), and its events window
+stops at the end of the closed month before it. A window wholly closed writes nothing."""
 
 from __future__ import annotations
 
@@ -26,9 +30,10 @@ from .errors import ConformanceError, WarehouseError
 from .model.messages import ConsolidateMessage
 from .model.window import Window
 from .paths import sql_root
+from .periods import closed_months, next_month, open_runs, read_periods
 from .runs.lifecycle import ledgered_run
 from .settings import DEFAULT_FUNCTION_TIMEOUT_SECONDS, DEFAULT_TRAILING_DAYS
-from .warehouse.base import Call, Warehouse
+from .warehouse.base import Call, Step, Warehouse
 from .warehouse.sqlfiles import load_procedures, load_statement
 
 log = logging.getLogger(__name__)
@@ -83,24 +88,38 @@ def consolidate(
         unexpected=WarehouseError,
         timeout=dt.timedelta(seconds=run_timeout_seconds),
     ) as run:
-        result.events_window = usage_events_window(warehouse, run.dataset, window)
-        params["p_events_start_date"] = result.events_window.start
-        steps = [
-            Call(procedures[name])
-            for name in (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES)
-        ]
-        run.before_write()
-        try:
-            warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], params)
-        except WarehouseError as exc:
-            if CHECKS_FAILED not in str(exc):
-                raise
-            detail = str(exc)[str(exc).index(CHECKS_FAILED) + len(CHECKS_FAILED) :].strip()
-            raise ConformanceError(
-                f"conformance checks failed for {message.org_slug} {window.start}..{window.end}, nothing was "
-                f"written: {detail}"
-            ) from exc
-        result.procedures = [*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES]
+        closed = closed_months(read_periods(warehouse, run.dataset))
+        chain = (*EVENTS_PROCEDURES, *PROCEDURES, *ATTRIBUTION_PROCEDURES, *RECONCILIATION_PROCEDURES)
+        steps: list[Step] = [Call(procedures[name]) for name in chain]
+        steps.append(load_statement(sql_root(), "cost_corrections_delete_window").parsed())
+        runs = open_runs(window.start, window.end, closed)
+        if not runs:
+            log.info("consolidation of %s %s..%s skipped: closed period", message.org_slug, window.start, window.end)
+        for start, end in runs:
+            sub = Window(start=start, end=end)
+            events = usage_events_window(warehouse, run.dataset, sub)
+            after_closed = max((m for m in closed if m < start), default=None)
+            if after_closed is not None:  # late events of a closed month stay where the month left them
+                events = Window(start=max(events.start, next_month(after_closed)), end=sub.end)
+            result.events_window = events
+            sub_params = {
+                **params,
+                "p_start_date": sub.start,
+                "p_end_date": sub.end,
+                "p_events_start_date": events.start,
+            }
+            run.before_write()
+            try:
+                warehouse.run_transaction(run.dataset, [*steps, conformance_assertion()], sub_params)
+            except WarehouseError as exc:
+                if CHECKS_FAILED not in str(exc):
+                    raise
+                detail = str(exc)[str(exc).index(CHECKS_FAILED) + len(CHECKS_FAILED) :].strip()
+                raise ConformanceError(
+                    f"conformance checks failed for {message.org_slug} {sub.start}..{sub.end}, nothing was "
+                    f"written: {detail}"
+                ) from exc
+            result.procedures = list(chain)
         result.checks = [CheckResult(path.stem, 0, None) for path in check_files()]
         log.info("consolidated %s %s..%s: %s", message.org_slug, window.start, window.end, ", ".join(result.procedures))
     return result

@@ -27,7 +27,9 @@ from .test_exactly_once import Replaying, cost, usage
 
 
 @pytest.fixture
-def client():
+def client(monkeypatch):
+    # every query answers one row_count row: the closed-periods read gets its own answer (none closed)
+    monkeypatch.setattr("genai_costs.consolidation.read_periods", lambda warehouse, dataset: [])
     client = mock.create_autospec(bigquery.Client, instance=True)
     job = client.query.return_value
     job.num_dml_affected_rows = 1  # every lease UPDATE finds the lease free
