@@ -39,6 +39,9 @@ class Section:
     # without the query file, the section shows ``empty`` rather than failing.
     requires_table: str | None = None
     tenant_filter: bool = False  # the query takes @p_tenant
+    # Rows shown in the terminal and HTML report (the query's order decides which); totals and the
+    # CSV/JSON exports keep every row.
+    display_rows: int | None = None
 
 
 SPEND = "spend_summary"
@@ -85,6 +88,7 @@ SECTIONS: tuple[Section, ...] = (
         "applications send usage events.",
         requires_table="genai_usage_events",
         tenant_filter=True,
+        display_rows=25,
     ),
     Section(
         "top_models",
@@ -444,4 +448,4 @@ def print_report(console: Console, report: Report) -> None:
         if not rows:
             console.print(f"[bold]{section.title}[/]: {section.empty}")
             continue
-        console.print(terminal_table(section.title, rows, section.columns, section.description))
+        console.print(terminal_table(section.title, rows, section.columns, section.description, section.display_rows))
