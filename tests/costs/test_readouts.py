@@ -34,6 +34,7 @@ def test_estimate_in_the_guides_shape(world: ReconWorld) -> None:
     world.consolidate()
     for i, tokens in enumerate((300, 100, 1000, 400, 200)):
         world.event(at(DAY, 8, i), input_uncached_tokens=tokens)
+    world.price_events()  # estimates read the priced events (sp_genai_4a)
     data = call(
         world, "/costs/estimate", task="hints", complexity="medium", tech_stack=["Python", "FastAPI"], min_samples=5
     )
