@@ -78,6 +78,8 @@ bench: install
 	$(BIN)/python -m bench.consolidation
 	$(BIN)/python -m bench.ingestion
 	$(BIN)/python -m bench.budgets
+	$(BIN)/python -m bench.events_ingest
+	$(BIN)/python -m bench.events_pricing
 	$(BIN)/python -m bench.cold_start
 
 ## The exact archives Terraform deploys (dist/functions/<name>.zip).

@@ -236,6 +236,10 @@ def step_generate(db: Path, budgets: int, events: int) -> dict[str, Any]:
     specs = load_table_specs(sql_root())
 
     def work() -> dict[str, Any]:
+        # The bench generates priced events directly (no consolidation), so the onboarded events table and
+        # the seam view over the priced events give way to one synthetic table with the estimated cost.
+        wh.connection.execute(f"DROP VIEW IF EXISTS {DATASET}.genai_budget_event_costs")
+        wh.connection.execute(f"DROP TABLE IF EXISTS {DATASET}.genai_usage_events")
         wh.create_table(DATASET, load_table_spec(FIXTURES / "genai_usage_events.json"))
         wh.create_view(DATASET, read_view(FIXTURES / "genai_budget_event_costs.sql"))
         con = wh.connection

@@ -5,11 +5,14 @@ Layers, top to bottom (``|`` = independent: siblings that must not import each o
 
     functions/*/main.py                       entry points (thin adapters; never import the tools)
     cli > local, reporting                    development tools (the CLI, embedded orchestration)
-    pipeline_endpoints                        the pipeline HTTP routes (manual runs, backfills, the ledger)
+    pipeline_endpoints | costs                the pipeline HTTP routes (manual runs, backfills, the ledger);
+                                              the cost query routes (report, estimate, reconciliation, uploads)
     handlers                                  decode, validate, map failure to retry or acknowledge
-    ingestion | consolidation | onboarding | budgets | pipelines | freshness | pricing    runners
+    pricing                                   catalog sync, pricing API, corrections (re-run consolidation)
+    ingestion | consolidation | onboarding | budgets | pipelines | freshness | events | reconciliation
+                                              runners
     runs                                      the run skeleton and the ledger
-    conformance, seeds                        SQL checks and seed files over the warehouse
+    conformance, seeds, periods               SQL checks, seed files and closed periods over the warehouse
     providers | warehouse | secrets | messaging
     model                                     the domain types every layer shares
     orgs | logs | paths | httpbody            small utilities
@@ -34,13 +37,26 @@ TOOLS = ("cli", "local", "reporting")
 LAYERS: tuple[Layer, ...] = (
     Layer("cli"),
     Layer("local", "reporting"),
-    Layer("pipeline_endpoints"),  # the pipeline HTTP routes: validation and the org pin over the runners
+    # the pipeline HTTP routes, and the cost query routes: validation and the org pin over the runners
+    Layer("pipeline_endpoints", "costs"),
     Layer("handlers"),
-    # runners (budgets: evaluation, ledger, API; pricing: catalog sync and pricing API)
-    Layer("ingestion", "consolidation", "onboarding", "budgets", "pipelines", "freshness", "pricing"),
+    # pricing: catalog sync and pricing API; a price correction re-runs consolidation for the windows it changes
+    Layer("pricing"),
+    # runners (budgets: evaluation, ledger, API; events: record_usage; reconciliation: billing imports and
+    # estimates)
+    Layer(
+        "ingestion",
+        "consolidation",
+        "onboarding",
+        "budgets",
+        "pipelines",
+        "freshness",
+        "events",
+        "reconciliation",
+    ),
     Layer("runs"),
     Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
-    Layer("conformance", "seeds"),
+    Layer("conformance", "seeds", "periods"),
     Layer("providers", "warehouse", "secrets", "messaging"),
     Layer("model"),
     Layer("orgs", "logs", "paths", "httpbody"),
@@ -49,10 +65,11 @@ LAYERS: tuple[Layer, ...] = (
 )
 # Layers inside packages (same notation, relative to the container).
 INNER_LAYERS: dict[str, tuple[Layer, ...]] = {
-    f"{ROOT}.ingestion": (Layer("payg", "commitment"), Layer("credentials", "spool")),
+    f"{ROOT}.ingestion": (Layer("payg", "commitment", "invocation_logs"), Layer("credentials", "spool")),
     f"{ROOT}.runs": (Layer("lifecycle"), Layer("lease"), Layer("ledger")),
     f"{ROOT}.providers": (
         Layer("registry", "commitments"),
+        Layer("aws_bedrock_invocation_logs"),
         Layer("openai", "anthropic", "azure_openai", "aws_bedrock", "gemini", "vertex_ai"),
         Layer("admin_api_client", "gcp_client"),
         Layer("gcp_billing_export"),

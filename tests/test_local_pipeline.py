@@ -25,8 +25,8 @@ def test_run_ingests_every_flow_consolidates_and_reports(tmp_path):
             "SELECT l.kind, d.channel, d.status FROM demo_prod.genai_alert_ledger AS l "
             "JOIN demo_prod.genai_alert_deliveries AS d USING (alert_id) WHERE l.budget_id = 'bud_demo_org'"
         ).fetchall()
-    # 6 pay-as-you-go, 4 commitment, 1 consolidation, 2 budget evaluations.
-    assert len(runs) == 6 + 4 + 1 + 2 and {s for _, _, s in runs} == {"succeeded"}
+    # 6 pay-as-you-go, 1 Bedrock invocation logs, 4 commitment, 1 consolidation, 2 budget evaluations.
+    assert len(runs) == 6 + 1 + 4 + 1 + 2 and {s for _, _, s in runs} == {"succeeded"}
     # The organization budget is sized to 80 % of the spend: 75 % is sent to Slack and e-mail, once.
     sent = [("budget_threshold_actual", "email", "sent"), ("budget_threshold_actual", "slack", "sent")]
     assert sorted(alerts) == sent

@@ -85,3 +85,11 @@ def test_transient_failures_raise_and_permanent_ones_are_acknowledged():
 def test_decode_rejects_non_object_payload():
     with pytest.raises(Exception, match="JSON object"):
         decode_pubsub_payload(pubsub_cloud_event("p", "t", b"[1,2]"))
+
+
+def test_forced_redeliveries_reach_each_subscriber_again_with_the_same_message_id():
+    bus = InProcessBus(redeliveries=2)
+    seen = []
+    bus.subscribe("t", lambda event: seen.append((event["id"], event.data["message"]["publishTime"])))
+    message_id = bus.publish("t", {"org_slug": "acme"})
+    assert len(seen) == 3 and set(seen) == {(message_id, seen[0][1])}

@@ -114,7 +114,7 @@ def replay(source_dir: Path, target_dir: Path, org: str, start: dt.date, end: dt
         shutil.copy2(path, target_dir / path.name)
     sys.path.insert(0, str(ROOT / "functions"))
     from genai_costs.consolidation import consolidate
-    from genai_costs.messages import ConsolidateMessage
+    from genai_costs.model.messages import ConsolidateMessage
     from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 

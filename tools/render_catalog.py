@@ -207,6 +207,7 @@ def terraform_providers() -> dict[Path, str]:
         "providers": list(catalog.PROVIDER_IDS),
         "commitment_types": [c.id for c in catalog.COMMITMENT_TYPES if c.flow == "commitment"],
         "infrastructure_types": [c.id for c in catalog.COMMITMENT_TYPES if c.flow == "infrastructure"],
+        "invocation_log_providers": [p.id for p in catalog.PROVIDERS if "invocations" in p.flows],
     }
     return {TERRAFORM_PROVIDERS: json.dumps(body, indent=2) + "\n"}
 

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from genai_costs.errors import GenAICostsError
+from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for, validate_org_slug
 from genai_costs.paths import sql_root
@@ -31,18 +32,29 @@ from genai_costs.warehouse import open_warehouse
 from genai_costs.warehouse.sqlfiles import load_statement
 
 from .budgets import budgets_app
+from .costs_cli import costs_cmd
 from .errors import CliError, ErrorMappingGroup, ExitCode, as_cli_error
 from .freshness_cli import freshness_cmd
 from .ops import pipelines_app, schedules_app, serve_cmd
 from .org_data import credentials_point_to_simulator, existing_org_warehouse
 from .output import make_console
+from .periods import periods_app
 from .prices import plans_app, prices_app
+from .reconcile import (
+    load_calibration,
+    load_recommendations,
+    load_reconciliation,
+    print_calibration,
+    print_estimate,
+    print_recommendations,
+    print_reconciliation,
+)
 from .report_command import ReportFormat, ReportOptions, emit_report
 from .report_html import write_html
 from .reporting import Report, ReportFilter, build_report, print_report
 
 if TYPE_CHECKING:
-    from .local.pipeline import BudgetsDemo
+    from .local.pipeline import BudgetsDemo, LocalRun
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
@@ -61,8 +73,16 @@ app.command(
     "freshness",
     epilog="Examples: genai-costs freshness acme   |   genai-costs freshness acme --alert-targets targets.json",
 )(freshness_cmd)
+app.command(
+    "costs",
+    epilog="Examples: genai-costs costs demo --period-days 7 --group-by tenant_id   |   "
+    "genai-costs costs acme --workflow-id wf-42 --format json",
+)(costs_cmd)
 app.add_typer(prices_app, name="prices")
 app.add_typer(plans_app, name="plans")
+app.add_typer(periods_app, name="periods")
+reconcile_app = typer.Typer(no_args_is_help=True, help="Usage events against the providers' own data, per grain.")
+app.add_typer(reconcile_app, name="reconcile")
 console = make_console()
 
 
@@ -148,7 +168,8 @@ SECRET_FORMATS: dict[str, str] = {
     "azure_openai": '{"tenant_id", "client_id", "client_secret", "subscription_id", "resource_group", '
     '"account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?, "access_token"?, "retail_prices_base_url"?}',
     "aws_bedrock": '{"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?, '
-    '"cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}',
+    '"cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?, "logs_endpoint_url"?, '
+    '"invocation_log_group"?}',
     "vertex_ai": '{"project_id", "billing_export_table"?, "service_account_info"?, "access_token"?, '
     '"monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}',
     "gemini": '{"project_id", "billing_export_table"?, "service_account_info"?, "access_token"?, '
@@ -267,6 +288,137 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+def _reconciliation(org_slug: str, window: Window) -> None:
+    with open_warehouse(get_settings()) as wh:
+        print_reconciliation(console, load_reconciliation(wh, org_slug, window))
+
+
+@reconcile_app.command(
+    "summary", epilog="Examples: genai-costs reconcile summary demo   |   genai-costs reconcile summary acme --days 7"
+)
+def reconcile_summary_cmd(
+    org_slug: str,
+    days: int = typer.Option(30, min=1, max=400, help="Days before today"),
+) -> None:
+    """Matched, discrepancy, not found and pending per provider and grain, and the largest discrepancies."""
+    try:
+        validate_org_slug(org_slug)
+        today = dt.datetime.now(dt.UTC).date()
+        _reconciliation(org_slug, Window(start=today - dt.timedelta(days=days), end=today + dt.timedelta(days=1)))
+    except GenAICostsError as exc:
+        _fail(exc)
+
+
+@reconcile_app.command("import", epilog="Example: genai-costs reconcile import acme openai-costs.csv --provider openai")
+def reconcile_import_cmd(
+    org_slug: str,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Billing export (CSV)"),
+    provider: str = typer.Option("openai", help="Provider the export comes from"),
+) -> None:
+    """Import a billing export (e.g. the OpenAI dashboard cost CSV). Re-importing adds nothing; a file
+    with bad lines is refused whole, each bad line named."""
+    from genai_costs.reconciliation.billing_import import import_export
+
+    try:
+        validate_org_slug(org_slug)
+        with open_warehouse(get_settings()) as wh:
+            result = import_export(
+                wh, dataset_for(org_slug), file.read_bytes(), org_slug=org_slug, provider=provider, file_name=file.name
+            )
+    except GenAICostsError as exc:
+        _fail(exc)
+    columns = ", ".join(f"{k}<-{v}" for k, v in result.columns.items())
+    console.print(f"{file.name}: {result.rows_in_file} rows, {result.rows_added} new (columns: {columns})")
+
+
+def _estimate(
+    org_slug: str,
+    task: str,
+    days: int,
+    complexity: str | None,
+    min_samples: int,
+    *,
+    as_of: dt.date | None = None,
+    record: bool = True,
+    show: bool = True,
+) -> None:
+    """Estimate from the ``days`` before ``as_of`` (default: through today, a live estimate), record it so
+    the calls that follow can be compared with it, and print the calibration of all recorded estimates."""
+    from genai_costs.reconciliation.estimate import estimate, record_estimate
+
+    now = dt.datetime.now(dt.UTC)
+    end = as_of or now.date() + dt.timedelta(days=1)
+    with open_warehouse(get_settings()) as wh:
+        est = estimate(
+            wh,
+            dataset_for(org_slug),
+            task=task,
+            start=end - dt.timedelta(days=days),
+            end=end,
+            complexity=complexity,  # type: ignore[arg-type]
+            min_samples=min_samples,
+        )
+        recorded = None
+        if record:
+            recorded = record_estimate(wh, dataset_for(org_slug), est, org_slug=org_slug, estimated_at=now)
+        calibration = load_calibration(wh, org_slug)
+    if show:
+        print_estimate(console, est)
+    if recorded is not None:
+        what = "Back-test estimate" if as_of else "Estimate"
+        console.print(
+            f"{what} recorded ({recorded.estimate_id}): its actuals are the {task!r} calls of the recommended model "
+            f"from {recorded.actuals_from:%Y-%m-%d %H:%M} to {recorded.actuals_until:%Y-%m-%d %H:%M} UTC"
+        )
+    print_calibration(console, calibration)
+
+
+def _recommendations(org_slug: str) -> None:
+    with open_warehouse(get_settings()) as wh:
+        print_recommendations(console, load_recommendations(wh, org_slug))
+
+
+@app.command("recommend", epilog="Example: genai-costs recommend demo")
+def recommend_cmd(org_slug: str) -> None:
+    """Savings recommendations with dollars per month and their evidence window."""
+    try:
+        validate_org_slug(org_slug)
+        _recommendations(org_slug)
+    except GenAICostsError as exc:
+        _fail(exc)
+
+
+@app.command(
+    "estimate",
+    epilog="Examples: genai-costs estimate demo --task hints   |   "
+    "genai-costs estimate acme --task grading --complexity complex   |   "
+    "genai-costs estimate demo --task hints --as-of 2026-01-20",
+)
+def estimate_cmd(
+    org_slug: str,
+    task: str = typer.Option(..., help="Feature, service or workflow the calls belong to"),
+    complexity: str | None = typer.Option(None, help="trivial, simple, medium, complex or very_complex (defaults)"),
+    days: int = typer.Option(30, min=1, max=90, help="Days of history"),
+    min_samples: int = typer.Option(20, min=1, help="Calls a model needs for a history-based estimate"),
+    as_of: str | None = typer.Option(
+        None, help="Back-test: estimate from the history before this day (YYYY-MM-DD); its actuals are the calls since"
+    ),
+    record: bool = typer.Option(True, help="Record the estimate (genai_cost_estimates) for calibration"),
+) -> None:
+    """Per-call cost estimate per model from the organization's own events, with a recommended model.
+    Recorded, so the calls that follow can be compared with it: prints how often they cost at most p90."""
+    try:
+        validate_org_slug(org_slug)
+        if complexity is not None and complexity not in ("trivial", "simple", "medium", "complex", "very_complex"):
+            raise ValueError("complexity must be trivial, simple, medium, complex or very_complex")
+        day = None if as_of is None else dt.date.fromisoformat(as_of)
+        if day is not None and day > dt.datetime.now(dt.UTC).date():
+            raise ValueError("--as-of must not be in the future")
+        _estimate(org_slug, task, days, complexity, min_samples, as_of=day, record=record)
+    except (GenAICostsError, ValueError) as exc:
+        _fail(exc)
+
+
 @app.command(
     "run",
     epilog="Examples: genai-costs run   |   genai-costs run --org-slug acme --days 7 --seed 1   |   "
@@ -315,11 +467,21 @@ def run_cmd(
         except GenAICostsError as exc:
             _fail(exc)
         _print_runs(result.onboarding, result.runs)
+        print_usage_events(result)
+        print_attribution(result)
         print_catalog(org_slug)
+        # A back-test estimate of the tutor's hint calls as of 3 days before the end of the demo's events
+        # (they cover its last 7 days): the calls of those 3 days are its actuals, so the report and the
+        # end of the run show a calibration figure from the simulator's data.
+        _estimate(org_slug, "hints", 30, "medium", 20, as_of=result.window.end - dt.timedelta(days=3), show=False)
         report = _report(org_slug, ReportFilter(result.window), simulated=True)
         print_report(console, report)
         html = write_html(report, Path(settings.data_dir) / "reports" / f"{org_slug}.html")
         console.print(f"HTML report: {html}")
+        # Through today: the buckets still inside the sources' lag windows show as pending.
+        _reconciliation(org_slug, Window(start=result.window.start, end=result.window.end + dt.timedelta(days=1)))
+        _estimate(org_slug, "hints", 30, "medium", 20)  # the tutor's hint calls, recorded
+        _recommendations(org_slug)
         if result.budgets:
             print_budgets_demo(result.budgets)
     failed = [r for r in result.runs if r["status"] in ("failed", "rejected")]
@@ -370,6 +532,63 @@ def print_budgets_demo(demo: BudgetsDemo) -> None:
         f"second evaluation right after: {again} new message(s)"
         + (" (the alert ledger sends each crossing once)" if not again else "")
     )
+
+
+def print_usage_events(result: LocalRun) -> None:
+    sent = result.traffic
+    answers = ", ".join(f"{n:,} {status}" for status, n in sorted(sent.answers.items()))
+    console.print(
+        f"Usage events: {sent.requests:,} requests to record_usage carrying {sent.events:,} events "
+        f"(resends and late copies included): {answers}"
+    )
+    table = Table(
+        "provider", "source", "events kept", "raw copies", "quarantined", "tenants", "users", "tokens",
+        title="Usage events after deduplication (genai_usage_events, one row per (source, event_id))",
+    )  # fmt: skip
+    for r in result.usage_events:
+        table.add_row(
+            r["provider"],
+            r["source"],
+            _count(r["events"]),
+            _count(r["raw_copies"]),
+            _count(r["quarantined"]),
+            _count(r["tenants"]),
+            _count(r["users"]),
+            _count(r["tokens"]),
+        )
+    console.print(table)
+
+
+ATTRIBUTION_ROWS = 15  # per dimension on the console; the report query has every row
+
+
+def print_attribution(result: LocalRun) -> None:
+    """The bill by tenant, user, service and workflow (with the unallocated remainder), and the capture rate."""
+    for dimension in ("tenant", "user", "service", "workflow"):
+        table = Table(
+            dimension, "requests", "cost (USD)",
+            title=f"Cost by {dimension} (genai_cost_allocation: the bill split by the events' estimates)",
+        )  # fmt: skip
+        rows = [r for r in result.attribution if r["dimension"] == dimension]
+        for r in rows[:ATTRIBUTION_ROWS]:
+            table.add_row(r["value"], _count(r["requests"]), f"{r['cost_usd']:,.2f}")
+        if len(rows) > ATTRIBUTION_ROWS:
+            rest = sum((r["cost_usd"] for r in rows[ATTRIBUTION_ROWS:]), Decimal(0))
+            table.add_row(f"({len(rows) - ATTRIBUTION_ROWS:,} more)", "", f"{rest:,.2f}")
+        console.print(table)
+    by_provider: dict[str, list[int | Decimal]] = {}
+    for r in result.capture:
+        totals = by_provider.setdefault(r["provider"], [0, Decimal(0), Decimal(0)])
+        for i, key in enumerate(("events", "estimated_cost_usd", "reported_cost_usd")):
+            totals[i] += r[key] or 0
+    table = Table(
+        "provider", "events", "events' estimate (USD)", "provider-reported (USD)", "capture rate",
+        title="Capture rate (events' estimate / cost from the provider's usage; per day: sql/reports/capture_rate.sql)",
+    )  # fmt: skip
+    for provider, (events, estimated, reported) in sorted(by_provider.items()):
+        rate = f"{Decimal(estimated) / Decimal(reported):.1%}" if reported else "n/a (events only)"
+        table.add_row(provider, f"{events:,}", f"{estimated:,.2f}", f"{reported:,.2f}", rate)
+    console.print(table)
 
 
 def _count(value: int | None) -> str:

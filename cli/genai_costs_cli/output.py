@@ -81,8 +81,11 @@ def totals(rows: Sequence[Row], columns: Sequence[Column]) -> Row | None:
     return out
 
 
-def terminal_table(title: str, rows: Sequence[Row], columns: Sequence[Column], caption: str | None = None) -> Table:
-    """Numbers never wrap or get cut (they are the point); text columns fold onto more lines."""
+def terminal_table(
+    title: str, rows: Sequence[Row], columns: Sequence[Column], caption: str | None = None, max_rows: int | None = None
+) -> Table:
+    """Numbers never wrap or get cut (they are the point); text columns fold onto more lines. With
+    ``max_rows``, the first rows are shown and the totals still count every row."""
     table = Table(
         title=title,
         title_justify="left",
@@ -98,8 +101,12 @@ def terminal_table(title: str, rows: Sequence[Row], columns: Sequence[Column], c
             table.add_column(c.header, justify="right", no_wrap=True)
         else:
             table.add_column(c.header, overflow="fold", max_width=28)
-    for r in rows:
+    shown = rows if max_rows is None else rows[:max_rows]
+    for r in shown:
         table.add_row(*(fmt(r.get(c.key), c.kind) for c in columns))
+    if len(shown) < len(rows):
+        more = f"… {len(rows) - len(shown):,} more rows (every row: --format csv or json)"
+        table.add_row(more, *([""] * (len(columns) - 1)), style="dim")
     total = totals(rows, columns)
     if total is not None:
         table.add_section()

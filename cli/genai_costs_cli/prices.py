@@ -29,6 +29,8 @@ from genai_costs.pricing.catalog_api import (
     UpdateSubscription,
     public,
 )
+from genai_costs.pricing.corrections import RepriceResult, reprice
+from genai_costs.pricing.preview import PreviewLine, preview_change
 from genai_costs.pricing.report import SyncReport
 from genai_costs.pricing.store import CatalogStore
 from genai_costs.pricing.sync import (
@@ -79,6 +81,28 @@ def _text(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value)
+
+
+def print_reprice(result: RepriceResult) -> None:
+    """What a price change did to costs already computed."""
+    if result.days is None:
+        console.print("no usage priced by the changed rows: nothing re-priced")
+        return
+    for w in result.repriced:
+        console.print(f"re-priced open days {w.start}..{w.end} (exclusive) in place")
+    for w in result.corrected:
+        console.print(f"closed days {w.start}..{w.end} kept; corrections billed in {result.billing_period_start:%Y-%m}")
+    if result.corrected:
+        console.print(f"{result.corrections_written} correction row(s) written (ChargeClass 'Correction')")
+
+
+def _reprice_changed(wh: Any, org_slug: str, report: SyncReport) -> RepriceResult | None:
+    """Re-price (open months) and correct (closed months) after the rows a sync or review wrote."""
+    ids = {i for c in report.changes for i in (c.pricing_id, c.previous_pricing_id) if i}
+    if not ids:
+        return None
+    rows = [r for r in CatalogStore(wh, org_slug).pricing_rows() if r["pricing_id"] in ids]
+    return reprice(wh, org_slug, rows)
 
 
 # -- sync -----------------------------------------------------------------------------------------------
@@ -143,15 +167,19 @@ def sync_cmd(
     dry_run: bool = typer.Option(False, help="Plan and report only; write nothing"),
     details: int = typer.Option(40, min=0, help="Rows shown per detail table"),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the full report as JSON here"),
+    reprice_past: bool = typer.Option(True, "--reprice/--no-reprice", help="Re-price past days the new rows cover"),
 ) -> None:
     """Sync the catalog with the pinned public sources: agreement within 1 % is written as new rows."""
     try:
         request = SyncRequest(org_slug=org_slug, as_of=as_of.date() if as_of else None, dry_run=dry_run)
         with open_warehouse(get_settings()) as wh:
             report = run_sync(wh, request)
+            repriced = None if dry_run or not reprice_past else _reprice_changed(wh, org_slug, report)
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
     print_sync_report(report, details=details)
+    if repriced is not None:
+        print_reprice(repriced)
     if json_out:
         json_out.write_text(report.model_dump_json(indent=2))
         console.print(f"full report: {json_out}")
@@ -246,7 +274,12 @@ def _decide(
     except ArithmeticError as exc:
         raise ValidationError(f"--value {value!r} is not a number") from exc
     with open_warehouse(get_settings()) as wh:
-        return review(wh, request)
+        result = review(wh, request)
+        if action == "accept" and not dry_run:
+            repriced = _reprice_changed(wh, org_slug, result.report)
+            if repriced is not None:
+                print_reprice(repriced)
+        return result
 
 
 def _filters(provider: str | None, kind: str | None, column: str | None, model: str | None) -> dict[str, str | None]:
@@ -324,27 +357,66 @@ def review_reject(
     console.print(f"{len(result.decided)} proposal(s) rejected" + (" (dry run)" if dry_run else ""))
 
 
-@prices_app.command("diff", epilog="Example: genai-costs prices diff demo --accept PROPOSAL_ID")
+@prices_app.command(
+    "diff",
+    epilog="Examples: genai-costs prices diff demo --accept PROPOSAL_ID   |   "
+    "genai-costs prices diff demo --provider openai --row PRICING_ID --file change.json",
+)
 def diff_cmd(
     org_slug: str,
     accept: list[str] = typer.Option(None, help="Proposal ids to accept hypothetically (repeatable)"),
     use: str | None = typer.Option(None, help="For --accept: genai-prices or litellm"),
+    provider: str | None = typer.Option(None, help="With --file: the provider of a custom price change"),
+    row: str | None = typer.Option(None, help="With --file: the custom row to change (PATCH); without: a new row"),
+    file: Path | None = typer.Option(None, help="JSON of the custom row change (as for prices update / add)"),
     details: int = typer.Option(40, min=0),
 ) -> None:
-    """What a sync (or accepting the given proposals) would change in the catalog: rows, before and after."""
+    """What a sync, accepting proposals, or a custom price change would do, before it is applied: the catalog
+    rows before and after, and the cost of past usage per provider, model and month (open months are
+    re-priced in place, closed months get Correction rows). Only the preview's own results are stored."""
     try:
         with open_warehouse(get_settings()) as wh:
-            if accept:
+            if file is not None:
+                if provider is None:
+                    raise ValidationError("--file needs --provider (and --row to change an existing custom row)")
+                planned = _planned_custom_change(wh, org_slug, provider, row, _body(file))
+                report = None
+            elif accept:
                 if use not in (None, "genai-prices", "litellm"):
                     raise ValidationError("--use must be genai-prices or litellm")
                 decisions = [ReviewDecision(proposal_id=p, action="accept", use=use) for p in accept]  # type: ignore[arg-type]
                 report = review(
                     wh, ReviewRequest(org_slug=org_slug, decisions=decisions, actor=default_actor(), dry_run=True)
                 ).report
+                planned = report.pricing_rows
             else:
                 report = run_sync(wh, SyncRequest(org_slug=org_slug, dry_run=True))
+                planned = report.pricing_rows
+            lines = preview_change(wh, org_slug, planned) if planned else []
     except (GenAICostsError, ValueError) as exc:
         _fail(exc)
+    if report is not None:
+        _print_row_changes(report, details)
+    else:
+        for r in planned:
+            console.print_json(json.dumps(public(r), default=str))
+    print_preview(lines, details)
+
+
+def _planned_custom_change(
+    wh: Any, org_slug: str, provider: str, row_id: str | None, body: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows ``prices add`` / ``prices update`` would write, validated, without writing them."""
+    api = CatalogApi(wh, org_slug, dry_run=True)
+    payload = {**body, "org_slug": org_slug, "provider": provider, "actor": default_actor()}
+    if row_id is None:
+        api.create("pricing", _model(CreatePrice, payload))
+    else:
+        api.update("pricing", _model(UpdatePrice, {**payload, "row_id": row_id}))
+    return api.planned
+
+
+def _print_row_changes(report: SyncReport, details: int) -> None:
     table = Table(
         "key", "row", "valid", "rate", "before", "after", title=f"{len(report.changes)} row(s) would be written"
     )
@@ -362,7 +434,31 @@ def diff_cmd(
                 _text(rate.after),
             )
     console.print(table)
-    console.print("(re-pricing of past windows is done by consolidation; this lists the catalog rows only)")
+
+
+def print_preview(lines: list[PreviewLine], details: int) -> None:
+    """Cost of past usage per provider, model and month: today, after the change, and how it would land."""
+    if not lines:
+        console.print("past usage: no cost would change")
+        return
+    table = Table(
+        "provider", "model", "month", "old cost", "new cost", "difference", "rows", "effect",
+        title="Past usage: what the change would do (USD)",
+    )  # fmt: skip
+    for line in lines[:details]:
+        table.add_row(
+            line.provider,
+            line.model or "-",
+            f"{line.month:%Y-%m}",
+            _text(line.old_cost_usd),
+            _text(line.new_cost_usd),
+            _text(line.difference_usd),
+            str(line.rows_changed),
+            line.effect,
+        )
+    total = sum((line.difference_usd for line in lines), Decimal(0))
+    console.print(table)
+    console.print(f"total difference: {_text(total)} USD over {len(lines)} provider/model/month(s)")
 
 
 # -- custom prices and plans ------------------------------------------------------------------------------
@@ -391,6 +487,16 @@ def _print_change(change: Change) -> None:
     console.print_json(json.dumps(change.row, default=str))
 
 
+def _reprice_change(wh: Any, org_slug: str, kind: Kind, change: Change) -> None:
+    """A price row created, corrected, versioned or disabled re-prices the past days it covers (open
+    months in place, closed months by correction rows). Plan changes are re-priced by consolidation."""
+    if kind != "pricing" or change.action == "unchanged":
+        return
+    rows = [r for r in (change.previous, change.row) if r is not None]
+    stored = {r["pricing_id"]: r for r in CatalogStore(wh, org_slug).pricing_rows(change.row["provider"])}
+    print_reprice(reprice(wh, org_slug, [stored.get(r["pricing_id"], r) for r in rows]))
+
+
 def _crud(kind: Kind) -> typer.Typer:
     noun = "price" if kind == "pricing" else "plan"
     create_model = CreatePrice if kind == "pricing" else CreateSubscription
@@ -411,7 +517,9 @@ def _crud(kind: Kind) -> typer.Typer:
             payload = {**_body(file), "org_slug": org_slug, "provider": provider, "actor": actor or default_actor()}
             request = _model(create_model, {**payload, "reason": reason})
             with open_warehouse(get_settings()) as wh:
-                _print_change(CatalogApi(wh, org_slug).create(kind, request))
+                change = CatalogApi(wh, org_slug).create(kind, request)
+                _print_change(change)
+                _reprice_change(wh, org_slug, kind, change)
         except GenAICostsError as exc:
             _fail(exc)
 
@@ -433,7 +541,9 @@ def _crud(kind: Kind) -> typer.Typer:
                 update_model, {**payload, "actor": actor or default_actor(), "replace": replace, "reason": reason}
             )
             with open_warehouse(get_settings()) as wh:
-                _print_change(CatalogApi(wh, org_slug).update(kind, request))
+                change = CatalogApi(wh, org_slug).update(kind, request)
+                _print_change(change)
+                _reprice_change(wh, org_slug, kind, change)
         except GenAICostsError as exc:
             _fail(exc)
 
@@ -452,7 +562,9 @@ def _crud(kind: Kind) -> typer.Typer:
                 org_slug=org_slug, provider=provider, row_id=row_id, actor=actor or default_actor(), reason=reason
             )
             with open_warehouse(get_settings()) as wh:
-                _print_change(CatalogApi(wh, org_slug).disable(kind, request))
+                change = CatalogApi(wh, org_slug).disable(kind, request)
+                _print_change(change)
+                _reprice_change(wh, org_slug, kind, change)
         except (GenAICostsError, ValueError) as exc:
             _fail(exc)
 

@@ -43,16 +43,26 @@ def _data_uri(text: str, mime: str) -> str:
     return f"data:{mime};charset=utf-8;base64,{base64.b64encode(text.encode()).decode()}"
 
 
+def _shown(rows: list[Row], section: Section | None) -> list[Row]:
+    limit = section.display_rows if section else None
+    return rows if limit is None else rows[:limit]
+
+
 def _table(name: str, title: str, description: str, columns: tuple[Column, ...], rows: list[Row], empty: str,
            section: Section | None = None) -> RenderedTable:  # fmt: skip
     total = totals(rows, columns)
+    shown = _shown(rows, section)
+    if len(shown) < len(rows):
+        description += (
+            f" Showing the first {len(shown)} of {len(rows):,} rows; the CSV and JSON downloads hold every row."
+        )
     return RenderedTable(
         section,
         name,
         title,
         description,
         columns,
-        [[fmt(r.get(c.key), c.kind) for c in columns] for r in rows],
+        [[fmt(r.get(c.key), c.kind) for c in columns] for r in shown],
         None if total is None else [fmt(total[c.key], c.kind) if total[c.key] is not None else "" for c in columns],
         empty,
         _data_uri(to_csv(rows, columns), "text/csv"),

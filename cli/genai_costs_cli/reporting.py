@@ -39,6 +39,9 @@ class Section:
     # without the query file, the section shows ``empty`` rather than failing.
     requires_table: str | None = None
     tenant_filter: bool = False  # the query takes @p_tenant
+    # Rows shown in the terminal and HTML report (the query's order decides which); totals and the
+    # CSV/JSON exports keep every row.
+    display_rows: int | None = None
 
 
 SPEND = "spend_summary"
@@ -85,6 +88,7 @@ SECTIONS: tuple[Section, ...] = (
         "applications send usage events.",
         requires_table="genai_usage_events",
         tenant_filter=True,
+        display_rows=25,
     ),
     Section(
         "top_models",
@@ -167,6 +171,76 @@ SECTIONS: tuple[Section, ...] = (
             Column("difference_usd", "Difference", "money", total=True),
             Column("difference_pct", "Diff", "pct"),
         ),
+    ),
+    Section(
+        "reconciliation_summary",
+        "Usage events against provider data, per grain",
+        "The applications' events against the providers' own data at the finest grain each offers (Bedrock "
+        "requests by request id in its model invocation logs, usage buckets per key and model, cost lines per "
+        "day and project): matched within 5 % or $0.05, discrepancy, "
+        "not found, or pending inside the source's lag (docs/reconciliation.md).",
+        (
+            Column("provider", "Provider"),
+            Column("grain", "Grain"),
+            Column("matched", "Matched", "int", total=True),
+            Column("discrepancy", "Discrepancy", "int", total=True),
+            Column("not_found", "Not found", "int", total=True),
+            Column("pending", "Pending", "int", total=True),
+            Column("capture_rate_pct", "Capture", "pct"),
+            Column("estimated_usd", "Events", "money"),
+            Column("actual_usd", "Provider", "money"),
+        ),
+        empty="No usage events to reconcile in this window.",
+    ),
+    Section(
+        "reconciliation_discrepancies",
+        "Largest reconciliation discrepancies",
+        "The ten largest differences by dollars between the events and the provider's data, with grain and cause.",
+        (
+            Column("provider", "Provider"),
+            Column("grain", "Grain"),
+            Column("usage_date", "Day", "date"),
+            Column("model", "Model"),
+            Column("estimated_usd", "Events", "money"),
+            Column("actual_usd", "Provider", "money"),
+            Column("difference_usd", "Difference", "money"),
+            Column("cause", "Cause"),
+        ),
+        empty="No discrepancies in this window.",
+    ),
+    Section(
+        "savings_recommendations",
+        "Savings recommendations",
+        "From the last 30 full days of billed, priced usage: cheaper models of the same capability class, the "
+        "same model through another provider, batch-eligible standard-tier calls, cache opportunities and "
+        "under-used commitments. Dollars per month, extrapolated from the evidence window; unpriced usage never "
+        "produces a recommendation.",
+        (
+            Column("recommendation_type", "Type"),
+            Column("provider", "Provider"),
+            Column("subject", "Subject"),
+            Column("recommendation", "Recommendation"),
+            Column("evidence_start", "From", "date"),
+            Column("evidence_end", "To", "date"),
+            Column("savings_usd_per_month", "Savings / month", "money", total=True),
+        ),
+        empty="No savings recommendations in the last 30 days.",
+    ),
+    Section(
+        "estimate_calibration",
+        "Calibration of the cost estimates",
+        "Every recorded history-based estimate (genai-costs estimate) against the calls that followed it: the same "
+        "task and recommended model within 7 days. A calibrated p90 has about 90 % of them at or below it.",
+        (
+            Column("estimates", "Estimates", "int"),
+            Column("estimates_with_actuals", "With calls since", "int"),
+            Column("actual_calls", "Calls since", "int"),
+            Column("at_or_below_p90_pct", "At or below p90", "pct"),
+            Column("at_or_below_p50_pct", "At or below p50", "pct"),
+            Column("unpriced_calls", "Unpriced (not compared)", "int"),
+        ),
+        empty="No estimate recorded yet.",
+        requires_table="genai_cost_estimates",
     ),
     Section(
         "source_freshness",
@@ -374,4 +448,4 @@ def print_report(console: Console, report: Report) -> None:
         if not rows:
             console.print(f"[bold]{section.title}[/]: {section.empty}")
             continue
-        console.print(terminal_table(section.title, rows, section.columns, section.description))
+        console.print(terminal_table(section.title, rows, section.columns, section.description, section.display_rows))

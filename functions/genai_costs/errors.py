@@ -19,6 +19,7 @@
     │   └── WarehouseBusyError    the embedded file stayed locked by another process (transient)
     ├── PublishError              the message bus did not accept a message (transient)
     ├── RunConflictError          another run holds the lease on the same window (transient)
+    ├── MessagingError            publishing to a topic failed (transient: the caller resends)
     └── ProviderError             a provider's API misbehaved
         ├── ProviderAuthError     401/403: credentials rejected (permanent until fixed)
         ├── ProviderRateLimitError  429 after retries were exhausted (transient)
@@ -109,6 +110,10 @@ class PublishError(GenAICostsError):
 
 
 class RunConflictError(GenAICostsError):
+    transient = True
+
+
+class MessagingError(GenAICostsError):
     transient = True
 
 

@@ -36,9 +36,12 @@ from .errors import (
     RequestTooLargeError,
     ValidationError,
 )
+from .events.recording import caller_identity, read_body, record_batch
 from .httpbody import read_json_body
 from .logs import configure_logging, redact
+from .messaging.base import Publisher
 from .messaging.cloudevents import decode_pubsub_payload, event_time
+from .model.usage_event import BatchRejected
 from .model.window import Window
 from .orgs import dataset_for, validate_org_slug
 from .runs.ledger import record_rejection
@@ -253,3 +256,39 @@ def respond_json(
     except Exception:
         log.exception("request failed")
         return {"error": "internal error (see the function's logs)"}, 500, {}
+
+
+def handle_usage_request(
+    stream: IO[bytes],
+    content_length: int | None,
+    authorization: str | None,
+    *,
+    publisher: Callable[[], Publisher],
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> HttpResponse:
+    """record_usage over HTTP: 200 / 207 with one result per event; 400 / 413 for an unusable request
+    and 503 (with Retry-After) when publishing failed, both storing nothing."""
+    configure_logging(settings.log_level)
+    received_at = now or dt.datetime.now(dt.UTC)
+    # The platform verified the bearer token of a private Cloud Function; embedded, nobody did.
+    caller = caller_identity(authorization) if settings.backend == "bigquery" else None
+    try:
+        body = read_body(stream, content_length)
+        response = record_batch(
+            body, received_at=received_at, caller=caller, publisher=publisher, topic=settings.usage_events_topic
+        )
+    except BatchRejected as exc:
+        return {"error": str(exc)}, exc.http_status, {}
+    except GenAICostsError as exc:
+        if exc.transient:
+            return {"error": redact(str(exc))}, 503, {"Retry-After": str(_RETRY_AFTER_SECONDS)}
+        log.error("record_usage failed: %s", redact(str(exc)))
+        return {"error": f"{type(exc).__name__}: {redact(str(exc))}"}, 500, {}
+    except Exception:
+        log.exception("record_usage failed")
+        return {"error": "internal error (see the function's logs)"}, 500, {}
+    return response.model_dump(mode="json"), response.http_status, {}
+
+
+_RETRY_AFTER_SECONDS = 5

@@ -36,6 +36,7 @@ SEEDS: tuple[SeedFile, ...] = (
     SeedFile("genai_ref_service_tiers.csv", "genai_ref_service_tiers", "service_tier", replace=True),
     SeedFile("genai_ref_model_publishers.csv", "genai_ref_model_publishers", "model_prefix", replace=True),
     SeedFile("genai_ref_sources.csv", "genai_ref_sources", "source_id", replace=True),
+    SeedFile("genai_model_classes.csv", "genai_model_classes", "model_id", replace=True),
 )
 _NON_NEGATIVE_SUFFIXES = ("_price_per_1k", "_price", "_usd", "_tokens", "_limit", "_percentage")
 

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         "default", description="default: Application Default Credentials; anonymous: none (for an emulator)"
     )
 
+    usage_events_topic: str = Field(
+        "genai-usage-events",
+        pattern=r"^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
+        description="record_usage: the Pub/Sub topic (id, in the same project) whose BigQuery subscription "
+        "appends to genai_usage_events_raw",
+    )
+
     # -- time limits -----------------------------------------------------------------------------
     function_timeout_seconds: int = Field(
         DEFAULT_FUNCTION_TIMEOUT_SECONDS, gt=0, le=3600, description="The deployed function timeout (Terraform)"

@@ -13,8 +13,9 @@ from flask import Flask, Response, g, request
 from provider_sim import anthropic, aws, azure, azure_prices, channels, gcp, openai
 from provider_sim.config import SimConfig
 from provider_sim.faults import REPEATABLE, CursorAliases, Fault
-from provider_sim.http import json_response
+from provider_sim.http import decode_token, encode_token, json_response
 from provider_sim.state import SimState, Surface
+from provider_sim.timeutil import fmt_rfc3339
 
 SURFACES = (
     Surface("/openai/", "openai", openai.ERRORS),
@@ -23,6 +24,7 @@ SURFACES = (
     Surface("/aws/cloudwatch", "aws", aws.CLOUDWATCH_ERRORS),
     Surface("/aws/ce", "aws", aws.CE_ERRORS),
     Surface("/aws/bedrock", "aws", aws.BEDROCK_ERRORS),
+    Surface("/aws/logs", "aws", aws.CE_ERRORS),
     Surface("/azure-prices/", "azure", azure_prices.ERRORS),
     Surface("/gcp/bigquery/", "gcp", gcp.BIGQUERY_ERRORS),
     Surface("/gcp/", "gcp", gcp.MONITORING_ERRORS),
@@ -152,6 +154,40 @@ def _register_admin(app: Flask, state: SimState) -> None:
     @app.get("/_sim/requests")
     def request_log() -> Response:
         return json_response({"requests": state.log.entries()})
+
+    @app.get("/_sim/traffic")
+    def traffic() -> Response:
+        """The applications' requests to record_usage, in send order, a page at a time (provider_sim.traffic)."""
+        try:
+            start = int(decode_token("traffic_", request.args["page_token"])) if "page_token" in request.args else 0
+            size = int(request.args.get("page_size", 200))
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        if not 1 <= size <= 1000:
+            return json_response({"error": "page_size must be between 1 and 1000"}, 400)
+        deliveries = state.deliveries()
+        page = [
+            {"sent_at": fmt_rfc3339(d.sent_at), "source": d.source, "resend": d.resend, "body": d.body()}
+            for d in deliveries[start : start + size]
+        ]
+        more = start + size < len(deliveries)
+        return json_response(
+            {"deliveries": page, "next_page_token": encode_token("traffic_", start + size) if more else None}
+        )
+
+    @app.get("/_sim/traffic/summary")
+    def traffic_summary() -> Response:
+        """What the traffic holds: calls, those never recorded, late, resent, miscounted (ground truth)."""
+        summary = state.traffic.summary(state.deliveries())
+        return json_response(
+            {
+                "window": {"start": fmt_rfc3339(state.traffic.start), "end": fmt_rfc3339(state.traffic.end)},
+                "scopes": {
+                    p: sorted([list(pair) for pair in pairs], key=str) for p, pairs in state.traffic.scopes.items()
+                },
+                **summary.__dict__,
+            }
+        )
 
     @app.delete("/_sim/requests")
     def clear_request_log() -> Response:

@@ -1,5 +1,6 @@
-"""AWS: CloudWatch GetMetricData/ListMetrics for AWS/Bedrock and Cost Explorer GetCostAndUsage
-(JSON 1.1), so unmodified boto3 clients work with endpoint_url.
+"""AWS: CloudWatch GetMetricData/ListMetrics for AWS/Bedrock, Cost Explorer GetCostAndUsage and
+CloudWatch Logs FilterLogEvents on the model invocation log group (JSON 1.1; provider_sim.invocation_logs),
+so unmodified boto3 clients work with endpoint_url.
 
 CloudWatch speaks the three protocols its service model lists, because boto3 picks by version:
 botocore < 1.43 sends the query protocol (form body, XML reply), botocore >= 1.43 awsJson1_0
@@ -25,6 +26,7 @@ from provider_sim.catalog import AWS_ACCOUNT
 from provider_sim.commitments import Commitment, commitments
 from provider_sim.dataset_types import Dims, Usage
 from provider_sim.http import decode_token, encode_token, json_response
+from provider_sim.invocation_logs import LogsError, filter_log_events
 from provider_sim.prices import line_costs
 from provider_sim.state import ErrorShapes, SimState
 from provider_sim.timeutil import UTC, floor_to, fmt_rfc3339, parse_rfc3339
@@ -212,6 +214,23 @@ def create_blueprint(state: SimState) -> Blueprint:
                 raise AwsError(400, "UnknownOperationException", f"Unsupported target {target}")
             return json_response(_get_cost_and_usage(state, request.get_json(force=True)))
         except AwsError as exc:
+            return CE_ERRORS.render(exc.status, exc.code, str(exc))
+
+    @bp.post("/logs")
+    @bp.post("/logs/")
+    def cloudwatch_logs() -> Response:
+        _, denied = authenticate(CE_ERRORS)
+        if denied:
+            return denied
+        target = request.headers.get("X-Amz-Target", "")
+        try:
+            if target != "Logs_20140328.FilterLogEvents":
+                raise AwsError(400, "UnknownOperationException", f"Unsupported target {target}")
+            body = filter_log_events(
+                state.invocation_log, request.get_json(force=True), state.config.paging.aws_log_events
+            )
+            return json_response(body)
+        except (LogsError, AwsError) as exc:
             return CE_ERRORS.render(exc.status, exc.code, str(exc))
 
     @bp.get("/bedrock/provisioned-model-throughputs")

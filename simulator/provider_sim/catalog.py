@@ -45,6 +45,11 @@ AZURE_DEPLOYMENTS = (
 
 AWS_ACCOUNT = "123456789012"
 BEDROCK_REGIONS = ("us-east-1", "us-west-2")
+# The CloudWatch Logs group Bedrock model invocation logging writes to (the account's own choice).
+INVOCATION_LOG_GROUP = "/aws/bedrock/modelinvocations"
+# The IAM role the learning platform calls Bedrock with, and the one every other team uses.
+PLATFORM_ROLE_ARN = f"arn:aws:sts::{AWS_ACCOUNT}:assumed-role/learning-platform/tutor-api"
+OTHER_TEAMS_ROLE_ARN = f"arn:aws:sts::{AWS_ACCOUNT}:assumed-role/data-science/notebook"
 VERTEX_LOCATIONS = ("us-central1", "europe-west4", "global")
 PROVIDER_NAMES = ("openai", "anthropic", "azure", "bedrock", "vertex", "gemini")
 

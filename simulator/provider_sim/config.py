@@ -35,6 +35,26 @@ class Paging:
     bigquery_rows: int = 5000
     azure_retail_items: int = 3  # the real API pages at 100
     aws_bedrock_models: int = 1  # provisioned throughputs per ListProvisionedModelThroughputs page
+    aws_log_events: int = 2000  # invocation log events per FilterLogEvents page (the real API: 10,000 or 1 MB)
+
+
+@dataclass(frozen=True)
+class TrafficPlan:
+    """The organization's own applications and the usage events they send (provider_sim.traffic)."""
+
+    days: int = 7  # the applications were instrumented this many days before `now`
+    # Calls per day each provider's instrumented scope is sized to (the platform's own projects and keys;
+    # the rest of the organization's usage sends no events). Groq is used only by the platform.
+    daily_calls: tuple[tuple[str, int], ...] = (("openai", 900), ("anthropic", 700), ("azure", 1000), ("bedrock", 600))
+    invocation_log_loss_rate: float = 0.01  # Bedrock calls whose model invocation log record never arrived
+    groq_calls_per_hour: int = 12
+    drop_rate: float = 0.03  # calls the application never recorded (crash before flush, lost buffer)
+    resend_rate: float = 0.02  # requests whose answer was lost: the client sends the same batch again
+    late_rate: float = 0.01  # events parked in a retry queue and sent hours to days later
+    requeue_rate: float = 0.005  # events sent on time AND again later from the retry queue
+    miscount_rate: float = 0.05  # grader calls to Anthropic reporting prompt_tokens without the cache
+    flush_seconds: int = 600  # the client flushes at least this often ...
+    max_batch_events: int = 500  # ... or when this many events wait
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,7 @@ class SimConfig:
     credentials: Credentials = field(default_factory=Credentials)
     paging: Paging = field(default_factory=Paging)
     faults: FaultPlan = field(default_factory=FaultPlan)
+    traffic: TrafficPlan = field(default_factory=TrafficPlan)
     slow_ms: int = 300  # default delay of a `slow` fault without its own `ms`
 
     @property

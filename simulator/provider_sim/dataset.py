@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from provider_sim.catalog import Combo, build_combos
 from provider_sim.commitments import build_commitments, split_hour
 from provider_sim.config import SimConfig
-from provider_sim.dataset_types import Usage, UsageRow
+from provider_sim.dataset_types import Dims, Usage, UsageRow
 from provider_sim.prices import PRICES
 from provider_sim.stable import stable_rng
 from provider_sim.timeutil import fmt_rfc3339, hours
@@ -69,6 +69,28 @@ class Dataset:
                 share = row.usage.map(lambda v: v * j1 // k - v * j0 // k)  # noqa: B023 (called at once)
                 if not share.is_zero():
                     yield UsageRow(row.provider, row.start, row.dims, share)
+
+    def active_minutes(self, provider: str, hour: datetime) -> tuple[int, ...]:
+        """The minutes of an hour its usage is spread over (every other minute is empty)."""
+        return self._minutes_cache(provider, hour)
+
+    def minute_rows(
+        self, provider: str, hour: datetime, keep: Callable[[Dims], bool] | None = None
+    ) -> Iterator[UsageRow]:
+        """One hour's rows (those ``keep`` accepts) split into their minutes, the split every 1-minute
+        bucket of every API shows (``window_rows`` of a one-minute window gives the same shares);
+        zero shares left out. Each row's ``start`` is its minute."""
+        rows = [r for r in self.hour_rows(provider, hour) if keep is None or keep(r.dims)]
+        if not rows:
+            return
+        active = self._minutes_cache(provider, hour)
+        k = len(active)
+        for j, minute in enumerate(active):
+            start = hour + timedelta(minutes=minute)
+            for row in rows:
+                share = row.usage.map(lambda v: v * (j + 1) // k - v * j // k)  # noqa: B023 (called at once)
+                if not share.is_zero():
+                    yield UsageRow(row.provider, start, row.dims, share)
 
     def iter_rows(self, provider: str, start: datetime, end: datetime) -> Iterator[UsageRow]:
         """Stream whole-hour rows (benchmarks): one hour in memory at a time."""

@@ -12,6 +12,8 @@ from flask import Response
 from provider_sim.config import SimConfig
 from provider_sim.dataset import Dataset
 from provider_sim.faults import FaultQueues
+from provider_sim.invocation_logs import InvocationLog
+from provider_sim.traffic import Delivery, Traffic
 
 _SECRET_PARAMS = {"key", "api_key", "access_token", "token", "x-api-key", "sig", "signature"}
 _SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "x-goog-api-key", "x-amz-security-token")
@@ -85,3 +87,14 @@ class SimState:
         self.faults = FaultQueues(config.faults)
         self.log = RequestLog()
         self.bigquery_jobs: dict[str, dict[str, Any]] = {}
+        self.traffic = Traffic(self.dataset, config.traffic)
+        self.invocation_log = InvocationLog(self.traffic)
+        self._deliveries: list[Delivery] | None = None
+        self._traffic_lock = threading.Lock()
+
+    def deliveries(self) -> list[Delivery]:
+        """The application traffic's requests, computed once (they never change for a config)."""
+        with self._traffic_lock:
+            if self._deliveries is None:
+                self._deliveries = self.traffic.deliveries()
+            return self._deliveries

@@ -1,5 +1,6 @@
 -- Nothing is lost or invented between the unified table and FOCUS: per day, the priced
--- unified cost equals FOCUS EffectiveCost.
+-- unified cost equals FOCUS EffectiveCost. Corrections of closed periods (ChargeClass 'Correction')
+-- are differences to these rows, kept apart (genai_cost_corrections): focus_corrections_match_ledger.
 WITH unified AS (
   SELECT usage_date, SUM(cost_usd) AS cost
   FROM genai_costs_daily_unified
@@ -10,6 +11,7 @@ focus AS (
   SELECT DATE(ChargePeriodStart) AS usage_date, SUM(EffectiveCost) AS cost
   FROM cost_data_standard_1_3
   WHERE ChargePeriodStart >= TIMESTAMP(@p_start_date) AND ChargePeriodStart < TIMESTAMP(@p_end_date)
+    AND ChargeClass IS NULL
   GROUP BY 1
 )
 SELECT CAST(COALESCE(u.usage_date, f.usage_date) AS STRING) AS row_id,

@@ -23,13 +23,21 @@ from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
-from genai_costs.warehouse.sqlfiles import read_view
-from genai_costs.warehouse.tables import load_table_spec, load_table_specs
+from genai_costs.warehouse.tables import load_table_specs
 from provider_sim import serve
 from tests.alerting.helpers import store_sim_secrets
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "budgets"
 ORG = "demo"
+TOKEN_COLUMNS = (
+    "input_uncached_tokens",
+    "input_cached_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "input_audio_tokens",
+    "output_tokens",
+    "output_audio_tokens",
+    "web_search_requests",
+)
 DATASET = "demo_prod"
 UTC = dt.UTC
 
@@ -40,19 +48,11 @@ def at(text: str) -> dt.datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def install_event_source(warehouse: DuckDBWarehouse, dataset: str = DATASET) -> None:
-    """genai_usage_events in the documented shape, and the seam view reading it."""
-    warehouse.create_table(dataset, load_table_spec(FIXTURES / "genai_usage_events.json"))
-    warehouse.create_view(dataset, read_view(FIXTURES / "genai_budget_event_costs.sql"))
-
-
 class World:
     def __init__(self, warehouse: DuckDBWarehouse) -> None:
         self.wh = warehouse
         self.specs = load_table_specs(sql_root())
-        self.events_spec = load_table_spec(FIXTURES / "genai_usage_events.json")
         onboard(warehouse, OnboardRequest(org_slug=ORG))
-        install_event_source(warehouse)
         self._n = 0
 
     # -- spend -------------------------------------------------------------------------------------
@@ -74,30 +74,44 @@ class World:
         self.events([item | {"service": service, "workflow": workflow, "project": project, "tags": tags}])
 
     def events(self, items: Sequence[dict[str, Any]]) -> None:
-        rows = []
+        rows, events = [], []
         for item in items:
             self._n += 1
             when = at(item["when"]) if isinstance(item["when"], str) else item["when"]
-            rows.append(
-                {
-                    "event_date": when.date(),
-                    "org_slug": ORG,
-                    "event_key": hashlib.sha256(f"test:{self._n}".encode()).hexdigest(),
-                    "event_id": f"evt-{self._n}",
-                    "source": "tests",
-                    "occurred_at": when,
-                    "provider": item.get("provider", "openai"),
-                    "model": item.get("model", "gpt-4o"),
-                    "project_id": item.get("project"),
-                    "tenant_id": item.get("tenant"),
-                    "user_id": item.get("user"),
-                    "service": item.get("service"),
-                    "workflow_id": item.get("workflow"),
-                    "tags": item.get("tags") or {},
-                    "estimated_cost_usd": None if item.get("cost") is None else Decimal(item["cost"]),
-                }
+            key = hashlib.sha256(f"test:{self._n}".encode()).hexdigest()
+            common = {
+                "event_date": when.date(),
+                "org_slug": ORG,
+                "event_key": key,
+                "event_id": f"evt-{self._n}",
+                "source": "tests",
+                "occurred_at": when,
+                "provider": item.get("provider", "openai"),
+                "model": item.get("model", "gpt-4o"),
+                "project_id": item.get("project"),
+                "tenant_id": item.get("tenant"),
+                "user_id": item.get("user"),
+                "service": item.get("service"),
+                "workflow_id": item.get("workflow"),
+                "consolidated_at": when,
+            }
+            # The event as consolidation keeps it (its tags) and as sp_genai_4a prices it (its cost).
+            events.append(
+                common
+                | {"tags": item.get("tags") or {}, "status": "succeeded", "received_at": when, "batch_id": "tests"}
+                | {"occurrences": 1, "is_batch": False}
+                | dict.fromkeys(TOKEN_COLUMNS, 0)
             )
-        self.wh.load_rows(DATASET, self.events_spec, rows)
+            unpriced = item.get("cost") is None
+            rows.append(
+                common
+                | {"input_tokens": 0, "output_tokens": 0, "status": "succeeded"}
+                | {"cost_status": "unpriced" if unpriced else "priced"}
+                | {"estimated_cost_usd": None if unpriced else Decimal(item["cost"])}
+                | {"unpriced_reason": "no price row (test)" if unpriced else None}
+            )
+        self.wh.load_rows(DATASET, self.specs["genai_usage_events"], events)
+        self.wh.load_rows(DATASET, self.specs["genai_usage_event_costs"], rows)
 
     def billed(
         self,

@@ -101,7 +101,7 @@ def test_report_in_chromium(browser, report_page, artifacts, device):
             assert rows[0] == [c.key for c in section.columns] and len(rows) == len(report.sections[section.name]) + 1
         else:
             assert block.locator("p.empty").is_visible()
-    assert "No usage events recorded" in page.locator("section#usage_by_tenant").inner_text()
+    assert report.sections["usage_by_tenant"]  # the demo's applications record usage events
     total = page.locator("section#cost_by_provider tfoot").inner_text()
     assert money(sum(r["cost_usd"] for r in report.sections["cost_by_provider"])) in total
     page.close()

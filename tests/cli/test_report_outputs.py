@@ -44,7 +44,16 @@ def test_json_holds_every_table_with_exact_decimals(demo_env):
     total = sum(Decimal(r["cost_usd"]) for r in by_provider)
     assert total == Decimal(doc["tables"]["spend_summary"][0]["computed_usd"])
     assert total == sum(Decimal(r["cost_usd"]) for r in doc["tables"]["daily_cost"])
-    assert doc["tables"]["usage_by_tenant"] == [] and "usage_by_tenant" in doc["unavailable"]
+    # The demo's applications record usage events: every kept event of the window, once.
+    usage = doc["tables"]["usage_by_tenant"]
+    assert "usage_by_tenant" not in doc["unavailable"]
+    assert list(usage[0]) == ["tenant_id", "user_id", "service", "workflow_id", "requests", "tokens"]
+    with duckdb.connect(str(get_settings().duckdb_path), read_only=True) as con:
+        (events,) = con.execute(
+            "SELECT COUNT(*) FROM demo_prod.genai_usage_events WHERE event_date BETWEEN ? AND ?",
+            [doc["from"], doc["to"]],
+        ).fetchone()
+    assert sum(r["requests"] for r in usage) == events > 0
 
 
 def test_csv_is_one_table_with_machine_headers(demo_env):
@@ -94,7 +103,7 @@ def test_the_terminal_report_fits_80_columns_and_cuts_no_amount(demo_env):
     amounts += [money(r["wasted_cost_usd"]) for r in report.sections["commitment_utilization"]]
     for amount in amounts:
         assert re.search(rf"(?<![\d,.]){re.escape(amount)}(?![\d])", text), amount
-    assert "No usage events recorded" in text
+    assert "Usage by tenant, user, service and workflow" in text and "No usage events recorded" not in text
     # `run` creates the demo budgets and evaluates them: the budgets and their alerts are reported.
     assert "Organization, simulated" in text and "No budgets defined" not in text
 

@@ -11,7 +11,13 @@ from unittest import mock
 import pytest
 from google.cloud import bigquery
 
-from genai_costs.consolidation import PROCEDURES, consolidate
+from genai_costs.consolidation import (
+    ATTRIBUTION_PROCEDURES,
+    EVENTS_PROCEDURES,
+    PROCEDURES,
+    RECONCILIATION_PROCEDURES,
+    consolidate,
+)
 from genai_costs.errors import RunConflictError
 from genai_costs.ingestion.payg import ingest_payg
 from genai_costs.model.messages import ConsolidateMessage, PaygMessage
@@ -21,11 +27,14 @@ from .test_exactly_once import Replaying, cost, usage
 
 
 @pytest.fixture
-def client():
+def client(monkeypatch):
+    # every query answers one row_count row: the closed-periods read gets its own answer (none closed)
+    monkeypatch.setattr("genai_costs.consolidation.read_periods", lambda warehouse, dataset: [])
     client = mock.create_autospec(bigquery.Client, instance=True)
     job = client.query.return_value
     job.num_dml_affected_rows = 1  # every lease UPDATE finds the lease free
-    job.result.return_value = [bigquery.Row((0,), {"row_count": 0})]
+    # One row fits every read the runs make: a count of 0, and no usage event published late.
+    job.result.return_value = [bigquery.Row((0, None), {"row_count": 0, "earliest_event_date": 1})]
     return client
 
 
@@ -38,7 +47,12 @@ def test_consolidation_is_one_script_with_every_call_and_the_checks(client):
     consolidate(ConsolidateMessage(org_slug="acme", start_date="2026-11-01", end_date="2026-11-04"), warehouse=wh)
     (script,) = scripts(client)
     calls = [line for line in script.splitlines() if line.startswith("CALL ")]
-    assert [c.split(".")[-1].split("`")[0] for c in calls] == list(PROCEDURES)
+    assert [c.split(".")[-1].split("`")[0] for c in calls] == [
+        *EVENTS_PROCEDURES,
+        *PROCEDURES,
+        *ATTRIBUTION_PROCEDURES,
+        *RECONCILIATION_PROCEDURES,
+    ]
     assert script.rstrip().endswith("COMMIT TRANSACTION;") and script.count("TRANSACTION") == 2
     assert script.index(calls[-1]) < script.index("conformance checks failed: ") < script.index("COMMIT")
 

@@ -17,7 +17,10 @@ from rich.console import Console
 
 from genai_costs.model.window import Window
 from genai_costs.orgs import dataset_for
+from genai_costs.periods import PeriodRequest, PeriodStore
+from genai_costs.pricing.corrections import reprice
 from genai_costs.settings import get_settings
+from genai_costs.warehouse import open_warehouse
 from genai_costs_cli.local.pipeline import run_local_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,7 +60,36 @@ def focus_run(tmp_path_factory) -> FocusRun:
         finally:
             get_settings.cache_clear()
     assert run.dead_letters == 0 and {r["status"] for r in run.runs} == {"succeeded"}, run.runs
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENAI_COSTS_DATA_DIR", str(data_dir))
+        mp.delenv("GENAI_COSTS_GCP_PROJECT", raising=False)
+        get_settings.cache_clear()
+        try:
+            with open_warehouse(get_settings()) as wh:
+                _correct_a_closed_month(wh)
+        finally:
+            get_settings.cache_clear()
     return FocusRun(data_dir / "warehouse.duckdb", dataset_for(ORG), run.window)
+
+
+def _correct_a_closed_month(wh) -> None:
+    """October closed, then the input price of its most expensive priced row raised 10 %: the FOCUS table
+    then holds ChargeClass 'Correction' rows too, and the validator sees them."""
+    dataset = dataset_for(ORG)
+    now = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    PeriodStore(wh, ORG, now=now).close(PeriodRequest(org_slug=ORG, month=dt.date(2026, 10, 1), actor="test"))
+    (row,) = wh.query(
+        dataset,
+        "SELECT p.* FROM llm_model_pricing AS p JOIN (SELECT pricing_id FROM genai_costs_daily_unified "
+        "WHERE usage_date >= DATE '2026-10-01' AND usage_date < DATE '2026-11-01' AND flow = 'payg' "
+        "AND cost_status = 'priced' AND token_type = 'input' ORDER BY cost_usd DESC LIMIT 1) AS u USING (pricing_id)",
+    )
+    wh.execute(
+        dataset,
+        "UPDATE llm_model_pricing SET input_price_per_1k = input_price_per_1k * 1.1 WHERE pricing_id = @p_id",
+        {"p_id": row["pricing_id"]},
+    )
+    assert reprice(wh, ORG, [row], today=TODAY).corrections_written > 0
 
 
 @pytest.fixture(scope="session")

@@ -193,7 +193,7 @@ SECRET_KEYS = {"admin_api_key", "client_secret", "aws_secret_access_key", "aws_s
 
 def test_every_model_gap_is_explained(env):
     """OpenAI: every (day, model) either matches the provider's cost or is explained by usage we
-    could not price; nothing is left as an unexplained price difference."""
+    could not price; a model with unpriced tokens is never 'matched', and its gap is explained in dollars."""
     from genai_costs.consolidation import consolidate
     from genai_costs.model.messages import ConsolidateMessage
 
@@ -202,9 +202,15 @@ def test_every_model_gap_is_explained(env):
     consolidate(ConsolidateMessage(org_slug="acme", start_date=START, end_date=END), warehouse=wh)
     rows = wh.query(
         "acme_prod",
-        "SELECT explanation, COUNT(*) AS n FROM genai_reconciliation_by_model "
-        "WHERE provider = 'openai' GROUP BY explanation",
+        "SELECT status, unpriced_tokens, difference_usd, explained_usd, unexplained_usd "
+        "FROM genai_reconciliation_by_model WHERE provider = 'openai'",
     )
-    by = {r["explanation"]: r["n"] for r in rows}
-    assert by.get("matched", 0) >= 3 and by.get("unpriced usage", 0) >= 1
-    assert set(by) <= {"matched", "unpriced usage"}, by
+    by: dict[str, int] = {}
+    for r in rows:
+        by[r["status"]] = by.get(r["status"], 0) + 1
+        assert r["explained_usd"] + r["unexplained_usd"] == r["difference_usd"]
+        if r["unpriced_tokens"]:
+            assert r["status"] == "unpriced", r
+    assert by.get("matched", 0) >= 3 and by.get("unpriced", 0) >= 1
+    assert set(by) <= {"matched", "unpriced", "pending"}, by
+    assert sum(r["unexplained_usd"] for r in rows) == 0

@@ -102,6 +102,8 @@ def test_every_function_directory_is_deployed():
         "pipelines",
         "pricing_api",
         "sync_prices",
+        "record_usage",
+        "costs",
     }
     fn = resources("google_cloudfunctions2_function")["fn"]
     assert "local.functions" in fn["for_each"]
@@ -218,15 +220,30 @@ def test_isolation_each_function_runs_as_its_own_identity():
 
 def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_sources():
     dataset_iam = resources("google_bigquery_dataset_iam_member")
-    assert set(dataset_iam) == {"data_editor", "billing_export_reader"}
+    assert set(dataset_iam) == {"data_editor", "billing_export_reader", "costs_reader"}
+    # The cost queries read the org dataset and write no dataset (costs.tf).
+    costs_reader = dataset_iam["costs_reader"]
+    assert costs_reader["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
+    assert (costs_reader["role"], costs_reader["member"]) == (
+        "roles/bigquery.dataViewer",
+        '${google_service_account.fn["costs"].member}',
+    )
     editor, export = dataset_iam["data_editor"], dataset_iam["billing_export_reader"]
     assert editor["dataset_id"] == "${google_bigquery_dataset.org.dataset_id}"
     assert (editor["role"], editor["for_each"]) == ("roles/bigquery.dataEditor", "${toset(local.dataset_editors)}")
     writers = sorted(fn for fn, a in check.FUNCTION_ACCESS.items() if a.writes_dataset)
     assert sorted(LOCALS["dataset_editors"]) == writers
+    assert "record_usage" not in writers  # it only publishes; the BigQuery subscription writes
+    assert set(LOCALS["warehouse_functions"]) == set(LOCALS["functions"]) - {"record_usage"}
     # pipelines writes nothing: it reads the ledger table and publishes to the flow topics (pipelines.tf).
     ledger = resources("google_bigquery_table_iam_member")
-    assert set(ledger) == {"pipelines_ledger_reader"}
+    assert set(ledger) == {"pipelines_ledger_reader", "usage_events_writer", "costs_billing_imports_writer"}
+    uploads = ledger["costs_billing_imports_writer"]  # billing-export uploads append to this one table
+    assert uploads["table_id"] == '${google_bigquery_table.org["genai_billing_imports_raw"].table_id}'
+    assert (uploads["role"], uploads["member"]) == (
+        "roles/bigquery.dataEditor",
+        '${google_service_account.fn["costs"].member}',
+    )
     reader = ledger["pipelines_ledger_reader"]
     assert reader["table_id"] == '${google_bigquery_table.org["genai_ingestion_runs"].table_id}'
     assert (reader["role"], reader["member"]) == (
@@ -245,13 +262,16 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
         secret_iam["reader"]["secret_id"] == "${google_secret_manager_secret.provider[each.value.provider].secret_id}"
     )
     assert secret_iam["reader"]["member"] == "${google_service_account.fn[each.value.function].member}"
+    # evaluate_budgets reads the alert channel secrets only (channel_reader), never a provider secret.
     assert {fn for fn, readers in LOCALS["secret_readers"].items() if not readers} == {
         "budgets",
         "consolidate",
+        "costs",
         "evaluate_budgets",  # provider secrets: none (its alert channel secrets are granted in secrets.tf)
         "onboard",
         "pipelines",
         "pricing_api",
+        "record_usage",
         "sync_prices",
     }
     secret = resources("google_secret_manager_secret")["provider"]
@@ -264,6 +284,7 @@ def test_isolation_grants_target_only_this_orgs_dataset_secrets_and_the_named_so
     assert project_iam["budget_metrics_writer"]["member"] == '${google_service_account.fn["evaluate_budgets"].member}'
     assert project_iam["job_user"]["project"] == "${var.project_id}"
     assert project_iam["job_user"]["role"] == "roles/bigquery.jobUser"
+    assert project_iam["job_user"]["for_each"] == "${toset(local.warehouse_functions)}"
     assert project_iam["source_reader"]["for_each"] == "${local.source_project_grants}"
     roles = {r for row in LOCALS["google_source_access"].values() for r in row["roles"]}
     assert roles == {"roles/monitoring.viewer", "roles/aiplatform.viewer"}
@@ -293,10 +314,12 @@ def test_every_function_holds_only_what_the_policy_allows():
         assert ("secretAccessor" in row) == a.secrets, row
         assert all(r.removeprefix("roles/") in row for r in a.source_project_roles), row
         assert ("billing export" in row) == a.billing_export, row
-        assert ("bigquery.dataEditor" in row) == a.writes_dataset, row
+        assert ("bigquery.dataEditor" in row) == (a.writes_dataset or bool(a.writes_tables)), row
+        assert all(t.split('"')[1] in row for t in a.writes_tables), row
         assert all(r.removeprefix("roles/") in row for r in a.project_roles), row
-        assert ("pubsub.publisher" in row) == (a.alerts_publisher or a.publishes_flows), row
+        assert ("pubsub.publisher" in row) == (a.alerts_publisher or a.publishes_flows or bool(a.publishes_to)), row
         assert ("ledger" in row) == a.ledger_reader, row
+        assert ("bigquery.jobUser" in row) == a.warehouse, row
 
 
 def test_onboarding_and_pipelines_are_invoked_only_by_named_members():
@@ -307,11 +330,15 @@ def test_onboarding_and_pipelines_are_invoked_only_by_named_members():
         "pipelines_invoker",
         "budgets_invoker",
         "pricing_api_invoker",
+        "record_usage_invoker",
+        "costs_invoker",
     }
+    assert invokers["costs_invoker"]["for_each"] == "${toset(var.functions.costs_invokers)}"
+    assert 'fn["costs"]' in invokers["costs_invoker"]["name"]
     assert invokers["onboard_invoker"]["for_each"] == "${toset(var.functions.onboard_invokers)}"
     assert invokers["pipelines_invoker"]["for_each"] == "${toset(var.operators)}"
     assert 'fn["pipelines"]' in invokers["pipelines_invoker"]["name"]
-    for name in ("onboard_invoker", "pipelines_invoker"):
+    for name in ("onboard_invoker", "pipelines_invoker", "costs_invoker"):
         assert invokers[name]["member"] == "${each.key}"
         assert invokers[name]["role"] == "roles/run.invoker"
     assert not resources("google_cloudfunctions2_function_iam_member")
@@ -333,6 +360,48 @@ def test_operators_get_exactly_the_schedules_permissions_the_cli_calls():
     source = inspect.getsource(cloud_schedules)
     called = set(re.findall(r"self\.client\.(\w+)_job", source)) | set(re.findall(r"self\.client\.(\w+)_jobs", source))
     assert called == verbs
+
+
+def test_usage_events_reach_the_raw_table_through_a_bigquery_subscription_with_a_dead_letter():
+    subscription = resources("google_pubsub_subscription")["usage_events_bigquery"]
+    assert subscription["topic"] == "${google_pubsub_topic.usage_events.id}"
+    (config,) = subscription["bigquery_config"]
+    assert config["table"].endswith("${google_bigquery_table.org[local.usage_events_table].table_id}")
+    assert LOCALS["usage_events_table"] == "genai_usage_events_raw"
+    assert (config["use_table_schema"], config["write_metadata"], config["drop_unknown_fields"]) == (True, True, False)
+    assert "push_config" not in subscription  # no function in the write path
+    (dead_letter,) = subscription["dead_letter_policy"]
+    assert dead_letter["dead_letter_topic"] == "${google_pubsub_topic.usage_events_dead_letter.id}"
+    dlq = resources("google_pubsub_subscription")["usage_events_dead_letter"]
+    assert dlq["topic"] == "${google_pubsub_topic.usage_events_dead_letter.id}"
+    # The Pub/Sub service agent writes the rows: dataEditor on that one table, nothing dataset-wide.
+    writer = resources("google_bigquery_table_iam_member")["usage_events_writer"]
+    assert (writer["table_id"], writer["role"], writer["member"]) == (
+        "${google_bigquery_table.org[local.usage_events_table].table_id}",
+        "roles/bigquery.dataEditor",
+        "${local.pubsub_service_agent}",
+    )
+    topic_iam = resources("google_pubsub_topic_iam_member")
+    assert topic_iam["usage_events_dead_letter_publisher"]["member"] == "${local.pubsub_service_agent}"
+    sub_iam = resources("google_pubsub_subscription_iam_member")["usage_events_dead_letter_subscriber"]
+    assert sub_iam["subscription"] == "${google_pubsub_subscription.usage_events_bigquery.name}"
+
+
+def test_record_usage_only_publishes_and_is_invoked_only_by_named_members():
+    publisher = resources("google_pubsub_topic_iam_member")["record_usage_publisher"]
+    assert (publisher["topic"], publisher["role"], publisher["member"]) == (
+        "${google_pubsub_topic.usage_events.name}",
+        "roles/pubsub.publisher",
+        '${google_service_account.fn["record_usage"].member}',
+    )
+    access = check.FUNCTION_ACCESS["record_usage"]
+    assert not access.warehouse and not access.secrets and not access.billing_export
+    assert LOCALS["secret_readers"]["record_usage"] == []
+    assert LOCALS["function_env"]["GENAI_COSTS_USAGE_EVENTS_TOPIC"] == "${local.name}-usage-events"
+    assert resources("google_pubsub_topic")["usage_events"]["name"] == "${local.name}-usage-events"
+    invoker = resources("google_cloud_run_v2_service_iam_member")["record_usage_invoker"]
+    assert invoker["for_each"] == "${toset(var.usage_events.invokers)}" and invoker["role"] == "roles/run.invoker"
+    assert LOCALS["functions"]["record_usage"]["pubsub"] is False  # HTTP, authenticated by Cloud Run IAM
 
 
 def test_no_secret_values_in_variables():

@@ -58,8 +58,8 @@ CASES = {
     ),
     "allusers_invoker": (
         f"{MOD}/functions.tf",
-        '.fn["onboard"].service_config[0].service\n  role     = "roles/run.invoker"\n  member   = each.key\n',
-        '.fn["onboard"].service_config[0].service\n  role     = "roles/run.invoker"\n  member   = "allUsers"\n',
+        'fn["onboard"].service_config[0].service\n  role     = "roles/run.invoker"\n  member   = each.key\n',
+        'fn["onboard"].service_config[0].service\n  role     = "roles/run.invoker"\n  member   = "allUsers"\n',
         {"policy"},
     ),
     "project_level_secret_accessor": (f"{MOD}/serviceaccount.tf", None, PROJECT_SECRET_ACCESSOR, {"policy"}),
@@ -117,8 +117,8 @@ CASES = {
     # The pipelines function writes nothing, reads the ledger only, publishes to the flow topics only.
     "pipelines_edits_the_dataset": (
         f"{MOD}/main.tf",
-        '"onboard", "pricing_api", "sync_prices"]',
-        '"onboard", "pricing_api", "sync_prices", "pipelines"]',
+        'dataset_editors     = ["budgets",',
+        'dataset_editors     = ["pipelines", "budgets",',
         {"policy", "matrix"},
     ),
     "pipelines_reads_a_cost_table": (
@@ -137,6 +137,32 @@ CASES = {
         f"{MOD}/pipelines.tf",
         '  role     = "roles/run.invoker"\n  member   = each.key\n',
         '  role     = "roles/run.invoker"\n  member   = "allUsers"\n',
+        {"policy"},
+    ),
+    # record_usage only publishes to its own topic.
+    "record_usage_works_on_the_dataset": (
+        f"{MOD}/main.tf",
+        'dataset_editors     = ["budgets",',
+        'dataset_editors     = ["record_usage", "budgets",',
+        {"policy", "matrix"},
+    ),
+    "record_usage_publishes_to_a_flow_topic": (
+        f"{MOD}/usage_events.tf",
+        "topic   = google_pubsub_topic.usage_events.name",
+        'topic   = google_pubsub_topic.flow["consolidate"].name',
+        {"policy"},
+    ),
+    "bigquery_subscription_without_dead_letter": (
+        f"{MOD}/usage_events.tf",
+        "  dead_letter_policy {\n    dead_letter_topic     = google_pubsub_topic.usage_events_dead_letter.id\n"
+        "    max_delivery_attempts = var.usage_events.max_delivery_attempts\n  }\n",
+        "",
+        {"policy"},
+    ),
+    "bigquery_subscription_without_metadata": (
+        f"{MOD}/usage_events.tf",
+        "write_metadata      = true",
+        "write_metadata      = false",
         {"policy"},
     ),
     "push_subscription_without_dead_letter": (

@@ -104,8 +104,8 @@ def test_every_library_module_a_function_reaches_is_in_its_archive(name: str, tm
     module-level import of it would fail the function at cold start."""
     _require_sources(name)
     reached = reach(package_functions.build_archive(name, tmp_path))
-    # The event functions go through handlers; the pipelines and budgets HTTP functions through their routes.
-    through = {"pipelines": "pipeline_endpoints", "budgets": "budgets.api"}.get(name, "handlers")
+    # The event functions go through handlers; the pipelines, budgets and costs HTTP functions through their routes.
+    through = {"pipelines": "pipeline_endpoints", "budgets": "budgets.api", "costs": "costs.api"}.get(name, "handlers")
     assert "main" in reached.modules and f"{LIBRARY}.{through}" in reached.modules
     wrong = [
         f"{imp.importer}: {imp.statement}"

@@ -16,6 +16,7 @@ EVERYTHING = {
     "providers": ["openai", "anthropic", "gemini", "azure_openai", "aws_bedrock", "vertex_ai"],
     "commitment_types": ["azure_ptu", "bedrock_pt", "vertex_gsu"],
     "infrastructure_types": ["vertex_gpu"],
+    "invocation_logs": ["aws_bedrock"],
 }
 # The type as python-hcl2 renders it: a dict repr (older releases, and checkov's bc-python-hcl2) or
 # JSON-like text with double quotes (python-hcl2 7).
@@ -48,6 +49,7 @@ def test_terraform_jobs_are_the_library_jobs(org):
         org["slug"],
         providers=org["providers"],
         commitment_types=org.get("commitment_types", []) + org.get("infrastructure_types", []),
+        invocation_logs=org.get("invocation_logs", []),
     )
     got = values["scheduler_jobs"]
     for key, (flow, cron) in GOVERNANCE_JOBS.items():

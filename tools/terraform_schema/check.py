@@ -12,7 +12,8 @@ from the JSII assembly of ``cdktn-provider-google`` (see ``extract_google_schema
 
 ``check_policy`` adds the project's security rules (no public invokers, no secret versions,
 no project-wide data/secret roles, IAM bound to the module's own dataset and secrets, Pub/Sub
-deliveries with an explicit retry policy and a dead-letter policy) and the least-privilege
+deliveries with an explicit retry policy and a dead-letter policy, BigQuery subscriptions with a
+dead-letter policy and write_metadata) and the least-privilege
 matrix of the per-function service accounts (``FUNCTION_ACCESS``), checked statically on the
 IAM blocks and, with ``check_access_matrix``, on the access locals as Terraform evaluates them.
 
@@ -294,6 +295,11 @@ def _refs(value: Any) -> set[str]:
     return {m.group(1) for m in REF.finditer(json.dumps(value))}
 
 
+def _refs_with_names(value: Any) -> frozenset[str]:
+    """Resource addresses (``type.name``) an expression refers to."""
+    return frozenset(f"{m.group(1)}.{m.group(2)}" for m in REF.finditer(json.dumps(value)))
+
+
 def _targets(body: dict, attr: str, allowed: str) -> bool:
     """True when ``body[attr]`` refers to a resource of type ``allowed`` (directly or through for_each)."""
     value = body.get(attr)
@@ -311,6 +317,7 @@ def _targets(body: dict, attr: str, allowed: str) -> bool:
 JOB_USER = "roles/bigquery.jobUser"
 DATA_EDITOR = "roles/bigquery.dataEditor"
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+PUBLISHER = "roles/pubsub.publisher"
 
 
 @dataclass(frozen=True)
@@ -323,15 +330,27 @@ class Access:
     billing_export: bool = False  # bigquery.dataViewer on the Cloud Billing export dataset
     project_roles: frozenset[str] = frozenset()  # on the deployment project, besides JOB_USER
     alerts_publisher: bool = False  # pubsub.publisher on this org's alerts topic
+    warehouse: bool = True  # JOB_USER on the deployment project (runs BigQuery jobs)
     writes_dataset: bool = True  # bigquery.dataEditor on its org dataset
     ledger_reader: bool = False  # bigquery.dataViewer on the run ledger table (genai_ingestion_runs) only
     publishes_flows: bool = False  # pubsub.publisher on this org's flow topics
+    publishes_to: frozenset[str] = frozenset()  # PUBLISHER on these topics (resource addresses), nothing else
+    reads_dataset: bool = False  # bigquery.dataViewer on its org dataset (a reader that writes no dataset)
+    writes_tables: frozenset[str] = frozenset()  # DATA_EDITOR on these tables of its org dataset only
 
 
-# Every function also holds JOB_USER on the deployment project.
+# Functions with ``warehouse`` also hold JOB_USER on the deployment project; record_usage holds
+# neither JOB_USER nor DATA_EDITOR: it only publishes (its topic's BigQuery subscription writes).
 FUNCTION_ACCESS: dict[str, Access] = {
     "budgets": Access(secrets=False),
     "consolidate": Access(secrets=False),
+    # The cost queries read the org dataset and append uploaded billing exports to one raw table.
+    "costs": Access(
+        secrets=False,
+        writes_dataset=False,
+        reads_dataset=True,
+        writes_tables=frozenset({'google_bigquery_table.org["genai_billing_imports_raw"]'}),
+    ),
     # The alert channel secrets only (secrets.tf), never a provider secret: secret_readers lists none for it.
     "evaluate_budgets": Access(
         secrets=True, project_roles=frozenset({"roles/monitoring.metricWriter"}), alerts_publisher=True
@@ -350,8 +369,15 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # The price catalog's sync (public price data bundled in its archive) and the pricing API read no secret.
     "pricing_api": Access(secrets=False),
     "sync_prices": Access(secrets=False),
+    "record_usage": Access(
+        secrets=False,
+        warehouse=False,
+        writes_dataset=False,
+        publishes_to=frozenset({"google_pubsub_topic.usage_events"}),
+    ),
 }
 BILLING_EXPORT_ROLE = "roles/bigquery.dataViewer"
+DATASET_READER = "roles/bigquery.dataViewer"
 LEDGER_READER_ROLE = "roles/bigquery.dataViewer"
 LEDGER_TABLE = 'google_bigquery_table.org["genai_ingestion_runs"]'
 PUBLISHER_ROLE = "roles/pubsub.publisher"
@@ -458,25 +484,33 @@ def _check_function_identities(block: Block, loc: dict, errors: list[str]) -> No
             allowed = {SECRET_ACCESSOR} if access.secrets else set()
         elif block.type.startswith("google_project_iam_"):
             own_project = body.get("project") == "${var.project_id}"
-            allowed = {JOB_USER} | access.project_roles if own_project else set(access.source_project_roles)
+            own_roles = ({JOB_USER} if access.warehouse else set()) | access.project_roles
+            allowed = own_roles if own_project else set(access.source_project_roles)
         elif block.type.startswith("google_bigquery_dataset_iam_"):
             own = "google_bigquery_dataset." in json.dumps(body.get("dataset_id", ""))
             if own:
-                allowed = {DATA_EDITOR} if access.writes_dataset else set()
+                allowed = (
+                    {DATA_EDITOR} if access.writes_dataset else {DATASET_READER} if access.reads_dataset else set()
+                )
             else:
                 allowed = {BILLING_EXPORT_ROLE} if access.billing_export else set()
         elif block.type.startswith("google_bigquery_table_iam_"):
-            ledger = LEDGER_TABLE in json.dumps(body.get("table_id", "")).replace('\\"', '"')
-            allowed = {LEDGER_READER_ROLE} if access.ledger_reader and ledger else set()
+            table_id = json.dumps(body.get("table_id", "")).replace('\\"', '"')
+            allowed = {LEDGER_READER_ROLE} if access.ledger_reader and LEDGER_TABLE in table_id else set()
+            if any(table in table_id for table in access.writes_tables):
+                allowed.add(DATA_EDITOR)
         elif block.type.startswith("google_pubsub_topic_iam_"):
             alerts = "google_pubsub_topic.alerts." in json.dumps(body.get("topic", ""))
+            topics = _refs_with_names(body.get("topic"))
+            named = bool(topics) and topics <= access.publishes_to
             flow_topics = (
                 not alerts
+                and not named
                 and _targets(body, "topic", "google_pubsub_topic")
                 and "dead_letter" not in json.dumps(body.get("for_each", ""))
             )
             allowed = set()
-            if (alerts and access.alerts_publisher) or (flow_topics and access.publishes_flows):
+            if (alerts and access.alerts_publisher) or (flow_topics and access.publishes_flows) or named:
                 allowed = {PUBLISHER_ROLE}
         else:
             allowed = set()
@@ -515,6 +549,12 @@ def check_access_matrix(evaluated: dict, org: dict) -> list[str]:
     writers = {fn for fn, access in FUNCTION_ACCESS.items() if access.writes_dataset}
     if set(evaluated["dataset_editors"]) != writers:
         errors.append(f"dataset_editors: exactly the writing functions {sorted(writers)} edit the org dataset")
+    warehouse = {fn for fn, access in FUNCTION_ACCESS.items() if access.warehouse}
+    if set(evaluated["warehouse_functions"]) != warehouse:
+        errors.append(
+            f"warehouse_functions: exactly {sorted(warehouse)} run BigQuery jobs, "
+            f"not {sorted(evaluated['warehouse_functions'])}"
+        )
     return errors
 
 
@@ -525,6 +565,7 @@ ACCESS_LOCALS = (
     "function_env",
     "secret_grants",
     "source_project_grants",
+    "warehouse_functions",
 )
 
 
@@ -649,6 +690,13 @@ def check_policy(root: Path) -> list[str]:
                 errors.append(f"{where}: push subscription without dead_letter_policy")
             if not _as_blocks(body.get("retry_policy")):
                 errors.append(f"{where}: push subscription without an explicit retry_policy")
+        if block.type == "google_pubsub_subscription" and body.get("bigquery_config"):
+            dlq = _as_blocks(body.get("dead_letter_policy")) or []
+            if not dlq or not dlq[0].get("dead_letter_topic"):
+                errors.append(f"{where}: BigQuery subscription without dead_letter_policy (refused rows would be lost)")
+            for config in _as_blocks(body.get("bigquery_config")) or []:
+                if config.get("write_metadata") is not True:
+                    errors.append(f"{where}: BigQuery subscription without write_metadata (message ids for dedup)")
         if block.type in {
             "google_cloud_run_v2_service_iam_member",
             "google_cloudfunctions2_function_iam_member",

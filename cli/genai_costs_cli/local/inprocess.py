@@ -1,6 +1,8 @@
 """In-process bus: delivers Pub/Sub-shaped CloudEvents to the same handlers the platform
 calls, with Pub/Sub's contract: a handler that raises gets the message again (up to
-``max_delivery_attempts``), then the message goes to the dead-letter list."""
+``max_delivery_attempts``), then the message goes to the dead-letter list. ``redeliveries`` forces
+Pub/Sub's at-least-once delivery: every message reaches each subscriber that many extra times, with
+the same message id and publish time, as after a lost acknowledgement."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class DeadLetter:
 class InProcessBus(Publisher):
     project: str = "local"
     max_delivery_attempts: int = 5
+    redeliveries: int = 0
     subscribers: dict[str, list[Handler]] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     delivered: int = 0
@@ -39,7 +42,7 @@ class InProcessBus(Publisher):
     def publish(
         self,
         topic: str,
-        payload: Mapping[str, Any],
+        payload: Mapping[str, Any] | bytes,
         attributes: Mapping[str, str] | None = None,
         *,
         ordering_key: str | None = None,  # delivery is synchronous, so publish order is always kept
@@ -47,7 +50,8 @@ class InProcessBus(Publisher):
     ) -> str:
         event = pubsub_cloud_event(self.project, topic, payload, attributes, message_id=message_id)
         for handler in self.subscribers.get(topic, []):
-            self._deliver(topic, handler, event)
+            for _ in range(1 + self.redeliveries):
+                self._deliver(topic, handler, event)
         return str(event["id"])
 
     def _deliver(self, topic: str, handler: Handler, event: CloudEvent) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
+from genai_costs.model.provider_catalog import PROVIDERS as CATALOG_PROVIDERS
 from genai_costs.model.window import Window
 from genai_costs.onboarding import OnboardRequest, OnboardResult, onboard
 from genai_costs.orgs import dataset_for
@@ -26,6 +27,7 @@ from .demo_budgets import BUDGETS_TOPIC, Received, channel_messages, ensure_demo
 from .entry_points import FUNCTIONS_DIR, TOPICS, load_entry_point
 from .inprocess import InProcessBus
 from .simulator_credentials import configure_simulated_commitments, simulator_credentials
+from .usage_traffic import TrafficSent, send_application_traffic, simulator_deliveries
 
 
 @dataclass
@@ -34,6 +36,10 @@ class LocalRun:
     window: Window
     runs: list[dict[str, Any]]
     dead_letters: int
+    traffic: TrafficSent
+    usage_events: list[dict[str, Any]]  # sql/reports/usage_events_summary.sql after consolidation
+    attribution: list[dict[str, Any]]  # sql/reports/cost_attribution.sql
+    capture: list[dict[str, Any]]  # sql/reports/capture_rate.sql
     budgets: BudgetsDemo | None = None
 
 
@@ -72,25 +78,52 @@ def run_local_pipeline(
                 bus.subscribe(topic, load_entry_point(function))
         window_body = {"org_slug": org_slug, "start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
         # The catalog first, as the daily scheduler job does: rows both pinned sources agree on price the
-        # window's models; the rest waits as proposals (genai-costs prices review).
-        steps = [("price catalog sync (genai-prices + LiteLLM, pinned)", "genai-prices", {"org_slug": org_slug})]
+        # window's models; the rest waits as proposals (genai-costs prices review). A step without a
+        # topic is the applications' usage-event traffic.
+        steps: list[tuple[str, str | None, dict[str, str]]] = [
+            ("price catalog sync (genai-prices + LiteLLM, pinned)", "genai-prices", {"org_slug": org_slug})
+        ]
         steps += [(f"pay-as-you-go {p} ({days} days)", "genai-payg", window_body | {"provider": p}) for p in PROVIDERS]
+        # Per-request records where a provider keeps them (Bedrock model invocation logs, CloudWatch Logs).
+        steps += [
+            (
+                f"invocation logs {p.id} (per request)",
+                "genai-payg",
+                window_body | {"provider": p.id, "source": "invocation_logs"},
+            )
+            for p in CATALOG_PROVIDERS
+            if "invocations" in p.flows
+        ]
         steps += [
             (f"commitment / infrastructure {c}", "genai-commitment", window_body | {"commitment_type": c})
             for c in COMMITMENT_TYPES
         ]
-        steps.append(("consolidating: usage -> costs -> FOCUS 1.3", "genai-consolidate", window_body))
+        steps.append(("usage events: the applications -> record_usage -> Pub/Sub -> raw", None, {}))
+        steps.append(
+            ("consolidating: events, usage -> costs -> FOCUS 1.3 -> attribution", "genai-consolidate", window_body)
+        )
+        traffic: TrafficSent | None = None
         # On a terminal a progress bar; piped (CI logs), where a bar shows nothing until the end, a
         # timestamped line per step as it starts.
         with Progress(console=console, transient=False, disable=not console.is_terminal) as progress:
             task = progress.add_task("ingesting", total=len(steps))
-            for number, (description, topic, message) in enumerate(steps, start=1):
+            for number, (description, target, message) in enumerate(steps, start=1):
                 progress.update(task, description=description)
                 if not console.is_terminal:
                     console.print(
                         f"{dt.datetime.now(dt.UTC):%H:%M:%S} [{number}/{len(steps)}] {description}", highlight=False
                     )
-                bus.publish(topic, message)
+                if target is None:
+                    with open_warehouse(settings) as warehouse:
+                        traffic = send_application_traffic(
+                            simulator_deliveries(base_url),
+                            bus=bus,
+                            warehouse=warehouse,
+                            dataset=dataset_for(org_slug),
+                            topic=settings.usage_events_topic,
+                        )
+                else:
+                    bus.publish(target, message)
                 progress.advance(task)
         budgets = _budgets_demo(bus, org_slug, window, base_url)
         with open_warehouse(settings) as warehouse:
@@ -99,7 +132,21 @@ def run_local_pipeline(
                 read_single_statement(sql_root() / "reports" / "ingestion_runs.sql"),
                 {"p_since": started},
             )
-        return LocalRun(onboarding, window, runs, len(bus.dead_letters), budgets)
+            events = warehouse.query(
+                dataset_for(org_slug),
+                read_single_statement(sql_root() / "reports" / "usage_events_summary.sql"),
+                {"p_start_date": window.start, "p_end_date": window.end},
+            )
+            attribution, capture = (
+                warehouse.query(
+                    dataset_for(org_slug),
+                    read_single_statement(sql_root() / "reports" / f"{name}.sql"),
+                    {"p_start_date": window.start, "p_end_date": window.end},
+                )
+                for name in ("cost_attribution", "capture_rate")
+            )
+        assert traffic is not None  # the events step always runs
+        return LocalRun(onboarding, window, runs, len(bus.dead_letters), traffic, events, attribution, capture, budgets)
     finally:
         stop()
 

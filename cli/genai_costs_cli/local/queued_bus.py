@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class _Message:
     topic: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] | bytes
     attributes: dict[str, str]
     message_id: str
 
@@ -55,7 +55,7 @@ class QueuedBus(Publisher):
     def publish(
         self,
         topic: str,
-        payload: Mapping[str, Any],
+        payload: Mapping[str, Any] | bytes,
         attributes: Mapping[str, str] | None = None,
         *,
         ordering_key: str | None = None,  # one worker delivers in publish order anyway
@@ -67,7 +67,8 @@ class QueuedBus(Publisher):
                 return self._pending[key]
             message_id = uuid.uuid4().hex
             self._pending[key] = message_id
-        self._queue.put(_Message(topic, dict(payload), dict(attributes or {}), message_id))
+        body = payload if isinstance(payload, bytes) else dict(payload)
+        self._queue.put(_Message(topic, body, dict(attributes or {}), message_id))
         return message_id
 
     @contextmanager
@@ -121,5 +122,8 @@ class QueuedBus(Publisher):
                 self._queue.task_done()
 
 
-def _key(topic: str, payload: Mapping[str, Any]) -> str:
-    return topic + "\x1f" + json.dumps(payload, sort_keys=True, default=str)
+def _key(topic: str, payload: Mapping[str, Any] | bytes) -> str:
+    if isinstance(payload, bytes):
+        return topic + "\x1f" + payload.decode("utf-8", "backslashreplace")
+    body = json.dumps(payload, sort_keys=True, default=str)
+    return topic + "\x1f" + body

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the simulator is imported only when the local pipeline runs
 
 
 def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict[str, str]]:
-    from provider_sim.catalog import gemini_projects, vertex_projects
+    from provider_sim.catalog import INVOCATION_LOG_GROUP, gemini_projects, vertex_projects
 
     gcp = {
         "access_token": "sim-gcp-token",
@@ -51,6 +51,8 @@ def simulator_credentials(base_url: str, org: str, seed: int) -> dict[str, dict[
             "cloudwatch_endpoint_url": f"{base_url}/aws/cloudwatch",
             "ce_endpoint_url": f"{base_url}/aws/ce",
             "bedrock_endpoint_url": f"{base_url}/aws/bedrock",
+            "logs_endpoint_url": f"{base_url}/aws/logs",
+            "invocation_log_group": INVOCATION_LOG_GROUP,
         },
         "vertex_ai": {"project_id": vertex_projects(org)[0], **gcp},
         "gemini": {"project_id": gemini_projects(seed, org)[0], **gcp},

@@ -10,10 +10,12 @@ class Publisher(abc.ABC):
     def publish(
         self,
         topic: str,
-        payload: Mapping[str, Any],
+        payload: Mapping[str, Any] | bytes,
         attributes: Mapping[str, str] | None = None,
         *,
         ordering_key: str | None = None,
     ) -> str:
-        """Publish a JSON payload; return the message id. Messages with the same ``ordering_key``
-        are delivered in publish order (on a subscription with message ordering enabled)."""
+        """Publish one message (a JSON object, or bytes already serialized); return its message id.
+        Returns only once the message is accepted; raises when it was not (it may then have been, or
+        not: publishers retry with idempotent content). Messages with the same ``ordering_key`` are
+        delivered in publish order (on a subscription with message ordering enabled)."""

@@ -1,4 +1,6 @@
-"""Google Cloud Pub/Sub publisher: the pipelines function and the CLI publish flow messages with it."""
+"""Google Cloud Pub/Sub publisher (pipelines function and CLI flow messages; record_usage; alert delivery).
+
+Failures raise ConfigurationError (topic missing or not permitted) or PublishError; callers map them."""
 
 from __future__ import annotations
 
@@ -31,15 +33,14 @@ class PubSubPublisher(Publisher):
     def publish(
         self,
         topic: str,
-        payload: Mapping[str, Any],
+        payload: Mapping[str, Any] | bytes,
         attributes: Mapping[str, str] | None = None,
         *,
         ordering_key: str | None = None,
     ) -> str:
         path = self.client.topic_path(self.project, topic)
-        future = self.client.publish(
-            path, json.dumps(payload).encode(), ordering_key=ordering_key or "", **dict(attributes or {})
-        )
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        future = self.client.publish(path, data, ordering_key=ordering_key or "", **dict(attributes or {}))
         try:
             return str(future.result(timeout=PUBLISH_TIMEOUT_SECONDS))
         except (google_exceptions.NotFound, google_exceptions.PermissionDenied) as exc:

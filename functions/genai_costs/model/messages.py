@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -45,6 +46,17 @@ class _Message(BaseModel):
 
 class PaygMessage(_Message):
     provider: Provider
+    # "usage": the usage and cost APIs (flow payg); "invocation_logs": the per-request records of a provider
+    # that keeps them (Bedrock model invocation logs, flow invocations). Both are served by ingest_payg.
+    source: Literal["usage", "invocation_logs"] = "usage"
+
+    @model_validator(mode="after")
+    def _source(self) -> PaygMessage:
+        from .provider_catalog import provider as catalog_entry
+
+        if self.source == "invocation_logs" and "invocations" not in catalog_entry(self.provider).flows:
+            raise ValueError(f"{self.provider} keeps no per-request invocation logs (only aws_bedrock does)")
+        return self
 
 
 class CommitmentMessage(_Message):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FlowName = Literal["payg", "commitment", "infrastructure"]
+FlowName = Literal["payg", "commitment", "infrastructure", "invocations"]
 # FOCUS 1.3 ServiceSubcategory values under "AI and Machine Learning" that this project uses.
 Subcategory = Literal["Generative AI", "Machine Learning", "AI Platforms"]
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -89,6 +89,8 @@ class ProviderEntry(_Entry):
             tables.append(f"genai_commitment_{self.id}_capacity")
         if "infrastructure" in self.flows:
             tables.append(f"genai_infrastructure_{self.id}_gpu")
+        if "invocations" in self.flows:  # per-request records (Bedrock model invocation logs)
+            tables += [f"genai_invocations_{self.id}_{kind}" for kind in ("requests", "quarantine")]
         return tuple(tables)
 
     @property
@@ -244,7 +246,7 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
         ),
         display_name="AWS Bedrock",
         described_as="AWS Bedrock",
-        flows=("payg", "commitment"),
+        flows=("payg", "commitment", "invocations"),
         client=f"{_HTTP}.aws_bedrock:AwsBedrockClient",
         client_takes_http=False,
         token_categories=("input", "cached_input", "cache_write_5m", "cache_write_1h", "output"),
@@ -486,7 +488,7 @@ CONSOLIDATION_SETTLES = Settling(
 
 PROVIDER_IDS: tuple[str, ...] = tuple(p.id for p in PROVIDERS)
 COMMITMENT_TYPE_IDS: tuple[str, ...] = tuple(c.id for c in COMMITMENT_TYPES)
-FLOWS: tuple[str, ...] = ("payg", "commitment", "infrastructure")
+FLOWS: tuple[str, ...] = ("payg", "commitment", "infrastructure", "invocations")
 
 # Types checked by pydantic at every edge (messages). Built from the catalog, so a provider is
 # valid exactly when it has an entry; static checkers see plain ``str``.

@@ -99,10 +99,13 @@ def scheduled_jobs(
     *,
     providers: tuple[str, ...] | list[str] = PROVIDER_IDS,
     commitment_types: tuple[str, ...] | list[str] = COMMITMENT_TYPE_IDS,
+    invocation_logs: tuple[str, ...] | list[str] = (),
     schedules: Schedules = DEFAULT_SCHEDULES,
 ) -> list[ScheduledJob]:
     """The jobs Terraform creates for an organization with these providers and commitment types
-    (``org.commitment_types`` and ``org.infrastructure_types`` together), in Terraform's key order."""
+    (``org.commitment_types`` and ``org.infrastructure_types`` together) and the providers whose
+    per-request invocation logs it reads (``org.invocation_logs``; off by default, as Bedrock's model
+    invocation logging is), in Terraform's key order."""
     validate_org_slug(org_slug)
     unknown = sorted(set(providers) - set(PROVIDER_IDS)) + sorted(set(commitment_types) - set(COMMITMENT_TYPE_IDS))
     if unknown:
@@ -112,6 +115,15 @@ def scheduled_jobs(
             key=f"payg-{_dashed(p)}", flow="payg", cron=schedules.payg, message={"org_slug": org_slug, "provider": p}
         )
         for p in providers
+    ]
+    jobs += [
+        ScheduledJob(
+            key=f"invocations-{_dashed(p)}",
+            flow="payg",  # served by ingest_payg, recorded in the ledger as flow invocations
+            cron=schedules.payg,
+            message={"org_slug": org_slug, "provider": p, "source": "invocation_logs"},
+        )
+        for p in invocation_logs
     ]
     for c in commitment_types:
         flow = flow_of_commitment_type(c)

@@ -65,7 +65,8 @@ class RunTarget(BaseModel):
             model = CommitmentMessage.model_validate(
                 {"org_slug": self.org_slug, "commitment_type": self.source, **dates}
             )
-        return model.model_dump(mode="json", exclude_none=True)
+        # Defaults left out: the message is the one Cloud Scheduler publishes for the same job, byte for byte.
+        return model.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
 
     def ordering_key(self) -> str | None:
         # Consolidation chunks must run oldest first: one-time free tiers carry cumulative usage

@@ -123,6 +123,8 @@ class Change(BaseModel):
     action: Literal["created", "corrected", "versioned", "disabled", "unchanged"]
     row: dict[str, Any]
     previous: dict[str, Any] | None = None  # the row before (a correction, a disable) or the row ended (a version)
+    # what the change did to costs already computed (price rows only; see pricing/corrections.py)
+    repricing: dict[str, Any] | None = None
 
     @field_validator("row", "previous")
     @classmethod
@@ -139,9 +141,13 @@ _TABLES: dict[Kind, tuple[str, str, tuple[str, ...], type[BaseModel]]] = {
 class CatalogApi:
     """One organization's price and subscription rows through the pricing API."""
 
-    def __init__(self, warehouse: Warehouse, org_slug: str, *, now: dt.datetime | None = None) -> None:
+    def __init__(
+        self, warehouse: Warehouse, org_slug: str, *, now: dt.datetime | None = None, dry_run: bool = False
+    ) -> None:
         self.store = CatalogStore(warehouse, org_slug)
         self.now = now
+        self.dry_run = dry_run  # validate and plan only: the rows a change would write land in ``planned``
+        self.planned: list[dict[str, Any]] = []
 
     def _now(self) -> dt.datetime:
         return (self.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -262,6 +268,9 @@ class CatalogApi:
         check_no_overlap(row, existing, key, id_field)
 
     def _write(self, kind: Kind, rows: list[dict[str, Any]], audits: list[dict[str, Any]]) -> None:
+        if self.dry_run:
+            self.planned.extend(rows)
+            return
         if kind == "pricing":
             self.store.replace_pricing(rows, audits)
         else:

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from ..warehouse.base import Warehouse
 from .catalog_api import (
     CatalogApi,
+    Change,
     CreatePrice,
     CreateSubscription,
     Kind,
@@ -40,6 +41,8 @@ from .catalog_api import (
     UpdatePrice,
     UpdateSubscription,
 )
+from .corrections import reprice_change, summary
+from .store import CatalogStore
 
 _PATH = re.compile(
     r"^/api/v1/integrations/(?P<org_slug>[^/]+)/(?P<provider>[^/]+)/(?P<kind>pricing|subscriptions)"
@@ -109,19 +112,34 @@ def route(method: str, path: str, query: Mapping[str, str], body: dict[str, Any]
     def api(wh: Warehouse, request: BaseModel) -> CatalogApi:
         return CatalogApi(wh, cast(Any, request).org_slug)
 
+    def repriced(wh: Warehouse, request: BaseModel, change: Change) -> Change:
+        """A price row written re-prices the past days it covers (corrections for closed months)."""
+        if not pricing or change.action == "unchanged":
+            return change
+        org_slug = cast(Any, request).org_slug
+        stored = {r["pricing_id"]: r for r in CatalogStore(wh, org_slug).pricing_rows(change.row["provider"])}
+        row = stored.get(change.row["pricing_id"], change.row)
+        previous = stored.get(change.previous["pricing_id"], change.previous) if change.previous else None
+        result = reprice_change(wh, org_slug, row, previous)
+        return change.model_copy(update={"repricing": summary(result)})
+
     if row_id is None and method == "GET":
         return Call({**base, **query}, ListRequest, lambda wh, r: api(wh, r).list_rows(kind, cast(ListRequest, r)))
     if row_id is None and method == "POST":
         model: type[BaseModel] = CreatePrice if pricing else CreateSubscription
-        return Call({**base, **body, "actor": actor}, model, lambda wh, r: api(wh, r).create(kind, cast(Any, r)))
+        return Call(
+            {**base, **body, "actor": actor},
+            model,
+            lambda wh, r: repriced(wh, r, api(wh, r).create(kind, cast(Any, r))),
+        )
     if row_id is not None and method == "GET":
         return Call({**base, "row_id": row_id}, RowRequest, lambda wh, r: api(wh, r).get_row(kind, cast(RowRequest, r)))
     if row_id is not None and method in ("PUT", "PATCH"):
         model = UpdatePrice if pricing else UpdateSubscription
         payload = {**base, **body, "row_id": row_id, "actor": actor, "replace": method == "PUT"}
-        return Call(payload, model, lambda wh, r: api(wh, r).update(kind, cast(Any, r)))
+        return Call(payload, model, lambda wh, r: repriced(wh, r, api(wh, r).update(kind, cast(Any, r))))
     if row_id is not None and method == "DELETE":
         payload = {**base, "row_id": row_id, "actor": actor, **query, **body}
-        return Call(payload, RowRequest, lambda wh, r: api(wh, r).disable(kind, cast(RowRequest, r)))
+        return Call(payload, RowRequest, lambda wh, r: repriced(wh, r, api(wh, r).disable(kind, cast(RowRequest, r))))
     allowed = "GET, POST" if row_id is None else "GET, PUT, PATCH, DELETE"
     raise RouteError(f"{method} is not allowed on {path} (allowed: {allowed})", 405)

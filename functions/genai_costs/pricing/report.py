@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .candidates import Candidate
 from .coverage import Coverage, coverage
@@ -78,6 +78,9 @@ class SkippedKey(KeyFields):
 
 class SyncReport(BaseModel):
     org_slug: str
+    # the full price rows the plan writes (ended previous rows, then new rows), for ``prices diff``'s
+    # cost preview; not part of the report's JSON
+    pricing_rows: list[dict[str, Any]] = Field(default_factory=list, exclude=True, repr=False)
     as_of: dt.date
     checked_at: dt.datetime
     dry_run: bool

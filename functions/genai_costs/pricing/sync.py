@@ -147,6 +147,7 @@ def run_sync(
     if not request.dry_run and not run.plan.is_empty:
         run.store.write_sync(run.plan.pricing_rows, run.plan.proposal_rows, run.plan.audit_rows)
     report = build_report(run.plan, run.candidates, org_slug=request.org_slug, dry_run=request.dry_run)
+    report.pricing_rows = run.plan.pricing_rows
     log.info(
         "price sync %s: %d rows inserted, %d ended, %d proposals raised, %d superseded, %d pending%s",
         request.org_slug,
@@ -255,6 +256,7 @@ def review(
     if not request.dry_run:
         run.store.write_sync(run.plan.pricing_rows, proposal_rows, audit + run.plan.audit_rows)
     report = build_report(run.plan, run.candidates, org_slug=request.org_slug, dry_run=request.dry_run)
+    report.pricing_rows = run.plan.pricing_rows
     return ReviewResult(decided={pid: row["status"] for pid, row in decided.items()}, report=report)
 
 

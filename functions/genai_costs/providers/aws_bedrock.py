@@ -132,6 +132,8 @@ class AwsCredentials(CredentialsModel):
     cloudwatch_endpoint_url: str | None = None
     ce_endpoint_url: str | None = None
     bedrock_endpoint_url: str | None = None  # the commitment flow's control plane; one secret, both flows
+    logs_endpoint_url: str | None = None  # CloudWatch Logs, for the invocation logs (simulator, VPC endpoint)
+    invocation_log_group: str | None = None  # where Bedrock model invocation logging writes; unset: not read
 
 
 class AwsOptions(OptionsModel):

@@ -36,9 +36,11 @@ class ResponseModel(BaseModel):
 
 
 class CredentialsModel(BaseModel):
-    """Base for secret contents; unknown keys are rejected so typos surface."""
+    """Base for secret contents; unknown keys are rejected so typos surface. Surrounding whitespace (a
+    key pasted with a trailing space or newline) is stripped: no credential has it, and in an HTTP
+    header it makes every request fail before it leaves the machine."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class OptionsModel(BaseModel):

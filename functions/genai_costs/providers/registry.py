@@ -8,7 +8,8 @@ Secret contents per provider (keys not listed are rejected; ``SecretStr`` fields
                    "account_name", "cost_scope"?, "arm_base_url"?, "login_base_url"?, "access_token"?,
                    "retail_prices_base_url"?}
     aws_bedrock   {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"?, "region"?,
-                   "cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?}
+                   "cloudwatch_endpoint_url"?, "ce_endpoint_url"?, "bedrock_endpoint_url"?,
+                   "logs_endpoint_url"?, "invocation_log_group"?}
     vertex_ai,    {"project_id", "billing_export_table"?, "service_account_info"? | "access_token"?,
     gemini         "monitoring_base_url"?, "bigquery_api_endpoint"?, "aiplatform_base_url"?}
                    (no auth key = the function's own identity, the default; a key file only as an option)

@@ -195,7 +195,21 @@ def load_procedures(sql_root: Path) -> dict[str, Procedure]:
 
 @lru_cache(maxsize=8)
 def load_table_functions(sql_root: Path) -> dict[str, TableFunction]:
-    return {f.name: f for f in (parse_table_function(p) for p in sorted((sql_root / "functions").glob("*.sql")))}
+    """Every table function, each after the ones it calls (both engines check a body's references when
+    the function is created, so genai_costs_payg must follow genai_costs_engine_payg)."""
+    pending = {f.name: f for f in (parse_table_function(p) for p in sorted((sql_root / "functions").glob("*.sql")))}
+    ordered: dict[str, TableFunction] = {}
+    while pending:
+        ready = [
+            name
+            for name, function in pending.items()
+            if not any(re.search(rf"\b{other}\s*\(", function.body) for other in pending if other != name)
+        ]
+        if not ready:
+            raise ConfigurationError(f"table functions call each other in a cycle: {sorted(pending)}")
+        for name in ready:
+            ordered[name] = pending.pop(name)
+    return ordered
 
 
 @lru_cache(maxsize=8)

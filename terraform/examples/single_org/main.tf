@@ -25,6 +25,11 @@ module "acme" {
     onboard_invokers = var.onboard_invokers
   }
 
+  # The applications that send per-request usage events to record_usage.
+  usage_events = {
+    invokers = var.usage_event_producers
+  }
+
   # Read with the functions' own identity: no service-account key in any secret.
   gcp_sources = var.gcp_sources
 

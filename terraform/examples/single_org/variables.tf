@@ -33,3 +33,9 @@ variable "region" {
   type        = string
   default     = "us-central1"
 }
+
+variable "usage_event_producers" {
+  description = "IAM members allowed to send usage events to record_usage, e.g. [\"serviceAccount:tutor@my-app.iam.gserviceaccount.com\"]."
+  type        = list(string)
+  default     = []
+}

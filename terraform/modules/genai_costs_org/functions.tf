@@ -1,21 +1,25 @@
 # The gen2 functions of one organization, each running as its own service account
 # (`account` is the suffix of its id, serviceaccount.tf). The Pub/Sub-fed ones accept only
 # internal traffic (Pub/Sub push from the same project is internal) and are invoked by the org's
-# push identity; onboarding, the budgets API, the pricing API and pipelines are authenticated HTTP
-# functions callable only by var.functions.onboard_invokers, var.functions.budgets_invokers,
-# var.functions.pricing_invokers and var.operators (pipelines.tf).
+# push identity; onboarding, the budgets API, the pricing API, the cost queries, pipelines and
+# record_usage are authenticated HTTP functions callable only by var.functions.onboard_invokers,
+# var.functions.budgets_invokers, var.functions.pricing_invokers, var.functions.costs_invokers
+# (costs.tf), var.operators (pipelines.tf) and var.usage_events.invokers (usage_events.tf).
 
 locals {
   functions = {
-    budgets           = { entry_point = "budgets", pubsub = false, account = "budapi" }
-    consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol" }
-    evaluate_budgets  = { entry_point = "evaluate_budgets", pubsub = true, account = "budget" }
-    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit" }
-    ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg" }
-    onboard           = { entry_point = "onboard", pubsub = false, account = "onboard" }
-    pipelines         = { entry_point = "pipelines", pubsub = false, account = "pipes" }
-    pricing_api       = { entry_point = "pricing_api", pubsub = false, account = "pricing" }
-    sync_prices       = { entry_point = "sync_prices", pubsub = true, account = "prices" }
+    budgets           = { entry_point = "budgets", pubsub = false, account = "budapi", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    costs             = { entry_point = "costs", pubsub = false, account = "costs", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    consolidate       = { entry_point = "consolidate", pubsub = true, account = "consol", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    evaluate_budgets  = { entry_point = "evaluate_budgets", pubsub = true, account = "budget", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    ingest_commitment = { entry_point = "ingest_commitment", pubsub = true, account = "commit", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    ingest_payg       = { entry_point = "ingest_payg", pubsub = true, account = "payg", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    onboard           = { entry_point = "onboard", pubsub = false, account = "onboard", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    pipelines         = { entry_point = "pipelines", pubsub = false, account = "pipes", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    pricing_api       = { entry_point = "pricing_api", pubsub = false, account = "pricing", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    sync_prices       = { entry_point = "sync_prices", pubsub = true, account = "prices", max_instances = var.functions.max_instances, timeout_seconds = var.functions.timeout_seconds }
+    # Applications call it on their request path's side: many short requests, so its own scale.
+    record_usage = { entry_point = "record_usage", pubsub = false, account = "usage", max_instances = var.usage_events.max_instances, timeout_seconds = 60 }
   }
 }
 
@@ -45,8 +49,8 @@ resource "google_cloudfunctions2_function" "fn" {
     ingress_settings               = each.value.pubsub ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
     all_traffic_on_latest_revision = true
     available_memory               = var.functions.available_memory
-    max_instance_count             = var.functions.max_instances
-    timeout_seconds                = var.functions.timeout_seconds
+    max_instance_count             = each.value.max_instances
+    timeout_seconds                = each.value.timeout_seconds
   }
 }
 

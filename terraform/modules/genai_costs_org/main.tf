@@ -29,6 +29,8 @@ locals {
     # function publishes only to this org's topics and refuses manual runs of a disabled source.
     GENAI_COSTS_RESOURCE_PREFIX = local.name
     GENAI_COSTS_ENABLED_SOURCES = jsonencode(sort(concat(var.org.providers, local.commitment_kinds)))
+    # record_usage publishes here (usage_events.tf); same project as the function.
+    GENAI_COSTS_USAGE_EVENTS_TOPIC = "${local.name}-usage-events"
     # Terraform owns the dataset, tables and procedures: onboarding only verifies them.
     GENAI_COSTS_SCHEMA_OWNER = "terraform"
     # Gen2 functions tag every log entry with the execution id of the request that wrote it.
@@ -60,6 +62,13 @@ locals {
         flow     = "payg"
         schedule = var.schedules.payg
         message  = { org_slug = var.org.slug, provider = p }
+      }
+    },
+    {
+      for p in var.org.invocation_logs : "invocations-${replace(p, "_", "-")}" => {
+        flow     = "payg"
+        schedule = var.schedules.payg
+        message  = { org_slug = var.org.slug, provider = p, source = "invocation_logs" }
       }
     },
     {
@@ -96,11 +105,14 @@ locals {
   )
 
   # ---- Access matrix: what each function's own service account may read ----------------------
-  # Every function also holds bigquery.jobUser on this project; the functions that write hold
-  # bigquery.dataEditor on this organization's dataset (serviceaccount.tf). pipelines writes
-  # nothing: it reads the run ledger and publishes to the flow topics (pipelines.tf).
+  # The functions that work on the warehouse (every one but record_usage, which only publishes to the
+  # usage-events topic, usage_events.tf) hold bigquery.jobUser on this project; the ones that write
+  # also hold bigquery.dataEditor on this organization's dataset (serviceaccount.tf). pipelines writes
+  # nothing: it reads the run ledger and publishes to the flow topics (pipelines.tf). costs reads the
+  # dataset and writes the billing-imports table only (costs.tf).
   # README "Service accounts" explains each role.
-  dataset_editors = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pricing_api", "sync_prices"]
+  warehouse_functions = ["budgets", "consolidate", "costs", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pipelines", "pricing_api", "sync_prices"]
+  dataset_editors     = ["budgets", "consolidate", "evaluate_budgets", "ingest_commitment", "ingest_payg", "onboard", "pricing_api", "sync_prices"]
 
   # The provider whose secret each commitment / infrastructure type reads (one secret, both flows).
   commitment_providers = { azure_ptu = "azure_openai", bedrock_pt = "aws_bedrock", vertex_gpu = "vertex_ai", vertex_gsu = "vertex_ai" }
@@ -111,6 +123,7 @@ locals {
   secret_readers = {
     budgets           = []
     consolidate       = []
+    costs             = []
     evaluate_budgets  = []
     ingest_commitment = sort(distinct([for c in local.commitment_kinds : local.commitment_providers[c]]))
     ingest_payg       = sort(var.org.providers)
@@ -118,6 +131,7 @@ locals {
     pipelines         = []
     pricing_api       = []
     sync_prices       = []
+    record_usage      = []
   }
   secret_grants = {
     for g in flatten([

@@ -45,3 +45,12 @@ output "topics" {
   description = "Pub/Sub topic ids by flow; publish a backfill message here."
   value       = { for k, v in google_pubsub_topic.flow : k => v.id }
 }
+
+output "usage_events" {
+  description = "Per-request usage events: the topic record_usage publishes to, its BigQuery subscription (into genai_usage_events_raw) and the pull subscription holding the messages BigQuery refused."
+  value = {
+    bigquery_subscription    = google_pubsub_subscription.usage_events_bigquery.name
+    dead_letter_subscription = google_pubsub_subscription.usage_events_dead_letter.name
+    topic                    = google_pubsub_topic.usage_events.id
+  }
+}

@@ -1,14 +1,16 @@
 # One service account per function (Fabric's cloud-function-v2 convention), plus the
 # organization's Pub/Sub push and scheduler identities. Each holds only what it needs:
 #
-# - every function: bigquery.jobUser on this project (a job is not a dataset resource, and jobUser
-#   grants no data);
-# - every function that writes: bigquery.dataEditor on this organization's dataset only. They write
-#   the run ledger (all), raw windows (ingestion), consolidated tables (consolidation), views and
-#   catalog rows (onboarding); writers stage rows in a short-lived table inside the dataset, and
-#   creating a table is a dataset-level permission;
+# - every function but record_usage (local.warehouse_functions): bigquery.jobUser on this project (a
+#   job is not a dataset resource, and jobUser grants no data);
+# - every function that writes (local.dataset_editors): bigquery.dataEditor on this organization's
+#   dataset only. They write the run ledger (all), raw windows (ingestion), consolidated tables
+#   (consolidation), views and catalog rows (onboarding); writers stage rows in a short-lived table
+#   inside the dataset, and creating a table is a dataset-level permission;
 # - pipelines: bigquery.dataViewer on the run ledger table only, and pubsub.publisher on this
 #   organization's flow topics (pipelines.tf);
+# - record_usage: pubsub.publisher on the usage-events topic, nothing else (usage_events.tf): the
+#   topic's BigQuery subscription writes the rows, as the Pub/Sub service agent;
 # - ingest_payg / ingest_commitment: also their provider secrets (secrets.tf) and read-only roles
 #   on the named Google Cloud sources (sources.tf); consolidate, onboard and budgets read no secret;
 # - evaluate_budgets: also the alert channel secrets (secrets.tf), publisher on the alerts topic
@@ -67,7 +69,7 @@ resource "google_bigquery_dataset_iam_member" "data_editor" {
 }
 
 resource "google_project_iam_member" "job_user" {
-  for_each = local.functions
+  for_each = toset(local.warehouse_functions)
   project  = var.project_id
   role     = "roles/bigquery.jobUser"
   member   = google_service_account.fn[each.key].member

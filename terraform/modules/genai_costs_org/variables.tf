@@ -28,11 +28,12 @@ variable "bigquery" {
 }
 
 variable "functions" {
-  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`), `pricing_invokers` the only ones allowed to call the pricing API (custom prices and plans). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
+  description = "Cloud Functions (gen2) settings. `onboard_invokers` are the only members allowed to call the onboarding function (for example `group:finops-admins@example.com`), `pricing_invokers` the only ones allowed to call the pricing API (custom prices and plans), `costs_invokers` the only ones allowed to call the cost queries (report, estimate, reconciliation, recommendations, billing-export uploads). `build_service_account` (`projects/PROJECT/serviceAccounts/EMAIL`) is the identity Cloud Build uses to build the functions; null keeps the project's default build identity."
   type = object({
     available_memory      = optional(string, "512M")
     budgets_invokers      = optional(list(string), [])
     build_service_account = optional(string)
+    costs_invokers        = optional(list(string), [])
     max_instances         = optional(number, 3)
     onboard_invokers      = optional(list(string), [])
     pricing_invokers      = optional(list(string), [])
@@ -46,10 +47,10 @@ variable "functions" {
   }
   validation {
     condition = alltrue([
-      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers, var.functions.pricing_invokers) :
+      for m in concat(var.functions.onboard_invokers, var.functions.budgets_invokers, var.functions.pricing_invokers, var.functions.costs_invokers) :
       !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
     ])
-    error_message = "onboard_invokers, budgets_invokers and pricing_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
+    error_message = "onboard_invokers, budgets_invokers, pricing_invokers and costs_invokers must be IAM members such as user:, group:, serviceAccount: or domain: (never allUsers or allAuthenticatedUsers)."
   }
   validation {
     condition     = var.functions.max_instances >= 1 && var.functions.timeout_seconds >= 60 && var.functions.timeout_seconds <= 3600
@@ -101,6 +102,7 @@ variable "org" {
   type = object({
     commitment_types     = optional(list(string), [])
     infrastructure_types = optional(list(string), [])
+    invocation_logs      = optional(list(string), [])
     providers            = list(string)
     slug                 = string
   })
@@ -120,6 +122,10 @@ variable "org" {
   validation {
     condition     = alltrue([for c in var.org.infrastructure_types : contains(local.catalog.infrastructure_types, c)])
     error_message = "org.infrastructure_types must be a subset of the provider catalog's infrastructure types (providers.json)."
+  }
+  validation {
+    condition     = alltrue([for p in var.org.invocation_logs : contains(local.catalog.invocation_log_providers, p) && contains(var.org.providers, p)])
+    error_message = "org.invocation_logs lists providers whose per-request invocation logs are read (only aws_bedrock keeps them; set invocation_log_group in its secret); each must also be in org.providers."
   }
   validation {
     condition = alltrue([
@@ -209,5 +215,28 @@ variable "schedules" {
   validation {
     condition     = var.schedules.trailing_days >= 1 && var.schedules.trailing_days <= 31 && floor(var.schedules.trailing_days) == var.schedules.trailing_days
     error_message = "schedules.trailing_days must be a whole number between 1 and 31."
+  }
+}
+
+variable "usage_events" {
+  description = "Per-request usage events (`record_usage`). `invokers` are the only members allowed to call the function: the applications' identities (for example `serviceAccount:tutor@app-prod.iam.gserviceaccount.com`); each caller's identity is the default `source` of its events. `max_instances` caps the function's instances; `max_delivery_attempts` is how often the BigQuery subscription tries a message before moving it to the dead-letter topic; `kms_key_name` enables CMEK on the usage-events topics."
+  type = object({
+    invokers              = optional(list(string), [])
+    kms_key_name          = optional(string)
+    max_delivery_attempts = optional(number, 5)
+    max_instances         = optional(number, 20)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition = alltrue([
+      for m in var.usage_events.invokers :
+      !contains(["allusers", "allauthenticatedusers"], lower(m)) && can(regex("^(user|group|serviceAccount|domain):", m))
+    ])
+    error_message = "usage_events.invokers must be IAM members such as serviceAccount:, user:, group: or domain: (never allUsers or allAuthenticatedUsers)."
+  }
+  validation {
+    condition     = var.usage_events.max_delivery_attempts >= 5 && var.usage_events.max_delivery_attempts <= 100 && var.usage_events.max_instances >= 1
+    error_message = "usage_events.max_delivery_attempts must be between 5 and 100 (Pub/Sub limits) and max_instances at least 1."
   }
 }
