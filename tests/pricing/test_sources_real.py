@@ -102,3 +102,20 @@ def test_a_second_sync_on_the_full_data_changes_nothing(seeded, pinned):
     second = run_sync(seeded, SyncRequest(org_slug="acme"), sources=pinned, now=NOW + dt.timedelta(hours=6))
     assert first.rows_inserted > 400 and first.proposals_raised > 0
     assert not second.changed_anything and second.proposals_pending == first.proposals_pending
+
+
+def test_audio_rates_only_one_source_lists_are_settled_by_the_project_review(seeded, pinned):
+    # LiteLLM alone lists gpt-4o-audio-preview's audio rates (OpenAI's $40 / $80 per 1M); without the
+    # project's decision its audio tokens would stay unpriced after every sync.
+    run_sync(seeded, SyncRequest(org_slug="acme"), sources=pinned, now=NOW)
+    rows = seeded.query(
+        "acme_prod",
+        "SELECT provider, model_id, audio_input_price_per_1k, audio_output_price_per_1k FROM llm_model_pricing "
+        "WHERE end_date IS NULL AND is_enabled AND model_id IN ('gpt-4o-audio-preview-2024-12-17', 'gpt-audio')",
+    )
+    rates = {
+        (r["provider"], r["model_id"]): (r["audio_input_price_per_1k"], r["audio_output_price_per_1k"]) for r in rows
+    }
+    assert rates[("openai", "gpt-4o-audio-preview-2024-12-17")] == (D("0.04"), D("0.08"))
+    # the sources disagree on Azure gpt-audio: the GA price ($32 / $64), not the preview's $40 / $80
+    assert rates[("azure_openai", "gpt-audio")] == (D("0.032"), D("0.064"))
