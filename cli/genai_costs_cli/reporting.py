@@ -161,6 +161,20 @@ SECTIONS: tuple[Section, ...] = (
         empty="Every token in this window is priced.",
     ),
     Section(
+        "estimated_costs",
+        "Estimated costs",
+        "Computed at the standard rate because the source does not report the context-window tier of a model "
+        "with long-context rates: the bill may be higher. Usage events decide the tier from each prompt.",
+        (
+            Column("provider", "Provider"),
+            Column("model", "Model"),
+            Column("tokens", "Tokens", "int", total=True),
+            Column("cost_usd", "Cost (est.)", "money", total=True),
+            Column("reason", "Why"),
+        ),
+        empty="No computed cost in this window is an estimate.",
+    ),
+    Section(
         "reconciliation_by_provider",
         "Computed vs provider-reported",
         "This platform's computed bill next to the providers' own cost data (pay-as-you-go and commitments).",
@@ -279,6 +293,7 @@ DAILY_COLUMNS = (
 SPEND_COLUMNS = (
     Column("reported_usd", "Reported by providers", "money"),
     Column("computed_usd", "Computed", "money"),
+    Column("estimated_usd", "Of computed: estimates (tier unknown)", "money"),
     Column("at_risk_usd", "At risk (unpriced, est.)", "money"),
     Column("unpriced_tokens", "Unpriced tokens", "int"),
     Column("tokens", "Tokens", "int"),
@@ -434,7 +449,8 @@ def print_report(console: Console, report: Report) -> None:
     if report.simulated:
         console.print("[bold yellow]SIMULATED DATA[/] from the local provider simulator, not a real bill.")
     console.print(
-        f"Computed {money(spend.get('computed_usd'))}  reported {money(spend.get('reported_usd'))}  "
+        f"Computed {money(spend.get('computed_usd'))} ({money(spend.get('estimated_usd'))} estimated)  "
+        f"reported {money(spend.get('reported_usd'))}  "
         f"at risk (unpriced) {money(spend.get('at_risk_usd'))}  tokens priced {fmt(report.coverage_pct, 'pct')}"
     )
     forecast = report.forecast

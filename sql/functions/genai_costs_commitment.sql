@@ -70,5 +70,6 @@ SELECT
   IF(hourly_unit_price_usd IS NULL, 'unpriced', 'priced') AS cost_status,
   IF(hourly_unit_price_usd IS NULL, CONCAT('no hourly unit price for ', commitment_type, ' ', commitment_id,
     ': set llm_subscriptions.unit_hourly_price_usd'), NULL) AS unpriced_reason,
-  commitment_id, commitment_type, status AS commitment_status, CAST(NULL AS STRING) AS subscription_id
+  commitment_id, commitment_type, status AS commitment_status, CAST(NULL AS STRING) AS subscription_id,
+  CAST(NULL AS STRING) AS estimate_reason
 FROM capacity_charges;

@@ -153,6 +153,7 @@ model_prices AS (
       p.cache_write_1h_price_per_1k, p.batch_input_price_per_1k, p.batch_output_price_per_1k,
       p.long_context_input_price_per_1k, p.long_context_output_price_per_1k, p.audio_input_price_per_1k,
       p.audio_output_price_per_1k, p.web_search_price_per_1k_requests, p.volume_threshold_tokens,
+      p.long_context_threshold_tokens,
       ROW_NUMBER() OVER (
         PARTITION BY m.provider, m.model, p.pricing_id ORDER BY m.preference * 2 + IF(p.key_is_id, 0, 1)
       ) AS match_rank
@@ -322,9 +323,21 @@ rate_card AS (
   ) AS r
 ),
 -- Every usage row with its price row and, if that price has a free allowance, its period's first day.
+-- The context-window tier: a reported bucket decides (Anthropic's '200k-1M'); a single request without
+-- one (an event, an invocation log record) is long-context when its prompt (every input category)
+-- exceeds the price row's threshold; an aggregated usage row without one cannot be split, so it is
+-- priced at the standard rate and, when the model has long-context rates, marked an estimate.
 priced_usage AS (
   SELECT
-    u.*, c.pricing_id, c.price_match, c.pricing_type, c.is_custom, c.currency,
+    u.* REPLACE (
+      u.long_context OR (u.context_window IS NULL AND p_source IN ('events', 'invocations')
+        AND c.long_context_threshold_tokens IS NOT NULL
+        AND u.input_uncached_tokens + u.input_cached_tokens + u.cache_write_5m_tokens + u.cache_write_1h_tokens
+          + u.input_audio_tokens > c.long_context_threshold_tokens) AS long_context),
+    IF(p_source = 'usage' AND u.context_window IS NULL AND c.long_context_threshold_tokens IS NOT NULL
+      AND (c.long_context_input_price_per_1k IS NOT NULL OR c.long_context_output_price_per_1k IS NOT NULL),
+      c.long_context_threshold_tokens, NULL) AS unknown_tier_threshold,
+    c.pricing_id, c.price_match, c.pricing_type, c.is_custom, c.currency,
     IF(pl.free_allowance_granted, c.free_tier_input_tokens, NULL) AS free_tier_input_tokens,
     IF(pl.free_allowance_granted, c.free_tier_output_tokens, NULL) AS free_tier_output_tokens,
     pl.plan_subscription_id, v.volume_pricing_id, v.volume_price_match, v.volume_is_custom,
@@ -645,5 +658,11 @@ SELECT
   CASE WHEN q.credit_row THEN q.trial_subscription_id
     WHEN q.cost_status IN ('unpriced', 'provider_reported') THEN NULL
     ELSE COALESCE(q.discount_subscription_id, IF(q.free_tokens > 0, q.plan_subscription_id, NULL))
-  END AS subscription_id
+  END AS subscription_id,
+  CASE
+    WHEN NOT q.credit_row AND q.cost_status = 'priced' AND q.unknown_tier_threshold IS NOT NULL
+      AND q.token_type IN ('input', 'output', 'cached_input', 'cache_write_5m', 'cache_write_1h')
+    THEN CONCAT('context window not reported by the source: priced at the rate for prompts up to ',
+      CAST(q.unknown_tier_threshold AS STRING), ' tokens; requests with longer prompts cost more')
+  END AS estimate_reason
 FROM payg_rows AS q;

@@ -44,6 +44,7 @@ SELECT
   IF(g.hourly_rate_usd IS NULL, CONCAT('no GPU-hour rate for ', g.accelerator_type, ' in ', IFNULL(g.region, '?')),
     NULL) AS unpriced_reason,
   CAST(NULL AS STRING) AS commitment_id, CAST(NULL AS STRING) AS commitment_type,
-  CAST(NULL AS STRING) AS commitment_status, CAST(NULL AS STRING) AS subscription_id
+  CAST(NULL AS STRING) AS commitment_status, CAST(NULL AS STRING) AS subscription_id,
+  CAST(NULL AS STRING) AS estimate_reason
 FROM gpu_daily AS g
 LEFT JOIN genai_ref_token_categories AS c ON c.token_type = 'gpu_hours';

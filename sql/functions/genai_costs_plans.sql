@@ -56,5 +56,6 @@ SELECT
   CAST(NULL AS STRING) AS unpriced_reason,
   CAST(NULL AS STRING) AS commitment_id, CAST(NULL AS STRING) AS commitment_type,
   CAST(NULL AS STRING) AS commitment_status,
-  subscription_id
+  subscription_id,
+  CAST(NULL AS STRING) AS estimate_reason
 FROM plan_fees;

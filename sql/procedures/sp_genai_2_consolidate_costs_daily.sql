@@ -16,7 +16,7 @@ BEGIN
     price_rule, pricing_type, is_custom_price, consumed_quantity, consumed_unit, free_quantity,
     billable_quantity, pricing_unit, pricing_quantity, list_unit_price, unit_price, list_cost_usd, cost_usd,
     billed_cost_usd, currency, cost_status, unpriced_reason, commitment_id, commitment_type, commitment_status,
-    subscription_id, consolidated_at
+    subscription_id, estimate_reason, consolidated_at
   )
   WITH all_costs AS (
     SELECT * FROM genai_costs_payg(p_org_slug, p_start_date, p_end_date)

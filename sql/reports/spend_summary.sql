@@ -2,7 +2,8 @@
 -- computed from usage and prices (tokens, commitment purchases, GPU hours; usage a commitment
 -- covers computes $0), the usage no price covers (tokens, never booked at $0) and an estimate of the
 -- dollars it stands for (the providers' reported cost beyond the computed cost on the provider-days
--- with unpriced usage), and the commitment capacity paid for but not used.
+-- with unpriced usage), the computed dollars that are estimates (a price dimension the source does not
+-- report, see genai_costs_daily_unified.estimate_reason), and the commitment capacity paid for but not used.
 -- @p_provider STRING
 WITH computed AS (
   SELECT
@@ -11,6 +12,9 @@ WITH computed AS (
     SUM(IF(cost_status = 'priced', billed_cost_usd, 0)) AS computed_usd,
     -- The providers' own dollars for model-days the catalog cannot price (cost_status provider_reported).
     SUM(IF(cost_status = 'provider_reported', billed_cost_usd, 0)) AS provider_reported_usd,
+    -- Computed at the standard rate although the source did not report a dimension that can raise it
+    -- (the context-window tier of a model with long-context rates): part of computed_usd, flagged.
+    SUM(IF(cost_status = 'priced' AND estimate_reason IS NOT NULL, billed_cost_usd, 0)) AS estimated_usd,
     SUM(IF(cost_status = 'unpriced' AND consumed_unit = 'Tokens', consumed_quantity, 0)) AS unpriced_tokens,
     SUM(IF(consumed_unit = 'Tokens', consumed_quantity, 0)) AS tokens,
     SUM(IF(cost_status = 'priced' AND commitment_status = 'Unused', cost_usd, 0)) AS unused_commitment_usd
@@ -28,6 +32,7 @@ SELECT
   SUM(r.reported_usd) AS reported_usd,
   SUM(c.computed_usd) AS computed_usd,
   SUM(c.provider_reported_usd) AS provider_reported_usd,
+  SUM(c.estimated_usd) AS estimated_usd,
   SUM(c.unpriced_tokens) AS unpriced_tokens,
   SUM(c.tokens) AS tokens,
   SUM(IF(c.unpriced_tokens > 0,

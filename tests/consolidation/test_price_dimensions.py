@@ -54,3 +54,32 @@ def test_azure_data_zone_and_regional_prices_follow_the_usage_region(world):
     assert by_project["dz"] == (data_zone, D("2.75"))
     assert by_project["r"] == (regional, D("2.8"))
     assert by_project["g"][1] == D("2.5")
+
+
+def test_usage_without_its_context_window_is_priced_at_the_standard_rate_and_marked_an_estimate(world):
+    # Gemini 2.5 Pro-like: $1.25 / $10 per 1M up to 200k prompt tokens, $2.50 / $15 above. Cloud Monitoring's
+    # hourly token counts say nothing about prompt sizes, so the hour cannot be split by tier.
+    long_rates = {
+        "long_context_threshold_tokens": 200_000,
+        "long_context_input_price_per_1k": "2.50",
+        "long_context_output_price_per_1k": "15.00",
+    }
+    world.add_price("gemini", "golden-pro", "1.25", "10.00", **long_rates)
+    world.add_price("anthropic", "golden-sonnet", "3.00", "15.00", **long_rates)
+    world.add_price("gemini", "golden-flash", "0.30", "2.50")  # no long-context rates: nothing to estimate
+    world.add_usage("gemini", "2026-11-02", "golden-pro", input_uncached_tokens=1_000_000, output_tokens=100_000)
+    world.add_usage("gemini", "2026-11-02", "golden-flash", input_uncached_tokens=1_000_000)
+    world.add_usage(
+        "anthropic", "2026-11-02", "golden-sonnet", context_window="0-200k", input_uncached_tokens=1_000_000
+    )
+    world.consolidate("2026-11-02", "2026-11-03")
+    rows = {(r["model"], r["token_type"]): r for r in world.costs()}
+    pro_in, pro_out = rows[("golden-pro", "input")], rows[("golden-pro", "output")]
+    assert (pro_in["cost_usd"], pro_in["price_rule"], pro_in["cost_status"]) == (D("1.25"), "standard", "priced")
+    assert pro_out["cost_usd"] == D("1")
+    for row in (pro_in, pro_out):
+        assert "context window not reported" in row["estimate_reason"] and "200000" in row["estimate_reason"]
+    # the source reported the tier (Anthropic's context_window), or the model has one rate: exact
+    assert rows[("golden-sonnet", "input")]["estimate_reason"] is None
+    assert rows[("golden-sonnet", "input")]["cost_usd"] == D("3")
+    assert rows[("golden-flash", "input")]["estimate_reason"] is None

@@ -139,7 +139,7 @@ def test_the_costs_insert_lines_up_its_four_jobs():
     ctes = {cte.alias: cte.this for cte in insert.find_all(exp.CTE)}
     named = [_output_names(b, ctes) for b in _branches(union)]
     columns = [c.name for c in insert.this.expressions]
-    assert len(named) == 4 and all(n is not None and len(n) == len(columns) - 1 == 39 for n in named)
+    assert len(named) == 4 and all(n is not None and len(n) == len(columns) - 1 == 40 for n in named)
     assert named[0] + ["consolidated_at"] == columns
 
 

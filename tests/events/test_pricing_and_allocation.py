@@ -140,3 +140,32 @@ def test_a_bill_below_the_estimate_is_fully_allocated_and_the_check_catches_a_lo
         f"WHERE tenant_id = 'tenant-b'"
     )
     assert _allocation_check(world).violations == 1
+
+
+def test_an_event_is_long_context_when_its_own_prompt_exceeds_the_threshold(world: EventsWorld) -> None:
+    # Seed row gemini-2.5-pro: $1.25 / $10 per 1M up to 200,000 prompt tokens, $2.50 / $15 above (the
+    # whole request). An event knows its prompt size, so the tier is exact, never an estimate.
+    events = [
+        openai_event(
+            event_id,
+            provider="gemini",
+            model="gemini-2.5-pro",
+            input_uncached_tokens=prompt,
+            input_cached_tokens=cached,
+            output_tokens=1_000,
+        )
+        for event_id, prompt, cached in (
+            ("long", 250_000, 0),
+            ("at-threshold", 200_000, 0),
+            ("short", 150_000, 0),
+            ("long-with-cache", 150_000, 60_000),  # cache reads count toward the prompt: 210,000
+        )
+    ]
+    assert world.post(events).status_code == 200
+    world.consolidate()
+    costs = {event_id: row[0] for event_id, row in _costs(world).items()}
+    assert costs["long"] == Decimal("0.640")  # 250,000 x $2.50/1M + 1,000 x $15/1M
+    assert costs["at-threshold"] == Decimal("0.260")  # 200,000 x $1.25/1M + 1,000 x $10/1M
+    assert costs["short"] == Decimal("0.1975")
+    # 150,000 x $2.50/1M + 60,000 x $0.25/1M (cache read $0.125 x the long-context ratio 2) + $0.015
+    assert costs["long-with-cache"] == Decimal("0.405")
