@@ -6,7 +6,8 @@ prints per provider:
 - tokens priced / all tokens (pay-as-you-go usage, `genai_costs_daily_unified`);
 - dollars: the provider-reported cost of the model-days we priced / all provider-reported cost, for the
   providers whose cost lines name the model (OpenAI, Anthropic: `genai_reconciliation_by_model`);
-- computed next to reported cost per provider (`genai_reconciliation_daily`): the reconciliation gap.
+- computed next to reported cost per provider (`genai_reconciliation_daily`): the reconciliation gap, and
+  the part of computed that is an estimate (`estimate_reason`: a context-window tier the source does not report).
 
     .venv/bin/python bench/price_coverage.py [--days 30] [--today 2026-12-02]
 """
@@ -33,7 +34,8 @@ SYNC_TOPIC = "genai-prices"
 TOKENS = """
 SELECT provider,
   SUM(consumed_quantity) AS tokens,
-  SUM(IF(cost_status = 'priced', consumed_quantity, 0)) AS priced_tokens
+  SUM(IF(cost_status = 'priced', consumed_quantity, 0)) AS priced_tokens,
+  SUM(IF(cost_status = 'priced' AND estimate_reason IS NOT NULL, billed_cost_usd, 0)) AS estimated_usd
 FROM genai_costs_daily_unified
 WHERE flow = 'payg' AND consumed_unit = 'Tokens'
 GROUP BY provider
@@ -42,7 +44,7 @@ GROUP BY provider
 DOLLARS = """
 SELECT provider,
   SUM(reported_usd) AS model_reported_usd,
-  SUM(IF(explanation != 'unpriced usage', reported_usd, 0)) AS priced_model_reported_usd
+  SUM(IF(status != 'unpriced', reported_usd, 0)) AS priced_model_reported_usd
 FROM genai_reconciliation_by_model
 WHERE reported_usd IS NOT NULL
 GROUP BY provider
@@ -92,14 +94,21 @@ def main() -> None:
     after = measure(sync=True, days=args.days, today=args.today)
 
     table = Table(title=f"pricing coverage on the demo ({args.days} days to {args.today}): seed catalog -> after sync")
-    for column in ("provider", "tokens priced", "reported $ priced", "computed", "reported", "gap"):
+    for column in ("provider", "tokens priced", "reported $ priced", "computed", "of it estimated", "reported", "gap"):
         table.add_column(column, justify="left" if column == "provider" else "right")
     totals: dict[str, dict[str, Decimal]] = {"before": {}, "after": {}}
     for provider in sorted(set(before) | set(after)):
         cells = []
         for label, run in (("before", before), ("after", after)):
             f = run.get(provider, {})
-            for key in ("tokens", "priced_tokens", "model_reported_usd", "priced_model_reported_usd", "computed_usd"):
+            for key in (
+                "tokens",
+                "priced_tokens",
+                "model_reported_usd",
+                "priced_model_reported_usd",
+                "computed_usd",
+                "estimated_usd",
+            ):
                 totals[label][key] = totals[label].get(key, Decimal(0)) + Decimal(f.get(key) or 0)
             gap = None
             if f.get("reported_usd") is not None and f.get("computed_usd") is not None:
@@ -111,6 +120,7 @@ def main() -> None:
                     if "model_reported_usd" in f
                     else "-",
                     money(f.get("computed_usd")),
+                    money(f.get("estimated_usd")),
                     money(f.get("reported_usd")),
                     money(gap),
                 )
@@ -121,9 +131,10 @@ def main() -> None:
     for label in ("before", "after"):
         t = totals[label]
         console.print(
-            f"{label}: tokens priced {share(t['priced_tokens'], t['tokens'])} of {t['tokens']:,}; "
+            f"{label}: tokens priced {share(t['priced_tokens'], t['tokens'])} of {int(t['tokens']):,}; "
             f"reported $ priced {share(t['priced_model_reported_usd'], t['model_reported_usd'])} of "
-            f"{money(t['model_reported_usd'])} (OpenAI, Anthropic); computed {money(t['computed_usd'])}"
+            f"{money(t['model_reported_usd'])} (OpenAI, Anthropic); computed {money(t['computed_usd'])}, "
+            f"of it estimated {money(t['estimated_usd'])}"
         )
 
 

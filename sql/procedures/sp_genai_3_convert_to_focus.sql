@@ -27,7 +27,7 @@ BEGIN
     ResourceType, ServiceCategory, ServiceName, ServiceProviderName, ServiceSubcategory, SkuId, SkuMeter,
     SkuPriceDetails, SkuPriceId, SubAccountId, SubAccountName, SubAccountType, Tags,
     x_OrgSlug, x_CostId, x_UsageId, x_PricingId, x_Provider, x_ModelId, x_TokenType, x_Flow, x_ApiKeyId,
-    x_ConvertedAt
+    x_ConvertedAt, x_EstimateReason
   )
   WITH costs AS (
     SELECT *
@@ -231,6 +231,7 @@ BEGIN
     token_type AS x_TokenType,
     flow AS x_Flow,
     api_key_id AS x_ApiKeyId,
-    CURRENT_TIMESTAMP() AS x_ConvertedAt
+    CURRENT_TIMESTAMP() AS x_ConvertedAt,
+    estimate_reason AS x_EstimateReason
   FROM focus_input;
 END;

@@ -83,3 +83,11 @@ def test_usage_without_its_context_window_is_priced_at_the_standard_rate_and_mar
     assert rows[("golden-sonnet", "input")]["estimate_reason"] is None
     assert rows[("golden-sonnet", "input")]["cost_usd"] == D("3")
     assert rows[("golden-flash", "input")]["estimate_reason"] is None
+    # FOCUS carries the mark to the report consumers read
+    focus = world.wh.query(
+        "acme_prod",
+        "SELECT x_ModelId, x_TokenType, x_EstimateReason FROM cost_data_standard_1_3 "
+        "WHERE ChargePeriodStart >= TIMESTAMP '2026-11-01'",
+    )
+    marked = {(r["x_ModelId"], r["x_TokenType"]) for r in focus if r["x_EstimateReason"]}
+    assert marked == {("golden-pro", "input"), ("golden-pro", "output")}
