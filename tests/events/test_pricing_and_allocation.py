@@ -169,3 +169,15 @@ def test_an_event_is_long_context_when_its_own_prompt_exceeds_the_threshold(worl
     assert costs["short"] == Decimal("0.1975")
     # 150,000 x $2.50/1M + 60,000 x $0.25/1M (cache read $0.125 x the long-context ratio 2) + $0.015
     assert costs["long-with-cache"] == Decimal("0.405")
+
+
+def test_only_an_event_without_any_tokens_costs_zero(world: EventsWorld) -> None:
+    # A request that failed before the model read anything uses nothing: $0 with status no_usage. An event
+    # with tokens never falls into that branch, even for a model no price covers.
+    empty = openai_event("failed", status="error", input_uncached_tokens=0, input_cached_tokens=0, output_tokens=0)
+    unknown = openai_event("unknown", model="gpt-9-turbo-imaginary", input_cached_tokens=0, output_tokens=0)
+    assert world.post([empty, unknown]).status_code == 200
+    world.consolidate()
+    costs = _costs(world)
+    assert costs["failed"][0] == Decimal(0) and costs["failed"][2] == "no_usage"
+    assert costs["unknown"][0] is None and costs["unknown"][2] == "unpriced"
