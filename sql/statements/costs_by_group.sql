@@ -1,7 +1,11 @@
--- The cost report's groups (GET /costs?group_by=..., `genai-costs costs --group-by ...`): the same events and
--- filters as costs_daily.sql, summed per value of one dimension, @p_group_by: tenant_id, user_id, service,
--- workflow_id, provider, model or day (the event day as YYYY-MM-DD). Events without the attribute form the
--- NULL group. Largest cost first; unpriced events are counted apart, never as $0.
+-- The cost report (GET /costs, `genai-costs costs`): the organization's priced usage events
+-- (genai_usage_event_costs, priced by the bill's own engine) of event days [@p_start_date, @p_end_date) that
+-- pass every filter (a NULL filter means any value), summed per value of one dimension, @p_group_by:
+-- tenant_id, user_id, service, workflow_id, provider, model or day (the event day as YYYY-MM-DD; the
+-- report's days are this statement grouped by day). Events without the attribute form the NULL group.
+-- Largest cost first. Unpriced events are counted apart with their tokens and never add $0 to the cost;
+-- committed events (served by provisioned capacity) cost $0 per call here because the commitment
+-- carries the money.
 -- @p_group_by STRING
 -- @p_workflow_id STRING
 -- @p_tenant_id STRING

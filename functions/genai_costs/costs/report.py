@@ -85,10 +85,12 @@ def cost_report(warehouse: Warehouse, org_slug: str, query: CostQuery, *, today:
     start, end = query.period(today)
     dataset = dataset_for(org_slug)
     params = _params(query, start, end)
-    days = [DayCost(date=r.pop("usage_date"), **r) for r in warehouse.query(dataset, _sql("costs_daily"), params)]
+    by_group = _sql("costs_by_group")
+    daily = warehouse.query(dataset, by_group, params | {"p_group_by": "day"})
+    days = sorted((DayCost(date=dt.date.fromisoformat(r.pop("group_value")), **r) for r in daily), key=lambda d: d.date)
     groups = None
     if query.group_by:
-        rows = warehouse.query(dataset, _sql("costs_by_group"), params | {"p_group_by": query.group_by})
+        rows = warehouse.query(dataset, by_group, params | {"p_group_by": query.group_by})
         groups = [GroupCost(value=r.pop("group_value"), **r) for r in rows]
     last = min(end, today)
     elapsed = max(0, (last - start).days + 1)
