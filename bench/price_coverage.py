@@ -46,7 +46,7 @@ SELECT provider,
   SUM(reported_usd) AS model_reported_usd,
   SUM(IF(status != 'unpriced', reported_usd, 0)) AS priced_model_reported_usd
 FROM genai_reconciliation_by_model
-WHERE reported_usd IS NOT NULL
+WHERE reported_usd IS NOT NULL AND model IS NOT NULL
 GROUP BY provider
 """
 

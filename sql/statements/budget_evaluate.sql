@@ -50,23 +50,8 @@ shapes AS (
     match_project != '' AS by_project
   FROM budgets
 ),
-runs AS (
-  SELECT flow, provider, MAX(window_end) AS window_end
-  FROM genai_ingestion_runs
-  WHERE event_date >= @p_runs_since AND status = 'succeeded' AND flow IN ('payg', 'consolidate')
-  GROUP BY flow, provider
-),
 billed_through AS (
-  SELECT
-    r.provider,
-    LEAST(
-      DATE_SUB(r.window_end, INTERVAL 1 DAY),
-      DATE_SUB(c.window_end, INTERVAL 1 DAY),
-      DATE_SUB(@p_today, INTERVAL 1 DAY)
-    ) AS through_date
-  FROM runs AS r
-  CROSS JOIN (SELECT MAX(window_end) AS window_end FROM runs WHERE flow = 'consolidate') AS c
-  WHERE r.flow = 'payg' AND c.window_end IS NOT NULL
+  SELECT provider, through_date FROM genai_billed_through(@p_runs_since, @p_today)
 ),
 cuts AS (
   SELECT DISTINCT start_at AS cut_at FROM budgets WHERE start_at >= TIMESTAMP(@p_scan_start)

@@ -20,7 +20,8 @@ from genai_costs.warehouse.tables import load_table_specs
 
 SPECS = load_table_specs(sql_root())
 TABLE_PARTITIONS = {name: spec.partition_field for name, spec in SPECS.items() if spec.partition_field}
-WINDOW_PARAMS = {"p_start_date", "p_end_date"}
+# p_runs_since: the lower bound of the run-ledger lookback (genai_billed_through, read by budgets).
+WINDOW_PARAMS = {"p_start_date", "p_end_date", "p_runs_since"}
 LARGE = [t for p in PROVIDERS for t in p.raw_tables if not t.endswith("_quarantine")] + [
     "genai_usage_daily",
     "genai_costs_daily_unified",
