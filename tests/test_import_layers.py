@@ -50,10 +50,11 @@ LAYERS: tuple[Layer, ...] = (
         "onboarding",
         "budgets",
         "pipelines",
-        "freshness",
         "events",
         "reconciliation",
     ),
+    # source freshness: read by the budget evaluation, which raises its alerts through the ledger
+    Layer("freshness"),
     Layer("runs"),
     Layer("alerting"),  # alert delivery: used by runners (budget evaluation), uses secrets/messaging
     Layer("conformance", "seeds", "periods"),

@@ -12,9 +12,10 @@ An alert's id is stable for one episode: the source, its state and the last day 
 (the alert ledger's operational key ``kind|subject|occasion`` with subject = source_id and occasion =
 state and day). A source that stays late or silent on the same day yields the same id on every
 evaluation, so it is raised once when the source turns late or silent, and again when the episode
-changes (a new day behind, or from late to silent). :func:`raise_alerts` delivers each new alert
-through the alerting path (one delivery per channel target, retried inline, as budget alerts are),
-skipping the ids the caller has already raised.
+changes (a new day behind, or from late to silent). The scheduled budget evaluation records each
+episode in the alert ledger (once, however often it runs: the ledger key is the episode) and delivers it
+to the operations targets; :func:`raise_alerts` is the manual path (`genai-costs freshness --alert-targets`),
+delivering inline and skipping the ids the caller has already raised.
 """
 
 from __future__ import annotations
@@ -67,28 +68,44 @@ def read_freshness(warehouse: Warehouse, org_slug: str) -> list[SourceFreshness]
     return [SourceFreshness.model_validate(r) for r in rows]
 
 
+class Episode(BaseModel):
+    """A source that needs an alert, and what identifies its episode: the alert ledger's operational key
+    is ``kind|subject|occasion`` (subject = the source id, occasion = state and last day complete)."""
+
+    source: SourceFreshness
+    kind: AlertKind
+    occasion: str
+    summary: str
+
+    @property
+    def last_success_at(self) -> dt.datetime | None:
+        at = self.source.last_success_at
+        return at.replace(tzinfo=at.tzinfo or dt.UTC) if at else None
+
+
+def episodes(sources: Iterable[SourceFreshness]) -> Iterator[Episode]:
+    """The sources that are late, silent or failing, each with its episode (see the module docstring)."""
+    for s in sources:
+        if s.state == "fresh":
+            continue
+        kind = AlertKind.RUN_FAILED if s.state == "failing" else AlertKind.SOURCE_STALE
+        day = s.complete_through.isoformat() if s.complete_through else "never"
+        yield Episode(source=s, kind=kind, occasion=f"{s.state}|{day}", summary=_summary(s))
+
+
 def operational_alerts(
     org_slug: str, sources: Iterable[SourceFreshness], *, evaluated_at: dt.datetime
 ) -> Iterator[Alert]:
     """The alerts to raise for the sources that are late, silent or failing (see the module docstring)."""
     dataset = dataset_for(org_slug)
-    for s in sources:
-        if s.state == "fresh":
-            continue
-        kind = AlertKind.RUN_FAILED if s.state == "failing" else AlertKind.SOURCE_STALE
-        episode = s.complete_through.isoformat() if s.complete_through else "never"
+    for e in episodes(sources):
+        s = e.source
         yield Alert(
-            alert_id=stable_alert_id(org_slug, kind, s.source_id, s.state, episode),
-            kind=kind,
+            alert_id=stable_alert_id(org_slug, e.kind, s.source_id, e.occasion),
+            kind=e.kind,
             org_slug=org_slug,
             evaluated_at=evaluated_at,
-            operational=OperationalFacts(
-                summary=_summary(s),
-                source=s.source_id,
-                last_success_at=s.last_success_at.replace(tzinfo=s.last_success_at.tzinfo or dt.UTC)
-                if s.last_success_at
-                else None,
-            ),
+            operational=OperationalFacts(summary=e.summary, source=s.source_id, last_success_at=e.last_success_at),
             where_to_look=WhereToLook(
                 hint=(
                     f"SELECT * FROM {dataset}.genai_source_freshness WHERE source_id = '{s.source_id}'; "

@@ -265,3 +265,35 @@ def test_alerts_for_late_silent_and_failing_sources_once_per_episode(wh) -> None
     failed = {a.operational.source: a for a in operational_alerts("acme", read_freshness(wh, "acme"), evaluated_at=NOW)}
     assert failed["payg/anthropic"].kind is AlertKind.RUN_FAILED
     assert failed["payg/anthropic"].alert_id != alerts["payg/anthropic"].alert_id
+
+
+def test_the_scheduled_evaluation_records_each_episode_once_in_the_alert_ledger(wh) -> None:
+    from genai_costs.alerting.targets import SlackTarget
+    from genai_costs.budgets.evaluation import alert_stale_sources
+
+    daily_runs(wh, "openai", last_days_ago=0)
+    usage_rows(wh, "openai", steady())
+    daily_runs(wh, "gemini", last_days_ago=4)
+    ran(wh, "aws_bedrock", at=NOW - dt.timedelta(minutes=3), status="failed", error_kind="ProviderUnavailableError")
+
+    def evaluate(minutes: int) -> None:
+        alert_stale_sources(
+            wh, DATASET, org_slug="acme", targets=[SlackTarget(secret_id="ops-slack")],
+            now=NOW + dt.timedelta(minutes=minutes), raised_by=f"evaluation-{minutes}",
+        )  # fmt: skip
+
+    def ledger() -> list[tuple[str, str]]:
+        rows = wh.query(DATASET, "SELECT kind, subject FROM genai_alert_ledger ORDER BY subject, kind")
+        return [(r["kind"], r["subject"]) for r in rows]
+
+    for minutes in (0, 5, 10):  # every 5 minutes, the same episodes
+        evaluate(minutes)
+    assert ledger() == [("run_failed", "payg/aws_bedrock"), ("source_stale", "payg/gemini")]
+    # a new episode (Gemini's next run fails) is a new alert; the fresh OpenAI source never is one
+    ran(wh, "gemini", at=NOW - dt.timedelta(minutes=1), status="failed", error_kind="ProviderAuthError")
+    evaluate(15)
+    assert ledger() == [
+        ("run_failed", "payg/aws_bedrock"),
+        ("run_failed", "payg/gemini"),
+        ("source_stale", "payg/gemini"),
+    ]  # (the late episode stays on record)

@@ -6,7 +6,9 @@ budget, then alerts through the ledger, their delivery, and metrics.
     2. one query over both ledgers for all budgets, partition-filtered from the earliest period start
        (or the forecast history, if earlier) to today
     3. exact decimal arithmetic per budget (proration, forecast, thresholds) -> genai_budget_status
-    4. the alert ledger: exactly one alert per key, delivery rows, claimed deliveries
+    4. the alert ledger: exactly one alert per key, delivery rows, claimed deliveries; with the budget
+       alerts, the operational ones: unpriced usage (once a month per model) and sources that are late,
+       silent or failing (once per episode, genai_source_freshness)
     5. metrics
 
 The whole run is a ledgered run (flow ``budgets`` in genai_ingestion_runs): a failure is recorded
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from ..alerting.delivery import Delivery
 from ..alerting.targets import ChannelTarget
 from ..errors import GenAICostsError, WarehouseError
+from ..freshness import episodes, read_freshness
 from ..logs import redact
 from ..model.alert import AlertKind
 from ..model.window import Window
@@ -231,6 +234,36 @@ def alert_unpriced_usage(
     return alerts
 
 
+def alert_stale_sources(
+    warehouse: Warehouse,
+    dataset: str,
+    *,
+    org_slug: str,
+    targets: Sequence[ChannelTarget],
+    now: dt.datetime,
+    raised_by: str,
+) -> list[OperationalAlert]:
+    """One operational alert per source that is late, silent (source_stale) or failing (run_failed),
+    once per episode: the ledger key's occasion is the state and the last day known complete, so the
+    next evaluations of the same episode add nothing (see :mod:`genai_costs.freshness`)."""
+    alerts = [
+        OperationalAlert(
+            kind=e.kind,
+            subject=e.source.source_id,
+            occasion=e.occasion,
+            summary=e.summary,
+            source=e.source.source_id,
+            last_success_at=e.last_success_at,
+        )
+        for e in episodes(read_freshness(warehouse, org_slug))
+    ]
+    if alerts:
+        record_operational_alerts(
+            warehouse, dataset, alerts, org_slug=org_slug, targets=targets, now=now, raised_by=raised_by
+        )
+    return alerts
+
+
 def evaluate_budgets(
     message: EvaluateBudgetsMessage,
     *,
@@ -278,6 +311,8 @@ def evaluate_budgets(
                 runs_since=evaluation.runs_since,
             )
             evaluation.operational = alert_unpriced_usage(
+                warehouse, run.dataset, org_slug=message.org_slug, targets=ops_targets, now=now, raised_by=run.run_id
+            ) + alert_stale_sources(
                 warehouse, run.dataset, org_slug=message.org_slug, targets=ops_targets, now=now, raised_by=run.run_id
             )
             policy = dispatcher.policy if dispatcher else None
