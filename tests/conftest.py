@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 
+from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.settings import get_settings
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
+
+OnboardedFile = Callable[..., Path]
 
 
 @pytest.fixture(autouse=True)
@@ -21,5 +28,34 @@ def _isolated_settings(tmp_path, monkeypatch):
 @pytest.fixture
 def warehouse():
     wh = DuckDBWarehouse(":memory:")
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def onboarded_file(tmp_path_factory) -> OnboardedFile:
+    """``onboarded_file(dest, *orgs)`` copies an embedded warehouse file with ``orgs`` onboarded to ``dest``.
+    Onboarding costs seconds; each set of organizations is onboarded once per worker, then copied (the
+    tests of onboarding itself onboard for real)."""
+    templates: dict[tuple[str, ...], Path] = {}
+
+    def copy(dest: Path, *orgs: str) -> Path:
+        if orgs not in templates:
+            path = tmp_path_factory.mktemp("onboarded") / "warehouse.duckdb"
+            with DuckDBWarehouse(path) as wh:
+                for org in orgs:
+                    onboard(wh, OnboardRequest(org_slug=org))
+            templates[orgs] = path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(templates[orgs], dest)
+        return dest
+
+    return copy
+
+
+@pytest.fixture
+def acme_warehouse(onboarded_file: OnboardedFile, tmp_path: Path) -> Iterator[DuckDBWarehouse]:
+    """A warehouse of its own with ``acme`` onboarded (a copy of a file onboarded once per worker)."""
+    wh = DuckDBWarehouse(onboarded_file(tmp_path / "acme.duckdb", "acme"))
     yield wh
     wh.close()

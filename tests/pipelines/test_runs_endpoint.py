@@ -38,8 +38,8 @@ def ledger_run(wh, *, flow, provider, started, status, trigger, window=None, **e
 
 
 @pytest.fixture
-def seeded(warehouse):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+def seeded(acme_warehouse):
+    warehouse = acme_warehouse
     ids = {
         "openai_ok": ledger_run(
             warehouse, flow="payg", provider="openai", started=at(1), status="succeeded", trigger="m-1", rows_usage=42
