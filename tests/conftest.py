@@ -10,7 +10,7 @@ from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.settings import get_settings
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
-OnboardedFile = Callable[..., Path]
+OnboardedCopy = Callable[..., Path]
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +33,8 @@ def warehouse():
 
 
 @pytest.fixture(scope="session")
-def onboarded_file(tmp_path_factory) -> OnboardedFile:
-    """``onboarded_file(dest, *orgs)`` copies an embedded warehouse file with ``orgs`` onboarded to ``dest``.
+def onboarded_copy(tmp_path_factory) -> OnboardedCopy:
+    """``onboarded_copy(dest, *orgs)`` copies an embedded warehouse file with ``orgs`` onboarded to ``dest``.
     Onboarding costs seconds; each set of organizations is onboarded once per worker, then copied (the
     tests of onboarding itself onboard for real)."""
     templates: dict[tuple[str, ...], Path] = {}
@@ -54,8 +54,15 @@ def onboarded_file(tmp_path_factory) -> OnboardedFile:
 
 
 @pytest.fixture
-def acme_warehouse(onboarded_file: OnboardedFile, tmp_path: Path) -> Iterator[DuckDBWarehouse]:
+def acme_warehouse(onboarded_copy: OnboardedCopy, tmp_path: Path) -> Iterator[DuckDBWarehouse]:
     """A warehouse of its own with ``acme`` onboarded (a copy of a file onboarded once per worker)."""
-    wh = DuckDBWarehouse(onboarded_file(tmp_path / "acme.duckdb", "acme"))
+    wh = DuckDBWarehouse(onboarded_copy(tmp_path / "acme.duckdb", "acme"))
     yield wh
     wh.close()
+
+
+@pytest.fixture
+def acme_onboarded(onboarded_copy: OnboardedCopy) -> Path:
+    """``acme`` onboarded in the warehouse file of this test's data directory (the one the entry points
+    and the CLI open), copied like ``acme_warehouse``."""
+    return onboarded_copy(get_settings().duckdb_path, "acme")

@@ -49,7 +49,7 @@ def at(text: str) -> dt.datetime:
 
 class World:
     def __init__(self, warehouse: DuckDBWarehouse) -> None:
-        self.wh = warehouse  # with ORG onboarded (a copy of the onboarded_file fixture's)
+        self.wh = warehouse  # with ORG onboarded (a copy of the onboarded_copy fixture's)
         self.specs = load_table_specs(sql_root())
         self._n = 0
 
@@ -223,7 +223,7 @@ def channel_secrets(tmp_path: Path, sim_url: str) -> tuple[LocalSecretStore, dic
 
 
 @pytest.fixture
-def world(tmp_path: Path, onboarded_file: Any) -> Iterator[World]:
-    warehouse = DuckDBWarehouse(onboarded_file(tmp_path / "warehouse.duckdb", ORG))
+def world(tmp_path: Path, onboarded_copy: Any) -> Iterator[World]:
+    warehouse = DuckDBWarehouse(onboarded_copy(tmp_path / "warehouse.duckdb", ORG))
     yield World(warehouse)
     warehouse.close()

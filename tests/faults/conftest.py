@@ -156,13 +156,13 @@ def outcome(process: subprocess.Popen[str], timeout: float = 120) -> dict[str, A
 
 
 @pytest.fixture
-def shared_warehouse(tmp_path, simulator, onboarded_file) -> Iterator[tuple[Warehouse, LocalSecretStore, Any]]:
+def shared_warehouse(tmp_path, simulator, onboarded_copy) -> Iterator[tuple[Warehouse, LocalSecretStore, Any]]:
     """An onboarded embedded warehouse in a file that other processes open too (as the functions do),
     with the simulator's credentials in the data directory's sealed store."""
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
     data = tmp_path / "data"
-    warehouse = DuckDBWarehouse(onboarded_file(data / "warehouse.duckdb", ORG), shared=True)
+    warehouse = DuckDBWarehouse(onboarded_copy(data / "warehouse.duckdb", ORG), shared=True)
     secrets = LocalSecretStore(data / "secrets", data / "key")
     for provider, secret in simulator_secrets(simulator).items():
         secrets.put(f"genai-{ORG}-{provider}", json.dumps(secret))

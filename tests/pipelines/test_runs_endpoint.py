@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from genai_costs.model.window import Window
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.pipeline_endpoints import PipelinesApi, pinned_to
 from genai_costs.runs.ledger import Run, record_event
 from genai_costs.settings import get_settings
@@ -178,10 +177,8 @@ def test_bad_filters_are_refused(seeded, query, message):
 
 
 @pytest.fixture
-def embedded_api():
+def embedded_api(acme_onboarded):
     settings = get_settings()
-    with open_warehouse(settings) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
     bus = InProcessBus(project="local")
     bus.subscribe("genai-payg", load_entry_point("ingest_payg"))
     bus.subscribe("genai-consolidate", load_entry_point("consolidate"))
