@@ -13,6 +13,12 @@ from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 OnboardedCopy = Callable[..., Path]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow end-to-end tests first (a stable sort): xdist hands tests out in this order, so the longest
+    ones overlap the many short ones instead of running alone at the end of the session."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     """Every test runs embedded, with its own data directory and no Google project."""
