@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from genai_costs.onboarding import OnboardRequest, onboard
+from genai_costs.paths import sql_root
 from genai_costs.settings import get_settings
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -43,17 +44,18 @@ def onboarded_copy(tmp_path_factory) -> OnboardedCopy:
     """``onboarded_copy(dest, *orgs)`` copies an embedded warehouse file with ``orgs`` onboarded to ``dest``.
     Onboarding costs seconds; each set of organizations is onboarded once per worker, then copied (the
     tests of onboarding itself onboard for real)."""
-    templates: dict[tuple[str, ...], Path] = {}
+    templates: dict[tuple[Path, tuple[str, ...]], Path] = {}
 
     def copy(dest: Path, *orgs: str) -> Path:
-        if orgs not in templates:
+        key = (sql_root(), orgs)  # a test that points GENAI_COSTS_SQL_DIR elsewhere gets its own
+        if key not in templates:
             path = tmp_path_factory.mktemp("onboarded") / "warehouse.duckdb"
             with DuckDBWarehouse(path) as wh:
                 for org in orgs:
                     onboard(wh, OnboardRequest(org_slug=org))
-            templates[orgs] = path
+            templates[key] = path
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(templates[orgs], dest)
+        shutil.copyfile(templates[key], dest)
         return dest
 
     return copy

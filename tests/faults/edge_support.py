@@ -30,6 +30,7 @@ from cloudevents.http import CloudEvent
 from functions_framework import create_app
 
 from genai_costs.onboarding import OnboardRequest, onboard
+from genai_costs.paths import sql_root
 from genai_costs.providers.ids import secret_id
 from genai_costs.secrets import open_secret_store
 from genai_costs.settings import Settings, get_settings
@@ -103,18 +104,19 @@ def onboard_org(*orgs: str) -> None:
             for org in orgs:
                 onboard(wh, OnboardRequest(org_slug=org))
         return
-    if orgs not in _TEMPLATES:
-        template = Path(_TEMPLATE_DIR.name) / f"{'-'.join(orgs)}.duckdb"
+    key = (sql_root(), orgs)  # a test that points GENAI_COSTS_SQL_DIR elsewhere gets its own
+    if key not in _TEMPLATES:
+        template = Path(tempfile.mkdtemp(dir=_TEMPLATE_DIR.name)) / "warehouse.duckdb"
         with DuckDBWarehouse(template) as wh:
             for org in orgs:
                 onboard(wh, OnboardRequest(org_slug=org))
-        _TEMPLATES[orgs] = template
+        _TEMPLATES[key] = template
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_TEMPLATES[orgs], path)
+    shutil.copyfile(_TEMPLATES[key], path)
 
 
 _TEMPLATE_DIR = tempfile.TemporaryDirectory(prefix="onboarded-")  # removed when the process exits
-_TEMPLATES: dict[tuple[str, ...], Path] = {}
+_TEMPLATES: dict[tuple[Path, tuple[str, ...]], Path] = {}
 
 
 def ledger(org: str) -> list[dict[str, Any]]:
