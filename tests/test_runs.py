@@ -9,7 +9,6 @@ import pytest
 from genai_costs.errors import ConfigurationError, ProviderAuthError, WarehouseError
 from genai_costs.logs import register_secret
 from genai_costs.model.window import Window
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.runs.lifecycle import ledgered_run
 
 WINDOW = Window(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 2))
@@ -27,9 +26,8 @@ class Resource:
 
 
 @pytest.fixture
-def wh(warehouse):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
-    return warehouse
+def wh(acme_warehouse):
+    return acme_warehouse
 
 
 def start(wh, **kw):

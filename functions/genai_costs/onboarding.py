@@ -100,7 +100,8 @@ def _onboard_once(
         created_so_far.append(dataset)
     # One onboarding of a dataset at a time: a second one waits, then finds everything done (concurrent
     # creates conflict in the engine, and two inserts of the missing seed rows would both insert them).
-    with warehouse.exclusive(dataset, "onboarding"):
+    # Inside the lock, one connection for the whole batch (the lock is always taken first: no deadlock).
+    with warehouse.exclusive(dataset, "onboarding"), warehouse.held():
         tables_created: list[str] = []
         tables_present: list[str] = []
         if schema_owner == "terraform":

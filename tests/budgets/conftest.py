@@ -19,7 +19,6 @@ from genai_costs.budgets.dispatch import Dispatcher
 from genai_costs.budgets.evaluation import EvaluateBudgetsMessage, Evaluation, evaluate_budgets
 from genai_costs.budgets.model import Budget, BudgetDefinition
 from genai_costs.budgets.store import create_budget
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
@@ -50,9 +49,8 @@ def at(text: str) -> dt.datetime:
 
 class World:
     def __init__(self, warehouse: DuckDBWarehouse) -> None:
-        self.wh = warehouse
+        self.wh = warehouse  # with ORG onboarded (a copy of the onboarded_copy fixture's)
         self.specs = load_table_specs(sql_root())
-        onboard(warehouse, OnboardRequest(org_slug=ORG))
         self._n = 0
 
     # -- spend -------------------------------------------------------------------------------------
@@ -225,7 +223,7 @@ def channel_secrets(tmp_path: Path, sim_url: str) -> tuple[LocalSecretStore, dic
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+def world(tmp_path: Path, onboarded_copy: Any) -> Iterator[World]:
+    warehouse = DuckDBWarehouse(onboarded_copy(tmp_path / "warehouse.duckdb", ORG))
     yield World(warehouse)
     warehouse.close()

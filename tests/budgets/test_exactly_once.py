@@ -29,7 +29,7 @@ from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 from genai_costs.warehouse.sqlfiles import SqlFile
 from tests.alerting.helpers import SLACK, WEBHOOK, received, store_sim_secrets
 
-from .conftest import DATASET, World
+from .conftest import DATASET, ORG, World
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,13 +140,15 @@ def test_two_senders_claiming_at_once_send_each_delivery_once(world, now, tmp_pa
     assert len(received(sim, "slack")) == 1 and len(received(sim, "webhook")) == 1
 
 
-def test_pubsub_redelivery_of_an_evaluation_sends_nothing_twice(world, now, tmp_path, sim, sim_url, monkeypatch):
+def test_pubsub_redelivery_of_an_evaluation_sends_nothing_twice(
+    world, now, tmp_path, sim, sim_url, monkeypatch, onboarded_copy
+):
     data_dir = tmp_path / "data"
     monkeypatch.setenv("GENAI_COSTS_DATA_DIR", str(data_dir))
     get_settings.cache_clear()
     settings = get_settings()
     store_sim_secrets(LocalSecretStore(data_dir / "secrets", data_dir / "secrets.key"), sim_url)
-    warehouse = DuckDBWarehouse(settings.duckdb_path)
+    warehouse = DuckDBWarehouse(onboarded_copy(settings.duckdb_path, ORG))
     crossed = World(warehouse)
     crossing_world(crossed, dt.datetime.now(dt.UTC))
     from genai_costs_cli.local.entry_points import load_entry_point

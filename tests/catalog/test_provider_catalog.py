@@ -284,14 +284,12 @@ def _cost_row(provider: str) -> dict:
 
 
 def run_provider_through_consolidation(warehouse, provider: str) -> dict:
-    """Onboard, load one usage row and one provider cost row for ``provider``, consolidate one day;
-    return what the user would look for: the daily usage, the FOCUS names, the reconciliation."""
+    """On an onboarded warehouse, load one usage row and one provider cost row for ``provider``, consolidate
+    one day; return what the user would look for: the daily usage, the FOCUS names, the reconciliation."""
     from genai_costs.consolidation import consolidate
-    from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.paths import sql_root
     from genai_costs.warehouse.tables import load_table_specs
 
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
     specs = load_table_specs(sql_root())
     pricing = specs["llm_model_pricing"]
     price = dict.fromkeys(pricing.field_names) | {
@@ -338,9 +336,11 @@ def today_is_the_test_day(monkeypatch):
 
 
 @pytest.mark.parametrize("provider", PROVIDER_IDS)
-def test_end_to_end_every_provider_is_consolidated_named_and_reconciled(provider, warehouse, today_is_the_test_day):
+def test_end_to_end_every_provider_is_consolidated_named_and_reconciled(
+    provider, acme_warehouse, today_is_the_test_day
+):
     entry = catalog.provider(provider)
-    seen = run_provider_through_consolidation(warehouse, provider)
+    seen = run_provider_through_consolidation(acme_warehouse, provider)
     assert seen["daily"] == [{"provider": provider}]
     (focus,) = seen["focus"]
     assert focus["ServiceName"] == entry.focus.service_name
@@ -362,21 +362,23 @@ def test_end_to_end_a_provider_missing_from_a_union_view_is_caught(provider, war
     _drop_union_branch(tree, UNION_VIEWS["costs"], f"genai_payg_{provider}_costs")
     monkeypatch.setenv("GENAI_COSTS_SQL_DIR", str(tree.sql))
     get_settings.cache_clear()
+    from genai_costs.onboarding import OnboardRequest, onboard
+
+    onboard(warehouse, OnboardRequest(org_slug="acme"))  # with the rendered views the test dropped a branch from
     seen = run_provider_through_consolidation(warehouse, provider)
     assert seen["daily"] == [] and seen["focus"] == [] and seen["reconciliation"] == []
 
 
-def test_a_provisioned_tier_without_a_commitment_type_fails_the_run(warehouse):
+def test_a_provisioned_tier_without_a_commitment_type_fails_the_run(acme_warehouse):
     """The former `ELSE 'vertex_gsu'` default: a provider whose catalog entry names no capacity
     commitment gets no invented one; its provisioned tokens fail the conformance check instead."""
     assert catalog.provider("openai").provisioned_commitment_type is None
     from genai_costs.consolidation import consolidate
     from genai_costs.model.messages import ConsolidateMessage
-    from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.paths import sql_root
     from genai_costs.warehouse.tables import load_table_specs
 
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+    warehouse = acme_warehouse
     spec = load_table_specs(sql_root())["genai_payg_openai_usage"]
     warehouse.load_rows(
         "acme_prod", spec, [dict.fromkeys(spec.field_names) | _usage_row("openai", service_tier="reserved")]

@@ -17,6 +17,9 @@ from genai_costs.errors import ProviderAuthError, ProviderUnavailableError, Ware
 from genai_costs_cli.app import app
 from genai_costs_cli.errors import ExitCode, as_cli_error
 
+# One worker runs these files: the demo organization they read (a session fixture) is built once.
+pytestmark = pytest.mark.xdist_group("cli_demo")
+
 
 def invoke(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(app, list(args), env=env)

@@ -23,6 +23,9 @@ from genai_costs_cli.reporting import SECTIONS, ReportFilter, build_report
 
 from .conftest import TODAY
 
+# One worker runs these files: the demo organization they read (a session fixture) is built once.
+pytestmark = pytest.mark.xdist_group("cli_demo")
+
 WIDTHS = {"laptop": 1280, "phone": 390}
 
 

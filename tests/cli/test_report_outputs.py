@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import duckdb
+import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
@@ -24,6 +25,9 @@ from genai_costs_cli.output import money
 from genai_costs_cli.reporting import EXPORTS, ReportFilter, build_report, print_report
 
 from .conftest import DAYS, TODAY
+
+# One worker runs these files: the demo organization they read (a session fixture) is built once.
+pytestmark = pytest.mark.xdist_group("cli_demo")
 
 
 def report_json(*args: str) -> dict:

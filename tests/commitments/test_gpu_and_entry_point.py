@@ -16,7 +16,6 @@ from functions_framework import create_app
 
 from genai_costs.ingestion.commitment import ingest_commitment
 from genai_costs.model.messages import CommitmentMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets import open_secret_store
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
@@ -82,9 +81,7 @@ def _event(body: dict) -> CloudEvent:
     )
 
 
-def test_entry_point_acknowledges_missing_configuration_and_ledgers_it(sim):
-    with open_warehouse(get_settings()) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
+def test_entry_point_acknowledges_missing_configuration_and_ledgers_it(sim, acme_onboarded):
     open_secret_store(get_settings()).put("genai-acme-vertex_ai", json.dumps(credentials(sim[0])["vertex_ai"]))
     client = create_app("ingest_commitment", str(MAIN), "cloudevent").test_client()
     headers, body = to_structured(

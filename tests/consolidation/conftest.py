@@ -12,7 +12,6 @@ import pytest
 
 from genai_costs.consolidation import consolidate
 from genai_costs.model.messages import ConsolidateMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.tables import load_table_specs
 
@@ -30,9 +29,9 @@ TOKEN_FIELDS = (
 
 class World:
     def __init__(self, warehouse):
+        """``warehouse`` has acme onboarded (the ``acme_warehouse`` fixture)."""
         self.wh = warehouse
         self.specs = load_table_specs(sql_root())
-        onboard(warehouse, OnboardRequest(org_slug="acme"))
 
     def add_price(
         self,
@@ -162,5 +161,5 @@ class World:
 
 
 @pytest.fixture
-def world(warehouse):
-    return World(warehouse)
+def world(acme_warehouse):
+    return World(acme_warehouse)

@@ -14,8 +14,8 @@ from tests.reconciliation.test_recommendations import capacity
 
 
 @pytest.fixture
-def world(warehouse) -> ReconWorld:
-    recon = ReconWorld(warehouse)
+def world(acme_warehouse) -> ReconWorld:
+    recon = ReconWorld(acme_warehouse)
     recon._events = []
     return recon
 

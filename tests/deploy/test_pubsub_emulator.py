@@ -27,11 +27,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch):
+def world(tmp_path, monkeypatch, onboarded_copy):
     """An onboarded org with OpenAI credentials pointing at a running provider simulator."""
-    from genai_costs.onboarding import OnboardRequest, onboard
     from genai_costs.secrets.local import LocalSecretStore
-    from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
     from genai_costs_cli.local.simulator_credentials import simulator_credentials
     from provider_sim.config import SimConfig
     from provider_sim.server import serve
@@ -41,8 +39,7 @@ def world(tmp_path, monkeypatch):
     LocalSecretStore(data / "secrets", data / "secrets.key").put(
         "genai-acme-openai", json.dumps(simulator_credentials(base_url, "acme", 42)["openai"])
     )
-    with DuckDBWarehouse(data / "warehouse.duckdb") as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
+    onboarded_copy(data / "warehouse.duckdb", "acme")
     yield data
     stop()
 

@@ -18,7 +18,6 @@ from genai_costs.consolidation import consolidate
 from genai_costs.messaging.cloudevents import pubsub_cloud_event
 from genai_costs.messaging.factory import _pubsub_publisher
 from genai_costs.model.messages import ConsolidateMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.settings import get_settings
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
@@ -61,7 +60,7 @@ def _event(event_id: str) -> dict[str, object]:
     }
 
 
-def test_the_published_message_is_a_row_the_raw_table_takes(cloud_function, tmp_path) -> None:
+def test_the_published_message_is_a_row_the_raw_table_takes(cloud_function, tmp_path, onboarded_copy) -> None:
     from google.cloud import pubsub_v1
 
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
@@ -78,8 +77,7 @@ def test_the_published_message_is_a_row_the_raw_table_takes(cloud_function, tmp_
     message = received.message
     assert dict(message.attributes) == {"schema_version": "1", "event_count": "2"}
 
-    with DuckDBWarehouse(tmp_path / "warehouse.duckdb") as warehouse:
-        onboard(warehouse, OnboardRequest(org_slug="acme"))
+    with DuckDBWarehouse(onboarded_copy(tmp_path / "warehouse.duckdb", "acme")) as warehouse:
         spec = load_table_specs(sql_root())["genai_usage_events_raw"]
         write = BigQuerySubscription(warehouse, "acme_prod", spec, name=f"projects/{PROJECT}/subscriptions/{TOPIC}-bq")
         publish_time = message.publish_time  # what the emulator stamped; kept as write_metadata's publish_time

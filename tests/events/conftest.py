@@ -15,7 +15,6 @@ from functions_framework import create_app
 from genai_costs.consolidation import ConsolidationResult, consolidate
 from genai_costs.messaging import embedded
 from genai_costs.model.messages import ConsolidateMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 from genai_costs.warehouse.tables import load_table_specs
@@ -67,9 +66,8 @@ class EventsWorld:
 
 
 @pytest.fixture
-def world() -> Iterator[EventsWorld]:
-    warehouse = DuckDBWarehouse(":memory:")
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+def world(acme_warehouse: DuckDBWarehouse) -> Iterator[EventsWorld]:
+    warehouse = acme_warehouse
     spec = load_table_specs(sql_root())["genai_usage_events_raw"]
     bus = InProcessBus(project="local")
     bus.subscribe(
@@ -77,7 +75,6 @@ def world() -> Iterator[EventsWorld]:
     )
     with embedded.installed(bus):
         yield EventsWorld(warehouse, bus)
-    warehouse.close()
 
 
 def openai_event(event_id: str, *, days_ago: float = 1, source: str = "tutor-api", **extra: Any) -> dict[str, Any]:

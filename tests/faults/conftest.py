@@ -19,7 +19,6 @@ import pytest
 
 from genai_costs.ingestion.payg import ingest_payg
 from genai_costs.model.messages import PaygMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.runs.lifecycle import RunResult
 from genai_costs.secrets.local import LocalSecretStore
 from genai_costs.warehouse.base import Warehouse
@@ -64,10 +63,9 @@ def store(tmp_path, simulator) -> LocalSecretStore:
 
 
 @pytest.fixture
-def onboarded(warehouse: Warehouse, simulator: str) -> Warehouse:
-    onboard(warehouse, OnboardRequest(org_slug=ORG))
+def onboarded(acme_warehouse: Warehouse, simulator: str) -> Warehouse:
     httpx.delete(f"{simulator}/_sim/faults")
-    return warehouse
+    return acme_warehouse
 
 
 def inject(simulator: str, provider: str, faults: list[Any]) -> None:
@@ -158,14 +156,13 @@ def outcome(process: subprocess.Popen[str], timeout: float = 120) -> dict[str, A
 
 
 @pytest.fixture
-def shared_warehouse(tmp_path, simulator) -> Iterator[tuple[Warehouse, LocalSecretStore, Any]]:
+def shared_warehouse(tmp_path, simulator, onboarded_copy) -> Iterator[tuple[Warehouse, LocalSecretStore, Any]]:
     """An onboarded embedded warehouse in a file that other processes open too (as the functions do),
     with the simulator's credentials in the data directory's sealed store."""
     from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
     data = tmp_path / "data"
-    warehouse = DuckDBWarehouse(data / "warehouse.duckdb", shared=True)
-    onboard(warehouse, OnboardRequest(org_slug=ORG))
+    warehouse = DuckDBWarehouse(onboarded_copy(data / "warehouse.duckdb", ORG), shared=True)
     secrets = LocalSecretStore(data / "secrets", data / "key")
     for provider, secret in simulator_secrets(simulator).items():
         secrets.put(f"genai-{ORG}-{provider}", json.dumps(secret))

@@ -49,8 +49,8 @@ def two_orgs(monkeypatch):
         return original(self, secret_id)
 
     with CraftedServer(lambda _request: json_reply(200, EMPTY_PAGE)).running() as provider:
+        onboard_org(PINNED, OTHER)
         for org in (PINNED, OTHER):
-            onboard_org(org)
             store_secret(org, "openai", openai_secret(provider.url))
         monkeypatch.setattr(LocalSecretStore, "get", spying_get)
         yield provider, reads

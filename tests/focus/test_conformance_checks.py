@@ -13,6 +13,9 @@ import pytest
 from genai_costs.conformance import CheckResult, run_conformance_checks
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
+# One worker runs these files: the pipeline run they share (a session fixture) is run once.
+pytestmark = pytest.mark.xdist_group("focus_run")
+
 FOCUS = "cost_data_standard_1_3"
 CCT = "contract_commitment_1_3"
 ONE_USAGE_ROW = f"(SELECT x_CostId FROM {FOCUS} WHERE ChargeCategory = 'Usage' AND CommitmentDiscountId IS NULL "

@@ -8,6 +8,9 @@ import pytest
 
 from tools.focus_validator.validate import RulesModel, ValidationRun, run_validator, triage
 
+# One worker runs these files: the pipeline run they share (a session fixture) is run once.
+pytestmark = pytest.mark.xdist_group("focus_run")
+
 # Rules that fail on correct data because of defects in the pre-errata 1.3 model or in the validator
 # (tools/focus_validator/README.md). Each one was checked against the 1.3 text and its failing rows;
 # where the intended rule applies to our rows, a check in sql/checks/ tests it on every row.

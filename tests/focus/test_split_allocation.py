@@ -15,7 +15,6 @@ import pytest
 
 from genai_costs.conformance import CheckResult, run_conformance_checks
 from genai_costs.model.window import Window
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Call
 from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
@@ -93,12 +92,10 @@ class World:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def world(acme_warehouse: DuckDBWarehouse) -> Iterator[World]:
     """Day W: an OpenAI pool (input + output rows) that three tenants' events explain in part, and an
     Anthropic pool no event explains; day EARLIER (outside W): a pool with events, already converted."""
-    wh = DuckDBWarehouse(":memory:")
-    onboard(wh, OnboardRequest(org_slug="acme"))
-    w = World(wh)
+    w = World(acme_warehouse)
     w.load(
         "genai_costs_daily_unified",
         [
@@ -124,7 +121,6 @@ def world() -> Iterator[World]:
     for window in (Window(start=EARLIER, end=EARLIER + dt.timedelta(days=1)), WINDOW):
         w.call("sp_genai_3_convert_to_focus", window)
     yield w
-    wh.close()
 
 
 SPLIT_COLUMNS = (

@@ -13,7 +13,6 @@ from genai_costs.alerting import DeliveryStatus, PubSubTarget, build_sender
 from genai_costs.freshness import operational_alerts, raise_alerts, read_freshness
 from genai_costs.messaging.cloudevents import decode_pubsub_payload
 from genai_costs.model.window import Window
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs_cli.app import app
@@ -25,11 +24,10 @@ from .test_freshness_states import NOW, TODAY, daily_runs, day, ran, steady, usa
 
 
 @pytest.fixture
-def org(monkeypatch) -> str:
+def org(monkeypatch, acme_onboarded) -> str:
     """acme with a fresh OpenAI feed, a late Anthropic one and a failing Bedrock one."""
     monkeypatch.setenv("COLUMNS", "250")
-    with open_warehouse(get_settings()) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
+    with open_warehouse(get_settings()) as wh, wh.held():  # set-up: the file opened once, not per row
         daily_runs(wh, "openai", last_days_ago=0)
         usage_rows(wh, "openai", steady())
         daily_runs(wh, "anthropic", last_days_ago=1)
@@ -55,9 +53,8 @@ def test_cli_prints_each_source_needing_attention_first_and_exits_1(org) -> None
     assert "fresh" in openai and "10 / 10" in openai
 
 
-def test_cli_json_and_exit_0_when_every_source_is_fresh(monkeypatch) -> None:
+def test_cli_json_and_exit_0_when_every_source_is_fresh(monkeypatch, acme_onboarded) -> None:
     with open_warehouse(get_settings()) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
         daily_runs(wh, "openai", last_days_ago=0)
     result = CliRunner().invoke(app, ["freshness", "acme", "--json"])
     assert result.exit_code == 0, result.output

@@ -12,7 +12,6 @@ import pytest
 from genai_costs.freshness import SourceFreshness, operational_alerts, read_freshness
 from genai_costs.model.alert import AlertKind, Severity
 from genai_costs.model.window import Window
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.runs.ledger import Run, record_event
 from genai_costs.warehouse.tables import load_table_specs
@@ -102,9 +101,8 @@ def by_source(wh) -> dict[str, SourceFreshness]:
 
 
 @pytest.fixture
-def wh(warehouse):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
-    return warehouse
+def wh(acme_warehouse):
+    return acme_warehouse
 
 
 def test_fresh_source_is_complete_through_its_lag(wh) -> None:

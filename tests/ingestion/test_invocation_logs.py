@@ -11,7 +11,6 @@ import pytest
 from genai_costs.errors import ConfigurationError, WarehouseError
 from genai_costs.ingestion.invocation_logs import ingest_invocation_logs
 from genai_costs.model.messages import PaygMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.providers.aws_bedrock_invocation_logs import (
     BedrockInvocationLogClient,
     FilteredLogEvent,
@@ -36,8 +35,8 @@ def simulator():
 
 
 @pytest.fixture
-def env(warehouse, tmp_path, simulator):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+def env(acme_warehouse, tmp_path, simulator):
+    warehouse = acme_warehouse
     store = LocalSecretStore(tmp_path / "s", tmp_path / "k")
     creds = {
         "aws_access_key_id": "AKIASIMULATOR0000001",

@@ -13,7 +13,6 @@ from genai_costs.errors import ConfigurationError, ProviderAuthError, ProviderRe
 from genai_costs.ingestion.payg import ingest_payg
 from genai_costs.model.messages import PaygMessage
 from genai_costs.model.records import CostRecord, UsageRecord
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.secrets.local import LocalSecretStore
 
 UTC = dt.UTC
@@ -56,8 +55,8 @@ class FakeClient:
 
 
 @pytest.fixture
-def env(warehouse, tmp_path):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+def env(acme_warehouse, tmp_path):
+    warehouse = acme_warehouse
     store = LocalSecretStore(tmp_path / "s", tmp_path / "k")
     store.put("genai-acme-openai", json.dumps({"admin_api_key": KEY}))
     return warehouse, store

@@ -15,7 +15,6 @@ import pytest
 from genai_costs.errors import ProviderAuthError
 from genai_costs.ingestion.payg import ingest_payg
 from genai_costs.model.messages import PaygMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.providers.ids import PROVIDERS
 from genai_costs.secrets.local import LocalSecretStore
 from genai_costs_cli.local.simulator_credentials import simulator_credentials
@@ -44,8 +43,8 @@ def simulator():
 
 
 @pytest.fixture
-def env(warehouse, tmp_path, simulator):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+def env(acme_warehouse, tmp_path, simulator):
+    warehouse = acme_warehouse
     store = LocalSecretStore(tmp_path / "s", tmp_path / "k")
     creds = simulator_credentials(simulator, "acme", 42)
     for provider, secret in creds.items():

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from genai_costs.model.window import Window
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.pipeline_endpoints import PipelinesApi, pinned_to
 from genai_costs.runs.ledger import Run, record_event
 from genai_costs.settings import get_settings
@@ -38,8 +37,8 @@ def ledger_run(wh, *, flow, provider, started, status, trigger, window=None, **e
 
 
 @pytest.fixture
-def seeded(warehouse):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+def seeded(acme_warehouse):
+    warehouse = acme_warehouse
     ids = {
         "openai_ok": ledger_run(
             warehouse, flow="payg", provider="openai", started=at(1), status="succeeded", trigger="m-1", rows_usage=42
@@ -178,10 +177,8 @@ def test_bad_filters_are_refused(seeded, query, message):
 
 
 @pytest.fixture
-def embedded_api():
+def embedded_api(acme_onboarded):
     settings = get_settings()
-    with open_warehouse(settings) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
     bus = InProcessBus(project="local")
     bus.subscribe("genai-payg", load_entry_point("ingest_payg"))
     bus.subscribe("genai-consolidate", load_entry_point("consolidate"))

@@ -29,7 +29,6 @@ from genai_prices.types import (
     TieredPrices,
 )
 
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.pricing.litellm_data import parse_litellm
 from genai_costs.pricing.sources.genai_prices import GenAIPricesData
 from genai_costs.pricing.sync import PriceSources
@@ -166,9 +165,9 @@ def sources() -> PriceSources:
 
 
 @pytest.fixture
-def org(warehouse):
+def org(acme_warehouse):
     """An onboarded organization whose catalog is empty (so fixtures decide everything)."""
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
+    warehouse = acme_warehouse
     warehouse.execute("acme_prod", "DELETE FROM llm_model_pricing WHERE TRUE")
     return warehouse
 

@@ -51,9 +51,7 @@ def token(email: str) -> str:
 
 
 @pytest.fixture
-def client():
-    with open_warehouse(get_settings()) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
+def client(acme_onboarded):
     app = create_app("pricing_api", str(MAIN), "http").test_client()
     app.environ_base["HTTP_AUTHORIZATION"] = token("ana@example.com")
     return app

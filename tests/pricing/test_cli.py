@@ -7,7 +7,6 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.settings import get_settings
 from genai_costs.warehouse import open_warehouse
 from genai_costs_cli.app import app
@@ -26,9 +25,8 @@ def query(sql: str) -> list[dict]:
 
 
 @pytest.fixture
-def onboarded():
-    with open_warehouse(get_settings()) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
+def onboarded(acme_onboarded):
+    return acme_onboarded
 
 
 def test_sync_review_and_diff_from_the_command_line(onboarded, tmp_path):

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.pricing import litellm_data
 from genai_costs.pricing.plan import SNAPSHOT_SUFFIX
 from genai_costs.pricing.proposals import PROJECT_REVIEWER
@@ -27,9 +26,8 @@ def pinned() -> PriceSources:
 
 
 @pytest.fixture
-def seeded(warehouse):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
-    return warehouse
+def seeded(acme_warehouse):
+    return acme_warehouse
 
 
 def test_the_sources_are_the_pinned_versions(pinned):

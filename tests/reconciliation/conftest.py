@@ -13,7 +13,6 @@ import pytest
 
 from genai_costs.consolidation import consolidate
 from genai_costs.model.messages import ConsolidateMessage
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.paths import sql_root
 from genai_costs.warehouse.base import Call
 from genai_costs.warehouse.sqlfiles import load_procedures
@@ -45,9 +44,8 @@ def _id(*parts: object) -> str:
 
 class ReconWorld:
     def __init__(self, warehouse: Any) -> None:
-        self.wh = warehouse
+        self.wh = warehouse  # with acme onboarded (the acme_warehouse fixture)
         self.specs = load_table_specs(sql_root())
-        onboard(warehouse, OnboardRequest(org_slug="acme"))
         # $1 per 1M input tokens, $2 per 1M output tokens (stored per 1K).
         pricing = dict.fromkeys(self.specs["llm_model_pricing"].field_names) | {
             "pricing_id": "recon-test",
@@ -185,7 +183,7 @@ class ReconWorld:
 
 
 @pytest.fixture
-def recon(warehouse: Any) -> ReconWorld:
-    world = ReconWorld(warehouse)
+def recon(acme_warehouse: Any) -> ReconWorld:
+    world = ReconWorld(acme_warehouse)
     world._events = []
     return world

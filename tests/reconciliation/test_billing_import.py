@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.reconciliation.billing_import import BillingImportError, import_export, match_headers
 
 OPENAI_DASHBOARD = (
@@ -20,9 +19,8 @@ OPENAI_DASHBOARD = (
 
 
 @pytest.fixture
-def wh(warehouse):
-    onboard(warehouse, OnboardRequest(org_slug="acme"))
-    return warehouse
+def wh(acme_warehouse):
+    return acme_warehouse
 
 
 def stored(wh) -> list[dict]:

@@ -16,11 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from genai_costs.onboarding import OnboardRequest, onboard
 from genai_costs.providers.ids import secret_id
 from genai_costs.secrets import open_secret_store
 from genai_costs.settings import get_settings
-from genai_costs.warehouse import open_warehouse
 from genai_costs_cli.local.simulator_credentials import simulator_credentials
 
 pytestmark = pytest.mark.slow
@@ -44,10 +42,8 @@ def simulator():
 
 
 @pytest.fixture
-def org_with_openai(simulator):
+def org_with_openai(simulator, acme_onboarded):
     settings = get_settings()
-    with open_warehouse(settings) as wh:
-        onboard(wh, OnboardRequest(org_slug="acme"))
     creds = simulator_credentials(simulator, "acme", 7)["openai"]
     open_secret_store(settings).put(secret_id("acme", "openai"), json.dumps(creds))
     return settings

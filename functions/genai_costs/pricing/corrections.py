@@ -56,28 +56,29 @@ def affected_days(warehouse: Warehouse, org_slug: str, rows: Iterable[PriceRow],
     statement = load_statement(sql_root(), "correction_affected_days")
     first: dt.date | None = None
     last: dt.date | None = None
-    for row in rows:
-        start = row["effective_date"]
-        last = min(row["end_date"], today) if row["end_date"] else today
-        end = last + dt.timedelta(days=1)
-        if end <= start:
-            continue
-        found = warehouse.query(
-            dataset,
-            statement,
-            {
-                "p_org_slug": org_slug,
-                "p_provider": row["provider"],
-                "p_model_id": Param("STRING", row.get("model_id")),
-                "p_pricing_id": row["pricing_id"],
-                "p_start_date": start,
-                "p_end_date": end,
-            },
-        )
-        if not found or found[0]["first_day"] is None:
-            continue
-        first = min(first or found[0]["first_day"], found[0]["first_day"])
-        last = max(last or found[0]["last_day"], found[0]["last_day"])
+    with warehouse.held():  # one short read per row (a sync changes hundreds): one open of the embedded file
+        for row in rows:
+            start = row["effective_date"]
+            last = min(row["end_date"], today) if row["end_date"] else today
+            end = last + dt.timedelta(days=1)
+            if end <= start:
+                continue
+            found = warehouse.query(
+                dataset,
+                statement,
+                {
+                    "p_org_slug": org_slug,
+                    "p_provider": row["provider"],
+                    "p_model_id": Param("STRING", row.get("model_id")),
+                    "p_pricing_id": row["pricing_id"],
+                    "p_start_date": start,
+                    "p_end_date": end,
+                },
+            )
+            if not found or found[0]["first_day"] is None:
+                continue
+            first = min(first or found[0]["first_day"], found[0]["first_day"])
+            last = max(last or found[0]["last_day"], found[0]["last_day"])
     if first is None or last is None:
         return None
     return Window(start=first, end=last + dt.timedelta(days=1))

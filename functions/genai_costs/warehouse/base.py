@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -277,6 +277,13 @@ class Warehouse(abc.ABC):
         """Hold the lock ``name`` in ``dataset`` while the ``with`` block runs: a second holder waits (at most
         ``wait_seconds``, then a transient WarehouseError). For work that must not run twice at once, such as
         inserting the missing seed rows (two concurrent inserts of missing rows would both insert them)."""
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Run a batch of operations on one connection (onboarding's hundred-odd DDL statements). The
+        embedded backend otherwise opens and closes its file for each operation; BigQuery has nothing
+        to hold."""
+        yield
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
         """Backends override it when they hold resources."""

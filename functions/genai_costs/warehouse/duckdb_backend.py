@@ -97,6 +97,7 @@ class DuckDBWarehouse(Warehouse):
         self._lock_timeout = lock_timeout
         self._lock = threading.RLock()
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._pinned = False  # `connection` was asked for: held until close()
         if not shared or self.path == ":memory:":
             self._con = self._connect()
 
@@ -392,6 +393,22 @@ class DuckDBWarehouse(Warehouse):
         finally:
             lock.release()
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """A shared warehouse keeps the file open until the block ends (one open and close instead of one
+        per operation: each costs tens of milliseconds); other processes wait for it, as for any operation."""
+        with self._lock:
+            if self._con is not None:  # already held (non-shared, or an enclosing held block)
+                yield
+                return
+            con = self._con = self._connect()
+            try:
+                yield
+            finally:
+                if not self._pinned:  # unless `connection` was asked for inside the block
+                    self._con = None
+                    con.close()
+
     def close(self) -> None:
         with self._lock:
             if self._con is not None:
@@ -405,4 +422,5 @@ class DuckDBWarehouse(Warehouse):
         with self._lock:
             if self._con is None:
                 self._con = self._connect()
+            self._pinned = True
             return self._con
