@@ -104,8 +104,16 @@ def test_without_the_guard_the_same_race_writes_every_alert_twice(world, now, tm
 
     monkeypatch.setattr(guards, "load_statement", no_guard)
     crossing_world(world, now)
-    assert race_ledger_writes(world, tmp_path, now) == []
-    assert sorted(r["threshold_percent"] for r in world.ledger()) == [50, 50, 75, 75]
+    # The barrier meets before each writer's transaction begins, so on a loaded machine one writer can
+    # still commit before the other takes its snapshot (and then rightly writes nothing): up to three
+    # races, each from an empty ledger; the duplicates must show in one of them.
+    for _ in range(3):
+        assert race_ledger_writes(world, tmp_path, now) == []
+        written = sorted(r["threshold_percent"] for r in world.ledger())
+        if written == [50, 50, 75, 75]:
+            break
+        world.wh.execute(DATASET, "DELETE FROM genai_alert_ledger WHERE TRUE")
+    assert written == [50, 50, 75, 75]
 
 
 def test_two_senders_claiming_at_once_send_each_delivery_once(world, now, tmp_path, sim, sim_url):
