@@ -13,9 +13,11 @@
 -- region equal or unset, service tier equal (flex, priority, ...) or unset for default tiers
 -- (genai_ref_service_tiers). Ties: the organization's custom row first, then exact model, regional,
 -- tier-specific, newest. Rates per category: batch rate for batch usage (and the same batch ratio on
--- cache reads and writes, which providers discount too); long-context rates for the 200k-1M bucket
--- (and the same long-context ratio on cache reads and writes); cached and cache-write rates where the row
--- has them, else the input rate; audio only at an audio rate. Discount: when base_*_price is set, the row's prices are already discounted; otherwise
+-- cache reads and writes, which providers discount too); long-context rates for the 200k-1M bucket, or
+-- for a single request whose prompt exceeds the row's long_context_threshold_tokens (and the same
+-- long-context ratio on cache reads and writes; usage that cannot tell is marked in estimate_reason);
+-- cached and cache-write rates where the row has them, else the input rate; audio only at an audio
+-- rate. Discount: when base_*_price is set, the row's prices are already discounted; otherwise
 -- discount_percentage applies to them. Free tiers: billable = max(0, cumulative - free) per reset
 -- period (daily, monthly, or never = since effective_date, looking back at most 366 days), granted
 -- only while the organization's plan for that provider is free or an unexpired trial that day.
