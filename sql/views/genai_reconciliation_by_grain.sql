@@ -56,61 +56,58 @@ usage AS (
   FROM genai_payg_usage_all
   WHERE usage_date >= DATE_SUB(CURRENT_DATE(), INTERVAL 35 DAY) AND provider IN ('openai', 'anthropic')
 ),
-event_buckets AS (
-  SELECT e.provider, e.usage_date, e.api_key_id, e.model, e.tier, e.is_batch, w.bucket_width,
-    CASE w.bucket_width
-      WHEN '1m' THEN TIMESTAMP_TRUNC(e.occurred_at, MINUTE)
-      WHEN '1h' THEN TIMESTAMP_TRUNC(e.occurred_at, HOUR)
-      ELSE TIMESTAMP_TRUNC(e.occurred_at, DAY)
-    END AS bucket_start,
-    t.token_type, t.tokens
-  FROM events AS e
-  JOIN widths AS w ON w.provider = e.provider
+-- Both sides' quantities, one row per event or usage row and token type: the events ('estimate', at
+-- their instant) and the providers' usage buckets ('provider', at the bucket start, in its own width).
+side_tokens AS (
+  SELECT s.side, s.provider, s.usage_date, s.seen_at, s.bucket_width, s.api_key_id, s.project_id, s.model, s.tier,
+    s.is_batch, t.token_type, t.tokens
+  FROM (
+    SELECT 'estimate' AS side, provider, usage_date, occurred_at AS seen_at, CAST(NULL AS STRING) AS bucket_width,
+      api_key_id, project_id, model, tier, is_batch, input_uncached_tokens, input_cached_tokens,
+      cache_write_5m_tokens, cache_write_1h_tokens, input_audio_tokens, output_tokens, output_audio_tokens
+    FROM events
+    UNION ALL
+    SELECT 'provider' AS side, provider, usage_date, bucket_start AS seen_at, bucket_width, api_key_id, project_id,
+      model, tier, is_batch, input_uncached_tokens, input_cached_tokens, cache_write_5m_tokens,
+      cache_write_1h_tokens, input_audio_tokens, output_tokens, output_audio_tokens
+    FROM usage
+  ) AS s
   CROSS JOIN UNNEST([
-    STRUCT('input' AS token_type, e.input_uncached_tokens AS tokens),
-    STRUCT('cached_input', e.input_cached_tokens),
-    STRUCT('cache_write_5m', e.cache_write_5m_tokens),
-    STRUCT('cache_write_1h', e.cache_write_1h_tokens),
-    STRUCT('audio_input', e.input_audio_tokens),
-    STRUCT('output', e.output_tokens),
-    STRUCT('audio_output', e.output_audio_tokens)
+    STRUCT('input' AS token_type, s.input_uncached_tokens AS tokens),
+    STRUCT('cached_input', s.input_cached_tokens),
+    STRUCT('cache_write_5m', s.cache_write_5m_tokens),
+    STRUCT('cache_write_1h', s.cache_write_1h_tokens),
+    STRUCT('audio_input', s.input_audio_tokens),
+    STRUCT('output', s.output_tokens),
+    STRUCT('audio_output', s.output_audio_tokens)
   ]) AS t
   WHERE IFNULL(t.tokens, 0) != 0
 ),
-usage_buckets AS (
-  SELECT u.provider, u.usage_date, u.api_key_id, u.model, u.tier, u.is_batch, u.bucket_width, u.bucket_start,
-    t.token_type, t.tokens
-  FROM usage AS u
-  CROSS JOIN UNNEST([
-    STRUCT('input' AS token_type, u.input_uncached_tokens AS tokens),
-    STRUCT('cached_input', u.input_cached_tokens),
-    STRUCT('cache_write_5m', u.cache_write_5m_tokens),
-    STRUCT('cache_write_1h', u.cache_write_1h_tokens),
-    STRUCT('audio_input', u.input_audio_tokens),
-    STRUCT('output', u.output_tokens),
-    STRUCT('audio_output', u.output_audio_tokens)
-  ]) AS t
-  WHERE IFNULL(t.tokens, 0) != 0
-),
+-- Token buckets of OpenAI and Anthropic: events cut to the width the usage flow ingested, both sides
+-- valued at the day's unit prices.
 token_side AS (
   SELECT b.provider, b.usage_date, b.api_key_id, b.model, b.tier, b.is_batch, b.bucket_width, b.bucket_start,
     SUM(b.tokens) AS tokens,
-    SUM(b.tokens * p.unit_price / 1000000) AS usd,
+    SUM(ROUND(b.tokens * p.unit_price * CAST('0.000001' AS NUMERIC), 9)) AS usd,
     COUNTIF(p.unit_price IS NULL) AS unpriced_types,
-    'estimate' AS side
-  FROM event_buckets AS b
+    b.side
+  FROM (
+    SELECT s.side, s.provider, s.usage_date, s.api_key_id, s.model, s.tier, s.is_batch, s.token_type, s.tokens,
+      IF(s.side = 'provider', s.bucket_width, w.bucket_width) AS bucket_width,
+      CASE
+        WHEN s.side = 'provider' THEN s.seen_at
+        WHEN w.bucket_width = '1m' THEN TIMESTAMP_TRUNC(s.seen_at, MINUTE)
+        WHEN w.bucket_width = '1h' THEN TIMESTAMP_TRUNC(s.seen_at, HOUR)
+        ELSE TIMESTAMP_TRUNC(s.seen_at, DAY)
+      END AS bucket_start
+    FROM side_tokens AS s
+    JOIN widths AS w ON w.provider = s.provider
+  ) AS b
   LEFT JOIN unit_prices AS p
     ON p.provider = b.provider AND p.usage_date = b.usage_date AND p.model = b.model AND p.tier = b.tier
     AND p.is_batch = b.is_batch AND p.token_type = b.token_type
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-  UNION ALL
-  SELECT b.provider, b.usage_date, b.api_key_id, b.model, b.tier, b.is_batch, b.bucket_width, b.bucket_start,
-    SUM(b.tokens), SUM(b.tokens * p.unit_price / 1000000), COUNTIF(p.unit_price IS NULL), 'provider'
-  FROM usage_buckets AS b
-  LEFT JOIN unit_prices AS p
-    ON p.provider = b.provider AND p.usage_date = b.usage_date AND p.model = b.model AND p.tier = b.tier
-    AND p.is_batch = b.is_batch AND p.token_type = b.token_type
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  GROUP BY b.provider, b.usage_date, b.api_key_id, b.model, b.tier, b.is_batch, b.bucket_width, b.bucket_start,
+    b.side
 ),
 token_rows AS (
   SELECT provider, usage_date, bucket_start, bucket_width, api_key_id, CAST(NULL AS STRING) AS project_id, model,
@@ -130,25 +127,13 @@ token_rows AS (
   GROUP BY provider, usage_date, bucket_start, bucket_width, api_key_id, model
 ),
 event_day_usd AS (
-  SELECT b.provider, b.usage_date, b.project_id, b.model,
-    SUM(b.tokens * p.unit_price / 1000000) AS usd, COUNTIF(p.unit_price IS NULL) AS unpriced_types
-  FROM (
-    SELECT e.provider, e.usage_date, e.project_id, e.model, e.tier, e.is_batch, t.token_type, t.tokens
-    FROM events AS e
-    CROSS JOIN UNNEST([
-      STRUCT('input' AS token_type, e.input_uncached_tokens AS tokens),
-      STRUCT('cached_input', e.input_cached_tokens),
-      STRUCT('cache_write_5m', e.cache_write_5m_tokens),
-      STRUCT('cache_write_1h', e.cache_write_1h_tokens),
-      STRUCT('audio_input', e.input_audio_tokens),
-      STRUCT('output', e.output_tokens),
-      STRUCT('audio_output', e.output_audio_tokens)
-    ]) AS t
-    WHERE IFNULL(t.tokens, 0) != 0
-  ) AS b
+  SELECT s.provider, s.usage_date, s.project_id, s.model,
+    SUM(ROUND(s.tokens * p.unit_price * CAST('0.000001' AS NUMERIC), 9)) AS usd, COUNTIF(p.unit_price IS NULL) AS unpriced_types
+  FROM side_tokens AS s
   LEFT JOIN unit_prices AS p
-    ON p.provider = b.provider AND p.usage_date = b.usage_date AND p.model = b.model AND p.tier = b.tier
-    AND p.is_batch = b.is_batch AND p.token_type = b.token_type
+    ON p.provider = s.provider AND p.usage_date = s.usage_date AND p.model = s.model AND p.tier = s.tier
+    AND p.is_batch = s.is_batch AND p.token_type = s.token_type
+  WHERE s.side = 'estimate'
   GROUP BY 1, 2, 3, 4
 ),
 request_coverage AS (

@@ -97,7 +97,7 @@ repriced AS (
     x.recommendation_type, b.provider, b.model_id, b.region, x.alt_provider, x.alt_model, x.basis,
     ap.region AS alt_region, ap.pricing_id AS alt_pricing_id,
     ap.input_price_per_1k AS alt_input_per_1k, ap.output_price_per_1k AS alt_output_per_1k,
-    SUM(b.tokens * CASE b.token_type
+    SUM(ROUND(b.tokens * CASE b.token_type
       WHEN 'input' THEN ap.input_price_per_1k
       WHEN 'output' THEN ap.output_price_per_1k
       WHEN 'cached_input' THEN IFNULL(ap.cached_input_price_per_1k, ap.input_price_per_1k)
@@ -105,7 +105,7 @@ repriced AS (
       WHEN 'cache_write_1h' THEN IFNULL(ap.cache_write_1h_price_per_1k, ap.input_price_per_1k)
       WHEN 'audio_input' THEN ap.audio_input_price_per_1k
       WHEN 'audio_output' THEN ap.audio_output_price_per_1k
-    END / 1000) AS alt_cost_usd,
+    END * CAST('0.001' AS NUMERIC), 9)) AS alt_cost_usd,
     COUNTIF(CASE b.token_type
       WHEN 'input' THEN ap.input_price_per_1k
       WHEN 'output' THEN ap.output_price_per_1k
@@ -205,8 +205,8 @@ batch_evidence AS (
     MIN(s.event_date) AS evidence_start, MAX(s.event_date) AS evidence_end,
     COUNT(*) AS calls, SUM(s.estimated_cost_usd) AS cost_usd,
     SUM(s.input_uncached_tokens) AS input_tokens, SUM(s.output_tokens) AS output_tokens,
-    SUM((s.input_uncached_tokens * (s.input_price_per_1k - s.batch_input_price_per_1k)
-      + s.output_tokens * (s.output_price_per_1k - s.batch_output_price_per_1k)) / 1000) AS window_savings_usd,
+    SUM(ROUND((s.input_uncached_tokens * (s.input_price_per_1k - s.batch_input_price_per_1k)
+      + s.output_tokens * (s.output_price_per_1k - s.batch_output_price_per_1k)) * CAST('0.001' AS NUMERIC), 9)) AS window_savings_usd,
     MAX(s.input_price_per_1k) AS input_per_1k, MAX(s.batch_input_price_per_1k) AS batch_input_per_1k,
     MAX(s.output_price_per_1k) AS output_per_1k, MAX(s.batch_output_price_per_1k) AS batch_output_per_1k
   FROM standard_events AS s
@@ -232,11 +232,11 @@ cache_evidence AS (
     SUM(input_uncached_tokens + input_cached_tokens + cache_write_5m_tokens + cache_write_1h_tokens + input_audio_tokens)
       AS input_tokens,
     COUNTIF(cached_input_price_per_1k IS NULL) AS no_cache_price,
-    SUM(prefix_tokens * IF(
+    SUM(ROUND(prefix_tokens * IF(
       previous_at IS NOT NULL AND TIMESTAMP_DIFF(occurred_at, previous_at, SECOND) <= 300,
       input_price_per_1k - cached_input_price_per_1k,
       input_price_per_1k - IFNULL(cache_write_5m_price_per_1k, input_price_per_1k)
-    ) / 1000) AS window_savings_usd,
+    ) * CAST('0.001' AS NUMERIC), 9)) AS window_savings_usd,
     MAX(input_price_per_1k) AS input_per_1k, MAX(cached_input_price_per_1k) AS cached_per_1k
   FROM long_prompts
   GROUP BY provider, model_id, service, feature

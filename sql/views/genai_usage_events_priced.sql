@@ -16,7 +16,7 @@ events AS (
 ),
 priced AS (
   SELECT e.event_key,
-    SUM(t.tokens * p.unit_price / 1000000) AS cost_usd,
+    SUM(ROUND(t.tokens * p.unit_price * CAST('0.000001' AS NUMERIC), 9)) AS cost_usd,
     COUNTIF(p.unit_price IS NULL) AS unpriced_types
   FROM events AS e
   CROSS JOIN UNNEST([
