@@ -295,3 +295,14 @@ def test_the_scheduled_evaluation_records_each_episode_once_in_the_alert_ledger(
         ("run_failed", "payg/gemini"),
         ("source_stale", "payg/gemini"),
     ]  # (the late episode stays on record)
+
+
+def test_a_freshness_read_that_fails_leaves_the_budget_evaluation_to_finish(wh, monkeypatch) -> None:
+    from genai_costs.budgets import evaluation
+    from genai_costs.errors import WarehouseError
+
+    def broken(*_args, **_kwargs):
+        raise WarehouseError("genai_source_freshness: permission denied")
+
+    monkeypatch.setattr(evaluation, "read_freshness", broken)
+    assert evaluation.alert_stale_sources(wh, DATASET, org_slug="acme", targets=[], now=NOW, raised_by="e") == []

@@ -245,7 +245,13 @@ def alert_stale_sources(
 ) -> list[OperationalAlert]:
     """One operational alert per source that is late, silent (source_stale) or failing (run_failed),
     once per episode: the ledger key's occasion is the state and the last day known complete, so the
-    next evaluations of the same episode add nothing (see :mod:`genai_costs.freshness`)."""
+    next evaluations of the same episode add nothing (see :mod:`genai_costs.freshness`). Best effort: a
+    failure to read freshness is logged and leaves the budget evaluation to finish."""
+    try:
+        sources = read_freshness(warehouse, org_slug)
+    except WarehouseError as exc:
+        log.error("source freshness not evaluated for %s: %s", org_slug, redact(str(exc)))
+        return []
     alerts = [
         OperationalAlert(
             kind=e.kind,
@@ -255,7 +261,7 @@ def alert_stale_sources(
             source=e.source.source_id,
             last_success_at=e.last_success_at,
         )
-        for e in episodes(read_freshness(warehouse, org_slug))
+        for e in episodes(sources)
     ]
     if alerts:
         record_operational_alerts(
