@@ -13,8 +13,6 @@ import base64
 import datetime as dt
 import json
 import re
-import shutil
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,12 +28,10 @@ from cloudevents.http import CloudEvent
 from functions_framework import create_app
 
 from genai_costs.onboarding import OnboardRequest, onboard
-from genai_costs.paths import sql_root
 from genai_costs.providers.ids import secret_id
 from genai_costs.secrets import open_secret_store
 from genai_costs.settings import Settings, get_settings
 from genai_costs.warehouse import open_warehouse
-from genai_costs.warehouse.duckdb_backend import DuckDBWarehouse
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 PUBSUB_EVENT_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
@@ -95,28 +91,17 @@ def days_ago(days: float) -> str:
     return _stamp(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
 
 
-def onboard_org(*orgs: str) -> None:
-    """``orgs`` onboarded into the test's warehouse file: a copy of a file onboarded once per process
-    (onboarding is set-up here, and costs seconds), or onboarded for real into a file that exists."""
+def onboard_org(onboarded_copy: Callable[..., Path], *orgs: str) -> None:
+    """``orgs`` onboarded into the test's warehouse file: a copy of a file onboarded once per worker (the
+    suite's ``onboarded_copy`` fixture; onboarding is set-up here, and costs seconds), or onboarded for real
+    into a file that already exists."""
     path = fresh_settings().duckdb_path
     if path.exists():
         with open_warehouse(fresh_settings()) as wh:
             for org in orgs:
                 onboard(wh, OnboardRequest(org_slug=org))
         return
-    key = (sql_root(), orgs)  # a test that points GENAI_COSTS_SQL_DIR elsewhere gets its own
-    if key not in _TEMPLATES:
-        template = Path(tempfile.mkdtemp(dir=_TEMPLATE_DIR.name)) / "warehouse.duckdb"
-        with DuckDBWarehouse(template) as wh:
-            for org in orgs:
-                onboard(wh, OnboardRequest(org_slug=org))
-        _TEMPLATES[key] = template
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_TEMPLATES[key], path)
-
-
-_TEMPLATE_DIR = tempfile.TemporaryDirectory(prefix="onboarded-")  # removed when the process exits
-_TEMPLATES: dict[tuple[Path, tuple[str, ...]], Path] = {}
+    onboarded_copy(path, *orgs)
 
 
 def ledger(org: str) -> list[dict[str, Any]]:

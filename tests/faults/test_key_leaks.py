@@ -70,8 +70,8 @@ class Echo:
 
 
 @pytest.fixture
-def provider():
-    onboard_org(ORG)
+def provider(onboarded_copy):
+    onboard_org(onboarded_copy, ORG)
     echo = Echo()
     server = CraftedServer(lambda _request: (echo.status, {"Content-Type": "text/plain"}, echo.body))
     with server.running():

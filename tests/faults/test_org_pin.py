@@ -39,7 +39,7 @@ EMPTY_PAGE = {"object": "page", "data": [], "has_more": False, "next_page": None
 
 
 @pytest.fixture
-def two_orgs(monkeypatch):
+def two_orgs(monkeypatch, onboarded_copy):
     """Both organizations onboarded with credentials; every secret read and provider call recorded."""
     reads: list[str] = []
     original = LocalSecretStore.get
@@ -49,7 +49,7 @@ def two_orgs(monkeypatch):
         return original(self, secret_id)
 
     with CraftedServer(lambda _request: json_reply(200, EMPTY_PAGE)).running() as provider:
-        onboard_org(PINNED, OTHER)
+        onboard_org(onboarded_copy, PINNED, OTHER)
         for org in (PINNED, OTHER):
             store_secret(org, "openai", openai_secret(provider.url))
         monkeypatch.setattr(LocalSecretStore, "get", spying_get)

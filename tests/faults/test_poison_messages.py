@@ -50,8 +50,8 @@ def openai(usage: dict | None = None, costs: dict | None = None) -> CraftedServe
 
 
 @pytest.fixture
-def acme():
-    onboard_org(ORG)
+def acme(onboarded_copy):
+    onboard_org(onboarded_copy, ORG)
 
 
 def test_malformed_event_time_is_acknowledged_and_ledgered(acme):

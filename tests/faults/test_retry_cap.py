@@ -45,10 +45,10 @@ def deliver_within(seconds: float) -> int | None:
     return status[0] if status else None
 
 
-def test_a_day_long_retry_after_fails_the_run_transient_at_once(monkeypatch):
+def test_a_day_long_retry_after_fails_the_run_transient_at_once(monkeypatch, onboarded_copy):
     monkeypatch.setenv("GENAI_COSTS_FUNCTION_TIMEOUT_SECONDS", "60")
     fresh_settings()
-    onboard_org(ORG)
+    onboard_org(onboarded_copy, ORG)
     with rate_limited("86400").running() as provider:
         store_secret(ORG, "openai", openai_secret(provider.url))
         started = time.monotonic()
@@ -60,10 +60,10 @@ def test_a_day_long_retry_after_fails_the_run_transient_at_once(monkeypatch):
 
 
 @pytest.mark.parametrize("budget, requests", [("2.5", 3), ("0.5", 1)])
-def test_retry_waits_stop_at_the_configured_budget(monkeypatch, budget, requests):
+def test_retry_waits_stop_at_the_configured_budget(monkeypatch, budget, requests, onboarded_copy):
     monkeypatch.setenv("GENAI_COSTS_RETRY_WAIT_BUDGET_SECONDS", budget)
     fresh_settings()
-    onboard_org(ORG)
+    onboard_org(onboarded_copy, ORG)
     with rate_limited("1").running() as provider:
         store_secret(ORG, "openai", openai_secret(provider.url))
         assert deliver_within(30) == 500

@@ -306,3 +306,9 @@ def test_a_freshness_read_that_fails_leaves_the_budget_evaluation_to_finish(wh, 
 
     monkeypatch.setattr(evaluation, "read_freshness", broken)
     assert evaluation.alert_stale_sources(wh, DATASET, org_slug="acme", targets=[], now=NOW, raised_by="e") == []
+    done = evaluation.evaluate_budgets(evaluation.EvaluateBudgetsMessage(org_slug="acme"), warehouse=wh, now=NOW)
+    assert done.operational == []  # the run succeeded (a failure would raise) and raised nothing
+    runs = wh.query(
+        DATASET, "SELECT status FROM genai_ingestion_runs WHERE event_date >= '2000-01-01' AND flow = 'budgets'"
+    )
+    assert [r["status"] for r in runs if r["status"] != "started"] == ["succeeded"]
